@@ -1,0 +1,391 @@
+//! Filters (RFC 7644 §3.4.2.2): parsed with the `scim_v2` grammar, checked
+//! against the schema, and evaluated over canonical resources.
+//!
+//! Semantics chosen where the RFC leaves room, each stated once here:
+//! - An unassigned attribute equals `null` (RFC 7643 §2.5): `x eq null`
+//!   matches when `x` is absent, `x ne null` when it is present.
+//! - `ne` is the negation of `eq` over all of a multi-valued attribute's
+//!   values: `emails.type ne "work"` means "no work email".
+//! - Comparing a complex attribute without a sub-attribute compares its
+//!   `value` sub-attribute (`emails co "@x"`), as RFC 7644 §3.4.2.2 does for
+//!   multi-valued complex attributes.
+//! - `pr` needs a value that is not null, not `""`, not `[]` and not `{}`.
+//! - A value of another JSON type than the attribute's never matches
+//!   (except under `ne`); ordering operators on booleans, binaries and
+//!   complex attributes are refused with `invalidFilter`, as the RFC says.
+
+use std::cmp::Ordering;
+
+use scim_v2::datetime::ScimDateTime;
+use scim_v2::filter::{AttrExp, AttrPath, CompValue, CompareOp, Filter, ParseError, ValFilter};
+use serde_json::Value;
+
+use crate::error::{ScimError, ScimType};
+use crate::path::{self, Resolved, Target};
+use crate::resource::Object;
+use crate::schema::{Attribute, AttributeType, Container, ResourceSchema};
+
+/// Parses a filter, turning a syntax error into `400 invalidFilter` whose
+/// detail names the column.
+pub fn parse(s: &str) -> Result<Filter, ScimError> {
+    s.parse::<Filter>().map_err(|e| {
+        ScimError::bad_request(
+            ScimType::InvalidFilter,
+            format!("invalid filter {s:?}: {}", describe_parse_error(s, &e)),
+        )
+    })
+}
+
+/// Describes a `scim_v2` parse error with a 1-based column into `input`.
+pub fn describe_parse_error(input: &str, e: &ParseError) -> String {
+    use lalrpop_util::ParseError as P;
+    // The grammar parses the trimmed string; offsets are relative to it.
+    let lead = input.len() - input.trim_start().len();
+    let col = |byte: usize| input[..(byte + lead).min(input.len())].chars().count() + 1;
+    let expected = |ex: &[String]| {
+        if ex.is_empty() {
+            String::new()
+        } else {
+            format!(", expected one of {}", ex.join(" "))
+        }
+    };
+    match e {
+        P::InvalidToken { location } => {
+            format!("unexpected character at column {}", col(*location))
+        }
+        P::UnrecognizedEof {
+            location,
+            expected: ex,
+        } => {
+            format!(
+                "unexpected end at column {}{}",
+                col(*location),
+                expected(ex)
+            )
+        }
+        P::UnrecognizedToken {
+            token: (l, t, _),
+            expected: ex,
+        } => {
+            format!(
+                "unexpected `{}` at column {}{}",
+                t.trim(),
+                col(*l),
+                expected(ex)
+            )
+        }
+        P::ExtraToken { token: (l, t, _) } => {
+            format!("unexpected `{}` at column {}", t.trim(), col(*l))
+        }
+        P::User { error } => error.to_string(),
+    }
+}
+
+/// Checks every attribute a filter names against the schema, and that each
+/// operator suits the attribute's type. Run once before evaluating, so a
+/// filter over unknown attributes is a 400 rather than "no match".
+pub fn check(schema: &ResourceSchema, filter: &Filter) -> Result<(), ScimError> {
+    match filter {
+        Filter::Attr(e) => check_exp(schema, None, e),
+        Filter::ValuePath(vp) => {
+            let r = path::resolve_attribute(schema, &vp.attr)?;
+            if r.attr.kind != AttributeType::Complex || r.sub.is_some() {
+                return Err(ScimError::bad_request(
+                    ScimType::InvalidFilter,
+                    format!(
+                        "`{}` is not a complex attribute and cannot take a [filter]",
+                        vp.attr
+                    ),
+                ));
+            }
+            check_val(schema, r.attr, &vp.filter)
+        }
+        Filter::Not(f) => check(schema, f),
+        Filter::And(fs) | Filter::Or(fs) => fs.iter().try_for_each(|f| check(schema, f)),
+    }
+}
+
+/// Checks a `[...]` filter whose paths are sub-attributes of `parent`.
+pub fn check_val(
+    schema: &ResourceSchema,
+    parent: &'static Attribute,
+    f: &ValFilter,
+) -> Result<(), ScimError> {
+    match f {
+        ValFilter::Attr(e) => check_exp(schema, Some(parent), e),
+        ValFilter::Not(f) => check_val(schema, parent, f),
+        ValFilter::And(fs) | ValFilter::Or(fs) => {
+            fs.iter().try_for_each(|f| check_val(schema, parent, f))
+        }
+    }
+}
+
+fn check_exp(
+    schema: &ResourceSchema,
+    parent: Option<&'static Attribute>,
+    e: &AttrExp,
+) -> Result<(), ScimError> {
+    let (path, op) = match e {
+        AttrExp::Present(p) => (p, None),
+        AttrExp::Comparison(p, op, _) => (p, Some(op)),
+    };
+    let leaf = match parent {
+        Some(parent) => sub_in_value_filter(parent, path)?,
+        None => {
+            let r = path::resolve_attribute(schema, path).map_err(as_filter_error)?;
+            r.sub.unwrap_or(r.attr)
+        }
+    };
+    let Some(op) = op else { return Ok(()) };
+    let compared = compared_attribute(leaf);
+    let ordering = matches!(
+        op,
+        CompareOp::Gt | CompareOp::Ge | CompareOp::Lt | CompareOp::Le
+    );
+    let substring = matches!(op, CompareOp::Co | CompareOp::Sw | CompareOp::Ew);
+    let refuse = match compared.kind {
+        AttributeType::Boolean | AttributeType::Binary => ordering || substring,
+        AttributeType::Complex => true,
+        AttributeType::Integer | AttributeType::Decimal => substring,
+        _ => false,
+    };
+    if refuse {
+        return Err(ScimError::bad_request(
+            ScimType::InvalidFilter,
+            format!(
+                "`{op}` cannot compare the {:?} attribute `{path}`",
+                compared.kind
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Inside `emails[...]`, paths name sub-attributes of `emails`. A client may
+/// also spell them in full (`emails.type`), which we accept.
+fn sub_in_value_filter(
+    parent: &'static Attribute,
+    path: &AttrPath,
+) -> Result<&'static Attribute, ScimError> {
+    let name = match &path.sub_attr {
+        Some(sub) if path.name.eq_ignore_ascii_case(parent.name) => sub.as_str(),
+        None => path.name.as_str(),
+        Some(_) => "",
+    };
+    parent.sub_attribute(name).ok_or_else(|| {
+        ScimError::bad_request(
+            ScimType::InvalidFilter,
+            format!("`{path}` is not a sub-attribute of `{}`", parent.name),
+        )
+    })
+}
+
+fn as_filter_error(mut e: ScimError) -> ScimError {
+    e.scim_type = Some(ScimType::InvalidFilter);
+    e
+}
+
+/// A complex attribute compared without a sub-attribute is compared on
+/// `value`.
+fn compared_attribute(attr: &'static Attribute) -> &'static Attribute {
+    if attr.kind == AttributeType::Complex {
+        attr.sub_attribute("value").unwrap_or(attr)
+    } else {
+        attr
+    }
+}
+
+/// Evaluates a checked filter over one canonical resource.
+pub fn matches(schema: &ResourceSchema, filter: &Filter, resource: &Object) -> bool {
+    match filter {
+        Filter::Attr(e) => {
+            let Ok(r) = path::resolve_attribute(schema, exp_path(e)) else {
+                return false;
+            };
+            let mut values = Vec::new();
+            collect(resource, &r, &mut values);
+            judge(e, r.sub.unwrap_or(r.attr), &values)
+        }
+        Filter::ValuePath(vp) => {
+            let Ok(Target::Attribute(r)) = path::resolve(schema, &vp.attr) else {
+                return false;
+            };
+            elements(resource, &r).any(|el| matches_val(r.attr, &vp.filter, el))
+        }
+        Filter::Not(f) => !matches(schema, f, resource),
+        Filter::And(fs) => fs.iter().all(|f| matches(schema, f, resource)),
+        Filter::Or(fs) => fs.iter().any(|f| matches(schema, f, resource)),
+    }
+}
+
+/// Evaluates a `[...]` filter over one element of a complex attribute.
+pub fn matches_val(parent: &'static Attribute, f: &ValFilter, element: &Value) -> bool {
+    match f {
+        ValFilter::Attr(e) => {
+            let Ok(sub) = sub_in_value_filter(parent, exp_path(e)) else {
+                return false;
+            };
+            let v = element.as_object().and_then(|o| o.get(sub.name));
+            let values: Vec<&Value> = v.into_iter().collect();
+            judge(e, sub, &values)
+        }
+        ValFilter::Not(f) => !matches_val(parent, f, element),
+        ValFilter::And(fs) => fs.iter().all(|f| matches_val(parent, f, element)),
+        ValFilter::Or(fs) => fs.iter().any(|f| matches_val(parent, f, element)),
+    }
+}
+
+fn exp_path(e: &AttrExp) -> &AttrPath {
+    match e {
+        AttrExp::Present(p) | AttrExp::Comparison(p, _, _) => p,
+    }
+}
+
+/// The container object an attribute lives in.
+pub fn container<'a>(resource: &'a Object, c: Container) -> Option<&'a Object> {
+    match c {
+        Container::Root => Some(resource),
+        Container::Extension(ext) => resource.get(ext.id).and_then(Value::as_object),
+    }
+}
+
+/// The values of a multi-valued attribute, or the one value of a single one.
+fn elements<'a>(resource: &'a Object, r: &Resolved) -> impl Iterator<Item = &'a Value> {
+    let v = container(resource, r.container).and_then(|c| c.get(r.attr.name));
+    let items: &'a [Value] = match v {
+        Some(Value::Array(a)) => a,
+        Some(v) => std::slice::from_ref(v),
+        None => &[],
+    };
+    items.iter()
+}
+
+/// Every leaf value a path reaches, flattening multi-valued attributes.
+fn collect<'a>(resource: &'a Object, r: &Resolved, out: &mut Vec<&'a Value>) {
+    for el in elements(resource, r) {
+        match r.sub {
+            Some(sub) => {
+                if let Some(v) = el.as_object().and_then(|o| o.get(sub.name)) {
+                    out.push(v);
+                }
+            }
+            None => out.push(el),
+        }
+    }
+}
+
+fn judge(e: &AttrExp, attr: &'static Attribute, values: &[&Value]) -> bool {
+    match e {
+        AttrExp::Present(_) => values.iter().any(|v| is_present(v)),
+        AttrExp::Comparison(_, op, expected) => {
+            let attr = compared_attribute(attr);
+            let unwrap = |v: &'_ Value| -> Option<Value> {
+                if v.is_object() {
+                    v.get("value").cloned()
+                } else {
+                    Some(v.clone())
+                }
+            };
+            let present: Vec<Value> = values
+                .iter()
+                .filter_map(|v| unwrap(v))
+                .filter(|v| !v.is_null())
+                .collect();
+            if matches!(expected, CompValue::Null) {
+                return match op {
+                    CompareOp::Eq => present.is_empty(),
+                    CompareOp::Ne => !present.is_empty(),
+                    _ => false,
+                };
+            }
+            match op {
+                CompareOp::Ne => !present
+                    .iter()
+                    .any(|v| compare(attr, &CompareOp::Eq, v, expected)),
+                op => present.iter().any(|v| compare(attr, op, v, expected)),
+            }
+        }
+    }
+}
+
+fn is_present(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => a.iter().any(is_present),
+        Value::Object(o) => o.values().any(is_present),
+        _ => true,
+    }
+}
+
+/// Compares one actual value with a filter literal under `op`.
+pub fn compare(attr: &Attribute, op: &CompareOp, actual: &Value, expected: &CompValue) -> bool {
+    match (actual, expected) {
+        (Value::String(a), CompValue::Str(b)) => {
+            if attr.kind == AttributeType::DateTime
+                && let (Ok(a), Ok(b)) = (a.parse::<ScimDateTime>(), b.parse::<ScimDateTime>())
+            {
+                return a.xsd_partial_cmp(&b).is_some_and(|o| ordering_holds(op, o));
+            }
+            compare_strings(attr.case_exact, op, a, b)
+        }
+        (Value::Bool(a), CompValue::True) => eq_only(op, *a),
+        (Value::Bool(a), CompValue::False) => eq_only(op, !*a),
+        (Value::Number(a), CompValue::Number(b)) => match (a.as_i64(), b.as_i64()) {
+            (Some(a), Some(b)) => ordering_holds(op, a.cmp(&b)),
+            _ => match (a.as_f64(), b.as_f64()) {
+                (Some(a), Some(b)) => a.partial_cmp(&b).is_some_and(|o| ordering_holds(op, o)),
+                _ => false,
+            },
+        },
+        _ => false,
+    }
+}
+
+fn eq_only(op: &CompareOp, equal: bool) -> bool {
+    match op {
+        CompareOp::Eq => equal,
+        CompareOp::Ne => !equal,
+        _ => false,
+    }
+}
+
+fn ordering_holds(op: &CompareOp, o: Ordering) -> bool {
+    match op {
+        CompareOp::Eq => o == Ordering::Equal,
+        CompareOp::Ne => o != Ordering::Equal,
+        CompareOp::Gt => o == Ordering::Greater,
+        CompareOp::Ge => o != Ordering::Less,
+        CompareOp::Lt => o == Ordering::Less,
+        CompareOp::Le => o != Ordering::Greater,
+        CompareOp::Co | CompareOp::Sw | CompareOp::Ew => false,
+    }
+}
+
+/// String comparison honouring `caseExact`. Case folding is Unicode
+/// lowercasing, so `ÉMILE` equals `émile` when the attribute is not case-exact.
+pub fn compare_strings(case_exact: bool, op: &CompareOp, a: &str, b: &str) -> bool {
+    let (a, b) = if case_exact {
+        (std::borrow::Cow::Borrowed(a), std::borrow::Cow::Borrowed(b))
+    } else {
+        (fold(a), fold(b))
+    };
+    match op {
+        CompareOp::Co => a.contains(&*b),
+        CompareOp::Sw => a.starts_with(&*b),
+        CompareOp::Ew => a.ends_with(&*b),
+        op => ordering_holds(op, a.cmp(&b)),
+    }
+}
+
+/// Lowercases only when needed, to keep the common ASCII-lowercase case free.
+pub fn fold(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(|c| c.is_uppercase()) {
+        std::borrow::Cow::Owned(s.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+#[cfg(test)]
+mod tests;
