@@ -1,1 +1,61 @@
-fn main() {}
+//! The `idpsim` command line: argument parsing, wiring and exit codes only.
+//! Exit codes: 0 success, 1 a check or threshold failed, 2 usage or
+//! configuration error.
+
+mod target;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Simulated Okta and Microsoft Entra ID, for proving that a SCIM server or
+/// SAML service provider works with real identity providers.
+#[derive(Debug, Parser)]
+#[command(name = "idpsim", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the reference SCIM service provider standalone on 127.0.0.1.
+    ///
+    /// It prints its SCIM base URL on the first line of standard output and
+    /// serves until interrupted. Point any SCIM client at it, or use it to
+    /// see what a fully conformant server answers.
+    Target(target::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("IDPSIM_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Target(args) => target::run(args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! How one reference SP instance behaves: its token, limits, tenant rules
+//! and the quirks that break it on purpose.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// One deliberate defect. Each breaks exactly one behaviour so that a
+/// conformance check can be shown to fail against it.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Quirk {
+    /// No `ETag` header, no `meta.version`, `If-Match` ignored, while the
+    /// ServiceProviderConfig still claims ETag support.
+    NoEtag,
+    /// `userName` lookups and uniqueness compare case-sensitively.
+    CaseSensitiveUsername,
+    /// `remove` with a `members[value eq "…"]` path answers success and
+    /// removes nothing.
+    IgnoreFilteredMemberRemoval,
+    /// Lists return every match, ignoring `startIndex` and `count`.
+    ListIgnoresPaging,
+    /// Errors come back as `text/plain` instead of SCIM error JSON.
+    PlainTextErrors,
+    /// DELETE only deactivates: the resource stays readable and listed.
+    SoftDelete,
+    /// `remove` with `path: "members"` and a value list empties the group,
+    /// as an RFC-literal server does to Entra's legacy shape.
+    LiteralMemberRemoval,
+    /// A filter that matches nothing answers 404 instead of an empty list.
+    NotFoundOnEmptyList,
+}
+
+impl Quirk {
+    /// Every quirk with its name, in `--quirk` spelling.
+    pub const ALL: &[(Quirk, &str)] = &[
+        (Quirk::NoEtag, "no-etag"),
+        (Quirk::CaseSensitiveUsername, "case-sensitive-username"),
+        (
+            Quirk::IgnoreFilteredMemberRemoval,
+            "ignore-filtered-member-removal",
+        ),
+        (Quirk::ListIgnoresPaging, "list-ignores-paging"),
+        (Quirk::PlainTextErrors, "plain-text-errors"),
+        (Quirk::SoftDelete, "soft-delete"),
+        (Quirk::LiteralMemberRemoval, "literal-member-removal"),
+        (Quirk::NotFoundOnEmptyList, "not-found-on-empty-list"),
+    ];
+
+    /// The `--quirk` spelling.
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(q, _)| *q == self)
+            .map(|(_, n)| *n)
+            .expect("every quirk is listed")
+    }
+}
+
+impl fmt::Display for Quirk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Quirk {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .iter()
+            .find(|(_, n)| n.eq_ignore_ascii_case(s))
+            .map(|(q, _)| *q)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|(_, n)| *n).collect();
+                format!("unknown quirk {s:?}; known quirks: {}", names.join(", "))
+            })
+    }
+}
+
+/// The role a group mapping grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Admin,
+    Owner,
+}
+
+/// The seat tier a group mapping grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SeatTier {
+    Standard,
+    Premium,
+}
+
+/// Maps groups whose `displayName` starts with `prefix` (ignoring case) to a
+/// role and a seat tier, as an enterprise tenant's "group mappings" do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRule {
+    pub prefix: String,
+    pub role: Role,
+    pub tier: SeatTier,
+}
+
+/// How users arrive in the tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProvisioningMode {
+    /// Accounts appear when someone first signs in over SAML.
+    Jit,
+    /// Accounts come from SCIM only.
+    Scim,
+}
+
+/// Tenant rules, modelled on an enterprise SaaS workspace.
+#[derive(Debug, Clone)]
+pub struct TenantRules {
+    /// The Primary Owner's `userName`; `None` disables the rule. The owner
+    /// cannot be deleted or deactivated over SCIM and survives a reset.
+    pub primary_owner: Option<String>,
+    /// The most active accounts the tenant may hold; `None` is unlimited.
+    pub seat_limit: Option<usize>,
+    /// Group-name rules, first match wins.
+    pub group_rules: Vec<GroupRule>,
+    pub provisioning: ProvisioningMode,
+}
+
+impl Default for TenantRules {
+    fn default() -> Self {
+        TenantRules {
+            primary_owner: Some("owner@idpsim.test".into()),
+            // Large enough for the 100k-user load runs, small enough that a
+            // test can still reach it by configuration.
+            seat_limit: Some(1_000_000),
+            group_rules: vec![
+                GroupRule {
+                    prefix: "idpsim-admins".into(),
+                    role: Role::Admin,
+                    tier: SeatTier::Premium,
+                },
+                GroupRule {
+                    prefix: "idpsim-premium".into(),
+                    role: Role::User,
+                    tier: SeatTier::Premium,
+                },
+            ],
+            provisioning: ProvisioningMode::Scim,
+        }
+    }
+}
+
+/// Limits on what one request may cost.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest request body. Bulk requests share it as `maxPayloadSize`
+    /// (RFC 7644 §3.7.4), which the ServiceProviderConfig advertises.
+    pub max_body_bytes: usize,
+    /// `bulk.maxOperations`.
+    pub max_bulk_operations: usize,
+    /// `filter.maxResults`: the largest page, and the page size when the
+    /// client names none.
+    pub max_results: usize,
+    /// Time one request may take before it is answered 503.
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 1024 * 1024,
+            max_bulk_operations: 1000,
+            max_results: 1000,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Configuration of one instance.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The bearer token clients must present; `None` generates one.
+    pub token: Option<String>,
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    pub limits: Limits,
+    pub tenant: TenantRules,
+    pub quirks: BTreeSet<Quirk>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            token: None,
+            port: 0,
+            limits: Limits::default(),
+            tenant: TenantRules::default(),
+            quirks: BTreeSet::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Adds a quirk (builder style, for tests).
+    pub fn with_quirk(mut self, q: Quirk) -> Self {
+        self.quirks.insert(q);
+        self
+    }
+
+    pub fn has(&self, q: Quirk) -> bool {
+        self.quirks.contains(&q)
+    }
+}

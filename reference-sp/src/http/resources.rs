@@ -1,0 +1,331 @@
+//! `/Users`, `/Groups`, `/.search` and `/Me`.
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use idpsim_scim::message::SearchRequest;
+use idpsim_scim::patch::PatchRequest;
+use idpsim_scim::projection::Projection;
+use idpsim_scim::schema::ResourceSchema;
+use idpsim_scim::{ScimError, ScimType};
+use serde::Serialize;
+
+use super::{ApiError, ApiResult, App, body, query};
+use crate::store::Kind;
+use crate::tenant::{Actor, ListQuery, Rendered};
+
+/// A JSON response with the SCIM media type.
+pub fn scim_json(status: StatusCode, value: &impl Serialize) -> Response {
+    let bytes = serde_json::to_vec(value).expect("responses serialise");
+    let mut r = (status, bytes).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(idpsim_scim::urn::MEDIA_TYPE),
+    );
+    r
+}
+
+fn schema_of(kind: Kind) -> &'static ResourceSchema {
+    match kind {
+        Kind::User => ResourceSchema::user(),
+        Kind::Group => ResourceSchema::group(),
+    }
+}
+
+/// One resource with its `ETag` (and `Location` on create).
+fn resource(status: StatusCode, r: &Rendered, projection: &Projection, kind: Kind) -> Response {
+    let mut body = r.body.clone();
+    projection.apply(schema_of(kind), &mut body);
+    let mut resp = scim_json(status, &body);
+    let h = resp.headers_mut();
+    if let Some(tag) = r
+        .etag
+        .as_deref()
+        .and_then(|t| HeaderValue::from_str(t).ok())
+    {
+        h.insert(header::ETAG, tag);
+    }
+    if let Ok(loc) = HeaderValue::from_str(&r.location) {
+        if status == StatusCode::CREATED {
+            h.insert(header::LOCATION, loc.clone());
+        }
+        h.insert(header::CONTENT_LOCATION, loc);
+    }
+    resp
+}
+
+fn projection(kind: Kind, raw: &Option<String>) -> Result<Projection, ScimError> {
+    let q = query::parse(raw.as_deref())?;
+    Projection::parse(
+        schema_of(kind),
+        q.attributes.as_deref(),
+        q.excluded_attributes.as_deref(),
+    )
+}
+
+fn header_str<'h>(headers: &'h HeaderMap, name: header::HeaderName) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+async fn list(app: App, kind: Kind, req: SearchRequest) -> ApiResult {
+    let q = ListQuery::parse(
+        schema_of(kind),
+        &req,
+        app.tenant.config().limits.max_results,
+    )?;
+    let tenant = app.tenant.clone();
+    // A scan over 100k resources is real work; keep it off the reactor.
+    let page = tokio::task::spawn_blocking(move || tenant.list(kind, &q))
+        .await
+        .map_err(|e| ScimError::status(500, format!("list task failed: {e}")))??;
+    Ok(scim_json(StatusCode::OK, &page))
+}
+
+async fn search(app: App, kind: Kind, headers: HeaderMap, body: Body) -> ApiResult {
+    let v = body::read_json(&headers, body, app.tenant.config().limits.max_body_bytes).await?;
+    let req: SearchRequest = serde_json::from_value(v).map_err(|e| {
+        ScimError::bad_request(ScimType::InvalidSyntax, format!("not a SearchRequest: {e}"))
+    })?;
+    if !req
+        .schemas
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(idpsim_scim::urn::SEARCH_REQUEST))
+    {
+        return Err(ScimError::bad_request(
+            ScimType::InvalidSyntax,
+            format!(
+                "`schemas` must be [\"{}\"]",
+                idpsim_scim::urn::SEARCH_REQUEST
+            ),
+        )
+        .into());
+    }
+    list(app, kind, req).await
+}
+
+async fn get_one(
+    app: App,
+    kind: Kind,
+    id: String,
+    raw: Option<String>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let p = projection(kind, &raw)?;
+    let r = app.tenant.get(kind, &id, &Projection::Default)?;
+    if let (Some(inm), Some(tag)) = (
+        header_str(&headers, header::IF_NONE_MATCH),
+        r.etag.as_deref(),
+    ) && inm.split(',').any(|t| {
+        t.trim() == "*" || t.trim().trim_start_matches("W/") == tag.trim_start_matches("W/")
+    }) {
+        let mut resp = StatusCode::NOT_MODIFIED.into_response();
+        if let Ok(v) = HeaderValue::from_str(tag) {
+            resp.headers_mut().insert(header::ETAG, v);
+        }
+        return Ok(resp);
+    }
+    Ok(resource(StatusCode::OK, &r, &p, kind))
+}
+
+async fn create(
+    app: App,
+    kind: Kind,
+    raw: Option<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let p = projection(kind, &raw)?;
+    let v = body::read_json(&headers, body, app.tenant.config().limits.max_body_bytes).await?;
+    let r = app.tenant.create(kind, v, Actor::Scim)?;
+    Ok(resource(StatusCode::CREATED, &r, &p, kind))
+}
+
+async fn put(
+    app: App,
+    kind: Kind,
+    id: String,
+    raw: Option<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let p = projection(kind, &raw)?;
+    let v = body::read_json(&headers, body, app.tenant.config().limits.max_body_bytes).await?;
+    let r = app
+        .tenant
+        .replace(kind, &id, v, header_str(&headers, header::IF_MATCH))?;
+    Ok(resource(StatusCode::OK, &r, &p, kind))
+}
+
+async fn patch(
+    app: App,
+    kind: Kind,
+    id: String,
+    raw: Option<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    let asked_for_attributes = raw.as_deref().is_some_and(|q| q.contains("attributes="));
+    let p = projection(kind, &raw)?;
+    let v = body::read_json(&headers, body, app.tenant.config().limits.max_body_bytes).await?;
+    let req = PatchRequest::from_value(v)?;
+    let r = app
+        .tenant
+        .patch(kind, &id, req, header_str(&headers, header::IF_MATCH))?;
+    // RFC 7240 `Prefer: return=minimal` asks for 204; with `attributes`
+    // RFC 7644 §3.5.2 requires the resource, so 200 wins.
+    let minimal =
+        header_str(&headers, header::HeaderName::from_static("prefer")).is_some_and(|p| {
+            p.split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case("return=minimal"))
+        });
+    if minimal && !asked_for_attributes {
+        let mut resp = StatusCode::NO_CONTENT.into_response();
+        if let Some(tag) = r
+            .etag
+            .as_deref()
+            .and_then(|t| HeaderValue::from_str(t).ok())
+        {
+            resp.headers_mut().insert(header::ETAG, tag);
+        }
+        return Ok(resp);
+    }
+    Ok(resource(StatusCode::OK, &r, &p, kind))
+}
+
+async fn delete(app: App, kind: Kind, id: String, headers: HeaderMap) -> ApiResult {
+    app.tenant
+        .delete(kind, &id, header_str(&headers, header::IF_MATCH))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+pub async fn list_users(State(app): State<App>, RawQuery(q): RawQuery) -> ApiResult {
+    list(app, Kind::User, query::parse(q.as_deref())?).await
+}
+pub async fn list_groups(State(app): State<App>, RawQuery(q): RawQuery) -> ApiResult {
+    list(app, Kind::Group, query::parse(q.as_deref())?).await
+}
+pub async fn search_users(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiResult {
+    search(app, Kind::User, headers, body).await
+}
+pub async fn search_groups(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiResult {
+    search(app, Kind::Group, headers, body).await
+}
+pub async fn get_user(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+    h: HeaderMap,
+) -> ApiResult {
+    get_one(app, Kind::User, id, q, h).await
+}
+pub async fn get_group(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+    h: HeaderMap,
+) -> ApiResult {
+    get_one(app, Kind::Group, id, q, h).await
+}
+pub async fn create_user(
+    State(app): State<App>,
+    RawQuery(q): RawQuery,
+    h: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    create(app, Kind::User, q, h, body).await
+}
+pub async fn create_group(
+    State(app): State<App>,
+    RawQuery(q): RawQuery,
+    h: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    create(app, Kind::Group, q, h, body).await
+}
+pub async fn put_user(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+    h: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    put(app, Kind::User, id, q, h, body).await
+}
+pub async fn put_group(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+    h: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    put(app, Kind::Group, id, q, h, body).await
+}
+pub async fn patch_user(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+    h: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    patch(app, Kind::User, id, q, h, body).await
+}
+pub async fn patch_group(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+    h: HeaderMap,
+    body: Body,
+) -> ApiResult {
+    patch(app, Kind::Group, id, q, h, body).await
+}
+pub async fn delete_user(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    h: HeaderMap,
+) -> ApiResult {
+    delete(app, Kind::User, id, h).await
+}
+pub async fn delete_group(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    h: HeaderMap,
+) -> ApiResult {
+    delete(app, Kind::Group, id, h).await
+}
+
+/// `POST /.search` across all resource types.
+pub async fn search_root(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiResult {
+    let v = body::read_json(&headers, body, app.tenant.config().limits.max_body_bytes).await?;
+    let req: SearchRequest = serde_json::from_value(v).map_err(|e| {
+        ScimError::bad_request(ScimType::InvalidSyntax, format!("not a SearchRequest: {e}"))
+    })?;
+    if !req
+        .schemas
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(idpsim_scim::urn::SEARCH_REQUEST))
+    {
+        return Err(ScimError::bad_request(
+            ScimType::InvalidSyntax,
+            format!(
+                "`schemas` must be [\"{}\"]",
+                idpsim_scim::urn::SEARCH_REQUEST
+            ),
+        )
+        .into());
+    }
+    let tenant = app.tenant.clone();
+    let page = tokio::task::spawn_blocking(move || tenant.search_root(&req))
+        .await
+        .map_err(|e| ScimError::status(500, format!("search task failed: {e}")))??;
+    Ok(scim_json(StatusCode::OK, &page))
+}
+
+/// `/Me` is not implemented: a bearer token here names a client, not a
+/// user. RFC 7644 §3.11 says to answer 501 then.
+pub async fn me() -> ApiError {
+    ApiError(ScimError::status(
+        501,
+        "/Me is not supported: the bearer token identifies a provisioning client, not a user",
+    ))
+}

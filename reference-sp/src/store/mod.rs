@@ -1,0 +1,356 @@
+//! The in-memory directory: records, creation order and the indexes that
+//! make lookups O(1). It knows nothing of HTTP or of SCIM requests; the
+//! [`crate::tenant`] layer decides what may change and calls in here.
+//!
+//! Group membership is held once, as each group's member set, plus the
+//! reverse index `member_of`; a user's `groups` attribute is derived from it
+//! when the user is rendered, so the two directions cannot disagree.
+
+mod order;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use idpsim_scim::resource::Object;
+use indexmap::{IndexMap, IndexSet};
+use serde_json::Value;
+
+use order::Order;
+
+/// Users or groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    User,
+    Group,
+}
+
+impl Kind {
+    pub fn resource_type(self) -> &'static str {
+        match self {
+            Kind::User => "User",
+            Kind::Group => "Group",
+        }
+    }
+    pub fn endpoint(self) -> &'static str {
+        match self {
+            Kind::User => "Users",
+            Kind::Group => "Groups",
+        }
+    }
+    /// The attribute whose value is unique within the kind.
+    pub fn name_attr(self) -> &'static str {
+        match self {
+            Kind::User => "userName",
+            Kind::Group => "displayName",
+        }
+    }
+}
+
+/// How an account came to exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Provisioned over SCIM: visible over SCIM.
+    Scim,
+    /// Created by a just-in-time SAML sign-in: invisible over SCIM.
+    Jit,
+}
+
+/// One stored resource. `body` is canonical SCIM JSON including `id` and
+/// `meta` (without `meta.location`, which depends on the base URL), and
+/// without the derived `groups` of a user or the `members` of a group.
+#[derive(Debug)]
+pub struct Record {
+    pub body: Object,
+    pub version: u64,
+    pub origin: Origin,
+    /// Slot in the creation order, for SCIM-visible records.
+    slot: Option<usize>,
+    /// A group's members, in the order they were added, with their kind.
+    pub members: IndexMap<Arc<str>, Kind>,
+}
+
+impl Record {
+    pub fn name(&self, kind: Kind) -> &str {
+        self.body
+            .get(kind.name_attr())
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+    pub fn active(&self) -> bool {
+        self.body
+            .get("active")
+            .and_then(Value::as_bool)
+            .unwrap_or(true)
+    }
+}
+
+/// Records of one kind with their indexes.
+#[derive(Debug, Default)]
+pub struct Collection {
+    pub records: HashMap<Arc<str>, Record>,
+    order: Order,
+    by_name: HashMap<String, Arc<str>>,
+    by_external: HashMap<String, IndexSet<Arc<str>>>,
+}
+
+impl Collection {
+    pub fn get(&self, id: &str) -> Option<&Record> {
+        self.records.get(id)
+    }
+    pub fn by_name(&self, key: &str) -> Option<&Arc<str>> {
+        self.by_name.get(key)
+    }
+    pub fn by_external(&self, ext: &str) -> impl Iterator<Item = &Arc<str>> {
+        self.by_external.get(ext).into_iter().flatten()
+    }
+    /// SCIM-visible ids in creation order.
+    pub fn ordered(&self) -> impl Iterator<Item = &Arc<str>> {
+        self.order.iter()
+    }
+    /// SCIM-visible ids from the `skip`-th on.
+    pub fn ordered_from(&self, skip: usize) -> impl Iterator<Item = &Arc<str>> {
+        self.order.iter_from(skip)
+    }
+    pub fn visible_len(&self) -> usize {
+        self.order.len()
+    }
+    /// Creation-order position, for sorting index hits the way a scan would.
+    pub fn slot(&self, id: &str) -> usize {
+        self.records
+            .get(id)
+            .and_then(|r| r.slot)
+            .unwrap_or(usize::MAX)
+    }
+}
+
+/// Both collections, the reverse membership index and the version clock.
+#[derive(Debug, Default)]
+pub struct Store {
+    pub users: Collection,
+    pub groups: Collection,
+    /// Member id -> ids of the groups that list it directly.
+    pub member_of: HashMap<Arc<str>, IndexSet<Arc<str>>>,
+    /// Active accounts of either origin: the seats in use.
+    pub active_users: usize,
+    clock: u64,
+    /// Whether `userName` keys are case-folded (false under the
+    /// `case-sensitive-username` quirk).
+    pub fold_user_names: bool,
+}
+
+/// Case-folds a unique name for its index.
+pub fn fold_key(s: &str) -> String {
+    s.to_lowercase()
+}
+
+impl Store {
+    pub fn new(fold_user_names: bool) -> Self {
+        Store {
+            fold_user_names,
+            ..Default::default()
+        }
+    }
+
+    pub fn collection(&self, kind: Kind) -> &Collection {
+        match kind {
+            Kind::User => &self.users,
+            Kind::Group => &self.groups,
+        }
+    }
+
+    fn collection_mut(&mut self, kind: Kind) -> &mut Collection {
+        match kind {
+            Kind::User => &mut self.users,
+            Kind::Group => &mut self.groups,
+        }
+    }
+
+    /// The index key of a unique name.
+    pub fn name_key(&self, kind: Kind, name: &str) -> String {
+        if kind == Kind::User && !self.fold_user_names {
+            name.to_owned()
+        } else {
+            fold_key(name)
+        }
+    }
+
+    /// The next entity-tag value; one clock for all records so a tag is
+    /// never reused, even across delete and re-create.
+    pub fn tick(&mut self) -> u64 {
+        self.clock += 1;
+        self.clock
+    }
+
+    /// The id holding `name`, if any.
+    pub fn find_name(&self, kind: Kind, name: &str) -> Option<&Arc<str>> {
+        self.collection(kind).by_name(&self.name_key(kind, name))
+    }
+
+    /// Inserts a new record whose body already carries `id` and `meta`.
+    pub fn insert(&mut self, kind: Kind, id: Arc<str>, body: Object, version: u64, origin: Origin) {
+        let name = self.name_key(
+            kind,
+            body.get(kind.name_attr())
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        );
+        let external = body
+            .get("externalId")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let record = Record {
+            body,
+            version,
+            origin,
+            slot: None,
+            members: IndexMap::new(),
+        };
+        if kind == Kind::User && record.active() {
+            self.active_users += 1;
+        }
+        let c = self.collection_mut(kind);
+        let mut record = record;
+        if origin == Origin::Scim {
+            record.slot = Some(c.order.push(id.clone()));
+        }
+        c.by_name.insert(name, id.clone());
+        if let Some(e) = external {
+            c.by_external.entry(e).or_default().insert(id.clone());
+        }
+        c.records.insert(id, record);
+    }
+
+    /// Replaces a record's body, keeping indexes and the seat count right.
+    pub fn set_body(&mut self, kind: Kind, id: &str, body: Object, version: u64) {
+        let new_name = self.name_key(
+            kind,
+            body.get(kind.name_attr())
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        );
+        let new_ext = body
+            .get("externalId")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let Some(rec) = self.collection(kind).records.get(id) else {
+            return;
+        };
+        let old_name = self.name_key(kind, rec.name(kind));
+        let old_ext = rec
+            .body
+            .get("externalId")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let was_active = rec.active();
+        let key: Arc<str> = self
+            .collection(kind)
+            .records
+            .get_key_value(id)
+            .map(|(k, _)| k.clone())
+            .expect("present");
+        let c = self.collection_mut(kind);
+        if old_name != new_name {
+            c.by_name.remove(&old_name);
+            c.by_name.insert(new_name, key.clone());
+        }
+        if old_ext != new_ext {
+            if let Some(e) = old_ext {
+                remove_from_set(&mut c.by_external, &e, &key);
+            }
+            if let Some(e) = new_ext {
+                c.by_external.entry(e).or_default().insert(key.clone());
+            }
+        }
+        let rec = c.records.get_mut(id).expect("present");
+        rec.body = body;
+        rec.version = version;
+        let now_active = rec.active();
+        if kind == Kind::User && was_active != now_active {
+            if now_active {
+                self.active_users += 1;
+            } else {
+                self.active_users -= 1;
+            }
+        }
+    }
+
+    /// Replaces a group's member set, keeping `member_of` in step.
+    pub fn set_members(&mut self, group: &str, members: IndexMap<Arc<str>, Kind>) {
+        let Some((gid, rec)) = self.groups.records.get_key_value(group) else {
+            return;
+        };
+        let gid = gid.clone();
+        let old: Vec<Arc<str>> = rec
+            .members
+            .keys()
+            .filter(|m| !members.contains_key(*m))
+            .cloned()
+            .collect();
+        let new: Vec<Arc<str>> = members
+            .keys()
+            .filter(|m| !rec.members.contains_key(*m))
+            .cloned()
+            .collect();
+        for m in old {
+            remove_from_set(&mut self.member_of, &m, &gid);
+        }
+        for m in new {
+            self.member_of.entry(m).or_default().insert(gid.clone());
+        }
+        self.groups.records.get_mut(group).expect("present").members = members;
+    }
+
+    /// Removes a record and every membership that names it.
+    pub fn remove(&mut self, kind: Kind, id: &str) -> Option<Record> {
+        if kind == Kind::Group {
+            self.set_members(id, IndexMap::new());
+        }
+        // Drop it from every group that lists it.
+        if let Some(groups) = self.member_of.remove(id) {
+            for g in groups {
+                if let Some(rec) = self.groups.records.get_mut(&*g) {
+                    rec.members.shift_remove(id);
+                }
+            }
+        }
+        let name_key = {
+            let rec = self.collection(kind).records.get(id)?;
+            self.name_key(kind, rec.name(kind))
+        };
+        let c = self.collection_mut(kind);
+        let (key, rec) = c.records.remove_entry(id)?;
+        if c.by_name.get(&name_key).is_some_and(|k| *k == key) {
+            c.by_name.remove(&name_key);
+        }
+        if let Some(e) = rec.body.get("externalId").and_then(Value::as_str) {
+            remove_from_set(&mut c.by_external, e, &key);
+        }
+        if let Some(slot) = rec.slot
+            && c.order.remove(slot)
+        {
+            for (id, slot) in c.order.compact() {
+                if let Some(r) = c.records.get_mut(&id) {
+                    r.slot = Some(slot);
+                }
+            }
+        }
+        if kind == Kind::User && rec.active() {
+            self.active_users -= 1;
+        }
+        Some(rec)
+    }
+}
+
+fn remove_from_set<K: std::hash::Hash + Eq + std::borrow::Borrow<str>>(
+    map: &mut HashMap<K, IndexSet<Arc<str>>>,
+    key: &str,
+    id: &Arc<str>,
+) {
+    if let Some(set) = map.get_mut(key) {
+        set.swap_remove(id);
+        if set.is_empty() {
+            map.remove(key);
+        }
+    }
+}

@@ -1,0 +1,997 @@
+//! The SCIM service of one tenant: what a request may change and what it
+//! answers, over the [`Store`]. The HTTP layer only translates.
+//!
+//! Every write takes the store's write lock for its whole read-modify-write,
+//! so concurrent PATCHes to one group are applied one after the other and
+//! none loses a member (Entra sends them in parallel, IDP-WIRE.md §2.9).
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use idpsim_scim::filter;
+use idpsim_scim::message::{ListResponse, SearchRequest, SortOrder};
+use idpsim_scim::patch::{self, OpKind, PatchOperation, PatchRequest};
+use idpsim_scim::path::{self, Resolved};
+use idpsim_scim::projection::Projection;
+use idpsim_scim::resource::{self, Object};
+use idpsim_scim::schema::ResourceSchema;
+use idpsim_scim::sort;
+use idpsim_scim::{Filter, PatchPath, ScimError, ScimType};
+use indexmap::IndexMap;
+use parking_lot::{Mutex, RwLock};
+use scim_v2::filter::{AttrExp, CompValue, CompareOp, ValFilter};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::audit::{self, Audit};
+use crate::config::{Config, ProvisioningMode, Quirk, Role, SeatTier};
+use crate::store::{Kind, Origin, Record, Store};
+
+/// A resource ready to answer with.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub body: Object,
+    /// The weak entity tag, unless the `no-etag` quirk is on.
+    pub etag: Option<String>,
+    pub location: String,
+}
+
+/// A parsed list query (RFC 7644 §3.4.2).
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub filter: Option<Filter>,
+    pub sort: Option<(Resolved, SortOrder)>,
+    /// 1-based.
+    pub start_index: usize,
+    pub count: usize,
+    pub projection: Projection,
+}
+
+impl ListQuery {
+    /// Parses the raw request against a resource type.
+    pub fn parse(
+        schema: &ResourceSchema,
+        req: &SearchRequest,
+        max_results: usize,
+    ) -> Result<Self, ScimError> {
+        let filter = match req
+            .filter
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(f) => {
+                let f = filter::parse(f)?;
+                filter::check(schema, &f)?;
+                Some(f)
+            }
+            None => None,
+        };
+        let sort = match req
+            .sort_by
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(s) => {
+                let p = path::parse_attr_path(s)?;
+                let r = path::resolve_attribute(schema, &p)?;
+                Some((r, req.sort_order.unwrap_or_default()))
+            }
+            None => None,
+        };
+        Ok(ListQuery {
+            filter,
+            sort,
+            // RFC 7644 §3.4.2.4: below 1 means 1; a negative count means 0.
+            start_index: req.start_index.unwrap_or(1).max(1) as usize,
+            count: req
+                .count
+                .map_or(max_results, |c| c.clamp(0, max_results as i64) as usize),
+            projection: Projection::parse(
+                schema,
+                req.attributes.as_deref(),
+                req.excluded_attributes.as_deref(),
+            )?,
+        })
+    }
+}
+
+/// One account as the tenant's admin sees it, with the role and seat tier
+/// that its groups map to.
+#[derive(Debug, Serialize)]
+pub struct Member {
+    pub id: String,
+    #[serde(rename = "userName")]
+    pub user_name: String,
+    pub active: bool,
+    pub origin: Origin,
+    pub role: Role,
+    pub tier: SeatTier,
+    pub groups: Vec<String>,
+}
+
+/// Who is making a change, for the audit log.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor {
+    Scim,
+    Admin,
+    Jit,
+}
+
+impl Actor {
+    fn as_str(self) -> &'static str {
+        match self {
+            Actor::Scim => "scim",
+            Actor::Admin => "admin",
+            Actor::Jit => "jit",
+        }
+    }
+}
+
+/// One tenant.
+#[derive(Debug)]
+pub struct Tenant {
+    store: RwLock<Store>,
+    audit: Mutex<Audit>,
+    mode: RwLock<ProvisioningMode>,
+    config: Config,
+    base_url: String,
+    owner: Option<Arc<str>>,
+}
+
+fn schema_of(kind: Kind) -> &'static ResourceSchema {
+    match kind {
+        Kind::User => ResourceSchema::user(),
+        Kind::Group => ResourceSchema::group(),
+    }
+}
+
+fn not_found(kind: Kind, id: &str) -> ScimError {
+    ScimError::not_found(format!("no {} with id {id:?}", kind.resource_type()))
+}
+
+fn forbidden(detail: impl Into<String>) -> ScimError {
+    ScimError::status(403, detail)
+}
+
+fn etag_of(version: u64) -> String {
+    format!("W/\"{version}\"")
+}
+
+impl Tenant {
+    /// A tenant whose resources live under `base_url` (for `meta.location`).
+    pub fn new(config: Config, base_url: String) -> Self {
+        let mut store = Store::new(!config.has(Quirk::CaseSensitiveUsername));
+        let mut audit = Audit::default();
+        let owner = config.tenant.primary_owner.clone().map(|name| {
+            let body = resource::normalize(
+                ResourceSchema::user(),
+                json!({"schemas": [idpsim_scim::urn::USER], "userName": name, "active": true,
+                       "displayName": "Primary Owner"}),
+            )
+            .expect("the owner's user name is a valid userName");
+            let id = insert_new(&mut store, Kind::User, body, Origin::Scim);
+            audit.record(
+                "user.created",
+                "admin",
+                Some(&id),
+                Some(&name),
+                Some("primary owner".into()),
+            );
+            id
+        });
+        Tenant {
+            store: RwLock::new(store),
+            audit: Mutex::new(audit),
+            mode: RwLock::new(config.tenant.provisioning),
+            config,
+            base_url,
+            owner,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    fn record(
+        &self,
+        action: &'static str,
+        actor: Actor,
+        id: &str,
+        name: &str,
+        detail: Option<String>,
+    ) {
+        self.audit
+            .lock()
+            .record(action, actor.as_str(), Some(id), Some(name), detail);
+    }
+
+    fn is_owner(&self, id: &str) -> bool {
+        self.owner.as_deref() == Some(id)
+    }
+
+    fn render(
+        &self,
+        store: &Store,
+        kind: Kind,
+        id: &str,
+        rec: &Record,
+        projection: &Projection,
+    ) -> Rendered {
+        let schema = schema_of(kind);
+        let mut body = rec.body.clone();
+        let location = format!("{}/{}/{id}", self.base_url, kind.endpoint());
+        let no_etag = self.config.has(Quirk::NoEtag);
+        if let Some(Value::Object(meta)) = body.get_mut("meta") {
+            meta.insert("location".into(), location.clone().into());
+            if no_etag {
+                meta.remove("version");
+            }
+        }
+        match kind {
+            Kind::User if !projection.excludes_root(schema, "groups") => {
+                if let Some(groups) = store.member_of.get(id).filter(|g| !g.is_empty()) {
+                    let list: Vec<Value> = groups
+                        .iter()
+                        .filter_map(|g| {
+                            let grec = store.groups.get(g)?;
+                            Some(json!({"value": &**g, "$ref": format!("{}/Groups/{g}", self.base_url),
+                                        "display": grec.name(Kind::Group), "type": "direct"}))
+                        })
+                        .collect();
+                    body.insert("groups".into(), Value::Array(list));
+                }
+            }
+            Kind::Group
+                if !projection.excludes_root(schema, "members") && !rec.members.is_empty() =>
+            {
+                body.insert("members".into(), Value::Array(self.member_list(store, rec)));
+            }
+            _ => {}
+        }
+        projection.apply(schema, &mut body);
+        Rendered {
+            body,
+            etag: (!no_etag).then(|| etag_of(rec.version)),
+            location,
+        }
+    }
+
+    fn member_list(&self, store: &Store, rec: &Record) -> Vec<Value> {
+        rec.members
+            .iter()
+            .map(|(m, k)| {
+                let display = store.collection(*k).get(m).map(|r| {
+                    let d = r.body.get("displayName").and_then(Value::as_str);
+                    d.unwrap_or(r.name(*k)).to_owned()
+                });
+                let mut v = json!({"value": &**m, "$ref": format!("{}/{}/{m}", self.base_url, k.endpoint()),
+                                   "type": k.resource_type()});
+                if let Some(d) = display {
+                    v["display"] = d.into();
+                }
+                v
+            })
+            .collect()
+    }
+
+    fn visible<'s>(&self, store: &'s Store, kind: Kind, id: &str) -> Result<&'s Record, ScimError> {
+        match store.collection(kind).get(id) {
+            Some(r) if r.origin == Origin::Scim => Ok(r),
+            _ => Err(not_found(kind, id)),
+        }
+    }
+
+    /// `GET /{type}/{id}`.
+    pub fn get(
+        &self,
+        kind: Kind,
+        id: &str,
+        projection: &Projection,
+    ) -> Result<Rendered, ScimError> {
+        let store = self.store.read();
+        let rec = self.visible(&store, kind, id)?;
+        Ok(self.render(&store, kind, id, rec, projection))
+    }
+
+    /// `POST /{type}`.
+    pub fn create(&self, kind: Kind, input: Value, actor: Actor) -> Result<Rendered, ScimError> {
+        let schema = schema_of(kind);
+        let mut body = resource::normalize(schema, input)?;
+        let members = body.remove("members");
+        let mut store = self.store.write();
+        let name = body
+            .get(kind.name_attr())
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if store.find_name(kind, &name).is_some() {
+            return Err(ScimError::uniqueness(format!(
+                "a {} with {} {name:?} already exists",
+                kind.resource_type(),
+                kind.name_attr()
+            )));
+        }
+        if kind == Kind::User && body.get("active").and_then(Value::as_bool).unwrap_or(true) {
+            self.check_seat(&store)?;
+        }
+        let members = match members {
+            Some(m) => resolve_members(&store, &m, None)?,
+            None => IndexMap::new(),
+        };
+        let origin = match actor {
+            Actor::Jit => Origin::Jit,
+            _ => Origin::Scim,
+        };
+        let id = insert_new(&mut store, kind, body, origin);
+        let added = members.len();
+        if kind == Kind::Group {
+            store.set_members(&id, members);
+        }
+        let what = match kind {
+            Kind::User => "user.created",
+            Kind::Group => "group.created",
+        };
+        self.record(
+            what,
+            actor,
+            &id,
+            &name,
+            (added > 0).then(|| format!("{added} members")),
+        );
+        let rec = store.collection(kind).get(&id).expect("just inserted");
+        Ok(self.render(&store, kind, &id, rec, &Projection::Default))
+    }
+
+    fn check_seat(&self, store: &Store) -> Result<(), ScimError> {
+        match self.config.tenant.seat_limit {
+            Some(limit) if store.active_users >= limit => Err(forbidden(format!(
+                "seat limit reached: the tenant has {limit} seats and all are in use; deactivate or remove a user first"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_if_match(&self, rec: &Record, if_match: Option<&str>) -> Result<(), ScimError> {
+        if self.config.has(Quirk::NoEtag) {
+            return Ok(());
+        }
+        let Some(wanted) = if_match else {
+            return Ok(());
+        };
+        let current = etag_of(rec.version);
+        let strip = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+        let ok = wanted
+            .split(',')
+            .any(|t| t.trim() == "*" || strip(t) == strip(&current));
+        if ok {
+            Ok(())
+        } else {
+            Err(ScimError::status(
+                412,
+                format!("If-Match {wanted} does not match the current version {current}"),
+            ))
+        }
+    }
+
+    /// `PUT /{type}/{id}`: the body replaces every client-writable attribute.
+    pub fn replace(
+        &self,
+        kind: Kind,
+        id: &str,
+        input: Value,
+        if_match: Option<&str>,
+    ) -> Result<Rendered, ScimError> {
+        let schema = schema_of(kind);
+        let body = resource::normalize(schema, input)?;
+        let mut store = self.store.write();
+        let rec = self.visible(&store, kind, id)?;
+        self.check_if_match(rec, if_match)?;
+        self.commit(&mut store, kind, id, body, Actor::Scim)
+    }
+
+    /// `PATCH /{type}/{id}`.
+    pub fn patch(
+        &self,
+        kind: Kind,
+        id: &str,
+        req: PatchRequest,
+        if_match: Option<&str>,
+    ) -> Result<Rendered, ScimError> {
+        let schema = schema_of(kind);
+        let ops = self.quirk_ops(req.operations);
+        let mut store = self.store.write();
+        let rec = self.visible(&store, kind, id)?;
+        self.check_if_match(rec, if_match)?;
+        let mut current = rec.body.clone();
+        if kind == Kind::Group && !rec.members.is_empty() {
+            let members: Vec<Value> = rec
+                .members
+                .iter()
+                .map(|(m, k)| json!({"value": &**m, "type": k.resource_type()}))
+                .collect();
+            current.insert("members".into(), Value::Array(members));
+        }
+        let next = patch::apply(schema, &current, &ops)?;
+        self.commit(&mut store, kind, id, next, Actor::Scim)
+    }
+
+    /// The quirks that change how PATCH operations are read.
+    fn quirk_ops(&self, ops: Vec<PatchOperation>) -> Vec<PatchOperation> {
+        let is_members = |p: &Option<String>| {
+            p.as_deref()
+                .is_some_and(|p| p.trim().eq_ignore_ascii_case("members"))
+        };
+        ops.into_iter()
+            .filter(|op| {
+                !(self.config.has(Quirk::IgnoreFilteredMemberRemoval)
+                    && op.op == OpKind::Remove
+                    && matches!(op.path.as_deref().map(str::parse::<PatchPath>),
+                        Some(Ok(PatchPath::Value(vp))) if vp.attr.name.eq_ignore_ascii_case("members")))
+            })
+            .map(|mut op| {
+                if self.config.has(Quirk::LiteralMemberRemoval) && op.op == OpKind::Remove && is_members(&op.path) {
+                    op.value = None;
+                }
+                op
+            })
+            .collect()
+    }
+
+    /// Stores a new body for an existing resource after the checks every
+    /// write shares: uniqueness, the owner rule, seats and membership.
+    fn commit(
+        &self,
+        store: &mut Store,
+        kind: Kind,
+        id: &str,
+        mut body: Object,
+        actor: Actor,
+    ) -> Result<Rendered, ScimError> {
+        let rec = store.collection(kind).get(id).expect("caller checked");
+        let name = body
+            .get(kind.name_attr())
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        if let Some(holder) = store.find_name(kind, &name)
+            && &**holder != id
+        {
+            return Err(ScimError::uniqueness(format!(
+                "a {} with {} {name:?} already exists",
+                kind.resource_type(),
+                kind.name_attr()
+            )));
+        }
+        let was_active = rec.active();
+        let now_active = body.get("active").and_then(Value::as_bool).unwrap_or(true);
+        if kind == Kind::User && was_active && !now_active && self.is_owner(id) {
+            return Err(forbidden(
+                "the Primary Owner cannot be deactivated over SCIM",
+            ));
+        }
+        if kind == Kind::User && !was_active && now_active {
+            self.check_seat(store)?;
+        }
+        let members = match body.remove("members") {
+            Some(m) => resolve_members(store, &m, Some(id))?,
+            None => IndexMap::new(),
+        };
+        // Keep what the server owns: id and meta.
+        body.insert("id".into(), id.into());
+        let old_meta = rec.body.get("meta").cloned().unwrap_or_default();
+        let mut old_cmp = rec.body.clone();
+        old_cmp.remove("meta");
+        let members_changed = kind == Kind::Group && members != rec.members;
+        let changed = old_cmp != body || members_changed;
+        let (added, removed) = if kind == Kind::Group {
+            let a = members
+                .keys()
+                .filter(|m| !rec.members.contains_key(*m))
+                .count();
+            let r = rec
+                .members
+                .keys()
+                .filter(|m| !members.contains_key(*m))
+                .count();
+            (a, r)
+        } else {
+            (0, 0)
+        };
+        if !changed {
+            // RFC 7644 §3.5.2.1: a no-op leaves meta (and the version) alone.
+            let rec = store.collection(kind).get(id).expect("present");
+            return Ok(self.render(store, kind, id, rec, &Projection::Default));
+        }
+        let version = store.tick();
+        let mut meta = old_meta;
+        meta["lastModified"] = audit::now_rfc3339().into();
+        meta["version"] = etag_of(version).into();
+        body.insert("meta".into(), meta);
+        store.set_body(kind, id, body, version);
+        if kind == Kind::Group {
+            store.set_members(id, members);
+        }
+        let action = match (kind, was_active, now_active) {
+            (Kind::User, true, false) => "user.deactivated",
+            (Kind::User, false, true) => "user.reactivated",
+            (Kind::User, _, _) => "user.updated",
+            (Kind::Group, _, _) => "group.updated",
+        };
+        let detail =
+            (added + removed > 0).then(|| format!("{added} members added, {removed} removed"));
+        self.record(action, actor, id, &name, detail);
+        let rec = store.collection(kind).get(id).expect("present");
+        Ok(self.render(store, kind, id, rec, &Projection::Default))
+    }
+
+    /// `DELETE /{type}/{id}`.
+    pub fn delete(&self, kind: Kind, id: &str, if_match: Option<&str>) -> Result<(), ScimError> {
+        let mut store = self.store.write();
+        let rec = self.visible(&store, kind, id)?;
+        self.check_if_match(rec, if_match)?;
+        if self.is_owner(id) {
+            return Err(forbidden("the Primary Owner cannot be deleted over SCIM"));
+        }
+        let name = rec.name(kind).to_owned();
+        if self.config.has(Quirk::SoftDelete) {
+            if kind == Kind::User && rec.active() {
+                let mut body = rec.body.clone();
+                body.insert("active".into(), false.into());
+                let version = store.tick();
+                store.set_body(kind, id, body, version);
+            }
+            self.record(
+                "user.deactivated",
+                Actor::Scim,
+                id,
+                &name,
+                Some("soft delete".into()),
+            );
+            return Ok(());
+        }
+        store.remove(kind, id);
+        let action = match kind {
+            Kind::User => "user.deleted",
+            Kind::Group => "group.deleted",
+        };
+        self.record(action, Actor::Scim, id, &name, None);
+        Ok(())
+    }
+
+    /// `GET /{type}` and `POST /{type}/.search`.
+    pub fn list(&self, kind: Kind, q: &ListQuery) -> Result<ListResponse<Value>, ScimError> {
+        let store = self.store.read();
+        let schema = schema_of(kind);
+        let coll = store.collection(kind);
+        let paging = !self.config.has(Quirk::ListIgnoresPaging);
+        let (skip, take) = if paging {
+            (q.start_index - 1, q.count)
+        } else {
+            (0, usize::MAX)
+        };
+        let page_ids: Vec<Arc<str>>;
+        let total: usize;
+        if q.filter.is_none() && q.sort.is_none() {
+            total = coll.visible_len();
+            page_ids = coll.ordered_from(skip).take(take).cloned().collect();
+        } else {
+            let mut ids = self.matching(&store, kind, q.filter.as_ref());
+            if let Some((by, order)) = &q.sort {
+                let mut keyed: Vec<(sort::SortKey, Arc<str>)> = ids
+                    .into_iter()
+                    .map(|id| (sort::key(&coll.get(&id).expect("listed").body, by), id))
+                    .collect();
+                keyed.sort_by(|a, b| sort::ascending(&a.0, &b.0));
+                if *order == SortOrder::Descending {
+                    keyed.reverse();
+                }
+                ids = keyed.into_iter().map(|(_, id)| id).collect();
+            }
+            total = ids.len();
+            page_ids = ids.into_iter().skip(skip).take(take).collect();
+        }
+        if total == 0 && q.filter.is_some() && self.config.has(Quirk::NotFoundOnEmptyList) {
+            return Err(ScimError::not_found("no resource matches the filter"));
+        }
+        let resources: Vec<Value> = page_ids
+            .iter()
+            .filter_map(|id| {
+                coll.get(id)
+                    .map(|r| Value::Object(self.render(&store, kind, id, r, &q.projection).body))
+            })
+            .collect();
+        let start = if paging { q.start_index } else { 1 };
+        let _ = schema;
+        Ok(ListResponse::new(resources, total as u64, start as u64))
+    }
+
+    /// Ids of visible resources matching `filter`, in creation order.
+    fn matching(&self, store: &Store, kind: Kind, f: Option<&Filter>) -> Vec<Arc<str>> {
+        let coll = store.collection(kind);
+        let Some(f) = f else {
+            return coll.ordered().cloned().collect();
+        };
+        let schema = schema_of(kind);
+        let derived = match kind {
+            Kind::User => mentions(f, "groups"),
+            Kind::Group => mentions(f, "members"),
+        };
+        let test = |id: &Arc<str>| -> bool {
+            let Some(rec) = coll.get(id) else {
+                return false;
+            };
+            if rec.origin != Origin::Scim {
+                return false;
+            }
+            let obj: Cow<Object> = if derived {
+                Cow::Owned(self.render(store, kind, id, rec, &Projection::Default).body)
+            } else {
+                Cow::Borrowed(&rec.body)
+            };
+            filter::matches(schema, f, &obj)
+        };
+        match plan(store, kind, f) {
+            Some(mut ids) => {
+                ids.sort_by_key(|id| coll.slot(id));
+                ids.dedup();
+                ids.retain(|id| test(id));
+                ids
+            }
+            None => coll.ordered().filter(|id| test(id)).cloned().collect(),
+        }
+    }
+
+    /// `POST /.search` at the root: users then groups. A filter naming an
+    /// attribute one type lacks simply matches nothing of that type
+    /// (RFC 7644 §3.4.2.1).
+    pub fn search_root(&self, req: &SearchRequest) -> Result<ListResponse<Value>, ScimError> {
+        let max = self.config.limits.max_results;
+        let mut parsed = Vec::new();
+        let mut first_err = None;
+        for kind in [Kind::User, Kind::Group] {
+            let mut r = req.clone();
+            r.start_index = None;
+            r.count = Some(max as i64);
+            match ListQuery::parse(schema_of(kind), &r, max) {
+                Ok(q) => parsed.push((kind, q)),
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        }
+        if parsed.is_empty() {
+            return Err(first_err.expect("one error per failed kind"));
+        }
+        let store = self.store.read();
+        let mut all: Vec<Value> = Vec::new();
+        for (kind, q) in &parsed {
+            let coll = store.collection(*kind);
+            for id in self.matching(&store, *kind, q.filter.as_ref()) {
+                if let Some(rec) = coll.get(&id) {
+                    all.push(Value::Object(
+                        self.render(&store, *kind, &id, rec, &q.projection).body,
+                    ));
+                }
+            }
+        }
+        let start = req.start_index.unwrap_or(1).max(1) as usize;
+        let count = req.count.map_or(max, |c| c.clamp(0, max as i64) as usize);
+        let total = all.len();
+        let page: Vec<Value> = all.into_iter().skip(start - 1).take(count).collect();
+        Ok(ListResponse::new(page, total as u64, start as u64))
+    }
+
+    /// Deletes every user and group except the Primary Owner.
+    pub fn reset(&self) -> Value {
+        let mut store = self.store.write();
+        let groups: Vec<Arc<str>> = store.groups.records.keys().cloned().collect();
+        let users: Vec<Arc<str>> = store
+            .users
+            .records
+            .keys()
+            .filter(|id| !self.is_owner(id))
+            .cloned()
+            .collect();
+        for g in &groups {
+            store.remove(Kind::Group, g);
+        }
+        for u in &users {
+            store.remove(Kind::User, u);
+        }
+        drop(store);
+        self.audit.lock().record(
+            "directory.reset",
+            "admin",
+            None,
+            None,
+            Some(format!(
+                "{} users and {} groups deleted",
+                users.len(),
+                groups.len()
+            )),
+        );
+        json!({"usersDeleted": users.len(), "groupsDeleted": groups.len()})
+    }
+
+    /// Records a just-in-time sign-in: creates the account if it is new.
+    /// Such accounts are invisible over SCIM.
+    pub fn jit_sign_in(&self, user_name: &str) -> Result<(String, bool), ScimError> {
+        if *self.mode.read() == ProvisioningMode::Scim {
+            return Err(forbidden(
+                "the tenant provisions over SCIM; just-in-time accounts are off",
+            ));
+        }
+        if let Some(id) = self.store.read().find_name(Kind::User, user_name) {
+            return Ok((id.to_string(), false));
+        }
+        let r = self.create(
+            Kind::User,
+            json!({"schemas": [idpsim_scim::urn::USER], "userName": user_name, "active": true}),
+            Actor::Jit,
+        )?;
+        let id = r
+            .body
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        Ok((id, true))
+    }
+
+    pub fn provisioning(&self) -> ProvisioningMode {
+        *self.mode.read()
+    }
+
+    /// Switches the provisioning mode. Switching to SCIM removes every
+    /// account that SCIM did not create (but the Primary Owner).
+    pub fn set_provisioning(&self, mode: ProvisioningMode) -> Value {
+        let mut removed = 0;
+        {
+            let mut m = self.mode.write();
+            *m = mode;
+            if mode == ProvisioningMode::Scim {
+                let mut store = self.store.write();
+                let jit: Vec<Arc<str>> = store
+                    .users
+                    .records
+                    .iter()
+                    .filter(|(id, r)| r.origin == Origin::Jit && !self.is_owner(id))
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                for id in &jit {
+                    store.remove(Kind::User, id);
+                }
+                removed = jit.len();
+            }
+        }
+        self.audit.lock().record(
+            "provisioning.changed",
+            "admin",
+            None,
+            None,
+            Some(format!(
+                "mode {mode:?}; {removed} non-SCIM accounts removed"
+            )),
+        );
+        json!({"mode": mode, "removed": removed})
+    }
+
+    /// Every account with the role and tier its groups map to.
+    pub fn members(&self) -> Vec<Member> {
+        let store = self.store.read();
+        let rules = &self.config.tenant.group_rules;
+        let mut out: Vec<Member> = store
+            .users
+            .records
+            .iter()
+            .map(|(id, rec)| {
+                let groups: Vec<String> = store
+                    .member_of
+                    .get(id)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|g| store.groups.get(g).map(|r| r.name(Kind::Group).to_owned()))
+                    .collect();
+                let mut role = Role::User;
+                let mut tier = SeatTier::Standard;
+                for g in &groups {
+                    let folded = g.to_lowercase();
+                    if let Some(rule) = rules
+                        .iter()
+                        .find(|r| folded.starts_with(&r.prefix.to_lowercase()))
+                    {
+                        role = role.max(rule.role);
+                        tier = tier.max(rule.tier);
+                    }
+                }
+                if self.is_owner(id) {
+                    role = Role::Owner;
+                }
+                Member {
+                    id: id.to_string(),
+                    user_name: rec.name(Kind::User).to_owned(),
+                    active: rec.active(),
+                    origin: rec.origin,
+                    role,
+                    tier,
+                    groups,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.user_name.cmp(&b.user_name));
+        out
+    }
+
+    pub fn audit_page(&self, after: u64, limit: usize) -> audit::Page {
+        self.audit.lock().page(after, limit)
+    }
+
+    /// Number of (users, groups) visible over SCIM.
+    pub fn counts(&self) -> (usize, usize) {
+        let s = self.store.read();
+        (s.users.visible_len(), s.groups.visible_len())
+    }
+}
+
+/// Stores a brand-new resource with a fresh id and meta; returns the id.
+fn insert_new(store: &mut Store, kind: Kind, mut body: Object, origin: Origin) -> Arc<str> {
+    let id: Arc<str> = Arc::from(uuid::Uuid::new_v4().simple().to_string());
+    let version = store.tick();
+    let now = audit::now_rfc3339();
+    body.insert("id".into(), (&*id).into());
+    body.insert(
+        "meta".into(),
+        json!({"resourceType": kind.resource_type(), "created": now, "lastModified": now,
+               "version": etag_of(version)}),
+    );
+    store.insert(kind, id.clone(), body, version, origin);
+    id
+}
+
+/// Checks a `members` list: every value must be a visible user or group,
+/// and a group may not contain itself.
+fn resolve_members(
+    store: &Store,
+    members: &Value,
+    group: Option<&str>,
+) -> Result<IndexMap<Arc<str>, Kind>, ScimError> {
+    let mut out = IndexMap::new();
+    for m in members.as_array().into_iter().flatten() {
+        let Some(value) = m.get("value").and_then(Value::as_str) else {
+            return Err(ScimError::bad_request(
+                ScimType::InvalidValue,
+                "every member needs a `value`",
+            ));
+        };
+        if Some(value) == group {
+            return Err(ScimError::bad_request(
+                ScimType::InvalidValue,
+                "a group cannot be a member of itself",
+            ));
+        }
+        let wanted = m.get("type").and_then(Value::as_str);
+        let find = |kind: Kind| {
+            store
+                .collection(kind)
+                .records
+                .get_key_value(value)
+                .filter(|(_, r)| r.origin == Origin::Scim)
+                .map(|(k, _)| (k.clone(), kind))
+        };
+        let hit = match wanted {
+            Some(t) if t.eq_ignore_ascii_case("Group") => find(Kind::Group),
+            Some(t) if t.eq_ignore_ascii_case("User") => find(Kind::User),
+            _ => find(Kind::User).or_else(|| find(Kind::Group)),
+        };
+        let Some((id, kind)) = hit else {
+            return Err(ScimError::bad_request(
+                ScimType::InvalidValue,
+                format!("member {value:?} is not the id of a user or group"),
+            ));
+        };
+        out.insert(id, kind);
+    }
+    Ok(out)
+}
+
+/// Whether a filter names the top-level attribute `name` anywhere.
+fn mentions(f: &Filter, name: &str) -> bool {
+    let exp = |e: &AttrExp| match e {
+        AttrExp::Present(p) | AttrExp::Comparison(p, _, _) => p.name.eq_ignore_ascii_case(name),
+    };
+    match f {
+        Filter::Attr(e) => exp(e),
+        Filter::ValuePath(vp) => vp.attr.name.eq_ignore_ascii_case(name),
+        Filter::Not(f) => mentions(f, name),
+        Filter::And(fs) | Filter::Or(fs) => fs.iter().any(|f| mentions(f, name)),
+    }
+}
+
+/// Candidate ids from an index, when the filter pins an indexed attribute
+/// with `eq`. `None` means "scan". The candidates are still run through the
+/// whole filter.
+fn plan(store: &Store, kind: Kind, f: &Filter) -> Option<Vec<Arc<str>>> {
+    let core = schema_of(kind).core.id;
+    let unqualified =
+        |uri: &Option<String>| uri.as_deref().is_none_or(|u| u.eq_ignore_ascii_case(core));
+    match f {
+        Filter::Attr(AttrExp::Comparison(p, CompareOp::Eq, CompValue::Str(v)))
+            if unqualified(&p.uri) =>
+        {
+            let coll = store.collection(kind);
+            match (p.name.to_ascii_lowercase().as_str(), p.sub_attr.as_deref()) {
+                ("id", None) => Some(
+                    coll.records
+                        .get_key_value(v.as_str())
+                        .map(|(k, _)| k.clone())
+                        .into_iter()
+                        .collect(),
+                ),
+                ("externalid", None) => Some(coll.by_external(v).cloned().collect()),
+                ("username", None) if kind == Kind::User => {
+                    Some(store.find_name(kind, v).cloned().into_iter().collect())
+                }
+                ("displayname", None) if kind == Kind::Group => {
+                    Some(store.find_name(kind, v).cloned().into_iter().collect())
+                }
+                ("members", Some(s)) if kind == Kind::Group && s.eq_ignore_ascii_case("value") => {
+                    Some(
+                        store
+                            .member_of
+                            .get(v.as_str())
+                            .into_iter()
+                            .flatten()
+                            .cloned()
+                            .collect(),
+                    )
+                }
+                _ => None,
+            }
+        }
+        Filter::ValuePath(vp)
+            if kind == Kind::Group && vp.attr.name.eq_ignore_ascii_case("members") =>
+        {
+            match &*vp.filter {
+                ValFilter::Attr(AttrExp::Comparison(p, CompareOp::Eq, CompValue::Str(v)))
+                    if p.name.eq_ignore_ascii_case("value") =>
+                {
+                    Some(
+                        store
+                            .member_of
+                            .get(v.as_str())
+                            .into_iter()
+                            .flatten()
+                            .cloned()
+                            .collect(),
+                    )
+                }
+                _ => None,
+            }
+        }
+        Filter::And(fs) => fs
+            .iter()
+            .filter_map(|f| plan(store, kind, f))
+            .min_by_key(Vec::len),
+        Filter::Or(fs) => {
+            let mut seen = HashSet::new();
+            let mut out = Vec::new();
+            for f in fs.iter() {
+                for id in plan(store, kind, f)? {
+                    if seen.insert(id.clone()) {
+                        out.push(id);
+                    }
+                }
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
