@@ -178,7 +178,7 @@ impl Default for Limits {
 }
 
 /// Configuration of one instance.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Config {
     /// The bearer token clients must present; `None` generates one.
     pub token: Option<String>,
@@ -187,18 +187,6 @@ pub struct Config {
     pub limits: Limits,
     pub tenant: TenantRules,
     pub quirks: BTreeSet<Quirk>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            token: None,
-            port: 0,
-            limits: Limits::default(),
-            tenant: TenantRules::default(),
-            quirks: BTreeSet::new(),
-        }
-    }
 }
 
 impl Config {

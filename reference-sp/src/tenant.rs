@@ -455,6 +455,7 @@ impl Tenant {
         mut body: Object,
         actor: Actor,
     ) -> Result<Rendered, ScimError> {
+        body.remove("meta");
         let rec = store.collection(kind).get(id).expect("caller checked");
         let name = body
             .get(kind.name_attr())
@@ -654,30 +655,52 @@ impl Tenant {
     /// (RFC 7644 §3.4.2.1).
     pub fn search_root(&self, req: &SearchRequest) -> Result<ListResponse<Value>, ScimError> {
         let max = self.config.limits.max_results;
-        let mut parsed = Vec::new();
-        let mut first_err = None;
-        for kind in [Kind::User, Kind::Group] {
-            let mut r = req.clone();
-            r.start_index = None;
-            r.count = Some(max as i64);
-            match ListQuery::parse(schema_of(kind), &r, max) {
-                Ok(q) => parsed.push((kind, q)),
-                Err(e) => {
-                    first_err.get_or_insert(e);
-                }
+        let f = match req
+            .filter
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(raw) => Some(filter::parse(raw)?),
+            None => None,
+        };
+        let kinds = [Kind::User, Kind::Group];
+        if let Some(f) = &f {
+            let errors: Vec<ScimError> = kinds
+                .iter()
+                .filter_map(|k| filter::check(schema_of(*k), f).err())
+                .collect();
+            if errors.len() == kinds.len() {
+                return Err(errors.into_iter().next().expect("one per kind"));
             }
-        }
-        if parsed.is_empty() {
-            return Err(first_err.expect("one error per failed kind"));
         }
         let store = self.store.read();
         let mut all: Vec<Value> = Vec::new();
-        for (kind, q) in &parsed {
-            let coll = store.collection(*kind);
-            for id in self.matching(&store, *kind, q.filter.as_ref()) {
+        for kind in kinds {
+            let schema = schema_of(kind);
+            // Keep the listed attributes this type has; the rest name
+            // nothing here (RFC 7644 §3.4.2.1).
+            let keep = |list: Option<&str>| {
+                list.map(|l| {
+                    l.split(',')
+                        .filter(|a| path::parse_attribute_list(schema, a).is_ok())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+            };
+            let (attrs, excluded) = (
+                keep(req.attributes.as_deref()),
+                keep(req.excluded_attributes.as_deref()),
+            );
+            let projection = match (attrs.as_deref(), req.attributes.is_some()) {
+                (Some(""), true) => Projection::parse(schema, Some("id"), None)?,
+                _ => Projection::parse(schema, attrs.as_deref(), excluded.as_deref())?,
+            };
+            let coll = store.collection(kind);
+            for id in self.matching(&store, kind, f.as_ref()) {
                 if let Some(rec) = coll.get(&id) {
                     all.push(Value::Object(
-                        self.render(&store, *kind, &id, rec, &q.projection).body,
+                        self.render(&store, kind, &id, rec, &projection).body,
                     ));
                 }
             }

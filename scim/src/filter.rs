@@ -242,7 +242,7 @@ fn exp_path(e: &AttrExp) -> &AttrPath {
 }
 
 /// The container object an attribute lives in.
-pub fn container<'a>(resource: &'a Object, c: Container) -> Option<&'a Object> {
+pub fn container(resource: &Object, c: Container) -> Option<&Object> {
     match c {
         Container::Root => Some(resource),
         Container::Extension(ext) => resource.get(ext.id).and_then(Value::as_object),

@@ -64,7 +64,7 @@ fn projection(kind: Kind, raw: &Option<String>) -> Result<Projection, ScimError>
     )
 }
 
-fn header_str<'h>(headers: &'h HeaderMap, name: header::HeaderName) -> Option<&'h str> {
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 

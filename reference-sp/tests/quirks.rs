@@ -1,0 +1,142 @@
+//! Each quirk breaks the behaviour it names, and only while it is on.
+
+use idpsim_reference_sp::{Config, Quirk};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::common::*;
+
+async fn with(q: Quirk) -> Sp {
+    Sp::with(Config::default().with_quirk(q)).await
+}
+
+#[tokio::test]
+async fn no_etag() {
+    let sp = with(Quirk::NoEtag).await;
+    let id = sp.user("e@x").await;
+    let r = sp.get(&format!("/Users/{id}")).await;
+    assert!(!r.headers.contains_key("etag"));
+    assert!(r.body["meta"].get("version").is_none());
+    let body =
+        json!({"schemas": [PATCH], "Operations": [{"op": "add", "path": "title", "value": "T"}]})
+            .to_string();
+    let r = sp
+        .raw(
+            Method::PATCH,
+            &format!("/Users/{id}"),
+            Some(body),
+            Some(sp.handle.token()),
+            &[("if-match", "W/\"nope\"")],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        sp.get("/ServiceProviderConfig").await.body["etag"]["supported"],
+        true
+    );
+}
+
+#[tokio::test]
+async fn case_sensitive_username() {
+    let sp = with(Quirk::CaseSensitiveUsername).await;
+    sp.user("Mixed@x").await;
+    assert_eq!(
+        sp.get("/Users?filter=userName%20eq%20%22mixed@x%22")
+            .await
+            .body["totalResults"],
+        0
+    );
+    assert_eq!(
+        sp.post("/Users", json!({"schemas": [USER], "userName": "mixed@x"}))
+            .await
+            .status,
+        201
+    );
+}
+
+#[tokio::test]
+async fn ignore_filtered_member_removal() {
+    let sp = with(Quirk::IgnoreFilteredMemberRemoval).await;
+    let a = sp.user("a@x").await;
+    let g = sp.group("g", &[&a]).await;
+    let r = sp
+        .patch(
+            &format!("/Groups/{g}"),
+            json!([{"op": "remove", "path": format!("members[value eq \"{a}\"]")}]),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(sp.member_ids(&g).await, vec![a]);
+}
+
+#[tokio::test]
+async fn literal_member_removal() {
+    let sp = with(Quirk::LiteralMemberRemoval).await;
+    let (a, b) = (sp.user("a@x").await, sp.user("b@x").await);
+    let g = sp.group("g", &[&a, &b]).await;
+    sp.patch(
+        &format!("/Groups/{g}"),
+        json!([{"op": "Remove", "path": "members", "value": [{"value": a}]}]),
+    )
+    .await;
+    assert!(sp.member_ids(&g).await.is_empty());
+}
+
+#[tokio::test]
+async fn list_ignores_paging() {
+    let sp = with(Quirk::ListIgnoresPaging).await;
+    for i in 0..3 {
+        sp.user(&format!("u{i}@x")).await;
+    }
+    let r = sp.get("/Users?startIndex=2&count=1").await;
+    assert_eq!(r.body["Resources"].as_array().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn plain_text_errors() {
+    let sp = with(Quirk::PlainTextErrors).await;
+    let r = sp.get("/Users/missing").await;
+    assert_eq!(r.status, 404);
+    assert!(
+        r.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    assert!(r.text.starts_with("Error: "));
+}
+
+#[tokio::test]
+async fn soft_delete() {
+    let sp = with(Quirk::SoftDelete).await;
+    let id = sp.user("s@x").await;
+    assert_eq!(
+        sp.send(Method::DELETE, &format!("/Users/{id}"), None)
+            .await
+            .status,
+        204
+    );
+    let r = sp.get(&format!("/Users/{id}")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["active"], false);
+}
+
+#[tokio::test]
+async fn not_found_on_empty_list() {
+    let sp = with(Quirk::NotFoundOnEmptyList).await;
+    assert_eq!(
+        sp.get("/Users?filter=userName%20eq%20%22nobody%22")
+            .await
+            .status,
+        404
+    );
+}
+
+#[test]
+fn every_quirk_has_a_name_that_parses_back() {
+    for (q, name) in Quirk::ALL {
+        assert_eq!(name.parse::<Quirk>().unwrap(), *q);
+        assert_eq!(q.to_string(), *name);
+    }
+    assert!("nonsense".parse::<Quirk>().unwrap_err().contains("no-etag"));
+}

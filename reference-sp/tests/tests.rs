@@ -1,0 +1,9 @@
+//! Integration tests of the reference SP over HTTP, one binary.
+
+mod bad_input;
+mod bulk;
+mod common;
+mod crud;
+mod listing;
+mod quirks;
+mod tenant;
