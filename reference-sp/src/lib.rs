@@ -28,6 +28,7 @@
 pub mod audit;
 pub mod config;
 mod http;
+mod serve;
 pub mod store;
 pub mod tenant;
 
@@ -110,14 +111,7 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
     };
     let router = http::router(app);
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, router).with_graceful_shutdown(async {
-            let _ = stopped.await;
-        });
-        if let Err(e) = serve.await {
-            tracing::error!("reference SP stopped: {e}");
-        }
-    });
+    let task = tokio::spawn(serve::run(listener, router, stopped));
     Ok(Handle {
         addr,
         base_url,

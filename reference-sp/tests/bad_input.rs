@@ -250,3 +250,30 @@ async fn unsupported_media_type_method_and_path() {
         .await
         .assert_error(400, Some("invalidSyntax"));
 }
+
+/// A client that never finishes its headers is disconnected, and one that
+/// never finishes its body gets a 503; the clock is paused, so the test
+/// runs in no real time.
+#[tokio::test(start_paused = true)]
+async fn slow_clients_are_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sp = Sp::start().await;
+    let mut slow = tokio::net::TcpStream::connect(sp.handle.addr()).await.unwrap();
+    slow.write_all(b"GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let mut buf = Vec::new();
+    let n = slow.read_to_end(&mut buf).await.unwrap_or(0);
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(n == 0 || text.starts_with("HTTP/1.1 408"), "{text}");
+
+    let mut trickle = tokio::net::TcpStream::connect(sp.handle.addr()).await.unwrap();
+    let head = format!(
+        "POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/scim+json\r\nContent-Length: 100\r\n\r\n{{\"sch",
+        sp.handle.token()
+    );
+    trickle.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = trickle.read(&mut buf).await.unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.contains(ERROR), "{text}");
+}
