@@ -258,14 +258,20 @@ async fn unsupported_media_type_method_and_path() {
 async fn slow_clients_are_cut_off() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let sp = Sp::start().await;
-    let mut slow = tokio::net::TcpStream::connect(sp.handle.addr()).await.unwrap();
-    slow.write_all(b"GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let mut slow = tokio::net::TcpStream::connect(sp.handle.addr())
+        .await
+        .unwrap();
+    slow.write_all(b"GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
     let mut buf = Vec::new();
     let n = slow.read_to_end(&mut buf).await.unwrap_or(0);
     let text = String::from_utf8_lossy(&buf[..n]);
     assert!(n == 0 || text.starts_with("HTTP/1.1 408"), "{text}");
 
-    let mut trickle = tokio::net::TcpStream::connect(sp.handle.addr()).await.unwrap();
+    let mut trickle = tokio::net::TcpStream::connect(sp.handle.addr())
+        .await
+        .unwrap();
     let head = format!(
         "POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/scim+json\r\nContent-Length: 100\r\n\r\n{{\"sch",
         sp.handle.token()

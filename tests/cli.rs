@@ -1,0 +1,50 @@
+//! Exit codes and messages of the `idpsim` command line.
+
+use std::process::Command;
+
+fn idpsim(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_idpsim"))
+        .args(args)
+        .output()
+        .expect("run idpsim")
+}
+
+#[test]
+fn unknown_quirk_is_a_usage_error_naming_the_known_ones() {
+    let out = idpsim(&["target", "--quirk", "bogus"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown quirk \"bogus\"") && err.contains("no-etag"),
+        "{err}"
+    );
+}
+
+#[test]
+fn port_in_use_is_a_configuration_error() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port().to_string();
+    let out = idpsim(&["target", "--port", &port]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains(&format!("cannot listen on 127.0.0.1:{port}"))
+    );
+}
+
+#[test]
+fn help_teaches_the_quirks() {
+    let out = idpsim(&["target", "--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for q in [
+        "no-etag",
+        "case-sensitive-username",
+        "ignore-filtered-member-removal",
+        "list-ignores-paging",
+        "plain-text-errors",
+        "soft-delete",
+    ] {
+        assert!(help.contains(q), "--help lacks {q}");
+    }
+}
