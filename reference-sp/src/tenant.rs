@@ -313,11 +313,7 @@ impl Tenant {
             .unwrap_or_default()
             .to_owned();
         if store.find_name(kind, &name).is_some() {
-            return Err(ScimError::uniqueness(format!(
-                "a {} with {} {name:?} already exists",
-                kind.resource_type(),
-                kind.name_attr()
-            )));
+            return Err(name_taken(kind, &name));
         }
         if kind == Kind::User && body.get("active").and_then(Value::as_bool).unwrap_or(true) {
             self.check_seat(&store)?;
@@ -465,11 +461,7 @@ impl Tenant {
         if let Some(holder) = store.find_name(kind, &name)
             && &**holder != id
         {
-            return Err(ScimError::uniqueness(format!(
-                "a {} with {} {name:?} already exists",
-                kind.resource_type(),
-                kind.name_attr()
-            )));
+            return Err(name_taken(kind, &name));
         }
         let was_active = rec.active();
         let now_active = body.get("active").and_then(Value::as_bool).unwrap_or(true);
@@ -925,6 +917,26 @@ fn resolve_members(
     Ok(out)
 }
 
+/// The groups that list `member` directly.
+fn groups_of(store: &Store, member: &str) -> Vec<Arc<str>> {
+    store
+        .member_of
+        .get(member)
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect()
+}
+
+/// `409 uniqueness` for a name another resource holds.
+fn name_taken(kind: Kind, name: &str) -> ScimError {
+    ScimError::uniqueness(format!(
+        "a {} with {} {name:?} already exists",
+        kind.resource_type(),
+        kind.name_attr()
+    ))
+}
+
 /// Whether a filter names the top-level attribute `name` anywhere.
 fn mentions(f: &Filter, name: &str) -> bool {
     let exp = |e: &AttrExp| match e {
@@ -966,15 +978,7 @@ fn plan(store: &Store, kind: Kind, f: &Filter) -> Option<Vec<Arc<str>>> {
                     Some(store.find_name(kind, v).cloned().into_iter().collect())
                 }
                 ("members", Some(s)) if kind == Kind::Group && s.eq_ignore_ascii_case("value") => {
-                    Some(
-                        store
-                            .member_of
-                            .get(v.as_str())
-                            .into_iter()
-                            .flatten()
-                            .cloned()
-                            .collect(),
-                    )
+                    Some(groups_of(store, v))
                 }
                 _ => None,
             }
@@ -986,15 +990,7 @@ fn plan(store: &Store, kind: Kind, f: &Filter) -> Option<Vec<Arc<str>>> {
                 ValFilter::Attr(AttrExp::Comparison(p, CompareOp::Eq, CompValue::Str(v)))
                     if p.name.eq_ignore_ascii_case("value") =>
                 {
-                    Some(
-                        store
-                            .member_of
-                            .get(v.as_str())
-                            .into_iter()
-                            .flatten()
-                            .cloned()
-                            .collect(),
-                    )
+                    Some(groups_of(store, v))
                 }
                 _ => None,
             }

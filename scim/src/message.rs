@@ -5,7 +5,21 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::error::{ScimError, ScimType};
 use crate::urn;
+
+/// Fails with `400 invalidSyntax` unless `schemas` lists `urn` (compared
+/// ignoring case): every SCIM message must name its schema (RFC 7644 §3).
+pub fn require_schema(schemas: &[String], urn: &str, message: &str) -> Result<(), ScimError> {
+    if schemas.iter().any(|s| s.eq_ignore_ascii_case(urn)) {
+        Ok(())
+    } else {
+        Err(ScimError::bad_request(
+            ScimType::InvalidSyntax,
+            format!("a {message} must have `schemas: [\"{urn}\"]`"),
+        ))
+    }
+}
 
 /// A page of resources (RFC 7644 §3.4.2). `startIndex` and
 /// `itemsPerPage` are integers on the wire, as Okta requires.

@@ -99,16 +99,7 @@ impl PatchRequest {
                 format!("not a PatchOp message: {e}"),
             )
         })?;
-        if !req
-            .schemas
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(crate::urn::PATCH_OP))
-        {
-            return Err(ScimError::bad_request(
-                ScimType::InvalidSyntax,
-                format!("`schemas` must be [\"{}\"]", crate::urn::PATCH_OP),
-            ));
-        }
+        crate::message::require_schema(&req.schemas, crate::urn::PATCH_OP, "PatchOp message")?;
         if req.operations.is_empty() {
             return Err(ScimError::bad_request(
                 ScimType::InvalidSyntax,

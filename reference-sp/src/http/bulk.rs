@@ -11,7 +11,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use idpsim_scim::message::{
-    BulkMethod, BulkOperation, BulkOperationResult, BulkRequest, BulkResponse,
+    BulkMethod, BulkOperation, BulkOperationResult, BulkRequest, BulkResponse, require_schema,
 };
 use idpsim_scim::patch::PatchRequest;
 use idpsim_scim::{ScimError, ScimType};
@@ -28,17 +28,7 @@ pub async fn bulk(State(app): State<App>, headers: HeaderMap, body: Body) -> Api
     let req: BulkRequest = serde_json::from_value(v).map_err(|e| {
         ScimError::bad_request(ScimType::InvalidSyntax, format!("not a BulkRequest: {e}"))
     })?;
-    if !req
-        .schemas
-        .iter()
-        .any(|s| s.eq_ignore_ascii_case(idpsim_scim::urn::BULK_REQUEST))
-    {
-        return Err(ScimError::bad_request(
-            ScimType::InvalidSyntax,
-            format!("`schemas` must be [\"{}\"]", idpsim_scim::urn::BULK_REQUEST),
-        )
-        .into());
-    }
+    require_schema(&req.schemas, idpsim_scim::urn::BULK_REQUEST, "BulkRequest")?;
     if req.operations.len() > limits.max_bulk_operations {
         return Err(ScimError::status(
             413,

@@ -68,6 +68,19 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// A SearchRequest body (RFC 7644 §3.4.3), its schema checked.
+fn search_request(v: serde_json::Value) -> Result<SearchRequest, ScimError> {
+    let req: SearchRequest = serde_json::from_value(v).map_err(|e| {
+        ScimError::bad_request(ScimType::InvalidSyntax, format!("not a SearchRequest: {e}"))
+    })?;
+    idpsim_scim::message::require_schema(
+        &req.schemas,
+        idpsim_scim::urn::SEARCH_REQUEST,
+        "SearchRequest",
+    )?;
+    Ok(req)
+}
+
 async fn list(app: App, kind: Kind, req: SearchRequest) -> ApiResult {
     let q = ListQuery::parse(
         schema_of(kind),
@@ -84,23 +97,7 @@ async fn list(app: App, kind: Kind, req: SearchRequest) -> ApiResult {
 
 async fn search(app: App, kind: Kind, headers: HeaderMap, body: Body) -> ApiResult {
     let v = body::read_json(&headers, body, app.tenant.config().limits.max_body_bytes).await?;
-    let req: SearchRequest = serde_json::from_value(v).map_err(|e| {
-        ScimError::bad_request(ScimType::InvalidSyntax, format!("not a SearchRequest: {e}"))
-    })?;
-    if !req
-        .schemas
-        .iter()
-        .any(|s| s.eq_ignore_ascii_case(idpsim_scim::urn::SEARCH_REQUEST))
-    {
-        return Err(ScimError::bad_request(
-            ScimType::InvalidSyntax,
-            format!(
-                "`schemas` must be [\"{}\"]",
-                idpsim_scim::urn::SEARCH_REQUEST
-            ),
-        )
-        .into());
-    }
+    let req = search_request(v)?;
     list(app, kind, req).await
 }
 
@@ -199,121 +196,85 @@ async fn delete(app: App, kind: Kind, id: String, headers: HeaderMap) -> ApiResu
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-pub async fn list_users(State(app): State<App>, RawQuery(q): RawQuery) -> ApiResult {
-    list(app, Kind::User, query::parse(q.as_deref())?).await
+/// The seven handlers of one resource type, each a thin call into the
+/// shared function with the type fixed.
+macro_rules! handlers {
+    ($kind:expr, $list:ident, $search:ident, $get:ident, $create:ident, $put:ident, $patch:ident, $delete:ident) => {
+        pub async fn $list(State(app): State<App>, RawQuery(q): RawQuery) -> ApiResult {
+            list(app, $kind, query::parse(q.as_deref())?).await
+        }
+        pub async fn $search(State(app): State<App>, h: HeaderMap, body: Body) -> ApiResult {
+            search(app, $kind, h, body).await
+        }
+        pub async fn $get(
+            State(app): State<App>,
+            Path(id): Path<String>,
+            RawQuery(q): RawQuery,
+            h: HeaderMap,
+        ) -> ApiResult {
+            get_one(app, $kind, id, q, h).await
+        }
+        pub async fn $create(
+            State(app): State<App>,
+            RawQuery(q): RawQuery,
+            h: HeaderMap,
+            body: Body,
+        ) -> ApiResult {
+            create(app, $kind, q, h, body).await
+        }
+        pub async fn $put(
+            State(app): State<App>,
+            Path(id): Path<String>,
+            RawQuery(q): RawQuery,
+            h: HeaderMap,
+            body: Body,
+        ) -> ApiResult {
+            put(app, $kind, id, q, h, body).await
+        }
+        pub async fn $patch(
+            State(app): State<App>,
+            Path(id): Path<String>,
+            RawQuery(q): RawQuery,
+            h: HeaderMap,
+            body: Body,
+        ) -> ApiResult {
+            patch(app, $kind, id, q, h, body).await
+        }
+        pub async fn $delete(
+            State(app): State<App>,
+            Path(id): Path<String>,
+            h: HeaderMap,
+        ) -> ApiResult {
+            delete(app, $kind, id, h).await
+        }
+    };
 }
-pub async fn list_groups(State(app): State<App>, RawQuery(q): RawQuery) -> ApiResult {
-    list(app, Kind::Group, query::parse(q.as_deref())?).await
-}
-pub async fn search_users(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiResult {
-    search(app, Kind::User, headers, body).await
-}
-pub async fn search_groups(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiResult {
-    search(app, Kind::Group, headers, body).await
-}
-pub async fn get_user(
-    State(app): State<App>,
-    Path(id): Path<String>,
-    RawQuery(q): RawQuery,
-    h: HeaderMap,
-) -> ApiResult {
-    get_one(app, Kind::User, id, q, h).await
-}
-pub async fn get_group(
-    State(app): State<App>,
-    Path(id): Path<String>,
-    RawQuery(q): RawQuery,
-    h: HeaderMap,
-) -> ApiResult {
-    get_one(app, Kind::Group, id, q, h).await
-}
-pub async fn create_user(
-    State(app): State<App>,
-    RawQuery(q): RawQuery,
-    h: HeaderMap,
-    body: Body,
-) -> ApiResult {
-    create(app, Kind::User, q, h, body).await
-}
-pub async fn create_group(
-    State(app): State<App>,
-    RawQuery(q): RawQuery,
-    h: HeaderMap,
-    body: Body,
-) -> ApiResult {
-    create(app, Kind::Group, q, h, body).await
-}
-pub async fn put_user(
-    State(app): State<App>,
-    Path(id): Path<String>,
-    RawQuery(q): RawQuery,
-    h: HeaderMap,
-    body: Body,
-) -> ApiResult {
-    put(app, Kind::User, id, q, h, body).await
-}
-pub async fn put_group(
-    State(app): State<App>,
-    Path(id): Path<String>,
-    RawQuery(q): RawQuery,
-    h: HeaderMap,
-    body: Body,
-) -> ApiResult {
-    put(app, Kind::Group, id, q, h, body).await
-}
-pub async fn patch_user(
-    State(app): State<App>,
-    Path(id): Path<String>,
-    RawQuery(q): RawQuery,
-    h: HeaderMap,
-    body: Body,
-) -> ApiResult {
-    patch(app, Kind::User, id, q, h, body).await
-}
-pub async fn patch_group(
-    State(app): State<App>,
-    Path(id): Path<String>,
-    RawQuery(q): RawQuery,
-    h: HeaderMap,
-    body: Body,
-) -> ApiResult {
-    patch(app, Kind::Group, id, q, h, body).await
-}
-pub async fn delete_user(
-    State(app): State<App>,
-    Path(id): Path<String>,
-    h: HeaderMap,
-) -> ApiResult {
-    delete(app, Kind::User, id, h).await
-}
-pub async fn delete_group(
-    State(app): State<App>,
-    Path(id): Path<String>,
-    h: HeaderMap,
-) -> ApiResult {
-    delete(app, Kind::Group, id, h).await
-}
+
+handlers!(
+    Kind::User,
+    list_users,
+    search_users,
+    get_user,
+    create_user,
+    put_user,
+    patch_user,
+    delete_user
+);
+handlers!(
+    Kind::Group,
+    list_groups,
+    search_groups,
+    get_group,
+    create_group,
+    put_group,
+    patch_group,
+    delete_group
+);
 
 /// `POST /.search` across all resource types.
 pub async fn search_root(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiResult {
     let v = body::read_json(&headers, body, app.tenant.config().limits.max_body_bytes).await?;
-    let req: SearchRequest = serde_json::from_value(v).map_err(|e| {
-        ScimError::bad_request(ScimType::InvalidSyntax, format!("not a SearchRequest: {e}"))
-    })?;
-    if !req
-        .schemas
-        .iter()
-        .any(|s| s.eq_ignore_ascii_case(idpsim_scim::urn::SEARCH_REQUEST))
-    {
-        return Err(ScimError::bad_request(
-            ScimType::InvalidSyntax,
-            format!(
-                "`schemas` must be [\"{}\"]",
-                idpsim_scim::urn::SEARCH_REQUEST
-            ),
-        )
-        .into());
-    }
+    let req = search_request(v)?;
     let tenant = app.tenant.clone();
     let page = tokio::task::spawn_blocking(move || tenant.search_root(&req))
         .await
