@@ -43,6 +43,7 @@ for s in range(0, len(groups), 100):
 req = urllib.request.Request(base + "/Users?count=0", headers={"Authorization": "Bearer rss"})
 print("users held:", json.load(urllib.request.urlopen(req))["totalResults"])
 PY
-kill -INT $pid
+# GNU time ignores SIGINT while it waits, so signal its child.
+pkill -INT -P "$pid"
 wait $pid || true
 grep -E 'Maximum resident set size|Elapsed' "$out/time"

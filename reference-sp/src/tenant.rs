@@ -5,7 +5,6 @@
 //! so concurrent PATCHes to one group are applied one after the other and
 //! none loses a member (Entra sends them in parallel, IDP-WIRE.md §2.9).
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -226,7 +225,7 @@ impl Tenant {
         projection: &Projection,
     ) -> Rendered {
         let schema = schema_of(kind);
-        let mut body = rec.body.clone();
+        let mut body = rec.object();
         let location = format!("{}/{}/{id}", self.base_url, kind.endpoint());
         let no_etag = self.config.has(Quirk::NoEtag);
         if let Some(Value::Object(meta)) = body.get_mut("meta") {
@@ -243,7 +242,7 @@ impl Tenant {
                         .filter_map(|g| {
                             let grec = store.groups.get(g)?;
                             Some(json!({"value": &**g, "$ref": format!("{}/Groups/{g}", self.base_url),
-                                        "display": grec.name(Kind::Group), "type": "direct"}))
+                                        "display": grec.name(), "type": "direct"}))
                         })
                         .collect();
                     body.insert("groups".into(), Value::Array(list));
@@ -268,10 +267,7 @@ impl Tenant {
         rec.members
             .iter()
             .map(|(m, k)| {
-                let display = store.collection(*k).get(m).map(|r| {
-                    let d = r.body.get("displayName").and_then(Value::as_str);
-                    d.unwrap_or(r.name(*k)).to_owned()
-                });
+                let display = store.collection(*k).get(m).map(|r| r.display().to_owned());
                 let mut v = json!({"value": &**m, "$ref": format!("{}/{}/{m}", self.base_url, k.endpoint()),
                                    "type": k.resource_type()});
                 if let Some(d) = display {
@@ -406,7 +402,7 @@ impl Tenant {
         let mut store = self.store.write();
         let rec = self.visible(&store, kind, id)?;
         self.check_if_match(rec, if_match)?;
-        let mut current = rec.body.clone();
+        let mut current = rec.object();
         if kind == Kind::Group && !rec.members.is_empty() {
             let members: Vec<Value> = rec
                 .members
@@ -479,8 +475,8 @@ impl Tenant {
         };
         // Keep what the server owns: id and meta.
         body.insert("id".into(), id.into());
-        let old_meta = rec.body.get("meta").cloned().unwrap_or_default();
-        let mut old_cmp = rec.body.clone();
+        let mut old_cmp = rec.object();
+        let old_meta = old_cmp.get("meta").cloned().unwrap_or_default();
         old_cmp.remove("meta");
         let members_changed = kind == Kind::Group && members != rec.members;
         let changed = old_cmp != body || members_changed;
@@ -533,10 +529,10 @@ impl Tenant {
         if self.is_owner(id) {
             return Err(forbidden("the Primary Owner cannot be deleted over SCIM"));
         }
-        let name = rec.name(kind).to_owned();
+        let name = rec.name().to_owned();
         if self.config.has(Quirk::SoftDelete) {
             if kind == Kind::User && rec.active() {
-                let mut body = rec.body.clone();
+                let mut body = rec.object();
                 body.insert("active".into(), false.into());
                 let version = store.tick();
                 store.set_body(kind, id, body, version);
@@ -580,7 +576,7 @@ impl Tenant {
             if let Some((by, order)) = &q.sort {
                 let mut keyed: Vec<(sort::SortKey, Arc<str>)> = ids
                     .into_iter()
-                    .map(|id| (sort::key(&coll.get(&id).expect("listed").body, by), id))
+                    .map(|id| (sort::key(&coll.get(&id).expect("listed").object(), by), id))
                     .collect();
                 keyed.sort_by(|a, b| sort::ascending(&a.0, &b.0));
                 if *order == SortOrder::Descending {
@@ -624,10 +620,10 @@ impl Tenant {
             if rec.origin != Origin::Scim {
                 return false;
             }
-            let obj: Cow<Object> = if derived {
-                Cow::Owned(self.render(store, kind, id, rec, &Projection::Default).body)
+            let obj = if derived {
+                self.render(store, kind, id, rec, &Projection::Default).body
             } else {
-                Cow::Borrowed(&rec.body)
+                rec.object()
             };
             filter::matches(schema, f, &obj)
         };
@@ -813,7 +809,7 @@ impl Tenant {
                     .get(id)
                     .into_iter()
                     .flatten()
-                    .filter_map(|g| store.groups.get(g).map(|r| r.name(Kind::Group).to_owned()))
+                    .filter_map(|g| store.groups.get(g).map(|r| r.name().to_owned()))
                     .collect();
                 let mut role = Role::User;
                 let mut tier = SeatTier::Standard;
@@ -832,7 +828,7 @@ impl Tenant {
                 }
                 Member {
                     id: id.to_string(),
-                    user_name: rec.name(Kind::User).to_owned(),
+                    user_name: rec.name().to_owned(),
                     active: rec.active(),
                     origin: rec.origin,
                     role,

@@ -16,6 +16,7 @@
 //! - [`patch`]: the PATCH engine, with the leniencies real IdPs need.
 //! - [`projection`], [`sort`]: `attributes`/`excludedAttributes` and `sortBy`.
 //! - [`message`]: ListResponse, SearchRequest, BulkRequest/BulkResponse.
+//! - [`service_provider_config`]: the RFC 7643 §5 document, for servers and clients.
 //! - [`error`]: [`ScimError`], the one error type, carrying status and `scimType`.
 //!
 //! # Example
@@ -42,6 +43,7 @@ pub mod path;
 pub mod projection;
 pub mod resource;
 pub mod schema;
+pub mod service_provider_config;
 pub mod sort;
 pub mod urn;
 

@@ -8,31 +8,20 @@ use axum::http::StatusCode;
 use idpsim_scim::ScimError;
 use idpsim_scim::message::ListResponse;
 use idpsim_scim::schema::{self, ResourceSchema};
-use serde_json::{Value, json};
+use idpsim_scim::service_provider_config::ServiceProviderConfig;
+use serde_json::Value;
 
 use super::resources::scim_json;
 use super::{ApiResult, App};
 
 pub async fn service_provider_config(State(app): State<App>) -> ApiResult {
     let limits = &app.tenant.config().limits;
-    let base = app.tenant.base_url();
-    let doc = json!({
-        "schemas": [idpsim_scim::urn::SERVICE_PROVIDER_CONFIG],
-        "patch": {"supported": true},
-        "bulk": {"supported": true, "maxOperations": limits.max_bulk_operations,
-                 "maxPayloadSize": limits.max_body_bytes},
-        "filter": {"supported": true, "maxResults": limits.max_results},
-        "changePassword": {"supported": false},
-        "sort": {"supported": true},
-        "etag": {"supported": true},
-        "authenticationSchemes": [{
-            "type": "oauthbearertoken",
-            "name": "Bearer token",
-            "description": "A static bearer token in the Authorization header",
-            "primary": true
-        }],
-        "meta": {"resourceType": "ServiceProviderConfig", "location": format!("{base}/ServiceProviderConfig")}
-    });
+    let doc = ServiceProviderConfig::full(
+        limits.max_bulk_operations as u64,
+        limits.max_body_bytes as u64,
+        limits.max_results as u64,
+        &format!("{}/ServiceProviderConfig", app.tenant.base_url()),
+    );
     Ok(scim_json(StatusCode::OK, &doc))
 }
 
