@@ -1,4 +1,18 @@
-//! The simulated identity provider: directory, lifecycle events, Okta and
-//! Entra ID profiles, the SCIM client, the SAML IdP, scenarios and reconcile.
+//! The simulated identity provider.
 //!
-//! Nothing is implemented yet: the simulated-IdP issues fill this crate.
+//! # Layout
+//!
+//! - [`directory`]: users, groups, memberships and the target ids learned,
+//!   generated from a seed or written out.
+//! - [`profile`]: each IdP's wire behaviour as data (okta, okta-aiw, entra,
+//!   entra-2020, rfc).
+//! - [`client`]: the SCIM client: auth, timeouts, retries, faults, records.
+//! - [`idp`]: lifecycle events turned into a profile's request sequences.
+//! - [`reconcile`]: the directory compared with what the target lists.
+//! - [`scenario`]: the YAML scenario format, with file:line:column errors.
+//! - [`player`]: runs scenarios step by step into a report.
+
+pub mod client;
+pub mod directory;
+pub mod idp;
+pub mod profile;

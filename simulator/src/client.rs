@@ -1,0 +1,442 @@
+//! The SCIM client: authentication, timeouts, a concurrency bound,
+//! retries the way the IdP does them, fault injection and a record of every
+//! exchange with secrets redacted.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::{Mutex, Semaphore};
+
+/// How the client authenticates.
+#[derive(Clone, Default)]
+pub enum Auth {
+    #[default]
+    None,
+    Bearer(String),
+    Basic { user: String, password: String },
+    /// A static header, as Okta's "HTTP Header" auth sends it.
+    Header { name: String, value: String },
+}
+
+impl std::fmt::Debug for Auth {
+    // Secrets never reach logs, so Debug names the scheme only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::None => f.write_str("None"),
+            Auth::Bearer(_) => f.write_str("Bearer(<redacted>)"),
+            Auth::Basic { user, .. } => write!(f, "Basic({user}, <redacted>)"),
+            Auth::Header { name, .. } => write!(f, "Header({name}: <redacted>)"),
+        }
+    }
+}
+
+/// Faults the client injects, off by default. Draws come from a seeded RNG
+/// so that a run with the same seed injects the same faults.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Faults {
+    /// Chance that a request is delivered twice (the caller sees the first answer).
+    pub duplicate: f64,
+    /// Chance that the response is lost after the server handled the request.
+    pub drop_response: f64,
+    /// Delay added before every request.
+    pub delay: Duration,
+    pub seed: u64,
+}
+
+impl Faults {
+    pub fn is_off(&self) -> bool {
+        self.duplicate <= 0.0 && self.drop_response <= 0.0 && self.delay.is_zero()
+    }
+}
+
+/// How the IdP retries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts after the first.
+    pub max_retries: u32,
+    /// Wait what `Retry-After` says on 429 (capped at `max_delay`).
+    pub honour_retry_after: bool,
+    /// Retry 5xx answers and transport errors with exponential backoff.
+    pub retry_5xx: bool,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 3,
+            honour_retry_after: true,
+            retry_5xx: true,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Everything the client needs to reach a target.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The SCIM base URL, without a trailing slash.
+    pub base_url: String,
+    pub auth: Auth,
+    /// Per-request timeout; 60 s is what Okta and Entra allow (IDP-WIRE.md §1.2, §2.2).
+    pub timeout: Duration,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    pub retry: RetryPolicy,
+    pub faults: Faults,
+    /// Exchanges kept for evidence; the oldest go first.
+    pub keep_exchanges: usize,
+}
+
+impl ClientConfig {
+    pub fn new(base_url: &str, auth: Auth) -> Self {
+        ClientConfig {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            auth,
+            timeout: Duration::from_secs(60),
+            concurrency: 16,
+            retry: RetryPolicy::default(),
+            faults: Faults::default(),
+            keep_exchanges: 2000,
+        }
+    }
+}
+
+/// One request as a profile builds it: the path and query are already
+/// encoded the way that IdP encodes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub method: Method,
+    /// Path below the base URL, with its query (`/Users?filter=…`).
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Value>,
+}
+
+/// The methods SCIM uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Method {
+    GET,
+    POST,
+    PUT,
+    PATCH,
+    DELETE,
+}
+
+impl Method {
+    fn to_reqwest(self) -> reqwest::Method {
+        match self {
+            Method::GET => reqwest::Method::GET,
+            Method::POST => reqwest::Method::POST,
+            Method::PUT => reqwest::Method::PUT,
+            Method::PATCH => reqwest::Method::PATCH,
+            Method::DELETE => reqwest::Method::DELETE,
+        }
+    }
+}
+
+/// An answer.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// The body parsed as JSON, when it is JSON.
+    pub json: Option<Value>,
+    pub text: String,
+}
+
+/// Why no answer came back. Transport details are kept as text so that no
+/// third-party error type leaks into the API.
+#[non_exhaustive]
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum ClientError {
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+    #[error("could not connect: {0}")]
+    Connect(String),
+    #[error("the connection failed: {0}")]
+    Transport(String),
+    #[error("the response was dropped after the target handled the request (injected fault)")]
+    ResponseDropped,
+}
+
+/// One request and what came of it, secrets redacted.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exchange {
+    pub seq: u64,
+    pub method: Method,
+    pub url: String,
+    pub request_headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub response_headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub micros: u64,
+    /// 0 for the first try.
+    pub attempt: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fault: Option<&'static str>,
+}
+
+/// Counters over every exchange, kept even when exchanges are not.
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub requests: u64,
+    pub failures: u64,
+    pub micros: Vec<u32>,
+}
+
+impl Stats {
+    /// The `p`-th percentile latency in milliseconds.
+    pub fn percentile_ms(&self, p: f64) -> f64 {
+        if self.micros.is_empty() {
+            return 0.0;
+        }
+        let mut v = self.micros.clone();
+        v.sort_unstable();
+        let idx = ((p / 100.0) * (v.len() - 1) as f64).round() as usize;
+        v[idx.min(v.len() - 1)] as f64 / 1000.0
+    }
+}
+
+#[derive(Debug, Default)]
+struct Log {
+    exchanges: VecDeque<Exchange>,
+    all: Option<Vec<Exchange>>,
+    stats: Stats,
+}
+
+/// The client. Cheap to clone; clones share the log and the bound.
+#[derive(Debug, Clone)]
+pub struct ScimClient {
+    http: reqwest::Client,
+    config: Arc<ClientConfig>,
+    slots: Arc<Semaphore>,
+    log: Arc<Mutex<Log>>,
+    seq: Arc<AtomicU64>,
+    rng: Arc<Mutex<ChaCha8Rng>>,
+}
+
+fn redact(name: &str, value: &str) -> String {
+    if name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("cookie") {
+        match value.split_once(' ') {
+            Some((scheme, _)) => format!("{scheme} <redacted>"),
+            None => "<redacted>".into(),
+        }
+    } else {
+        value.to_owned()
+    }
+}
+
+impl ScimClient {
+    pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .pool_max_idle_per_host(config.concurrency.max(1))
+            .build()
+            .map_err(|e| ClientError::Connect(e.to_string()))?;
+        Ok(ScimClient {
+            http,
+            slots: Arc::new(Semaphore::new(config.concurrency.max(1))),
+            rng: Arc::new(Mutex::new(ChaCha8Rng::seed_from_u64(config.faults.seed))),
+            config: Arc::new(config),
+            log: Arc::new(Mutex::new(Log::default())),
+            seq: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Keeps every exchange from now on (for `--record`), not only the last few.
+    pub async fn record_all(&self) {
+        self.log.lock().await.all.get_or_insert_with(Vec::new);
+    }
+
+    /// Takes the recorded exchanges (all of them when recording, else the
+    /// most recent) and the counters, leaving both empty.
+    pub async fn take(&self) -> (Vec<Exchange>, Stats) {
+        let mut log = self.log.lock().await;
+        let recent: Vec<Exchange> = log.exchanges.drain(..).collect();
+        let exchanges = match log.all.as_mut() {
+            Some(all) => std::mem::take(all),
+            None => recent,
+        };
+        (exchanges, std::mem::take(&mut log.stats))
+    }
+
+    /// Sends a request with the profile's retry policy and the configured faults.
+    pub async fn send(&self, req: &Request) -> Result<Response, ClientError> {
+        let _permit = self.slots.acquire().await.expect("never closed");
+        let policy = &self.config.retry;
+        let mut attempt = 0;
+        loop {
+            let outcome = self.once(req, attempt).await;
+            let retry_after = match &outcome {
+                Ok(r) if r.status == 429 && policy.honour_retry_after => Some(
+                    r.headers
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
+                        .and_then(|(_, v)| v.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs)
+                        .unwrap_or(policy.base_delay),
+                ),
+                Ok(r) if r.status >= 500 && policy.retry_5xx => Some(backoff(policy, attempt)),
+                Err(ClientError::ResponseDropped) | Err(ClientError::Timeout(_)) | Err(ClientError::Transport(_))
+                    if policy.retry_5xx =>
+                {
+                    Some(backoff(policy, attempt))
+                }
+                _ => None,
+            };
+            match retry_after {
+                Some(wait) if attempt < policy.max_retries => {
+                    tokio::time::sleep(wait.min(policy.max_delay)).await;
+                    attempt += 1;
+                }
+                _ => return outcome,
+            }
+        }
+    }
+
+    async fn once(&self, req: &Request, attempt: u32) -> Result<Response, ClientError> {
+        let faults = &self.config.faults;
+        let (duplicate, drop) = if faults.is_off() {
+            (false, false)
+        } else {
+            let mut rng = self.rng.lock().await;
+            (rng.random_bool(faults.duplicate.clamp(0.0, 1.0)), rng.random_bool(faults.drop_response.clamp(0.0, 1.0)))
+        };
+        if !faults.delay.is_zero() {
+            tokio::time::sleep(faults.delay).await;
+        }
+        let first = self.deliver(req, attempt, drop.then_some("drop-response")).await;
+        if duplicate {
+            let _ = self.deliver(req, attempt, Some("duplicate")).await;
+        }
+        if drop && first.is_ok() {
+            return Err(ClientError::ResponseDropped);
+        }
+        first
+    }
+
+    async fn deliver(&self, req: &Request, attempt: u32, fault: Option<&'static str>) -> Result<Response, ClientError> {
+        let url = format!("{}{}", self.config.base_url, req.path);
+        let mut rb = self.http.request(req.method.to_reqwest(), &url);
+        let mut shown: Vec<(String, String)> = Vec::new();
+        match &self.config.auth {
+            Auth::None => {}
+            Auth::Bearer(t) => {
+                rb = rb.header("Authorization", format!("Bearer {t}"));
+                shown.push(("Authorization".into(), "Bearer <redacted>".into()));
+            }
+            Auth::Basic { user, password } => {
+                rb = rb.basic_auth(user, Some(password));
+                shown.push(("Authorization".into(), "Basic <redacted>".into()));
+            }
+            Auth::Header { name, value } => {
+                rb = rb.header(name.as_str(), value.as_str());
+                shown.push((name.clone(), redact("authorization", value)));
+            }
+        }
+        for (k, v) in &req.headers {
+            rb = rb.header(k.as_str(), v.as_str());
+            shown.push((k.clone(), redact(k, v)));
+        }
+        if let Some(b) = &req.body {
+            rb = rb.body(serde_json::to_vec(b).expect("JSON serialises"));
+        }
+        let started = Instant::now();
+        let result = rb.send().await;
+        let outcome = match result {
+            Ok(r) => {
+                let status = r.status().as_u16();
+                let headers: Vec<(String, String)> = r
+                    .headers()
+                    .iter()
+                    .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("<binary>").to_owned()))
+                    .collect();
+                match r.bytes().await {
+                    Ok(bytes) => {
+                        let text = String::from_utf8_lossy(&bytes).into_owned();
+                        let json = serde_json::from_slice(&bytes).ok();
+                        Ok(Response { status, headers, json, text })
+                    }
+                    Err(e) => Err(classify(&e, self.config.timeout)),
+                }
+            }
+            Err(e) => Err(classify(&e, self.config.timeout)),
+        };
+        let micros = started.elapsed().as_micros() as u64;
+        let exchange = Exchange {
+            seq: self.seq.fetch_add(1, Ordering::Relaxed) + 1,
+            method: req.method,
+            url,
+            request_headers: shown,
+            request_body: req.body.clone(),
+            status: outcome.as_ref().ok().map(|r| r.status),
+            response_headers: outcome.as_ref().map(|r| r.headers.clone()).unwrap_or_default(),
+            response_body: outcome.as_ref().ok().and_then(|r| {
+                r.json.clone().or_else(|| (!r.text.is_empty()).then(|| Value::String(truncate(&r.text, 4096))))
+            }),
+            error: outcome.as_ref().err().map(ToString::to_string),
+            micros,
+            attempt,
+            fault,
+        };
+        let mut log = self.log.lock().await;
+        log.stats.requests += 1;
+        if outcome.as_ref().map(|r| r.status >= 400).unwrap_or(true) {
+            log.stats.failures += 1;
+        }
+        log.stats.micros.push(micros.min(u32::MAX as u64) as u32);
+        if let Some(all) = log.all.as_mut() {
+            all.push(exchange.clone());
+        }
+        if log.exchanges.len() >= self.config.keep_exchanges.max(1) {
+            log.exchanges.pop_front();
+        }
+        log.exchanges.push_back(exchange);
+        outcome
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &s[..end], s.len())
+}
+
+fn backoff(p: &RetryPolicy, attempt: u32) -> Duration {
+    p.base_delay.saturating_mul(1u32 << attempt.min(10)).min(p.max_delay)
+}
+
+fn classify(e: &reqwest::Error, timeout: Duration) -> ClientError {
+    if e.is_timeout() {
+        ClientError::Timeout(timeout)
+    } else if e.is_connect() {
+        ClientError::Connect(e.to_string())
+    } else {
+        ClientError::Transport(e.to_string())
+    }
+}

@@ -1,0 +1,266 @@
+//! IdP profiles as data: how each identity provider turns a lifecycle
+//! event into requests. The facts and their sources are in IDP-WIRE.md;
+//! §9 there lists these knobs. Adding an IdP is adding one constant here.
+
+/// Letter case of PATCH `op` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpCase {
+    Lower,
+    /// `Add`, `Replace`, `Remove` (Entra's legacy job).
+    Capitalised,
+}
+
+/// How booleans travel in PATCH values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoolRepr {
+    Json,
+    /// `"True"` / `"False"` (Entra's legacy `Switch` mapping).
+    TitleString,
+}
+
+/// How a profile change reaches the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpdateStyle {
+    /// `GET /Users/{id}`, then `PUT` of that body with the changes overlaid (Okta).
+    GetPut,
+    /// One PATCH, one `replace` operation per attribute (Entra legacy, RFC).
+    PatchPerAttribute,
+    /// Typed-path operations plus one pathless replace with dotted keys
+    /// (Entra with `aadOptscim062020`).
+    PatchMerged,
+}
+
+/// How (de)activation is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActiveStyle {
+    /// `{"op":"replace","value":{"active":false}}` (Okta OIN).
+    PathlessPatch,
+    /// `{"op":"replace","path":"active","value":false}` (Entra, RFC).
+    PathPatch,
+    /// GET + PUT with `active` changed (Okta AIW).
+    GetPut,
+}
+
+/// How group membership changes are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberStyle {
+    /// `add` with `{value, display}`; `remove` with `members[value eq "…"]` (Okta OIN).
+    OktaPatch,
+    /// `Add`/`Remove` with `path: "members"` and a value list of
+    /// `{"$ref": null, "value": …}` (Entra legacy).
+    EntraValueList,
+    /// `add` with a value list; `remove` by filter path (Entra 2020, RFC).
+    FilterPath,
+    /// PUT of the whole group (Okta AIW).
+    PutGroup,
+}
+
+/// How a group rename is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenameStyle {
+    /// Pathless replace of `{id, displayName}` (Okta OIN), also sent after
+    /// every membership change.
+    OktaPathless,
+    /// `replace` with `path: "displayName"`.
+    PathReplace,
+    /// PUT of the whole group.
+    PutGroup,
+}
+
+/// The body shape of a user create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserShape {
+    /// `externalId` = Okta id, placeholder `password`, `groups: []`, `locale`.
+    Okta,
+    /// Enterprise URN in `schemas`, `meta.resourceType`, `name.formatted`,
+    /// `roles: []`, `externalId` = mail nickname; manager set by a later PATCH.
+    Entra,
+    /// Only what RFC 7643 defines, `externalId` = IdP id.
+    Rfc,
+}
+
+/// One IdP's wire behaviour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub name: &'static str,
+    pub user_agent: Option<&'static str>,
+    /// `Accept` on every request, or none (Entra sends no SCIM Accept on GET).
+    pub accept: Option<&'static str>,
+    pub accept_charset: bool,
+    pub content_type: &'static str,
+    /// How spaces in a filter are encoded: `%20` (Okta) or `+` (Entra).
+    pub filter_space: &'static str,
+    /// `&startIndex=1&count=100` on existence checks (Okta).
+    pub paging_on_lookup: bool,
+    pub op_case: OpCase,
+    pub bool_repr: BoolRepr,
+    pub update: UpdateStyle,
+    pub active: ActiveStyle,
+    /// After a reactivation PATCH, push the profile with GET + PUT (Okta OIN).
+    pub push_profile_on_reactivate: bool,
+    pub members: MemberStyle,
+    pub rename: RenameStyle,
+    /// `excludedAttributes=members` on group reads and lookups (Entra).
+    pub exclude_members: bool,
+    /// Extra schema URI on group create (Entra's ADSCIM group URI).
+    pub group_extra_schema: Option<&'static str>,
+    /// `members: []` on group create (Okta).
+    pub group_create_empty_members: bool,
+    pub user_shape: UserShape,
+    /// Whether deleting a user in the IdP sends `DELETE /Users/{id}`.
+    pub deletes_users: bool,
+    /// Membership PATCHes for one group sent concurrently (Entra).
+    pub parallel_member_patches: bool,
+    /// Page size of imports, or none if the IdP never lists.
+    pub import_page: Option<usize>,
+    /// Most members one PATCH carries during a bulk push.
+    pub member_batch: usize,
+}
+
+impl Profile {
+    /// Every shipped profile.
+    pub const ALL: &[&Profile] = &[&OKTA, &OKTA_AIW, &ENTRA, &ENTRA_2020, &RFC];
+
+    /// Looks a profile up by name.
+    pub fn by_name(name: &str) -> Option<&'static Profile> {
+        Self::ALL.iter().copied().find(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Names of every profile, for messages.
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|p| p.name).collect()
+    }
+
+    /// The `op` spelled in this profile's case.
+    pub fn op(&self, op: &str) -> String {
+        match self.op_case {
+            OpCase::Lower => op.to_ascii_lowercase(),
+            OpCase::Capitalised => {
+                let mut c = op.chars();
+                c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+            }
+        }
+    }
+
+    /// A boolean in this profile's PATCH form.
+    pub fn boolean(&self, b: bool) -> serde_json::Value {
+        match self.bool_repr {
+            BoolRepr::Json => b.into(),
+            BoolRepr::TitleString => (if b { "True" } else { "False" }).into(),
+        }
+    }
+}
+
+/// Okta, OIN catalog SCIM 2.0 app (IDP-WIRE.md §1).
+pub const OKTA: Profile = Profile {
+    name: "okta",
+    user_agent: Some("Okta SCIM Client 1.0.0"),
+    accept: Some("application/scim+json"),
+    accept_charset: true,
+    content_type: "application/scim+json; charset=utf-8",
+    filter_space: "%20",
+    paging_on_lookup: true,
+    op_case: OpCase::Lower,
+    bool_repr: BoolRepr::Json,
+    update: UpdateStyle::GetPut,
+    active: ActiveStyle::PathlessPatch,
+    push_profile_on_reactivate: true,
+    members: MemberStyle::OktaPatch,
+    rename: RenameStyle::OktaPathless,
+    exclude_members: false,
+    group_extra_schema: None,
+    group_create_empty_members: true,
+    user_shape: UserShape::Okta,
+    deletes_users: false,
+    parallel_member_patches: false,
+    import_page: Some(100),
+    member_batch: 100,
+};
+
+/// Okta, App Integration Wizard app: everything by GET + PUT (§1.1).
+pub const OKTA_AIW: Profile = Profile {
+    name: "okta-aiw",
+    active: ActiveStyle::GetPut,
+    push_profile_on_reactivate: false,
+    members: MemberStyle::PutGroup,
+    rename: RenameStyle::PutGroup,
+    ..OKTA
+};
+
+/// Entra ID's default `scim` job, without `aadOptscim062020` (§2).
+pub const ENTRA: Profile = Profile {
+    name: "entra",
+    user_agent: None,
+    accept: None,
+    accept_charset: false,
+    content_type: "application/scim+json; charset=utf-8",
+    filter_space: "+",
+    paging_on_lookup: false,
+    op_case: OpCase::Capitalised,
+    bool_repr: BoolRepr::TitleString,
+    update: UpdateStyle::PatchPerAttribute,
+    active: ActiveStyle::PathPatch,
+    push_profile_on_reactivate: false,
+    members: MemberStyle::EntraValueList,
+    rename: RenameStyle::PathReplace,
+    exclude_members: true,
+    group_extra_schema: Some("http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"),
+    group_create_empty_members: false,
+    user_shape: UserShape::Entra,
+    deletes_users: true,
+    parallel_member_patches: true,
+    import_page: None,
+    member_batch: 100,
+};
+
+/// Entra ID with the `aadOptscim062020` flag (§2.1, §2.6).
+pub const ENTRA_2020: Profile = Profile {
+    name: "entra-2020",
+    op_case: OpCase::Lower,
+    bool_repr: BoolRepr::Json,
+    update: UpdateStyle::PatchMerged,
+    members: MemberStyle::FilterPath,
+    ..ENTRA
+};
+
+/// A plain, strictly conformant RFC 7644 client.
+pub const RFC: Profile = Profile {
+    name: "rfc",
+    user_agent: Some("idpsim-rfc-client"),
+    accept: Some("application/scim+json"),
+    accept_charset: false,
+    content_type: "application/scim+json",
+    filter_space: "%20",
+    paging_on_lookup: false,
+    op_case: OpCase::Lower,
+    bool_repr: BoolRepr::Json,
+    update: UpdateStyle::PatchPerAttribute,
+    active: ActiveStyle::PathPatch,
+    push_profile_on_reactivate: false,
+    members: MemberStyle::FilterPath,
+    rename: RenameStyle::PathReplace,
+    exclude_members: false,
+    group_extra_schema: None,
+    group_create_empty_members: false,
+    user_shape: UserShape::Rfc,
+    deletes_users: true,
+    parallel_member_patches: false,
+    import_page: Some(100),
+    member_batch: 100,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_found() {
+        let mut names = Profile::names();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), Profile::ALL.len());
+        assert_eq!(Profile::by_name("ENTRA-2020").unwrap().name, "entra-2020");
+        assert_eq!(ENTRA.op("replace"), "Replace");
+        assert_eq!(ENTRA.boolean(false), serde_json::json!("False"));
+    }
+}
