@@ -2,6 +2,7 @@
 //! Exit codes: 0 success, 1 a check or threshold failed, 2 usage or
 //! configuration error.
 
+mod play;
 mod target;
 
 use std::process::ExitCode;
@@ -25,6 +26,12 @@ enum Command {
     /// serves until interrupted. Point any SCIM client at it, or use it to
     /// see what a fully conformant server answers.
     Target(target::Args),
+    /// Play scenario files: the simulated IdP sends each step to the target
+    /// exactly as Okta or Entra would, and checks the expectations.
+    Play(play::PlayArgs),
+    /// Compare a scenario's directory with what the target lists: orphaned,
+    /// missing and drifted accounts and memberships.
+    Reconcile(play::ReconcileArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +56,8 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Target(args) => target::run(args).await,
+            Command::Play(args) => play::play(args).await,
+            Command::Reconcile(args) => play::reconcile(args).await,
         }
     });
     match result {

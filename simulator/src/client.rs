@@ -19,9 +19,15 @@ pub enum Auth {
     #[default]
     None,
     Bearer(String),
-    Basic { user: String, password: String },
+    Basic {
+        user: String,
+        password: String,
+    },
     /// A static header, as Okta's "HTTP Header" auth sends it.
-    Header { name: String, value: String },
+    Header {
+        name: String,
+        value: String,
+    },
 }
 
 impl std::fmt::Debug for Auth {
@@ -229,6 +235,8 @@ pub struct ScimClient {
     log: Arc<Mutex<Log>>,
     seq: Arc<AtomicU64>,
     rng: Arc<Mutex<ChaCha8Rng>>,
+    /// Faults can change between scenario steps.
+    faults: Arc<std::sync::RwLock<Faults>>,
 }
 
 fn redact(name: &str, value: &str) -> String {
@@ -253,6 +261,7 @@ impl ScimClient {
             http,
             slots: Arc::new(Semaphore::new(config.concurrency.max(1))),
             rng: Arc::new(Mutex::new(ChaCha8Rng::seed_from_u64(config.faults.seed))),
+            faults: Arc::new(std::sync::RwLock::new(config.faults.clone())),
             config: Arc::new(config),
             log: Arc::new(Mutex::new(Log::default())),
             seq: Arc::new(AtomicU64::new(0)),
@@ -261,6 +270,12 @@ impl ScimClient {
 
     pub fn config(&self) -> &ClientConfig {
         &self.config
+    }
+
+    /// Replaces the injected faults from the next request on.
+    pub async fn set_faults(&self, faults: Faults) {
+        *self.rng.lock().await = ChaCha8Rng::seed_from_u64(faults.seed);
+        *self.faults.write().expect("not poisoned") = faults;
     }
 
     /// Keeps every exchange from now on (for `--record`), not only the last few.
@@ -297,7 +312,9 @@ impl ScimClient {
                         .unwrap_or(policy.base_delay),
                 ),
                 Ok(r) if r.status >= 500 && policy.retry_5xx => Some(backoff(policy, attempt)),
-                Err(ClientError::ResponseDropped) | Err(ClientError::Timeout(_)) | Err(ClientError::Transport(_))
+                Err(ClientError::ResponseDropped)
+                | Err(ClientError::Timeout(_))
+                | Err(ClientError::Transport(_))
                     if policy.retry_5xx =>
                 {
                     Some(backoff(policy, attempt))
@@ -315,17 +332,22 @@ impl ScimClient {
     }
 
     async fn once(&self, req: &Request, attempt: u32) -> Result<Response, ClientError> {
-        let faults = &self.config.faults;
+        let faults = self.faults.read().expect("not poisoned").clone();
         let (duplicate, drop) = if faults.is_off() {
             (false, false)
         } else {
             let mut rng = self.rng.lock().await;
-            (rng.random_bool(faults.duplicate.clamp(0.0, 1.0)), rng.random_bool(faults.drop_response.clamp(0.0, 1.0)))
+            (
+                rng.random_bool(faults.duplicate.clamp(0.0, 1.0)),
+                rng.random_bool(faults.drop_response.clamp(0.0, 1.0)),
+            )
         };
         if !faults.delay.is_zero() {
             tokio::time::sleep(faults.delay).await;
         }
-        let first = self.deliver(req, attempt, drop.then_some("drop-response")).await;
+        let first = self
+            .deliver(req, attempt, drop.then_some("drop-response"))
+            .await;
         if duplicate {
             let _ = self.deliver(req, attempt, Some("duplicate")).await;
         }
@@ -335,7 +357,12 @@ impl ScimClient {
         first
     }
 
-    async fn deliver(&self, req: &Request, attempt: u32, fault: Option<&'static str>) -> Result<Response, ClientError> {
+    async fn deliver(
+        &self,
+        req: &Request,
+        attempt: u32,
+        fault: Option<&'static str>,
+    ) -> Result<Response, ClientError> {
         let url = format!("{}{}", self.config.base_url, req.path);
         let mut rb = self.http.request(req.method.to_reqwest(), &url);
         let mut shown: Vec<(String, String)> = Vec::new();
@@ -369,13 +396,23 @@ impl ScimClient {
                 let headers: Vec<(String, String)> = r
                     .headers()
                     .iter()
-                    .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("<binary>").to_owned()))
+                    .map(|(k, v)| {
+                        (
+                            k.as_str().to_owned(),
+                            v.to_str().unwrap_or("<binary>").to_owned(),
+                        )
+                    })
                     .collect();
                 match r.bytes().await {
                     Ok(bytes) => {
                         let text = String::from_utf8_lossy(&bytes).into_owned();
                         let json = serde_json::from_slice(&bytes).ok();
-                        Ok(Response { status, headers, json, text })
+                        Ok(Response {
+                            status,
+                            headers,
+                            json,
+                            text,
+                        })
                     }
                     Err(e) => Err(classify(&e, self.config.timeout)),
                 }
@@ -390,9 +427,14 @@ impl ScimClient {
             request_headers: shown,
             request_body: req.body.clone(),
             status: outcome.as_ref().ok().map(|r| r.status),
-            response_headers: outcome.as_ref().map(|r| r.headers.clone()).unwrap_or_default(),
+            response_headers: outcome
+                .as_ref()
+                .map(|r| r.headers.clone())
+                .unwrap_or_default(),
             response_body: outcome.as_ref().ok().and_then(|r| {
-                r.json.clone().or_else(|| (!r.text.is_empty()).then(|| Value::String(truncate(&r.text, 4096))))
+                r.json.clone().or_else(|| {
+                    (!r.text.is_empty()).then(|| Value::String(truncate(&r.text, 4096)))
+                })
             }),
             error: outcome.as_ref().err().map(ToString::to_string),
             micros,
@@ -428,7 +470,9 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 fn backoff(p: &RetryPolicy, attempt: u32) -> Duration {
-    p.base_delay.saturating_mul(1u32 << attempt.min(10)).min(p.max_delay)
+    p.base_delay
+        .saturating_mul(1u32 << attempt.min(10))
+        .min(p.max_delay)
 }
 
 fn classify(e: &reqwest::Error, timeout: Duration) -> ClientError {

@@ -38,7 +38,10 @@ impl User {
         let local = user_name.split('@').next().unwrap_or(user_name);
         let mut parts = local.split(['.', '_', '-']);
         let given = capitalise(parts.next().unwrap_or(local));
-        let family = parts.next().map(capitalise).unwrap_or_else(|| "User".into());
+        let family = parts
+            .next()
+            .map(capitalise)
+            .unwrap_or_else(|| "User".into());
         User {
             user_name: user_name.to_owned(),
             idp_id,
@@ -95,12 +98,23 @@ struct IdMaker {
 
 impl Default for IdMaker {
     fn default() -> Self {
-        IdMaker { rng: ChaCha8Rng::seed_from_u64(0) }
+        IdMaker {
+            rng: ChaCha8Rng::seed_from_u64(0),
+        }
     }
 }
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const DEPARTMENTS: &[&str] = &["Engineering", "Sales", "Marketing", "Finance", "Support", "Legal", "R&D", "Operations"];
+const DEPARTMENTS: &[&str] = &[
+    "Engineering",
+    "Sales",
+    "Marketing",
+    "Finance",
+    "Support",
+    "Legal",
+    "R&D",
+    "Operations",
+];
 
 impl IdMaker {
     /// Okta-shaped (`00u` + 17 base62) or a GUID, by prefix.
@@ -109,7 +123,9 @@ impl IdMaker {
             let b: [u8; 16] = self.rng.random();
             return uuid::Builder::from_random_bytes(b).into_uuid().to_string();
         }
-        let tail: String = (0..17).map(|_| BASE62[self.rng.random_range(0..BASE62.len())] as char).collect();
+        let tail: String = (0..17)
+            .map(|_| BASE62[self.rng.random_range(0..BASE62.len())] as char)
+            .collect();
         format!("{prefix}{tail}")
     }
 }
@@ -126,7 +142,12 @@ pub struct Generate {
 impl Directory {
     /// An empty directory whose ids derive from `seed`.
     pub fn new(seed: u64) -> Self {
-        Directory { ids: IdMaker { rng: ChaCha8Rng::seed_from_u64(seed ^ 0x1d95_1d95) }, ..Default::default() }
+        Directory {
+            ids: IdMaker {
+                rng: ChaCha8Rng::seed_from_u64(seed ^ 0x1d95_1d95),
+            },
+            ..Default::default()
+        }
     }
 
     /// A seeded directory: users with names, titles and departments; groups
@@ -138,7 +159,12 @@ impl Directory {
         for i in 0..g.users {
             let first: String = FirstName().fake_with_rng(&mut rng);
             let last: String = LastName().fake_with_rng(&mut rng);
-            let user_name = format!("{}.{}{i}@{}", ascii_lower(&first), ascii_lower(&last), g.domain);
+            let user_name = format!(
+                "{}.{}{i}@{}",
+                ascii_lower(&first),
+                ascii_lower(&last),
+                g.domain
+            );
             let mut u = User::new(&user_name, dir.ids.next("00u"));
             u.given_name = first;
             u.family_name = last;
@@ -151,7 +177,15 @@ impl Directory {
         for j in 0..g.groups {
             let name = format!("group-{j:04}");
             let idp_id = dir.ids.next("00g");
-            dir.groups.insert(name.clone(), Group { name, idp_id, members: IndexSet::new(), target_id: None });
+            dir.groups.insert(
+                name.clone(),
+                Group {
+                    name,
+                    idp_id,
+                    members: IndexSet::new(),
+                    target_id: None,
+                },
+            );
         }
         if g.groups > 0 {
             let names: Vec<String> = dir.users.values().map(|u| u.user_name.clone()).collect();
@@ -183,7 +217,12 @@ impl Directory {
             let idp_id = self.ids.next("00g");
             self.groups.insert(
                 name.to_owned(),
-                Group { name: name.to_owned(), idp_id, members: IndexSet::new(), target_id: None },
+                Group {
+                    name: name.to_owned(),
+                    idp_id,
+                    members: IndexSet::new(),
+                    target_id: None,
+                },
             );
         }
         self.groups.get_mut(name).expect("present")
@@ -213,7 +252,9 @@ impl Directory {
     }
     /// Renames a group, keeping its place, members and target id.
     pub fn rename_group(&mut self, from: &str, to: &str) -> bool {
-        let Some(idx) = self.groups.get_index_of(from) else { return false };
+        let Some(idx) = self.groups.get_index_of(from) else {
+            return false;
+        };
         let (_, mut g) = self.groups.shift_remove_index(idx).expect("index exists");
         g.name = to.to_owned();
         self.groups.shift_insert(idx, to.to_owned(), g);
@@ -239,7 +280,11 @@ impl Directory {
     }
     /// The names of the groups `user_name` belongs to.
     pub fn groups_of(&self, user_name: &str) -> Vec<String> {
-        self.groups.values().filter(|g| g.members.contains(user_name)).map(|g| g.name.clone()).collect()
+        self.groups
+            .values()
+            .filter(|g| g.members.contains(user_name))
+            .map(|g| g.name.clone())
+            .collect()
     }
     /// Forgets every target id, as an IdP does after a directory reset.
     pub fn forget_target_ids(&mut self) {
@@ -249,7 +294,10 @@ impl Directory {
 }
 
 fn ascii_lower(s: &str) -> String {
-    s.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+    s.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
 }
 
 #[cfg(test)]
@@ -257,7 +305,12 @@ mod tests {
     use super::*;
 
     fn gen_(seed: u64) -> Directory {
-        Directory::generate(&Generate { seed, users: 500, groups: 7, domain: "example.com".into() })
+        Directory::generate(&Generate {
+            seed,
+            users: 500,
+            groups: 7,
+            domain: "example.com".into(),
+        })
     }
 
     #[test]
@@ -270,7 +323,10 @@ mod tests {
         assert_eq!(a.user_count(), 500);
         let sizes: Vec<usize> = a.groups().map(|g| g.members.len()).collect();
         assert_eq!(sizes.iter().sum::<usize>(), 500);
-        assert!(ua.iter().all(|u| u.idp_id.starts_with("00u") && u.idp_id.len() == 20));
+        assert!(
+            ua.iter()
+                .all(|u| u.idp_id.starts_with("00u") && u.idp_id.len() == 20)
+        );
     }
 
     #[test]

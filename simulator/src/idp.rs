@@ -24,7 +24,11 @@ pub enum EventError {
     #[error("{what}: {source}")]
     Transport { what: String, source: ClientError },
     #[error("{what}: the target answered {status}: {body}")]
-    Rejected { what: String, status: u16, body: String },
+    Rejected {
+        what: String,
+        status: u16,
+        body: String,
+    },
     #[error("{0}")]
     Protocol(String),
     #[error("{0}")]
@@ -86,7 +90,12 @@ impl Wire {
     }
 
     pub fn request(&self, method: Method, path: String, body: Option<Value>) -> Request {
-        Request { method, headers: self.headers(body.is_some()), path, body }
+        Request {
+            method,
+            headers: self.headers(body.is_some()),
+            path,
+            body,
+        }
     }
 
     /// `filter=attr eq "value"` in this profile's encoding.
@@ -97,20 +106,40 @@ impl Wire {
 
     async fn call(&self, req: Request, what: impl Into<String>) -> Result<Response, EventError> {
         let what = what.into();
-        let r = self.client.send(&req).await.map_err(|source| EventError::Transport { what: what.clone(), source })?;
+        let r = self
+            .client
+            .send(&req)
+            .await
+            .map_err(|source| EventError::Transport {
+                what: what.clone(),
+                source,
+            })?;
         if r.status >= 400 {
-            return Err(EventError::Rejected { what, status: r.status, body: shorten(&r.text) });
+            return Err(EventError::Rejected {
+                what,
+                status: r.status,
+                body: shorten(&r.text),
+            });
         }
         Ok(r)
     }
 
     fn patch(&self, path: String, ops: Vec<Value>) -> Request {
-        self.request(Method::PATCH, path, Some(json!({"schemas": [PATCH_OP], "Operations": ops})))
+        self.request(
+            Method::PATCH,
+            path,
+            Some(json!({"schemas": [PATCH_OP], "Operations": ops})),
+        )
     }
 
     /// The existence check before a create: `Some(resource)` when found.
     /// A 404 with an error body counts as "not found", as Okta accepts.
-    async fn lookup(&self, endpoint: &str, attr: &str, value: &str) -> Result<Option<Value>, EventError> {
+    pub async fn lookup(
+        &self,
+        endpoint: &str,
+        attr: &str,
+        value: &str,
+    ) -> Result<Option<Value>, EventError> {
         let mut path = format!("/{endpoint}?");
         if endpoint == "Groups" && self.profile.exclude_members {
             path.push_str("excludedAttributes=members&");
@@ -121,21 +150,47 @@ impl Wire {
         }
         let req = self.request(Method::GET, path, None);
         let what = format!("look up {endpoint} {attr} {value:?}");
-        let r = self.client.send(&req).await.map_err(|source| EventError::Transport { what: what.clone(), source })?;
+        let r = self
+            .client
+            .send(&req)
+            .await
+            .map_err(|source| EventError::Transport {
+                what: what.clone(),
+                source,
+            })?;
         if r.status == 404 {
             return Ok(None);
         }
         if r.status >= 400 {
-            return Err(EventError::Rejected { what, status: r.status, body: shorten(&r.text) });
+            return Err(EventError::Rejected {
+                what,
+                status: r.status,
+                body: shorten(&r.text),
+            });
         }
-        let body = r.json.ok_or_else(|| EventError::Protocol(format!("{what}: the answer is not JSON: {}", shorten(&r.text))))?;
-        let total = body.get("totalResults").and_then(Value::as_u64).ok_or_else(|| {
-            EventError::Protocol(format!("{what}: the ListResponse has no integer totalResults: {}", shorten(&body.to_string())))
+        let body = r.json.ok_or_else(|| {
+            EventError::Protocol(format!(
+                "{what}: the answer is not JSON: {}",
+                shorten(&r.text)
+            ))
         })?;
+        let total = body
+            .get("totalResults")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| {
+                EventError::Protocol(format!(
+                    "{what}: the ListResponse has no integer totalResults: {}",
+                    shorten(&body.to_string())
+                ))
+            })?;
         if total == 0 {
             return Ok(None);
         }
-        Ok(body.get("Resources").and_then(Value::as_array).and_then(|a| a.first()).cloned())
+        Ok(body
+            .get("Resources")
+            .and_then(Value::as_array)
+            .and_then(|a| a.first())
+            .cloned())
     }
 }
 
@@ -158,7 +213,12 @@ fn id_of(r: &Response, what: &str) -> Result<String, EventError> {
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
-        .ok_or_else(|| EventError::Protocol(format!("{what}: the answer carries no id: {}", shorten(&r.text))))
+        .ok_or_else(|| {
+            EventError::Protocol(format!(
+                "{what}: the answer carries no id: {}",
+                shorten(&r.text)
+            ))
+        })
 }
 
 /// The create body of a user in the profile's shape.
@@ -188,7 +248,10 @@ pub fn user_body(p: &Profile, u: &User, manager_id: Option<&str>) -> Value {
             o.insert("externalId".into(), u.idp_id.clone().into());
             o.insert("groups".into(), json!([]));
             // Okta always sends a meaningless placeholder (IDP-WIRE.md §1.4).
-            o.insert("password".into(), format!("{}Aa1!", &u.idp_id[u.idp_id.len().saturating_sub(8)..]).into());
+            o.insert(
+                "password".into(),
+                format!("{}Aa1!", &u.idp_id[u.idp_id.len().saturating_sub(8)..]).into(),
+            );
         }
         UserShape::Entra => {
             o.insert("externalId".into(), u.mail_nickname().into());
@@ -219,7 +282,14 @@ fn overlay(p: &Profile, current: &Value, u: &User) -> Value {
     let mut b = current.clone();
     let fresh = user_body(p, u, None);
     if let (Some(o), Some(f)) = (b.as_object_mut(), fresh.as_object()) {
-        for k in ["userName", "name", "emails", "displayName", "active", "title"] {
+        for k in [
+            "userName",
+            "name",
+            "emails",
+            "displayName",
+            "active",
+            "title",
+        ] {
             if let Some(v) = f.get(k) {
                 o.insert(k.into(), v.clone());
             }
@@ -252,26 +322,44 @@ impl Wire {
     /// retried) is resolved by looking the user up again and linking.
     pub async fn join(&self, u: &User, manager_id: Option<&str>) -> Result<String, EventError> {
         if let Some(found) = self.lookup("Users", "userName", &u.user_name).await? {
-            let id = found.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let id = found
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
             if id.is_empty() {
-                return Err(EventError::Protocol(format!("the user found for {:?} has no id", u.user_name)));
+                return Err(EventError::Protocol(format!(
+                    "the user found for {:?} has no id",
+                    u.user_name
+                )));
             }
             self.push_profile(&id, u, &ALL_FIELDS).await?;
             return Ok(id);
         }
-        let req = self.request(Method::POST, "/Users".into(), Some(user_body(self.profile, u, manager_id)));
+        let req = self.request(
+            Method::POST,
+            "/Users".into(),
+            Some(user_body(self.profile, u, manager_id)),
+        );
         let what = format!("create user {:?}", u.user_name);
         let r = match self.call(req, &what).await {
             Ok(r) => r,
             Err(EventError::Rejected { status: 409, .. }) => {
-                let found = self.lookup("Users", "userName", &u.user_name).await?.ok_or_else(|| {
-                    EventError::Protocol(format!("{what}: 409 conflict, yet a lookup finds no such user"))
-                })?;
+                let found = self
+                    .lookup("Users", "userName", &u.user_name)
+                    .await?
+                    .ok_or_else(|| {
+                        EventError::Protocol(format!(
+                            "{what}: 409 conflict, yet a lookup finds no such user"
+                        ))
+                    })?;
                 return found
                     .get("id")
                     .and_then(Value::as_str)
                     .map(str::to_owned)
-                    .ok_or_else(|| EventError::Protocol(format!("{what}: the user found has no id")));
+                    .ok_or_else(|| {
+                        EventError::Protocol(format!("{what}: the user found has no id"))
+                    });
             }
             Err(e) => return Err(e),
         };
@@ -281,42 +369,73 @@ impl Wire {
             && let Some(m) = manager_id
         {
             let op = json!({"op": self.profile.op("add"), "path": format!("{ENTERPRISE}:manager"), "value": m});
-            self.call(self.patch(format!("/Users/{id}"), vec![op]), format!("set the manager of {:?}", u.user_name)).await?;
+            self.call(
+                self.patch(format!("/Users/{id}"), vec![op]),
+                format!("set the manager of {:?}", u.user_name),
+            )
+            .await?;
         }
         Ok(id)
     }
 
     /// Sends a profile change the way the profile does.
-    pub async fn push_profile(&self, id: &str, u: &User, changed: &[Field]) -> Result<(), EventError> {
+    pub async fn push_profile(
+        &self,
+        id: &str,
+        u: &User,
+        changed: &[Field],
+    ) -> Result<(), EventError> {
         let p = self.profile;
         let what = format!("update user {:?}", u.user_name);
         match p.update {
             UpdateStyle::GetPut => {
-                let got = self.call(self.request(Method::GET, format!("/Users/{id}"), None), &what).await?;
-                let current = got.json.ok_or_else(|| EventError::Protocol(format!("{what}: GET answered no JSON")))?;
+                let got = self
+                    .call(
+                        self.request(Method::GET, format!("/Users/{id}"), None),
+                        &what,
+                    )
+                    .await?;
+                let current = got
+                    .json
+                    .ok_or_else(|| EventError::Protocol(format!("{what}: GET answered no JSON")))?;
                 let body = overlay(p, &current, u);
-                self.call(self.request(Method::PUT, format!("/Users/{id}"), Some(body)), &what).await?;
+                self.call(
+                    self.request(Method::PUT, format!("/Users/{id}"), Some(body)),
+                    &what,
+                )
+                .await?;
             }
             UpdateStyle::PatchPerAttribute | UpdateStyle::PatchMerged => {
                 let mut ops = Vec::new();
                 let mut merged = Map::new();
                 for f in changed {
                     let (path, value) = match f {
-                        Field::UserName => ("userName".to_owned(), Value::from(u.user_name.clone())),
+                        Field::UserName => {
+                            ("userName".to_owned(), Value::from(u.user_name.clone()))
+                        }
                         Field::GivenName => ("name.givenName".into(), u.given_name.clone().into()),
-                        Field::FamilyName => ("name.familyName".into(), u.family_name.clone().into()),
+                        Field::FamilyName => {
+                            ("name.familyName".into(), u.family_name.clone().into())
+                        }
                         Field::DisplayName => ("displayName".into(), u.display_name.clone().into()),
                         Field::Email => {
                             ops.push(json!({"op": p.op("replace"), "path": "emails[type eq \"work\"].value", "value": u.email}));
                             continue;
                         }
-                        Field::Title => ("title".into(), u.title.clone().map(Value::from).unwrap_or(Value::Null)),
-                        Field::Department => {
-                            (format!("{ENTERPRISE}:department"), u.department.clone().map(Value::from).unwrap_or(Value::Null))
-                        }
+                        Field::Title => (
+                            "title".into(),
+                            u.title.clone().map(Value::from).unwrap_or(Value::Null),
+                        ),
+                        Field::Department => (
+                            format!("{ENTERPRISE}:department"),
+                            u.department.clone().map(Value::from).unwrap_or(Value::Null),
+                        ),
                         Field::EmployeeNumber => (
                             format!("{ENTERPRISE}:employeeNumber"),
-                            u.employee_number.clone().map(Value::from).unwrap_or(Value::Null),
+                            u.employee_number
+                                .clone()
+                                .map(Value::from)
+                                .unwrap_or(Value::Null),
                         ),
                     };
                     // Entra never sends nulls (§2.4): an emptied attribute is left out.
@@ -333,7 +452,8 @@ impl Wire {
                     ops.push(json!({"op": p.op("replace"), "value": merged}));
                 }
                 if !ops.is_empty() {
-                    self.call(self.patch(format!("/Users/{id}"), ops), &what).await?;
+                    self.call(self.patch(format!("/Users/{id}"), ops), &what)
+                        .await?;
                 }
             }
         }
@@ -343,25 +463,47 @@ impl Wire {
     /// Deactivation (`active = false`) or reactivation.
     pub async fn set_active(&self, id: &str, u: &User, active: bool) -> Result<(), EventError> {
         let p = self.profile;
-        let what = format!("{} user {:?}", if active { "reactivate" } else { "deactivate" }, u.user_name);
+        let what = format!(
+            "{} user {:?}",
+            if active { "reactivate" } else { "deactivate" },
+            u.user_name
+        );
         match p.active {
             ActiveStyle::PathlessPatch => {
                 let op = json!({"op": p.op("replace"), "value": {"active": active}});
-                self.call(self.patch(format!("/Users/{id}"), vec![op]), &what).await?;
+                self.call(self.patch(format!("/Users/{id}"), vec![op]), &what)
+                    .await?;
                 if active && p.push_profile_on_reactivate {
                     self.push_profile(id, u, &ALL_FIELDS).await?;
                 }
             }
             ActiveStyle::PathPatch => {
-                let op = json!({"op": p.op("replace"), "path": "active", "value": p.boolean(active)});
-                self.call(self.patch(format!("/Users/{id}"), vec![op]), &what).await?;
+                let op =
+                    json!({"op": p.op("replace"), "path": "active", "value": p.boolean(active)});
+                self.call(self.patch(format!("/Users/{id}"), vec![op]), &what)
+                    .await?;
             }
             ActiveStyle::GetPut => {
                 let mut u = u.clone();
                 u.active = active;
-                let got = self.call(self.request(Method::GET, format!("/Users/{id}"), None), &what).await?;
-                let current = got.json.ok_or_else(|| EventError::Protocol(format!("{what}: GET answered no JSON")))?;
-                self.call(self.request(Method::PUT, format!("/Users/{id}"), Some(overlay(p, &current, &u))), &what).await?;
+                let got = self
+                    .call(
+                        self.request(Method::GET, format!("/Users/{id}"), None),
+                        &what,
+                    )
+                    .await?;
+                let current = got
+                    .json
+                    .ok_or_else(|| EventError::Protocol(format!("{what}: GET answered no JSON")))?;
+                self.call(
+                    self.request(
+                        Method::PUT,
+                        format!("/Users/{id}"),
+                        Some(overlay(p, &current, &u)),
+                    ),
+                    &what,
+                )
+                .await?;
             }
         }
         Ok(())
@@ -386,7 +528,9 @@ impl Wire {
                 .get("id")
                 .and_then(Value::as_str)
                 .map(str::to_owned)
-                .ok_or_else(|| EventError::Protocol(format!("the group found for {name:?} has no id")));
+                .ok_or_else(|| {
+                    EventError::Protocol(format!("the group found for {name:?} has no id"))
+                });
         }
         let mut schemas = vec![Value::from(GROUP)];
         if let Some(extra) = p.group_extra_schema {
@@ -401,15 +545,30 @@ impl Wire {
             body["meta"] = json!({"resourceType": "Group"});
         }
         let what = format!("create group {name:?}");
-        let r = match self.call(self.request(Method::POST, "/Groups".into(), Some(body)), &what).await {
+        let r = match self
+            .call(
+                self.request(Method::POST, "/Groups".into(), Some(body)),
+                &what,
+            )
+            .await
+        {
             Ok(r) => r,
             Err(EventError::Rejected { status: 409, .. }) => {
-                let found = self.lookup("Groups", "displayName", name).await?.ok_or_else(|| {
-                    EventError::Protocol(format!("{what}: 409 conflict, yet a lookup finds no such group"))
-                })?;
-                return found.get("id").and_then(Value::as_str).map(str::to_owned).ok_or_else(|| {
-                    EventError::Protocol(format!("{what}: the group found has no id"))
-                });
+                let found = self
+                    .lookup("Groups", "displayName", name)
+                    .await?
+                    .ok_or_else(|| {
+                        EventError::Protocol(format!(
+                            "{what}: 409 conflict, yet a lookup finds no such group"
+                        ))
+                    })?;
+                return found
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .ok_or_else(|| {
+                        EventError::Protocol(format!("{what}: the group found has no id"))
+                    });
             }
             Err(e) => return Err(e),
         };
@@ -421,19 +580,36 @@ impl Wire {
     }
 
     async fn okta_name_sync(&self, id: &str, name: &str) -> Result<(), EventError> {
-        let op = json!({"op": self.profile.op("replace"), "value": {"id": id, "displayName": name}});
-        self.call(self.patch(format!("/Groups/{id}"), vec![op]), format!("sync the name of group {name:?}")).await?;
+        let op =
+            json!({"op": self.profile.op("replace"), "value": {"id": id, "displayName": name}});
+        self.call(
+            self.patch(format!("/Groups/{id}"), vec![op]),
+            format!("sync the name of group {name:?}"),
+        )
+        .await?;
         Ok(())
     }
 
     /// PUT of a whole group (Okta AIW): GET, then PUT with every member.
-    async fn put_group(&self, id: &str, name: &str, members: &[(String, String)]) -> Result<(), EventError> {
+    async fn put_group(
+        &self,
+        id: &str,
+        name: &str,
+        members: &[(String, String)],
+    ) -> Result<(), EventError> {
         let what = format!("replace group {name:?}");
         let get = self.request(Method::GET, format!("/Groups/{id}"), None);
         self.call(get, &what).await?;
-        let list: Vec<Value> = members.iter().map(|(mid, un)| json!({"value": mid, "display": un})).collect();
+        let list: Vec<Value> = members
+            .iter()
+            .map(|(mid, un)| json!({"value": mid, "display": un}))
+            .collect();
         let body = json!({"schemas": [GROUP], "id": id, "displayName": name, "members": list});
-        self.call(self.request(Method::PUT, format!("/Groups/{id}"), Some(body)), &what).await?;
+        self.call(
+            self.request(Method::PUT, format!("/Groups/{id}"), Some(body)),
+            &what,
+        )
+        .await?;
         Ok(())
     }
 
@@ -455,9 +631,13 @@ impl Wire {
             MemberStyle::PutGroup => return self.put_group(gid, name, all).await,
             MemberStyle::OktaPatch => {
                 for chunk in added.chunks(p.member_batch.max(1)) {
-                    let value: Vec<Value> = chunk.iter().map(|(id, un)| json!({"value": id, "display": un})).collect();
+                    let value: Vec<Value> = chunk
+                        .iter()
+                        .map(|(id, un)| json!({"value": id, "display": un}))
+                        .collect();
                     let op = json!({"op": p.op("add"), "path": "members", "value": value});
-                    self.call(self.patch(format!("/Groups/{gid}"), vec![op]), &what).await?;
+                    self.call(self.patch(format!("/Groups/{gid}"), vec![op]), &what)
+                        .await?;
                     self.okta_name_sync(gid, name).await?;
                 }
             }
@@ -476,7 +656,14 @@ impl Wire {
                 };
                 let reqs: Vec<Request> = added
                     .chunks(p.member_batch.max(1))
-                    .map(|c| self.patch(format!("/Groups/{gid}"), vec![json!({"op": p.op("add"), "path": "members", "value": value_of(c)})]))
+                    .map(|c| {
+                        self.patch(
+                            format!("/Groups/{gid}"),
+                            vec![
+                                json!({"op": p.op("add"), "path": "members", "value": value_of(c)}),
+                            ],
+                        )
+                    })
                     .collect();
                 self.send_all(reqs, &what).await?;
             }
@@ -503,8 +690,14 @@ impl Wire {
                 let reqs: Vec<Request> = removed
                     .chunks(p.member_batch.max(1))
                     .map(|c| {
-                        let value: Vec<Value> = c.iter().map(|(id, _)| json!({"$ref": null, "value": id})).collect();
-                        self.patch(format!("/Groups/{gid}"), vec![json!({"op": p.op("remove"), "path": "members", "value": value})])
+                        let value: Vec<Value> = c
+                            .iter()
+                            .map(|(id, _)| json!({"$ref": null, "value": id}))
+                            .collect();
+                        self.patch(
+                            format!("/Groups/{gid}"),
+                            vec![json!({"op": p.op("remove"), "path": "members", "value": value})],
+                        )
                     })
                     .collect();
                 self.send_all(reqs, &what).await?;
@@ -515,7 +708,8 @@ impl Wire {
                         .iter()
                         .map(|(id, _)| json!({"op": p.op("remove"), "path": format!("members[value eq \"{id}\"]")}))
                         .collect();
-                    self.call(self.patch(format!("/Groups/{gid}"), ops), &what).await?;
+                    self.call(self.patch(format!("/Groups/{gid}"), ops), &what)
+                        .await?;
                     if p.rename == RenameStyle::OktaPathless {
                         self.okta_name_sync(gid, name).await?;
                     }
@@ -548,20 +742,34 @@ impl Wire {
         Ok(())
     }
 
-    pub async fn rename_group(&self, gid: &str, to: &str, members: &[(String, String)]) -> Result<(), EventError> {
+    pub async fn rename_group(
+        &self,
+        gid: &str,
+        to: &str,
+        members: &[(String, String)],
+    ) -> Result<(), EventError> {
         match self.profile.rename {
             RenameStyle::OktaPathless => self.okta_name_sync(gid, to).await,
             RenameStyle::PutGroup => self.put_group(gid, to, members).await,
             RenameStyle::PathReplace => {
-                let op = json!({"op": self.profile.op("replace"), "path": "displayName", "value": to});
-                self.call(self.patch(format!("/Groups/{gid}"), vec![op]), format!("rename group to {to:?}")).await?;
+                let op =
+                    json!({"op": self.profile.op("replace"), "path": "displayName", "value": to});
+                self.call(
+                    self.patch(format!("/Groups/{gid}"), vec![op]),
+                    format!("rename group to {to:?}"),
+                )
+                .await?;
                 Ok(())
             }
         }
     }
 
     pub async fn delete_group(&self, gid: &str, name: &str) -> Result<(), EventError> {
-        self.call(self.request(Method::DELETE, format!("/Groups/{gid}"), None), format!("delete group {name:?}")).await?;
+        self.call(
+            self.request(Method::DELETE, format!("/Groups/{gid}"), None),
+            format!("delete group {name:?}"),
+        )
+        .await?;
         Ok(())
     }
 
@@ -576,12 +784,22 @@ impl Wire {
                 path = format!("/{endpoint}?startIndex={start}&count={page}");
             }
             let what = format!("list {endpoint} from {start}");
-            let r = self.call(self.request(Method::GET, path, None), &what).await?;
-            let body = r.json.ok_or_else(|| EventError::Protocol(format!("{what}: the answer is not JSON")))?;
-            let total = body.get("totalResults").and_then(Value::as_u64).ok_or_else(|| {
-                EventError::Protocol(format!("{what}: no integer totalResults"))
-            })? as usize;
-            let items = body.get("Resources").and_then(Value::as_array).cloned().unwrap_or_default();
+            let r = self
+                .call(self.request(Method::GET, path, None), &what)
+                .await?;
+            let body = r
+                .json
+                .ok_or_else(|| EventError::Protocol(format!("{what}: the answer is not JSON")))?;
+            let total = body
+                .get("totalResults")
+                .and_then(Value::as_u64)
+                .ok_or_else(|| EventError::Protocol(format!("{what}: no integer totalResults")))?
+                as usize;
+            let items = body
+                .get("Resources")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let n = items.len();
             out.extend(items);
             start += n;
@@ -589,7 +807,9 @@ impl Wire {
                 break;
             }
             if out.len() > 10_000_000 {
-                return Err(EventError::Protocol(format!("{what}: more than 10 million resources; stopping")));
+                return Err(EventError::Protocol(format!(
+                    "{what}: more than 10 million resources; stopping"
+                )));
             }
         }
         Ok(out)
@@ -626,26 +846,34 @@ pub struct Idp {
 
 impl Idp {
     pub fn new(dir: Directory, profile: &'static Profile, client: ScimClient) -> Self {
-        Idp { dir, wire: Wire { profile, client }, reset_url: None }
+        Idp {
+            dir,
+            wire: Wire { profile, client },
+            reset_url: None,
+        }
     }
 
     fn user(&self, user_name: &str) -> Result<User, EventError> {
-        self.dir
-            .user(user_name)
-            .cloned()
-            .ok_or_else(|| EventError::NotInDirectory(format!("no user {user_name:?} in the directory")))
+        self.dir.user(user_name).cloned().ok_or_else(|| {
+            EventError::NotInDirectory(format!("no user {user_name:?} in the directory"))
+        })
     }
 
     fn linked(&self, user_name: &str) -> Result<(User, String), EventError> {
         let u = self.user(user_name)?;
         let id = u.target_id.clone().ok_or_else(|| {
-            EventError::NotInDirectory(format!("user {user_name:?} has not been provisioned to the target yet"))
+            EventError::NotInDirectory(format!(
+                "user {user_name:?} has not been provisioned to the target yet"
+            ))
         })?;
         Ok((u, id))
     }
 
     fn manager_id(&self, u: &User) -> Option<String> {
-        u.manager.as_deref().and_then(|m| self.dir.user(m)).and_then(|m| m.target_id.clone())
+        u.manager
+            .as_deref()
+            .and_then(|m| self.dir.user(m))
+            .and_then(|m| m.target_id.clone())
     }
 
     pub async fn join(&mut self, user_name: &str) -> Result<(), EventError> {
@@ -661,8 +889,10 @@ impl Idp {
     }
 
     pub async fn set_active(&mut self, user_name: &str, active: bool) -> Result<(), EventError> {
-        self.dir.user_mut(user_name).ok_or_else(|| EventError::NotInDirectory(format!("no user {user_name:?}")))?.active =
-            active;
+        self.dir
+            .user_mut(user_name)
+            .ok_or_else(|| EventError::NotInDirectory(format!("no user {user_name:?}")))?
+            .active = active;
         let (u, id) = self.linked(user_name)?;
         self.wire.set_active(&id, &u, active).await
     }
@@ -682,19 +912,21 @@ impl Idp {
     fn member_pairs(&self, names: &[String]) -> Vec<(String, String)> {
         names
             .iter()
-            .filter_map(|n| self.dir.user(n).and_then(|u| u.target_id.clone().map(|id| (id, u.user_name.clone()))))
+            .filter_map(|n| {
+                self.dir
+                    .user(n)
+                    .and_then(|u| u.target_id.clone().map(|id| (id, u.user_name.clone())))
+            })
             .collect()
     }
 
     fn group_linked(&self, name: &str) -> Result<(String, Vec<String>), EventError> {
-        let g = self
-            .dir
-            .group(name)
-            .ok_or_else(|| EventError::NotInDirectory(format!("no group {name:?} in the directory")))?;
-        let id = g
-            .target_id
-            .clone()
-            .ok_or_else(|| EventError::NotInDirectory(format!("group {name:?} has not been pushed yet")))?;
+        let g = self.dir.group(name).ok_or_else(|| {
+            EventError::NotInDirectory(format!("no group {name:?} in the directory"))
+        })?;
+        let id = g.target_id.clone().ok_or_else(|| {
+            EventError::NotInDirectory(format!("group {name:?} has not been pushed yet"))
+        })?;
         Ok((id, g.members.iter().cloned().collect()))
     }
 
@@ -703,7 +935,14 @@ impl Idp {
         let idp_id = self.dir.add_group(name).idp_id.clone();
         let id = self.wire.create_group(name, &idp_id).await?;
         self.dir.group_mut(name).expect("present").target_id = Some(id.clone());
-        let members: Vec<String> = self.dir.group(name).expect("present").members.iter().cloned().collect();
+        let members: Vec<String> = self
+            .dir
+            .group(name)
+            .expect("present")
+            .members
+            .iter()
+            .cloned()
+            .collect();
         let pairs = self.member_pairs(&members);
         self.wire.add_members(&id, name, &pairs, &pairs).await
     }
@@ -712,8 +951,15 @@ impl Idp {
         for u in users {
             self.user(u)?;
         }
-        let g = self.dir.group_mut(name).ok_or_else(|| EventError::NotInDirectory(format!("no group {name:?}")))?;
-        let new: Vec<String> = users.iter().filter(|u| !g.members.contains(*u)).cloned().collect();
+        let g = self
+            .dir
+            .group_mut(name)
+            .ok_or_else(|| EventError::NotInDirectory(format!("no group {name:?}")))?;
+        let new: Vec<String> = users
+            .iter()
+            .filter(|u| !g.members.contains(*u))
+            .cloned()
+            .collect();
         for u in &new {
             g.members.insert(u.clone());
         }
@@ -723,8 +969,15 @@ impl Idp {
     }
 
     pub async fn remove_members(&mut self, name: &str, users: &[String]) -> Result<(), EventError> {
-        let g = self.dir.group_mut(name).ok_or_else(|| EventError::NotInDirectory(format!("no group {name:?}")))?;
-        let gone: Vec<String> = users.iter().filter(|u| g.members.shift_remove(*u)).cloned().collect();
+        let g = self
+            .dir
+            .group_mut(name)
+            .ok_or_else(|| EventError::NotInDirectory(format!("no group {name:?}")))?;
+        let gone: Vec<String> = users
+            .iter()
+            .filter(|u| g.members.shift_remove(*u))
+            .cloned()
+            .collect();
         let (id, all) = self.group_linked(name)?;
         let (removed, all) = (self.member_pairs(&gone), self.member_pairs(&all));
         self.wire.remove_members(&id, name, &removed, &all).await
@@ -749,7 +1002,9 @@ impl Idp {
     /// `progress` and the first is returned after everything was tried.
     pub async fn full_sync(&mut self, progress: Arc<Progress>) -> Result<(), EventError> {
         let users: Vec<User> = self.dir.users().filter(|u| u.active).cloned().collect();
-        progress.total.store(users.len() + self.dir.group_count(), Ordering::Relaxed);
+        progress
+            .total
+            .store(users.len() + self.dir.group_count(), Ordering::Relaxed);
         let mut first_err: Option<EventError> = None;
         let mut set = JoinSet::new();
         let width = self.wire.client.config().concurrency.max(1) * 2;
@@ -765,8 +1020,11 @@ impl Idp {
                     (u.user_name, r)
                 });
             }
-            let Some(done) = set.join_next().await else { break };
-            let (name, r) = done.map_err(|e| EventError::Protocol(format!("a sync task failed: {e}")))?;
+            let Some(done) = set.join_next().await else {
+                break;
+            };
+            let (name, r) =
+                done.map_err(|e| EventError::Protocol(format!("a sync task failed: {e}")))?;
             progress.done.fetch_add(1, Ordering::Relaxed);
             match r {
                 Ok(id) => learned.push((name, id)),
@@ -781,14 +1039,25 @@ impl Idp {
                 u.target_id = Some(id);
             }
         }
-        let groups: Vec<(String, String, Vec<String>)> =
-            self.dir.groups().map(|g| (g.name.clone(), g.idp_id.clone(), g.members.iter().cloned().collect())).collect();
+        let groups: Vec<(String, String, Vec<String>)> = self
+            .dir
+            .groups()
+            .map(|g| {
+                (
+                    g.name.clone(),
+                    g.idp_id.clone(),
+                    g.members.iter().cloned().collect(),
+                )
+            })
+            .collect();
         let mut set = JoinSet::new();
         let mut queue = groups.into_iter();
         let mut learned: Vec<(String, String)> = Vec::new();
         loop {
             while set.len() < width {
-                let Some((name, idp_id, members)) = queue.next() else { break };
+                let Some((name, idp_id, members)) = queue.next() else {
+                    break;
+                };
                 let wire = self.wire.clone();
                 let pairs = self.member_pairs(&members);
                 set.spawn(async move {
@@ -801,8 +1070,11 @@ impl Idp {
                     (name, r)
                 });
             }
-            let Some(done) = set.join_next().await else { break };
-            let (name, r) = done.map_err(|e| EventError::Protocol(format!("a sync task failed: {e}")))?;
+            let Some(done) = set.join_next().await else {
+                break;
+            };
+            let (name, r) =
+                done.map_err(|e| EventError::Protocol(format!("a sync task failed: {e}")))?;
             progress.done.fetch_add(1, Ordering::Relaxed);
             match r {
                 Ok(id) => learned.push((name, id)),
@@ -837,23 +1109,39 @@ impl Idp {
             let status = r.status().as_u16();
             let text = r.text().await.unwrap_or_default();
             if status >= 400 {
-                return Err(EventError::Rejected { what: "reset the target".into(), status, body: shorten(&text) });
+                return Err(EventError::Rejected {
+                    what: "reset the target".into(),
+                    status,
+                    body: shorten(&text),
+                });
             }
             let v: Value = serde_json::from_str(&text).unwrap_or_default();
-            (v["usersDeleted"].as_u64().unwrap_or(0) + v["groupsDeleted"].as_u64().unwrap_or(0)) as usize
+            (v["usersDeleted"].as_u64().unwrap_or(0) + v["groupsDeleted"].as_u64().unwrap_or(0))
+                as usize
         } else {
             let mut n = 0;
             for g in self.wire.list_all("Groups", 100).await? {
                 if let Some(id) = g.get("id").and_then(Value::as_str) {
-                    self.wire.delete_group(id, g["displayName"].as_str().unwrap_or(id)).await?;
+                    self.wire
+                        .delete_group(id, g["displayName"].as_str().unwrap_or(id))
+                        .await?;
                     n += 1;
                 }
             }
             for u in self.wire.list_all("Users", 100).await? {
                 if let Some(id) = u.get("id").and_then(Value::as_str) {
-                    let req = self.wire.request(Method::DELETE, format!("/Users/{id}"), None);
+                    let req = self
+                        .wire
+                        .request(Method::DELETE, format!("/Users/{id}"), None);
                     // A user the target refuses to delete (a tenant owner) stays.
-                    if self.wire.client.send(&req).await.map(|r| r.status < 400).unwrap_or(false) {
+                    if self
+                        .wire
+                        .client
+                        .send(&req)
+                        .await
+                        .map(|r| r.status < 400)
+                        .unwrap_or(false)
+                    {
                         n += 1;
                     }
                 }

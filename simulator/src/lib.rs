@@ -15,4 +15,8 @@
 pub mod client;
 pub mod directory;
 pub mod idp;
+pub mod player;
 pub mod profile;
+pub mod reconcile;
+pub mod record;
+pub mod scenario;

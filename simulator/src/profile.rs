@@ -123,7 +123,10 @@ impl Profile {
 
     /// Looks a profile up by name.
     pub fn by_name(name: &str) -> Option<&'static Profile> {
-        Self::ALL.iter().copied().find(|p| p.name.eq_ignore_ascii_case(name))
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
     }
 
     /// Names of every profile, for messages.
@@ -137,7 +140,9 @@ impl Profile {
             OpCase::Lower => op.to_ascii_lowercase(),
             OpCase::Capitalised => {
                 let mut c = op.chars();
-                c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
             }
         }
     }
@@ -204,7 +209,9 @@ pub const ENTRA: Profile = Profile {
     members: MemberStyle::EntraValueList,
     rename: RenameStyle::PathReplace,
     exclude_members: true,
-    group_extra_schema: Some("http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"),
+    group_extra_schema: Some(
+        "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group",
+    ),
     group_create_empty_members: false,
     user_shape: UserShape::Entra,
     deletes_users: true,

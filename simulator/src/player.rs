@@ -1,0 +1,667 @@
+//! Scenario playback: each step against the target, with a verdict and
+//! the exchanges behind it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::client::{Exchange, Faults, Method};
+use crate::directory::{Directory, Generate};
+use crate::idp::{EventError, Field, Idp, Progress};
+use crate::reconcile::{self, Drift};
+use crate::scenario::{Expectation, ReconcileOutcome, Scenario, Step, parse_duration};
+
+/// The outcome of one step.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    /// 1-based.
+    pub index: usize,
+    pub step: String,
+    pub passed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<String>,
+    /// What the step observed (counts, latencies, drift found).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    pub requests: u64,
+    pub millis: u64,
+    pub p95_ms: f64,
+    /// The requests the step sent and what came back; on a pass only when
+    /// recording, on a failure the last ones as evidence.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exchanges: Vec<Exchange>,
+}
+
+/// The outcome of a scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioReport {
+    pub file: String,
+    pub name: String,
+    pub idp: String,
+    pub passed: bool,
+    pub steps: Vec<StepReport>,
+}
+
+/// Builds the scenario's directory: generated users first, then the ones
+/// written out, then group memberships.
+pub fn build_directory(s: &Scenario, seed: u64) -> Directory {
+    let mut dir = match &s.directory.generate {
+        Some(g) => Directory::generate(&Generate {
+            seed,
+            users: g.users,
+            groups: g.groups,
+            domain: g.domain.clone(),
+        }),
+        None => Directory::new(seed),
+    };
+    for spec in &s.directory.users {
+        let mut u = dir.new_user(&spec.user_name);
+        if let Some(n) = &spec.name {
+            let mut parts = n.splitn(2, ' ');
+            u.given_name = parts.next().unwrap_or_default().to_owned();
+            u.family_name = parts.next().unwrap_or_default().to_owned();
+            u.display_name = n.clone();
+        }
+        if let Some(e) = &spec.email {
+            u.email = e.clone();
+        }
+        u.title = spec.title.clone();
+        u.department = spec.department.clone();
+        u.manager = spec.manager.clone();
+        u.active = spec.active;
+        dir.add_user(u);
+        for g in &spec.groups {
+            dir.add_group(g).members.insert(spec.user_name.clone());
+        }
+    }
+    for g in &s.directory.groups {
+        dir.add_group(g);
+    }
+    dir
+}
+
+/// Plays scenarios against one target.
+#[derive(Debug)]
+pub struct Player {
+    pub idp: Idp,
+    /// Accounts the IdP does not manage (a tenant's Primary Owner): left
+    /// out of counts and reconcile.
+    pub exempt: Vec<String>,
+    pub progress: Arc<Progress>,
+    /// Keep every exchange in the reports (for `--record`).
+    pub record: bool,
+    deprovisioned_at: HashMap<String, Instant>,
+    last_status: Option<u16>,
+}
+
+impl Player {
+    pub fn new(idp: Idp) -> Self {
+        Player {
+            idp,
+            exempt: Vec::new(),
+            progress: Arc::new(Progress::default()),
+            record: false,
+            deprovisioned_at: HashMap::new(),
+            last_status: None,
+        }
+    }
+
+    /// Runs every step; `on_step` sees each report as it is made.
+    pub async fn run(
+        &mut self,
+        file: &str,
+        s: &Scenario,
+        mut on_step: impl FnMut(&StepReport),
+    ) -> ScenarioReport {
+        if let Some(f) = &s.faults {
+            self.idp.wire.client.set_faults(faults(f)).await;
+        }
+        let mut steps = Vec::new();
+        for (i, step) in s.steps.iter().enumerate() {
+            let _ = self.idp.wire.client.take().await;
+            let started = Instant::now();
+            let outcome = self.step(step).await;
+            let (exchanges, stats) = self.idp.wire.client.take().await;
+            let (passed, failure, notes) = match outcome {
+                Ok(notes) => (true, None, notes),
+                Err(f) => (false, Some(f), Vec::new()),
+            };
+            let evidence = if self.record {
+                exchanges
+            } else if !passed {
+                let n = exchanges.len();
+                exchanges.into_iter().skip(n.saturating_sub(6)).collect()
+            } else {
+                Vec::new()
+            };
+            let report = StepReport {
+                index: i + 1,
+                step: step.to_string(),
+                passed,
+                failure,
+                notes,
+                requests: stats.requests,
+                millis: started.elapsed().as_millis() as u64,
+                p95_ms: stats.percentile_ms(95.0),
+                exchanges: evidence,
+            };
+            on_step(&report);
+            steps.push(report);
+        }
+        ScenarioReport {
+            file: file.to_owned(),
+            name: s.name.clone(),
+            idp: self.idp.wire.profile.name.to_owned(),
+            passed: steps.iter().all(|r| r.passed),
+            steps,
+        }
+    }
+
+    fn step<'a>(
+        &'a mut self,
+        step: &'a Step,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<Vec<String>, String>> + Send + 'a>> {
+        Box::pin(async move {
+            let e = |e: EventError| e.to_string();
+            match step {
+                Step::Sync(_) => {
+                    self.reset_progress();
+                    self.idp.full_sync(self.progress.clone()).await.map_err(e)?;
+                    Ok(vec![format!(
+                        "{} users and {} groups pushed",
+                        self.idp
+                            .dir
+                            .users()
+                            .filter(|u| u.target_id.is_some())
+                            .count(),
+                        self.idp
+                            .dir
+                            .groups()
+                            .filter(|g| g.target_id.is_some())
+                            .count()
+                    )])
+                }
+                Step::Join(u) => {
+                    self.ensure_user(u);
+                    self.idp.join(u).await.map_err(e)?;
+                    Ok(vec![])
+                }
+                Step::Update(up) => {
+                    let mut fields = Vec::new();
+                    let user = self
+                        .idp
+                        .dir
+                        .user_mut(&up.user)
+                        .ok_or_else(|| format!("no user {:?} in the directory", up.user))?;
+                    for (k, v) in &up.set {
+                        let f = match k.as_str() {
+                            "givenName" => {
+                                user.given_name = v.clone();
+                                Field::GivenName
+                            }
+                            "familyName" => {
+                                user.family_name = v.clone();
+                                Field::FamilyName
+                            }
+                            "displayName" => {
+                                user.display_name = v.clone();
+                                Field::DisplayName
+                            }
+                            "email" => {
+                                user.email = v.clone();
+                                Field::Email
+                            }
+                            "title" => {
+                                user.title = Some(v.clone());
+                                Field::Title
+                            }
+                            "department" => {
+                                user.department = Some(v.clone());
+                                Field::Department
+                            }
+                            "employeeNumber" => {
+                                user.employee_number = Some(v.clone());
+                                Field::EmployeeNumber
+                            }
+                            other => {
+                                return Err(format!(
+                                    "cannot set {other:?}; settable: givenName, familyName, displayName, email, title, department, employeeNumber"
+                                ));
+                            }
+                        };
+                        fields.push(f);
+                    }
+                    self.idp.update(&up.user, &fields).await.map_err(e)?;
+                    Ok(vec![])
+                }
+                Step::Move(m) => {
+                    self.idp
+                        .remove_members(&m.from, std::slice::from_ref(&m.user))
+                        .await
+                        .map_err(e)?;
+                    self.idp
+                        .add_members(&m.to, std::slice::from_ref(&m.user))
+                        .await
+                        .map_err(e)?;
+                    Ok(vec![])
+                }
+                Step::Leave(u) => {
+                    self.idp.set_active(u, false).await.map_err(e)?;
+                    self.deprovisioned_at
+                        .insert(u.to_lowercase(), Instant::now());
+                    Ok(vec![])
+                }
+                Step::Reactivate(u) => {
+                    self.idp.set_active(u, true).await.map_err(e)?;
+                    Ok(vec![])
+                }
+                Step::Delete(u) => {
+                    let sent = self.idp.delete_user(u).await.map_err(e)?;
+                    self.deprovisioned_at
+                        .insert(u.to_lowercase(), Instant::now());
+                    Ok(if sent {
+                        vec![]
+                    } else {
+                        vec![format!(
+                            "{} never sends DELETE for users; nothing was sent",
+                            self.idp.wire.profile.name
+                        )]
+                    })
+                }
+                Step::CreateGroup(g) => {
+                    self.idp.dir.add_group(&g.name);
+                    for m in &g.members {
+                        self.ensure_user(m);
+                        self.idp
+                            .dir
+                            .group_mut(&g.name)
+                            .expect("just added")
+                            .members
+                            .insert(m.clone());
+                    }
+                    self.idp.push_group(&g.name).await.map_err(e)?;
+                    Ok(vec![])
+                }
+                Step::RenameGroup(r) => self
+                    .idp
+                    .rename_group(&r.from, &r.to)
+                    .await
+                    .map(|_| vec![])
+                    .map_err(e),
+                Step::AddMembers(m) => self
+                    .idp
+                    .add_members(&m.group, &m.users)
+                    .await
+                    .map(|_| vec![])
+                    .map_err(e),
+                Step::RemoveMembers(m) => self
+                    .idp
+                    .remove_members(&m.group, &m.users)
+                    .await
+                    .map(|_| vec![])
+                    .map_err(e),
+                Step::DeleteGroup(g) => self.idp.delete_group(g).await.map(|_| vec![]).map_err(e),
+                Step::Import(_) => {
+                    let page = self.idp.wire.profile.import_page.unwrap_or(100);
+                    let users = self.idp.wire.list_all("Users", page).await.map_err(e)?;
+                    let groups = self.idp.wire.list_all("Groups", page).await.map_err(e)?;
+                    Ok(vec![format!(
+                        "imported {} users and {} groups in pages of {page}",
+                        users.len(),
+                        groups.len()
+                    )])
+                }
+                Step::Reset(r) => {
+                    let n = self.idp.reset().await.map_err(e)?;
+                    let mut notes = vec![format!("{n} objects deleted")];
+                    if r.resync {
+                        self.reset_progress();
+                        self.idp.full_sync(self.progress.clone()).await.map_err(e)?;
+                        notes.push("directory pushed again".into());
+                    }
+                    Ok(notes)
+                }
+                Step::Reconcile(r) => {
+                    let drift = reconcile::reconcile(&self.idp.wire, &self.idp.dir, &self.exempt)
+                        .await
+                        .map_err(e)?;
+                    judge_drift(&drift, r.expect, &r.findings)
+                }
+                Step::Expect(x) => self.expect(x).await,
+                Step::ExpectFailure(x) => match self.step(&x.step).await {
+                    Ok(_) => Err(format!(
+                        "[{}] succeeded; a failure containing {:?} was expected",
+                        x.step, x.contains
+                    )),
+                    Err(msg) if msg.to_lowercase().contains(&x.contains.to_lowercase()) => {
+                        Ok(vec![format!("failed as expected: {msg}")])
+                    }
+                    Err(msg) => Err(format!(
+                        "[{}] failed, but with {msg:?}, not {:?}",
+                        x.step, x.contains
+                    )),
+                },
+                Step::Wait(w) => {
+                    tokio::time::sleep(parse_duration(w)?).await;
+                    Ok(vec![])
+                }
+                Step::Faults(f) => {
+                    self.idp.wire.client.set_faults(faults(f)).await;
+                    Ok(vec![])
+                }
+                Step::Request(r) => {
+                    let method = match r.method.to_ascii_uppercase().as_str() {
+                        "GET" => Method::GET,
+                        "POST" => Method::POST,
+                        "PUT" => Method::PUT,
+                        "PATCH" => Method::PATCH,
+                        "DELETE" => Method::DELETE,
+                        m => return Err(format!("unknown method {m:?}")),
+                    };
+                    let req = self
+                        .idp
+                        .wire
+                        .request(method, r.path.clone(), r.body.clone());
+                    let resp = self
+                        .idp
+                        .wire
+                        .client
+                        .send(&req)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    self.last_status = Some(resp.status);
+                    match r.status {
+                        Some(want) if want != resp.status => Err(format!(
+                            "{} {} answered {}, expected {want}: {}",
+                            r.method, r.path, resp.status, resp.text
+                        )),
+                        _ => Ok(vec![format!("answered {}", resp.status)]),
+                    }
+                }
+            }
+        })
+    }
+
+    fn reset_progress(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.progress.done.store(0, Relaxed);
+        self.progress.failed.store(0, Relaxed);
+        self.progress.total.store(0, Relaxed);
+    }
+
+    /// A user written in a step but not in the directory joins it.
+    fn ensure_user(&mut self, name: &str) {
+        if self.idp.dir.user(name).is_none() {
+            let u = self.idp.dir.new_user(name);
+            self.idp.dir.add_user(u);
+        }
+    }
+
+    async fn count(&self, endpoint: &str) -> Result<u64, String> {
+        let req = self.idp.wire.request(
+            Method::GET,
+            format!("/{endpoint}?startIndex=1&count=1"),
+            None,
+        );
+        let r = self
+            .idp
+            .wire
+            .client
+            .send(&req)
+            .await
+            .map_err(|e| e.to_string())?;
+        r.json
+            .as_ref()
+            .and_then(|b| b.get("totalResults"))
+            .and_then(Value::as_u64)
+            .ok_or_else(|| {
+                format!(
+                    "GET /{endpoint} answered {} without an integer totalResults: {}",
+                    r.status, r.text
+                )
+            })
+    }
+
+    async fn exempt_present(&self) -> Result<u64, String> {
+        let mut n = 0;
+        for name in &self.exempt {
+            if self
+                .idp
+                .wire
+                .lookup("Users", "userName", name)
+                .await
+                .map_err(|e| e.to_string())?
+                .is_some()
+            {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    async fn expect(&mut self, x: &Expectation) -> Result<Vec<String>, String> {
+        let mut notes = Vec::new();
+        if let Some(want) = x.users {
+            let got = self.count("Users").await? - self.exempt_present().await?;
+            if got != want {
+                return Err(format!(
+                    "the target lists {got} users (not counting exempt accounts), expected {want}"
+                ));
+            }
+        }
+        if let Some(want) = x.groups {
+            let got = self.count("Groups").await?;
+            if got != want {
+                return Err(format!("the target lists {got} groups, expected {want}"));
+            }
+        }
+        if let Some(name) = &x.user {
+            if let Some(limit) = &x.deprovisioned_within {
+                let limit = parse_duration(limit)?;
+                let since = *self
+                    .deprovisioned_at
+                    .get(&name.to_lowercase())
+                    .ok_or_else(|| {
+                        format!("no leave or delete of {name:?} happened before this expectation")
+                    })?;
+                loop {
+                    let found = self
+                        .idp
+                        .wire
+                        .lookup("Users", "userName", name)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let done = found
+                        .as_ref()
+                        .is_none_or(|u| u.get("active") == Some(&Value::Bool(false)));
+                    let took = since.elapsed();
+                    if done {
+                        notes.push(format!(
+                            "deprovisioned {} ms after the event",
+                            took.as_millis()
+                        ));
+                        break;
+                    }
+                    if took > limit {
+                        return Err(format!(
+                            "{name:?} is still active in the target {} ms after the event",
+                            took.as_millis()
+                        ));
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+            let found = self
+                .idp
+                .wire
+                .lookup("Users", "userName", name)
+                .await
+                .map_err(|e| e.to_string())?;
+            match (x.exists, &found) {
+                (Some(true), None) => {
+                    return Err(format!("user {name:?} does not exist in the target"));
+                }
+                (Some(false), Some(_)) => {
+                    return Err(format!("user {name:?} still exists in the target"));
+                }
+                _ => {}
+            }
+            if let Some(u) = &found {
+                if let Some(want) = x.active {
+                    let got = u.get("active").and_then(Value::as_bool).unwrap_or(true);
+                    if got != want {
+                        return Err(format!(
+                            "user {name:?} has active={got} in the target, expected {want}"
+                        ));
+                    }
+                }
+                check_attributes(u, &x.attributes, &format!("user {name:?}"))?;
+            } else if x.active.is_some() || !x.attributes.is_empty() {
+                return Err(format!("user {name:?} does not exist in the target"));
+            }
+        }
+        if let Some(name) = &x.group {
+            let found = self
+                .idp
+                .wire
+                .lookup("Groups", "displayName", name)
+                .await
+                .map_err(|e| e.to_string())?;
+            match (x.exists, &found) {
+                (Some(true), None) => {
+                    return Err(format!("group {name:?} does not exist in the target"));
+                }
+                (Some(false), Some(_)) => {
+                    return Err(format!("group {name:?} still exists in the target"));
+                }
+                _ => {}
+            }
+            if let Some(g) = &found {
+                check_attributes(g, &x.attributes, &format!("group {name:?}"))?;
+                if let Some(want) = &x.members {
+                    let id = g.get("id").and_then(Value::as_str).unwrap_or_default();
+                    let req = self
+                        .idp
+                        .wire
+                        .request(Method::GET, format!("/Groups/{id}"), None);
+                    let r = self
+                        .idp
+                        .wire
+                        .client
+                        .send(&req)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let body = r.json.ok_or_else(|| {
+                        format!("GET /Groups/{id} answered {} without JSON", r.status)
+                    })?;
+                    let by_id: HashMap<String, String> = self
+                        .idp
+                        .dir
+                        .users()
+                        .filter_map(|u| {
+                            u.target_id.clone().map(|t| (t, u.user_name.to_lowercase()))
+                        })
+                        .collect();
+                    let mut got: Vec<String> = body
+                        .get("members")
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|m| m.get("value").and_then(Value::as_str))
+                                .map(|v| by_id.get(v).cloned().unwrap_or_else(|| format!("id:{v}")))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let mut want: Vec<String> = want.iter().map(|w| w.to_lowercase()).collect();
+                    got.sort();
+                    want.sort();
+                    if got != want {
+                        return Err(format!(
+                            "group {name:?} has members {got:?} in the target, expected {want:?}"
+                        ));
+                    }
+                }
+            } else if x.members.is_some() || !x.attributes.is_empty() {
+                return Err(format!("group {name:?} does not exist in the target"));
+            }
+        }
+        Ok(notes)
+    }
+}
+
+fn faults(f: &crate::scenario::FaultSpec) -> Faults {
+    Faults {
+        duplicate: f.duplicate,
+        drop_response: f.drop_response,
+        delay: Duration::from_millis(f.delay_ms),
+        seed: f.seed,
+    }
+}
+
+/// Reads `a.b` or `urn:…:attr.sub` from a resource.
+pub fn attribute<'v>(resource: &'v Value, path: &str) -> Option<&'v Value> {
+    let (mut cur, rest) = match path.rsplit_once(':') {
+        Some((urn, rest)) if path.starts_with("urn:") => (resource.get(urn)?, rest),
+        _ => (resource, path),
+    };
+    for part in rest.split('.') {
+        cur = cur.get(part)?;
+    }
+    Some(cur)
+}
+
+fn check_attributes(
+    resource: &Value,
+    want: &BTreeMap<String, Value>,
+    what: &str,
+) -> Result<(), String> {
+    for (path, expected) in want {
+        let got = attribute(resource, path).cloned().unwrap_or(Value::Null);
+        if &got != expected {
+            return Err(format!(
+                "{what}: {path} is {got} in the target, expected {expected}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn judge_drift(
+    drift: &Drift,
+    expect: ReconcileOutcome,
+    findings: &[String],
+) -> Result<Vec<String>, String> {
+    let mut notes = vec![format!(
+        "compared {} users and {} groups",
+        drift.users_compared, drift.groups_compared
+    )];
+    if !drift.retained_inactive.is_empty() {
+        notes.push(format!(
+            "{} deleted users kept inactive by the target",
+            drift.retained_inactive.len()
+        ));
+    }
+    let found = drift.findings();
+    match expect {
+        ReconcileOutcome::Clean if found.is_empty() => Ok(notes),
+        ReconcileOutcome::Clean => Err(format!("drift: {}", found.join("; "))),
+        ReconcileOutcome::Drift if found.is_empty() => {
+            Err("reconcile found no drift, but drift was expected".into())
+        }
+        ReconcileOutcome::Drift => {
+            for want in findings {
+                if !found.iter().any(|f| f.contains(want.as_str())) {
+                    return Err(format!(
+                        "expected a finding containing {want:?}; found: {}",
+                        found.join("; ")
+                    ));
+                }
+            }
+            notes.extend(found);
+            Ok(notes)
+        }
+    }
+}

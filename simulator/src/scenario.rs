@@ -1,0 +1,467 @@
+//! Scenario files: YAML that drives the simulated IdP step by step, with
+//! expectations on the target's state. Unknown keys are errors, and every
+//! parse error names file, line and column. `scenarios/README.md` documents
+//! each field.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// Scenario files larger than this are refused before parsing; the biggest
+/// shipped one is a few kilobytes, and generated directories are described,
+/// not listed.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// A parsed scenario.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The IdP profile: okta, okta-aiw, entra, entra-2020 or rfc.
+    #[serde(default = "default_idp")]
+    pub idp: String,
+    #[serde(default)]
+    pub seed: u64,
+    #[serde(default)]
+    pub directory: DirectorySpec,
+    /// Settings of the embedded reference SP (ignored with `--target`).
+    #[serde(default)]
+    pub target: TargetSpec,
+    #[serde(default)]
+    pub faults: Option<FaultSpec>,
+    pub steps: Vec<Step>,
+}
+
+fn default_idp() -> String {
+    "entra".into()
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectorySpec {
+    #[serde(default)]
+    pub generate: Option<GenerateSpec>,
+    #[serde(default)]
+    pub users: Vec<UserSpec>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateSpec {
+    pub users: usize,
+    #[serde(default)]
+    pub groups: usize,
+    #[serde(default = "default_domain")]
+    pub domain: String,
+}
+
+fn default_domain() -> String {
+    "example.com".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserSpec {
+    #[serde(rename = "userName")]
+    pub user_name: String,
+    /// "Given Family".
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub department: Option<String>,
+    /// The manager's userName.
+    #[serde(default)]
+    pub manager: Option<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetSpec {
+    #[serde(default)]
+    pub seat_limit: Option<usize>,
+    #[serde(default)]
+    pub quirks: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// Chance (0 to 1) that a request is delivered twice.
+    #[serde(default)]
+    pub duplicate: f64,
+    /// Chance (0 to 1) that an answer is lost after the target handled the request.
+    #[serde(default)]
+    pub drop_response: f64,
+    #[serde(default)]
+    pub delay_ms: u64,
+    #[serde(default)]
+    pub seed: u64,
+}
+
+/// One step; each is a map with exactly one key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    /// `sync: all`: every active user joins, every group is pushed.
+    Sync(SyncScope),
+    /// A joiner: the user is assigned and provisioned.
+    Join(String),
+    /// A profile change: `{user, set: {title: …, department: …}}`.
+    Update(UpdateStep),
+    /// A mover: `{user, from: group, to: group}`.
+    Move(MoveStep),
+    /// A leaver: the user is deactivated.
+    Leave(String),
+    Reactivate(String),
+    /// A hard delete in the IdP (sent only by profiles that send deletes).
+    Delete(String),
+    CreateGroup(GroupStep),
+    RenameGroup(RenameStep),
+    AddMembers(MembersStep),
+    RemoveMembers(MembersStep),
+    DeleteGroup(String),
+    /// `import: all`: list every user and group the way the IdP imports.
+    Import(SyncScope),
+    /// Directory reset on the target; `resync: true` pushes everything again.
+    Reset(ResetStep),
+    /// Compare the directory with the target; fails on any drift unless
+    /// `expect: drift`.
+    Reconcile(ReconcileStep),
+    Expect(Expectation),
+    /// The inner step must fail with a message containing `contains`.
+    ExpectFailure(ExpectFailure),
+    /// `wait: 250ms` or `wait: 2s`.
+    Wait(String),
+    /// Turns fault injection on (or off with zeros) from here on.
+    Faults(FaultSpec),
+    /// A raw request, with an optional expected status.
+    Request(RawRequest),
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncScope {
+    All,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateStep {
+    pub user: String,
+    /// Attributes to change: givenName, familyName, displayName, email,
+    /// title, department, employeeNumber.
+    pub set: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoveStep {
+    pub user: String,
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupStep {
+    pub name: String,
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenameStep {
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MembersStep {
+    pub group: String,
+    pub users: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetStep {
+    #[serde(default)]
+    pub resync: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReconcileStep {
+    #[serde(default)]
+    pub expect: ReconcileOutcome,
+    /// With `expect: drift`, each line must appear among the findings.
+    #[serde(default)]
+    pub findings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReconcileOutcome {
+    #[default]
+    Clean,
+    Drift,
+}
+
+/// An expectation on the target's state; name a user, a group, or counts.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub group: Option<String>,
+    /// Whether the user or group exists in the target.
+    #[serde(default)]
+    pub exists: Option<bool>,
+    #[serde(default)]
+    pub active: Option<bool>,
+    /// Attribute path → expected value, read from the target's resource
+    /// (`title`, `name.givenName`, `urn:…:enterprise:2.0:User:department`).
+    #[serde(default)]
+    pub attributes: BTreeMap<String, Value>,
+    /// The group's members, by userName, in any order.
+    #[serde(default)]
+    pub members: Option<Vec<String>>,
+    /// Users the target lists over SCIM.
+    #[serde(default)]
+    pub users: Option<u64>,
+    /// Groups the target lists over SCIM.
+    #[serde(default)]
+    pub groups: Option<u64>,
+    /// The user is inactive or gone in the target within this time of the
+    /// last leave or delete of that user (`5s`); the time taken is reported.
+    #[serde(default)]
+    pub deprovisioned_within: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectFailure {
+    pub step: Box<Step>,
+    pub contains: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequest {
+    pub method: String,
+    /// Below the SCIM base URL: `/Users?filter=…`.
+    pub path: String,
+    #[serde(default)]
+    pub body: Option<Value>,
+    #[serde(default)]
+    pub status: Option<u16>,
+}
+
+/// A scenario that could not be read: where, and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct ScenarioError {
+    pub file: String,
+    pub line: u64,
+    pub column: u64,
+    pub message: String,
+}
+
+/// Parses a scenario held in memory; `file` names it in errors.
+pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
+    let scenario: Scenario = serde_saphyr::from_str(text).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((1, 1));
+        ScenarioError {
+            file: file.to_owned(),
+            line,
+            column,
+            message: first_line(&e.to_string()),
+        }
+    })?;
+    validate(&scenario).map_err(|message| ScenarioError {
+        file: file.to_owned(),
+        line: 1,
+        column: 1,
+        message,
+    })?;
+    Ok(scenario)
+}
+
+/// Reads and parses a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let file = path.display().to_string();
+    let err = |message: String| ScenarioError {
+        file: file.clone(),
+        line: 1,
+        column: 1,
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(err(format!(
+            "the file is {} bytes; scenarios are limited to {MAX_FILE_BYTES}",
+            meta.len()
+        )));
+    }
+    let text =
+        std::fs::read_to_string(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
+    parse(&file, &text)
+}
+
+/// serde-saphyr renders a source snippet after the message; reports want
+/// the message alone, with the position given separately.
+fn first_line(s: &str) -> String {
+    let msg = s.lines().next().unwrap_or(s).trim();
+    // Drop a leading "error: " and a trailing " at line X column Y" if present.
+    let msg = msg.strip_prefix("error: ").unwrap_or(msg);
+    match msg.find(" at line ") {
+        Some(i) => msg[..i].to_owned(),
+        None => msg.to_owned(),
+    }
+}
+
+/// Checks that need the whole scenario.
+fn validate(s: &Scenario) -> Result<(), String> {
+    if crate::profile::Profile::by_name(&s.idp).is_none() {
+        return Err(format!(
+            "unknown idp {:?}; expected one of {}",
+            s.idp,
+            crate::profile::Profile::names().join(", ")
+        ));
+    }
+    if s.steps.is_empty() {
+        return Err("`steps` is empty; a scenario needs at least one step".into());
+    }
+    for (i, step) in s.steps.iter().enumerate() {
+        if let Step::Expect(e) = step
+            && e.user.is_none()
+            && e.group.is_none()
+            && e.users.is_none()
+            && e.groups.is_none()
+        {
+            return Err(format!(
+                "step {}: `expect` names no user, group or count to check",
+                i + 1
+            ));
+        }
+        if let Step::Wait(w) = step {
+            parse_duration(w).map_err(|e| format!("step {}: {e}", i + 1))?;
+        }
+    }
+    Ok(())
+}
+
+/// `250ms`, `2s`, `1m`.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration such as 250ms, 2s or 1m"))?;
+    match unit {
+        "ms" => Ok(std::time::Duration::from_millis(n)),
+        "s" => Ok(std::time::Duration::from_secs(n)),
+        "m" => Ok(std::time::Duration::from_secs(n * 60)),
+        _ => Err(format!("{s:?} is not a duration such as 250ms, 2s or 1m")),
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Sync(_) => write!(f, "sync all"),
+            Step::Join(u) => write!(f, "join {u}"),
+            Step::Update(u) => write!(
+                f,
+                "update {} ({})",
+                u.user,
+                u.set.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            Step::Move(m) => write!(f, "move {} from {} to {}", m.user, m.from, m.to),
+            Step::Leave(u) => write!(f, "leave {u}"),
+            Step::Reactivate(u) => write!(f, "reactivate {u}"),
+            Step::Delete(u) => write!(f, "delete {u}"),
+            Step::CreateGroup(g) => write!(f, "create group {}", g.name),
+            Step::RenameGroup(r) => write!(f, "rename group {} to {}", r.from, r.to),
+            Step::AddMembers(m) => write!(f, "add {} members to {}", m.users.len(), m.group),
+            Step::RemoveMembers(m) => {
+                write!(f, "remove {} members from {}", m.users.len(), m.group)
+            }
+            Step::DeleteGroup(g) => write!(f, "delete group {g}"),
+            Step::Import(_) => write!(f, "import all"),
+            Step::Reset(r) => write!(
+                f,
+                "reset directory{}",
+                if r.resync { " and re-sync" } else { "" }
+            ),
+            Step::Reconcile(r) => write!(f, "reconcile (expect {:?})", r.expect),
+            Step::Expect(e) => {
+                let mut parts = Vec::new();
+                if let Some(u) = &e.user {
+                    parts.push(format!("user {u}"));
+                }
+                if let Some(g) = &e.group {
+                    parts.push(format!("group {g}"));
+                }
+                if let Some(x) = e.exists {
+                    parts.push(if x { "exists".into() } else { "absent".into() });
+                }
+                if let Some(a) = e.active {
+                    parts.push(format!("active={a}"));
+                }
+                if !e.attributes.is_empty() {
+                    parts.push(format!("{} attributes", e.attributes.len()));
+                }
+                if let Some(m) = &e.members {
+                    parts.push(format!("{} members", m.len()));
+                }
+                if let Some(n) = e.users {
+                    parts.push(format!("{n} users"));
+                }
+                if let Some(n) = e.groups {
+                    parts.push(format!("{n} groups"));
+                }
+                if let Some(d) = &e.deprovisioned_within {
+                    parts.push(format!("deprovisioned within {d}"));
+                }
+                write!(f, "expect {}", parts.join(", "))
+            }
+            Step::ExpectFailure(x) => write!(
+                f,
+                "expect failure of [{}] containing {:?}",
+                x.step, x.contains
+            ),
+            Step::Wait(w) => write!(f, "wait {w}"),
+            Step::Faults(x) => write!(
+                f,
+                "faults duplicate={} drop_response={}",
+                x.duplicate, x.drop_response
+            ),
+            Step::Request(r) => write!(f, "{} {}", r.method, r.path),
+        }
+    }
+}
