@@ -77,10 +77,12 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            max_retries: 3,
+            // IdPs retry failed operations in later cycles without end; five
+            // quick retries stand in for that within one run.
+            max_retries: 5,
             honour_retry_after: true,
             retry_5xx: true,
-            base_delay: Duration::from_millis(200),
+            base_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(10),
         }
     }

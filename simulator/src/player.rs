@@ -273,8 +273,8 @@ impl Player {
                 }
                 Step::CreateGroup(g) => {
                     self.idp.dir.add_group(&g.name);
+                    let notes = self.assign(&g.members).await?;
                     for m in &g.members {
-                        self.ensure_user(m);
                         self.idp
                             .dir
                             .group_mut(&g.name)
@@ -283,7 +283,7 @@ impl Player {
                             .insert(m.clone());
                     }
                     self.idp.push_group(&g.name).await.map_err(e)?;
-                    Ok(vec![])
+                    Ok(notes)
                 }
                 Step::RenameGroup(r) => self
                     .idp
@@ -291,12 +291,11 @@ impl Player {
                     .await
                     .map(|_| vec![])
                     .map_err(e),
-                Step::AddMembers(m) => self
-                    .idp
-                    .add_members(&m.group, &m.users)
-                    .await
-                    .map(|_| vec![])
-                    .map_err(e),
+                Step::AddMembers(m) => {
+                    let notes = self.assign(&m.users).await?;
+                    self.idp.add_members(&m.group, &m.users).await.map_err(e)?;
+                    Ok(notes)
+                }
                 Step::RemoveMembers(m) => self
                     .idp
                     .remove_members(&m.group, &m.users)
@@ -390,6 +389,20 @@ impl Player {
         self.progress.done.store(0, Relaxed);
         self.progress.failed.store(0, Relaxed);
         self.progress.total.store(0, Relaxed);
+    }
+
+    /// Assignment through a group provisions members the target does not
+    /// have yet, before the membership is pushed.
+    async fn assign(&mut self, users: &[String]) -> Result<Vec<String>, String> {
+        let mut notes = Vec::new();
+        for u in users {
+            self.ensure_user(u);
+            if self.idp.dir.user(u).is_some_and(|x| x.target_id.is_none()) {
+                self.idp.join(u).await.map_err(|e| e.to_string())?;
+                notes.push(format!("{u} provisioned by the group assignment"));
+            }
+        }
+        Ok(notes)
     }
 
     /// A user written in a step but not in the directory joins it.
