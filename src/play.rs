@@ -142,10 +142,17 @@ fn profile_of(name: &str) -> anyhow::Result<&'static Profile> {
 
 fn print_step(r: &StepReport, verbose: bool) {
     let mark = if r.passed { "✓" } else { "✗" };
-    eprintln!(
-        "  {mark} {:>2}. {} ({} requests, {} ms)",
-        r.index, r.step, r.requests, r.millis
-    );
+    if r.requests > 1 {
+        eprintln!(
+            "  {mark} {:>2}. {} ({} requests, p95 {:.1} ms, {} ms)",
+            r.index, r.step, r.requests, r.p95_ms, r.millis
+        );
+    } else {
+        eprintln!(
+            "  {mark} {:>2}. {} ({} requests, {} ms)",
+            r.index, r.step, r.requests, r.millis
+        );
+    }
     for n in &r.notes {
         eprintln!("        {n}");
     }
@@ -159,11 +166,11 @@ fn print_step(r: &StepReport, verbose: bool) {
                 .unwrap_or_else(|| x.error.clone().unwrap_or_default());
             eprintln!("        > {:?} {}", x.method, x.url);
             if let Some(b) = &x.request_body {
-                eprintln!("          {}", clip(&b.to_string()));
+                eprintln!("          {}", clip(&b.get()));
             }
             eprintln!("        < {status}");
             if let Some(b) = &x.response_body {
-                eprintln!("          {}", clip(&b.to_string()));
+                eprintln!("          {}", clip(&b.get()));
             }
         }
     }

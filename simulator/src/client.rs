@@ -7,11 +7,49 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::sync::{Mutex, Semaphore};
+
+/// A body as it travelled: the bytes are shared with the HTTP layer, so
+/// recording every exchange of a 100k-user sync costs a reference count,
+/// not a copy. It is rendered as JSON only when a report is written.
+#[derive(Debug, Clone)]
+pub struct Body {
+    bytes: Bytes,
+    json: bool,
+}
+
+impl Body {
+    /// The body as text.
+    pub fn get(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.bytes)
+    }
+    /// The body as a JSON value: parsed, or a string when it is not JSON.
+    pub fn value(&self) -> Value {
+        if self.json
+            && let Ok(v) = serde_json::from_slice(&self.bytes)
+        {
+            return v;
+        }
+        Value::String(truncate(&self.get(), 4096))
+    }
+}
+
+impl Serialize for Body {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.json
+            && let Ok(raw) = RawValue::from_string(self.get().into_owned())
+        {
+            return raw.serialize(s);
+        }
+        Value::String(truncate(&self.get(), 4096)).serialize(s)
+    }
+}
 
 /// How the client authenticates.
 #[derive(Clone, Default)]
@@ -155,10 +193,35 @@ impl Method {
 #[derive(Debug, Clone)]
 pub struct Response {
     pub status: u16,
+    /// Empty once recorded: the exchange keeps them; `retry_after` is what
+    /// the client itself needs of them.
     pub headers: Vec<(String, String)>,
+    /// `Retry-After` in seconds, when given.
+    pub retry_after: Option<u64>,
+    /// The raw body; parsed only by the callers that read it, since most
+    /// PATCH and PUT answers are never looked at.
+    pub body: Bytes,
+}
+
+impl Response {
     /// The body parsed as JSON, when it is JSON.
-    pub json: Option<Value>,
-    pub text: String,
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+    /// The body as text, for messages.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
+    /// The `id` of the resource in the body, without building a tree.
+    pub fn id(&self) -> Option<String> {
+        #[derive(serde::Deserialize)]
+        struct WithId {
+            id: Option<String>,
+        }
+        serde_json::from_slice::<WithId>(&self.body)
+            .ok()
+            .and_then(|w| w.id)
+    }
 }
 
 /// Why no answer came back. Transport details are kept as text so that no
@@ -184,13 +247,14 @@ pub struct Exchange {
     pub url: String,
     pub request_headers: Vec<(String, String)>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_body: Option<Value>,
+    pub request_body: Option<Body>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub response_headers: Vec<(String, String)>,
+    /// The answer's JSON, or its text as a JSON string when it is not JSON.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub response_body: Option<Value>,
+    pub response_body: Option<Body>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub micros: u64,
@@ -206,6 +270,17 @@ pub struct Stats {
     pub requests: u64,
     pub failures: u64,
     pub micros: Vec<u32>,
+}
+
+impl Exchange {
+    /// The request body as a JSON value.
+    pub fn request_json(&self) -> Option<Value> {
+        self.request_body.as_ref().map(Body::value)
+    }
+    /// The response body as a JSON value (a string when it was not JSON).
+    pub fn response_json(&self) -> Option<Value> {
+        self.response_body.as_ref().map(Body::value)
+    }
 }
 
 impl Stats {
@@ -234,7 +309,9 @@ pub struct ScimClient {
     http: reqwest::Client,
     config: Arc<ClientConfig>,
     slots: Arc<Semaphore>,
-    log: Arc<Mutex<Log>>,
+    /// A plain mutex: it is never held across an await, and it is taken
+    /// once per request, where an async mutex costs more.
+    log: Arc<std::sync::Mutex<Log>>,
     seq: Arc<AtomicU64>,
     rng: Arc<Mutex<ChaCha8Rng>>,
     /// Faults can change between scenario steps.
@@ -265,7 +342,7 @@ impl ScimClient {
             rng: Arc::new(Mutex::new(ChaCha8Rng::seed_from_u64(config.faults.seed))),
             faults: Arc::new(std::sync::RwLock::new(config.faults.clone())),
             config: Arc::new(config),
-            log: Arc::new(Mutex::new(Log::default())),
+            log: Arc::new(std::sync::Mutex::new(Log::default())),
             seq: Arc::new(AtomicU64::new(0)),
         })
     }
@@ -282,13 +359,17 @@ impl ScimClient {
 
     /// Keeps every exchange from now on (for `--record`), not only the last few.
     pub async fn record_all(&self) {
-        self.log.lock().await.all.get_or_insert_with(Vec::new);
+        self.log
+            .lock()
+            .expect("not poisoned")
+            .all
+            .get_or_insert_with(Vec::new);
     }
 
     /// Takes the recorded exchanges (all of them when recording, else the
     /// most recent) and the counters, leaving both empty.
     pub async fn take(&self) -> (Vec<Exchange>, Stats) {
-        let mut log = self.log.lock().await;
+        let mut log = self.log.lock().expect("not poisoned");
         let recent: Vec<Exchange> = log.exchanges.drain(..).collect();
         let exchanges = match log.all.as_mut() {
             Some(all) => std::mem::take(all),
@@ -306,10 +387,7 @@ impl ScimClient {
             let outcome = self.once(req, attempt).await;
             let retry_after = match &outcome {
                 Ok(r) if r.status == 429 && policy.honour_retry_after => Some(
-                    r.headers
-                        .iter()
-                        .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
-                        .and_then(|(_, v)| v.trim().parse::<u64>().ok())
+                    r.retry_after
                         .map(Duration::from_secs)
                         .unwrap_or(policy.base_delay),
                 ),
@@ -387,12 +465,17 @@ impl ScimClient {
             rb = rb.header(k.as_str(), v.as_str());
             shown.push((k.clone(), redact(k, v)));
         }
-        if let Some(b) = &req.body {
-            rb = rb.body(serde_json::to_vec(b).expect("JSON serialises"));
+        let sent = req
+            .body
+            .as_ref()
+            .map(|b| Bytes::from(serde_json::to_vec(b).expect("JSON serialises")));
+        if let Some(b) = &sent {
+            rb = rb.body(b.clone());
         }
         let started = Instant::now();
+        let mut raw: Option<Bytes> = None;
         let result = rb.send().await;
-        let outcome = match result {
+        let mut outcome = match result {
             Ok(r) => {
                 let status = r.status().as_u16();
                 let headers: Vec<(String, String)> = r
@@ -407,13 +490,16 @@ impl ScimClient {
                     .collect();
                 match r.bytes().await {
                     Ok(bytes) => {
-                        let text = String::from_utf8_lossy(&bytes).into_owned();
-                        let json = serde_json::from_slice(&bytes).ok();
+                        raw = Some(bytes.clone());
+                        let retry_after = headers
+                            .iter()
+                            .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
+                            .and_then(|(_, v)| v.trim().parse::<u64>().ok());
                         Ok(Response {
                             status,
                             headers,
-                            json,
-                            text,
+                            retry_after,
+                            body: bytes,
                         })
                     }
                     Err(e) => Err(classify(&e, self.config.timeout)),
@@ -427,23 +513,25 @@ impl ScimClient {
             method: req.method,
             url,
             request_headers: shown,
-            request_body: req.body.clone(),
+            request_body: sent.map(|bytes| Body { bytes, json: true }),
             status: outcome.as_ref().ok().map(|r| r.status),
             response_headers: outcome
-                .as_ref()
-                .map(|r| r.headers.clone())
+                .as_mut()
+                .map(|r| std::mem::take(&mut r.headers))
                 .unwrap_or_default(),
-            response_body: outcome.as_ref().ok().and_then(|r| {
-                r.json.clone().or_else(|| {
-                    (!r.text.is_empty()).then(|| Value::String(truncate(&r.text, 4096)))
-                })
+            response_body: raw.filter(|b| !b.is_empty()).map(|bytes| {
+                let json = bytes
+                    .iter()
+                    .find(|b| !b.is_ascii_whitespace())
+                    .is_some_and(|b| matches!(b, b'{' | b'['));
+                Body { bytes, json }
             }),
             error: outcome.as_ref().err().map(ToString::to_string),
             micros,
             attempt,
             fault,
         };
-        let mut log = self.log.lock().await;
+        let mut log = self.log.lock().expect("not poisoned");
         log.stats.requests += 1;
         if outcome.as_ref().map(|r| r.status >= 400).unwrap_or(true) {
             log.stats.failures += 1;

@@ -118,7 +118,7 @@ impl Wire {
             return Err(EventError::Rejected {
                 what,
                 status: r.status,
-                body: shorten(&r.text),
+                body: shorten(&r.text()),
             });
         }
         Ok(r)
@@ -165,13 +165,13 @@ impl Wire {
             return Err(EventError::Rejected {
                 what,
                 status: r.status,
-                body: shorten(&r.text),
+                body: shorten(&r.text()),
             });
         }
-        let body = r.json.ok_or_else(|| {
+        let body = r.json().ok_or_else(|| {
             EventError::Protocol(format!(
                 "{what}: the answer is not JSON: {}",
-                shorten(&r.text)
+                shorten(&r.text())
             ))
         })?;
         let total = body
@@ -207,18 +207,12 @@ fn shorten(s: &str) -> String {
 }
 
 fn id_of(r: &Response, what: &str) -> Result<String, EventError> {
-    r.json
-        .as_ref()
-        .and_then(|b| b.get("id"))
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            EventError::Protocol(format!(
-                "{what}: the answer carries no id: {}",
-                shorten(&r.text)
-            ))
-        })
+    r.id().filter(|s| !s.is_empty()).ok_or_else(|| {
+        EventError::Protocol(format!(
+            "{what}: the answer carries no id: {}",
+            shorten(&r.text())
+        ))
+    })
 }
 
 /// The create body of a user in the profile's shape.
@@ -396,7 +390,7 @@ impl Wire {
                     )
                     .await?;
                 let current = got
-                    .json
+                    .json()
                     .ok_or_else(|| EventError::Protocol(format!("{what}: GET answered no JSON")))?;
                 let body = overlay(p, &current, u);
                 self.call(
@@ -493,7 +487,7 @@ impl Wire {
                     )
                     .await?;
                 let current = got
-                    .json
+                    .json()
                     .ok_or_else(|| EventError::Protocol(format!("{what}: GET answered no JSON")))?;
                 self.call(
                     self.request(
@@ -788,7 +782,7 @@ impl Wire {
                 .call(self.request(Method::GET, path, None), &what)
                 .await?;
             let body = r
-                .json
+                .json()
                 .ok_or_else(|| EventError::Protocol(format!("{what}: the answer is not JSON")))?;
             let total = body
                 .get("totalResults")

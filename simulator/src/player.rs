@@ -375,7 +375,10 @@ impl Player {
                     match r.status {
                         Some(want) if want != resp.status => Err(format!(
                             "{} {} answered {}, expected {want}: {}",
-                            r.method, r.path, resp.status, resp.text
+                            r.method,
+                            r.path,
+                            resp.status,
+                            resp.text()
                         )),
                         _ => Ok(vec![format!("answered {}", resp.status)]),
                     }
@@ -426,14 +429,15 @@ impl Player {
             .send(&req)
             .await
             .map_err(|e| e.to_string())?;
-        r.json
+        r.json()
             .as_ref()
             .and_then(|b| b.get("totalResults"))
             .and_then(Value::as_u64)
             .ok_or_else(|| {
                 format!(
                     "GET /{endpoint} answered {} without an integer totalResults: {}",
-                    r.status, r.text
+                    r.status,
+                    r.text()
                 )
             })
     }
@@ -567,7 +571,7 @@ impl Player {
                         .send(&req)
                         .await
                         .map_err(|e| e.to_string())?;
-                    let body = r.json.ok_or_else(|| {
+                    let body = r.json().ok_or_else(|| {
                         format!("GET /Groups/{id} answered {} without JSON", r.status)
                     })?;
                     let by_id: HashMap<String, String> = self

@@ -34,7 +34,8 @@ pub struct MembershipDrift {
 /// What reconcile found.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Drift {
-    /// Active accounts in the target that the directory does not have.
+    /// Accounts in the target that the directory does not have (active
+    /// ones, or any one when the profile sends deletes).
     pub orphaned_users: Vec<String>,
     /// Inactive accounts in the target that the directory deleted: what an
     /// IdP that never deletes (Okta) leaves behind. Reported, not a failure.
@@ -64,7 +65,7 @@ impl Drift {
         out.extend(
             self.orphaned_users
                 .iter()
-                .map(|u| format!("orphaned user {u} (active in the target, not in the directory)")),
+                .map(|u| format!("orphaned user {u} (in the target, not in the directory)")),
         );
         out.extend(
             self.missing_users
@@ -216,7 +217,9 @@ pub async fn reconcile(
             .and_then(Value::as_str)
             .unwrap_or(name)
             .to_owned();
-        if t.get("active").and_then(Value::as_bool) == Some(false) {
+        // An IdP that never deletes (Okta) leaves deactivated accounts
+        // behind by design; for one that deletes, any leftover is drift.
+        if t.get("active").and_then(Value::as_bool) == Some(false) && !wire.profile.deletes_users {
             drift.retained_inactive.push(shown);
         } else {
             drift.orphaned_users.push(shown);

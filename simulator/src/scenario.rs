@@ -338,6 +338,14 @@ fn first_line(s: &str) -> String {
     let msg = s.lines().next().unwrap_or(s).trim();
     // Drop a leading "error: " and a trailing " at line X column Y" if present.
     let msg = msg.strip_prefix("error: ").unwrap_or(msg);
+    // ... and a leading "line N column M: ", since the position is ours to print.
+    let msg = match msg
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
+        Some((pos, rest)) if pos.contains(" column ") => rest,
+        _ => msg,
+    };
     match msg.find(" at line ") {
         Some(i) => msg[..i].to_owned(),
         None => msg.to_owned(),

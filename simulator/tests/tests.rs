@@ -1,1 +1,7 @@
-//! Integration tests of the simulator.
+//! Integration tests of the simulator, one binary.
+
+mod bad_targets;
+mod fake_scim;
+mod reconcile_drift;
+mod scenarios;
+mod wire;

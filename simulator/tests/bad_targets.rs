@@ -1,0 +1,116 @@
+//! A target that hangs, answers HTML, fails with 500 or drops connections
+//! yields failed steps with the evidence, never a hang or a panic.
+
+use std::time::Duration;
+
+use idpsim_simulator::client::{Auth, ClientConfig, RetryPolicy, ScimClient};
+use idpsim_simulator::idp::Idp;
+use idpsim_simulator::player::{Player, build_directory};
+use idpsim_simulator::profile::OKTA;
+use idpsim_simulator::scenario;
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SCENARIO: &str = "name: bad target\nidp: okta\ndirectory:\n  users:\n    - { userName: a@x.test }\nsteps:\n  - join: a@x.test\n  - expect: { user: a@x.test, exists: true }\n";
+
+async fn play(base_url: &str) -> idpsim_simulator::player::ScenarioReport {
+    let s = scenario::parse("bad.yaml", SCENARIO).unwrap();
+    let mut config = ClientConfig::new(base_url, Auth::Bearer("secret-token".into()));
+    config.timeout = Duration::from_millis(500);
+    config.retry = RetryPolicy {
+        max_retries: 1,
+        base_delay: Duration::from_millis(10),
+        ..RetryPolicy::default()
+    };
+    let idp = Idp::new(
+        build_directory(&s, 0),
+        &OKTA,
+        ScimClient::new(config).unwrap(),
+    );
+    let mut player = Player::new(idp);
+    tokio::time::timeout(Duration::from_secs(20), player.run("bad.yaml", &s, |_| {}))
+        .await
+        .expect("a bad target must not hang the run")
+}
+
+fn assert_failed_with(report: &idpsim_simulator::player::ScenarioReport, words: &str) {
+    assert!(!report.passed);
+    let step = &report.steps[0];
+    let failure = step.failure.as_deref().unwrap();
+    assert!(failure.contains(words), "{failure}");
+    assert!(
+        !step.exchanges.is_empty(),
+        "a failed step carries its exchanges as evidence"
+    );
+    let x = &step.exchanges[0];
+    assert!(x.url.contains("/Users?filter="), "{}", x.url);
+    let auth = x
+        .request_headers
+        .iter()
+        .find(|(k, _)| k == "Authorization")
+        .unwrap();
+    assert_eq!(
+        auth.1, "Bearer <redacted>",
+        "secrets never reach the evidence"
+    );
+}
+
+#[tokio::test]
+async fn hanging_target() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let r = play(&server.uri()).await;
+    assert_failed_with(&r, "no answer within");
+}
+
+#[tokio::test]
+async fn html_target() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw("<html><body>Sign in</body></html>", "text/html"),
+        )
+        .mount(&server)
+        .await;
+    let r = play(&server.uri()).await;
+    assert_failed_with(&r, "not JSON");
+    assert_eq!(
+        r.steps[0].exchanges[0].response_json(),
+        Some(serde_json::Value::String(
+            "<html><body>Sign in</body></html>".into()
+        ))
+    );
+}
+
+#[tokio::test]
+async fn failing_target() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(500).set_body_string("boom"))
+        .mount(&server)
+        .await;
+    let r = play(&server.uri()).await;
+    assert_failed_with(&r, "answered 500");
+    assert_eq!(r.steps[0].exchanges.len(), 2, "one try and one retry");
+}
+
+#[tokio::test]
+async fn connection_resetting_target() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            drop(sock);
+        }
+    });
+    let r = play(&format!("http://{addr}")).await;
+    assert_failed_with(&r, "look up Users");
+    assert!(
+        r.steps[1].failure.is_some(),
+        "the expectation fails too, with its own evidence"
+    );
+}

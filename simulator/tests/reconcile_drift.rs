@@ -1,0 +1,118 @@
+//! Reconcile reports the exact drift a data-losing target causes.
+
+use idpsim_reference_sp::{Config, Quirk};
+use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
+use idpsim_simulator::directory::Directory;
+use idpsim_simulator::idp::Idp;
+use idpsim_simulator::profile::{ENTRA, OKTA, Profile};
+use idpsim_simulator::reconcile::{MembershipDrift, reconcile};
+
+async fn idp_against(
+    quirk: Quirk,
+    profile: &'static Profile,
+) -> (Idp, idpsim_reference_sp::Handle) {
+    let sp = idpsim_reference_sp::spawn(Config::default().with_quirk(quirk))
+        .await
+        .unwrap();
+    let client = ScimClient::new(ClientConfig::new(
+        sp.base_url(),
+        Auth::Bearer(sp.token().into()),
+    ))
+    .unwrap();
+    let mut dir = Directory::new(3);
+    for n in ["ann@x.test", "bo@x.test"] {
+        let u = dir.new_user(n);
+        dir.add_user(u);
+    }
+    (Idp::new(dir, profile, client), sp)
+}
+
+const OWNER: &str = "owner@idpsim.test";
+
+#[tokio::test]
+async fn ignored_filtered_member_removal_shows_as_membership_drift() {
+    let (mut idp, _sp) = idp_against(Quirk::IgnoreFilteredMemberRemoval, &OKTA).await;
+    idp.join("ann@x.test").await.unwrap();
+    idp.join("bo@x.test").await.unwrap();
+    idp.dir
+        .add_group("team")
+        .members
+        .extend(["ann@x.test".to_owned(), "bo@x.test".to_owned()]);
+    idp.push_group("team").await.unwrap();
+    idp.remove_members("team", &["ann@x.test".to_owned()])
+        .await
+        .unwrap();
+    let drift = reconcile(&idp.wire, &idp.dir, &[OWNER.into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        drift.memberships,
+        vec![MembershipDrift {
+            group: "team".into(),
+            missing: vec![],
+            extra: vec!["ann@x.test".into()]
+        }]
+    );
+    assert!(
+        drift.orphaned_users.is_empty()
+            && drift.missing_users.is_empty()
+            && drift.attributes.is_empty()
+    );
+    assert!(!drift.is_clean());
+}
+
+#[tokio::test]
+async fn soft_delete_leaves_an_orphan_for_an_idp_that_deletes() {
+    let (mut idp, _sp) = idp_against(Quirk::SoftDelete, &ENTRA).await;
+    idp.join("ann@x.test").await.unwrap();
+    idp.join("bo@x.test").await.unwrap();
+    assert!(idp.delete_user("bo@x.test").await.unwrap());
+    let drift = reconcile(&idp.wire, &idp.dir, &[OWNER.into()])
+        .await
+        .unwrap();
+    assert_eq!(drift.orphaned_users, vec!["bo@x.test".to_owned()]);
+    assert!(
+        drift.memberships.is_empty()
+            && drift.missing_users.is_empty()
+            && drift.attributes.is_empty()
+    );
+    assert_eq!(
+        drift.findings(),
+        vec!["orphaned user bo@x.test (in the target, not in the directory)".to_owned()]
+    );
+}
+
+#[tokio::test]
+async fn a_conformant_target_reconciles_clean_and_drift_in_attributes_is_named() {
+    let (mut idp, sp) = idp_against(Quirk::NotFoundOnEmptyList, &OKTA).await;
+    idp.join("ann@x.test").await.unwrap();
+    idp.join("bo@x.test").await.unwrap();
+    let drift = reconcile(&idp.wire, &idp.dir, &[OWNER.into()])
+        .await
+        .unwrap();
+    assert!(drift.is_clean(), "{:?}", drift.findings());
+    // Change the target behind the IdP's back.
+    let id = idp
+        .dir
+        .user("ann@x.test")
+        .unwrap()
+        .target_id
+        .clone()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let r = client
+        .patch(format!("{}/Users/{id}", sp.base_url()))
+        .bearer_auth(sp.token())
+        .header("content-type", "application/scim+json")
+        .body(r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Someone Else"}]}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let drift = reconcile(&idp.wire, &idp.dir, &[OWNER.into()])
+        .await
+        .unwrap();
+    assert_eq!(drift.attributes.len(), 1);
+    assert_eq!(drift.attributes[0].attribute, "displayName");
+    assert_eq!(drift.attributes[0].actual, "Someone Else");
+}

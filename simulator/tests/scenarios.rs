@@ -1,0 +1,157 @@
+//! Scenario files: every shipped one passes against the reference SP, and
+//! malformed ones are refused with file:line:column and what was wrong.
+
+use idpsim_simulator::scenario::{self, ScenarioError};
+
+fn err(text: &str) -> ScenarioError {
+    scenario::parse("bad.yaml", text).expect_err("the scenario should be refused")
+}
+
+fn at(e: &ScenarioError, line: u64, column: u64, words: &str) {
+    assert_eq!((e.line, e.column), (line, column), "{e}");
+    assert!(
+        e.message.to_lowercase().contains(&words.to_lowercase()),
+        "{e}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with(&format!("bad.yaml:{line}:{column}: ")),
+        "{e}"
+    );
+}
+
+#[test]
+fn unknown_top_level_key() {
+    at(&err("name: x\nstepz: []\n"), 2, 1, "unknown field `stepz`");
+}
+
+#[test]
+fn unknown_step_kind() {
+    at(
+        &err("name: x\nsteps:\n  - jion: a@x\n"),
+        3,
+        5,
+        "unknown variant `jion`",
+    );
+}
+
+#[test]
+fn unknown_key_inside_a_step() {
+    at(
+        &err("name: x\nsteps:\n  - move: { user: a, from: b, too: c }\n"),
+        3,
+        31,
+        "unknown field `too`",
+    );
+}
+
+#[test]
+fn missing_required_field() {
+    let e = err("name: x\nsteps:\n  - move: { user: a, from: b }\n");
+    assert_eq!(e.line, 3, "{e}");
+    assert!(e.message.contains("missing field `to`"), "{e}");
+}
+
+#[test]
+fn wrong_type() {
+    at(
+        &err("name: x\nseed: seven\nsteps:\n  - join: a\n"),
+        2,
+        7,
+        "invalid",
+    );
+}
+
+#[test]
+fn bad_yaml_syntax() {
+    let e = err("name: x\nsteps:\n  - join: [a\n");
+    assert!(e.line >= 3, "{e}");
+}
+
+#[test]
+fn missing_name() {
+    let e = err("steps:\n  - join: a\n");
+    assert!(e.message.contains("missing field `name`"), "{e}");
+}
+
+#[test]
+fn unknown_user_field_in_directory() {
+    at(
+        &err(
+            "name: x\ndirectory:\n  users:\n    - { userName: a@x, nickname: A }\nsteps:\n  - join: a@x\n",
+        ),
+        4,
+        24,
+        "unknown field `nickname`",
+    );
+}
+
+#[test]
+fn bad_sync_scope() {
+    at(
+        &err("name: x\nsteps:\n  - sync: some\n"),
+        3,
+        11,
+        "unknown variant `some`",
+    );
+}
+
+#[test]
+fn unknown_idp() {
+    let e = err("name: x\nidp: pingfed\nsteps:\n  - join: a\n");
+    assert!(
+        e.message.contains("unknown idp \"pingfed\"") && e.message.contains("okta"),
+        "{e}"
+    );
+}
+
+#[test]
+fn empty_steps() {
+    assert!(
+        err("name: x\nsteps: []\n")
+            .message
+            .contains("`steps` is empty")
+    );
+}
+
+#[test]
+fn expectation_without_subject() {
+    assert!(
+        err("name: x\nsteps:\n  - expect: { active: true }\n")
+            .message
+            .contains("names no user, group or count")
+    );
+}
+
+#[test]
+fn bad_wait_duration() {
+    assert!(
+        err("name: x\nsteps:\n  - wait: soon\n")
+            .message
+            .contains("not a duration")
+    );
+}
+
+#[test]
+fn negative_generated_size() {
+    at(
+        &err("name: x\ndirectory:\n  generate: { users: -5 }\nsteps:\n  - sync: all\n"),
+        3,
+        22,
+        "invalid",
+    );
+}
+
+#[test]
+fn every_shipped_scenario_parses() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "yaml") {
+            scenario::load(&p).unwrap_or_else(|e| panic!("{e}"));
+            n += 1;
+        }
+    }
+    assert!(n >= 9, "only {n} shipped scenarios");
+}

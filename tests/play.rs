@@ -1,0 +1,122 @@
+//! `idpsim play` end to end: every shipped scenario passes against the
+//! embedded reference SP, a failing one exits 1 with evidence, a malformed
+//! one exits 2 naming file, line and column, and `--record` writes fixtures.
+
+use std::process::Command;
+
+fn idpsim(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_idpsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run idpsim")
+}
+
+#[test]
+fn every_shipped_scenario_passes_against_the_reference_sp() {
+    let mut files: Vec<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .map(|p| p.display().to_string())
+            .collect();
+    files.sort();
+    let args: Vec<&str> = std::iter::once("play")
+        .chain(files.iter().map(String::as_str))
+        .collect();
+    let out = idpsim(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("{} passed, 0 failed", files.len())
+    );
+}
+
+#[test]
+fn a_failing_expectation_exits_1_with_evidence() {
+    let dir = std::env::temp_dir().join(format!("idpsim-play-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("fails.yaml");
+    std::fs::write(
+        &file,
+        "name: lost removal\nidp: okta\ntarget: { quirks: [ignore-filtered-member-removal] }\ndirectory:\n  users:\n    - { userName: a@x.test, groups: [g] }\n    - { userName: b@x.test, groups: [g] }\nsteps:\n  - sync: all\n  - remove_members: { group: g, users: [a@x.test] }\n  - expect: { group: g, members: [b@x.test] }\n  - reconcile: {}\n",
+    )
+    .unwrap();
+    let out = idpsim(&["play", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("FAILED: group \"g\" has members [\"a@x.test\", \"b@x.test\"]"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("membership drift in g: missing [], extra [\"a@x.test\"]"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("> GET "), "evidence is printed: {stderr}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "0 passed, 1 failed"
+    );
+}
+
+#[test]
+fn a_malformed_scenario_exits_2_naming_the_place() {
+    let dir = std::env::temp_dir().join(format!("idpsim-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.yaml");
+    std::fs::write(&file, "name: x\nsteps:\n  - leav: a@x\n").unwrap();
+    let out = idpsim(&["play", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:3:5: unknown variant `leav`", file.display())),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn record_writes_normalised_fixtures() {
+    let dir = std::env::temp_dir().join(format!("idpsim-rec-{}", std::process::id()));
+    let out = idpsim(&[
+        "play",
+        "scenarios/reactivation.yaml",
+        "--record",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dir.join("reactivation.okta.json")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["fixtureVersion"], 1);
+    assert!(
+        text.contains("{base}/Users?filter=userName%20eq%20%22back%40example.com%22"),
+        "{text}"
+    );
+    assert!(text.contains("{id1}") && text.contains("{time}"));
+    assert!(!text.contains("127.0.0.1"), "addresses are normalised");
+    assert!(text.contains("Bearer <redacted>"));
+    assert_eq!(
+        text.matches("Bearer ").count(),
+        text.matches("Bearer <redacted>").count(),
+        "tokens are redacted"
+    );
+    // A second run records the same file.
+    let again = std::env::temp_dir().join(format!("idpsim-rec2-{}", std::process::id()));
+    idpsim(&[
+        "play",
+        "scenarios/reactivation.yaml",
+        "--record",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        text,
+        std::fs::read_to_string(again.join("reactivation.okta.json")).unwrap()
+    );
+}
