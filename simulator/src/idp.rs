@@ -339,21 +339,9 @@ impl Wire {
         let r = match self.call(req, &what).await {
             Ok(r) => r,
             Err(EventError::Rejected { status: 409, .. }) => {
-                let found = self
-                    .lookup("Users", "userName", &u.user_name)
-                    .await?
-                    .ok_or_else(|| {
-                        EventError::Protocol(format!(
-                            "{what}: 409 conflict, yet a lookup finds no such user"
-                        ))
-                    })?;
-                return found
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .ok_or_else(|| {
-                        EventError::Protocol(format!("{what}: the user found has no id"))
-                    });
+                return self
+                    .link_after_conflict("Users", "userName", &u.user_name, &what)
+                    .await;
             }
             Err(e) => return Err(e),
         };
@@ -548,21 +536,9 @@ impl Wire {
         {
             Ok(r) => r,
             Err(EventError::Rejected { status: 409, .. }) => {
-                let found = self
-                    .lookup("Groups", "displayName", name)
-                    .await?
-                    .ok_or_else(|| {
-                        EventError::Protocol(format!(
-                            "{what}: 409 conflict, yet a lookup finds no such group"
-                        ))
-                    })?;
-                return found
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .ok_or_else(|| {
-                        EventError::Protocol(format!("{what}: the group found has no id"))
-                    });
+                return self
+                    .link_after_conflict("Groups", "displayName", name, &what)
+                    .await;
             }
             Err(e) => return Err(e),
         };
@@ -571,6 +547,25 @@ impl Wire {
             self.okta_name_sync(&id, name).await?;
         }
         Ok(id)
+    }
+
+    /// A create answered 409: the object is there (a duplicate delivery or
+    /// a lost answer retried), so look it up and link to it.
+    async fn link_after_conflict(
+        &self,
+        endpoint: &str,
+        attr: &str,
+        value: &str,
+        what: &str,
+    ) -> Result<String, EventError> {
+        let found = self.lookup(endpoint, attr, value).await?.ok_or_else(|| {
+            EventError::Protocol(format!("{what}: 409 conflict, yet a lookup finds nothing"))
+        })?;
+        found
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| EventError::Protocol(format!("{what}: the object found has no id")))
     }
 
     async fn okta_name_sync(&self, id: &str, name: &str) -> Result<(), EventError> {
