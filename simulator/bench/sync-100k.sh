@@ -4,7 +4,7 @@
 # and peak memory separately. Usage: simulator/bench/sync-100k.sh [CONCURRENCY]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-C=${1:-32}
+C=${1:-16}
 cargo build --release --quiet
 out=$(mktemp -d)
 /usr/bin/time -v target/release/idpsim target --port 0 --token bench --no-seat-limit --max-results 1000 \
