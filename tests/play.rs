@@ -120,3 +120,43 @@ fn record_writes_normalised_fixtures() {
         std::fs::read_to_string(again.join("reactivation.okta.json")).unwrap()
     );
 }
+
+#[test]
+fn reconcile_command_reports_drift_and_exits_1() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_idpsim"))
+        .args(["target", "--port", "0", "--token", "rt"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut base = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut base)
+        .unwrap();
+    let base = base.trim().to_owned();
+    let out = idpsim(&[
+        "reconcile",
+        "scenarios/reactivation.yaml",
+        "--target",
+        &base,
+        "--token",
+        "rt",
+        "--exempt",
+        "owner@idpsim.test",
+    ]);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let drift: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        drift["missing_users"],
+        serde_json::json!(["back@example.com"])
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing user back@example.com"));
+}

@@ -90,12 +90,18 @@ pub struct Faults {
     pub drop_response: f64,
     /// Delay added before every request.
     pub delay: Duration,
+    /// Each request waits a random time below this before it is sent, so
+    /// that requests in flight together leave in a different order.
+    pub reorder_window: Duration,
     pub seed: u64,
 }
 
 impl Faults {
     pub fn is_off(&self) -> bool {
-        self.duplicate <= 0.0 && self.drop_response <= 0.0 && self.delay.is_zero()
+        self.duplicate <= 0.0
+            && self.drop_response <= 0.0
+            && self.delay.is_zero()
+            && self.reorder_window.is_zero()
     }
 }
 
@@ -413,17 +419,24 @@ impl ScimClient {
 
     async fn once(&self, req: &Request, attempt: u32) -> Result<Response, ClientError> {
         let faults = self.faults.read().expect("not poisoned").clone();
-        let (duplicate, drop) = if faults.is_off() {
-            (false, false)
+        let (duplicate, drop, hold) = if faults.is_off() {
+            (false, false, Duration::ZERO)
         } else {
             let mut rng = self.rng.lock().await;
+            let window = faults.reorder_window.as_micros() as u64;
+            let hold = if window == 0 {
+                0
+            } else {
+                rng.random_range(0..window)
+            };
             (
                 rng.random_bool(faults.duplicate.clamp(0.0, 1.0)),
                 rng.random_bool(faults.drop_response.clamp(0.0, 1.0)),
+                Duration::from_micros(hold),
             )
         };
-        if !faults.delay.is_zero() {
-            tokio::time::sleep(faults.delay).await;
+        if !(faults.delay + hold).is_zero() {
+            tokio::time::sleep(faults.delay + hold).await;
         }
         let first = self
             .deliver(req, attempt, drop.then_some("drop-response"))

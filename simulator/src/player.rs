@@ -614,6 +614,7 @@ fn faults(f: &crate::scenario::FaultSpec) -> Faults {
         duplicate: f.duplicate,
         drop_response: f.drop_response,
         delay: Duration::from_millis(f.delay_ms),
+        reorder_window: Duration::from_millis(f.reorder_ms),
         seed: f.seed,
     }
 }

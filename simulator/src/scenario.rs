@@ -113,6 +113,10 @@ pub struct FaultSpec {
     pub drop_response: f64,
     #[serde(default)]
     pub delay_ms: u64,
+    /// Requests wait a random time below this before leaving, so that
+    /// concurrent ones arrive out of order.
+    #[serde(default)]
+    pub reorder_ms: u64,
     #[serde(default)]
     pub seed: u64,
 }

@@ -114,3 +114,33 @@ async fn connection_resetting_target() {
         "the expectation fails too, with its own evidence"
     );
 }
+
+/// 429 with Retry-After is retried, and the retry recorded.
+#[tokio::test]
+async fn rate_limited_target_is_retried_after_retry_after() {
+    use wiremock::matchers::method;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"Resources":[]}"#,
+            "application/scim+json",
+        ))
+        .mount(&server)
+        .await;
+    let client = ScimClient::new(ClientConfig::new(&server.uri(), Auth::None)).unwrap();
+    let wire = idpsim_simulator::idp::Wire {
+        profile: &OKTA,
+        client: client.clone(),
+    };
+    let found = wire.lookup("Users", "userName", "a@x.test").await.unwrap();
+    assert!(found.is_none());
+    let (exchanges, stats) = client.take().await;
+    assert_eq!(stats.requests, 2);
+    assert_eq!(exchanges[0].status, Some(429));
+    assert_eq!(exchanges[1].attempt, 1);
+}
