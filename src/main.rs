@@ -2,6 +2,7 @@
 //! Exit codes: 0 success, 1 a check or threshold failed, 2 usage or
 //! configuration error.
 
+mod conform;
 mod play;
 mod target;
 
@@ -29,6 +30,9 @@ enum Command {
     /// Play scenario files: the simulated IdP sends each step to the target
     /// exactly as Okta or Entra would, and checks the expectations.
     Play(play::PlayArgs),
+    /// Run the conformance suites (RFC 7643/7644, Okta, Entra) against a
+    /// SCIM server and write reports.
+    Conform(conform::Args),
     /// Compare a scenario's directory with what the target lists: orphaned,
     /// missing and drifted accounts and memberships.
     Reconcile(play::ReconcileArgs),
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Target(args) => target::run(args).await,
             Command::Play(args) => play::play(args).await,
+            Command::Conform(args) => conform::run(args).await,
             Command::Reconcile(args) => play::reconcile(args).await,
         }
     });

@@ -17,6 +17,7 @@ use idpsim_reference_sp::{Config, ProvisioningMode, Quirk};
   soft-delete                     DELETE only deactivates
   literal-member-removal          remove path=members with a value list empties the group
   not-found-on-empty-list         a filter with no match answers 404
+  racy-member-patch               concurrent group PATCHes lose each other's members
 
 EXAMPLES:
   idpsim target --port 8080 --token secret

@@ -1,4 +1,32 @@
-//! Conformance suites (RFC 7643/7644, Okta and Entra compatibility, SAML SP
-//! security), the runner and its reporters.
+//! SCIM conformance: checks of a target against RFC 7643/7644 and against
+//! what Okta and Entra ID need of it, a runner and reporters.
 //!
-//! Nothing is implemented yet: the conformance issue fills this crate.
+//! # Layout
+//!
+//! - [`check`]: what a check is (id, reference, level, gate, tier, suite).
+//! - [`checks`]: the registry, one table driving runs, listings and proofs.
+//! - [`discovery`]: capabilities from `/ServiceProviderConfig`, with overrides.
+//! - [`ctx`]: what a check body works with: client, unique names, cleanup.
+//! - [`runner`]: skip decisions, parallel runs with timeouts and a deadline.
+//! - [`report`]: console, JSON, JUnit, Markdown, HTML.
+//!
+//! Checks state their expected values and read raw JSON; they never ask
+//! the reference SP's evaluator what is right.
+//!
+//! # Running the suites from another project's tests
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use idpsim_conformance::{checks, runner};
+//! let target = runner::Target { base_url: "http://127.0.0.1:8080/scim/v2".into(), token: Some("secret".into()) };
+//! let report = runner::run(&checks::all(), &target, &runner::Options::default()).await;
+//! assert!(report.passed(), "{}", idpsim_conformance::report::console(&report, false));
+//! # }
+//! ```
+
+pub mod check;
+pub mod checks;
+pub mod ctx;
+pub mod discovery;
+pub mod report;
+pub mod runner;

@@ -30,6 +30,10 @@ pub enum Quirk {
     LiteralMemberRemoval,
     /// A filter that matches nothing answers 404 instead of an empty list.
     NotFoundOnEmptyList,
+    /// Group PATCHes read the group, wait, then write what they read plus
+    /// their change: concurrent PATCHes lose each other's members, the
+    /// read-modify-write race Entra's parallel PATCHes expose.
+    RacyMemberPatch,
 }
 
 impl Quirk {
@@ -46,6 +50,7 @@ impl Quirk {
         (Quirk::SoftDelete, "soft-delete"),
         (Quirk::LiteralMemberRemoval, "literal-member-removal"),
         (Quirk::NotFoundOnEmptyList, "not-found-on-empty-list"),
+        (Quirk::RacyMemberPatch, "racy-member-patch"),
     ];
 
     /// The `--quirk` spelling.

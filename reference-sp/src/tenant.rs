@@ -402,16 +402,30 @@ impl Tenant {
         let mut store = self.store.write();
         let rec = self.visible(&store, kind, id)?;
         self.check_if_match(rec, if_match)?;
-        let mut current = rec.object();
-        if kind == Kind::Group && !rec.members.is_empty() {
-            let members: Vec<Value> = rec
-                .members
-                .iter()
-                .map(|(m, k)| json!({"value": &**m, "type": k.resource_type()}))
-                .collect();
-            current.insert("members".into(), Value::Array(members));
-        }
+        let current = with_members(kind, rec);
         let next = patch::apply(schema, &current, &ops)?;
+        self.commit(&mut store, kind, id, next, Actor::Scim)
+    }
+
+    /// The first half of a PATCH under the `racy-member-patch` quirk: a
+    /// snapshot read without holding the lock across the change.
+    pub fn snapshot(&self, kind: Kind, id: &str) -> Result<Object, ScimError> {
+        let store = self.store.read();
+        Ok(with_members(kind, self.visible(&store, kind, id)?))
+    }
+
+    /// The second half: the change applied to a stale snapshot and written
+    /// over whatever happened meanwhile.
+    pub fn patch_snapshot(
+        &self,
+        kind: Kind,
+        id: &str,
+        snapshot: Object,
+        req: PatchRequest,
+    ) -> Result<Rendered, ScimError> {
+        let next = patch::apply(schema_of(kind), &snapshot, &self.quirk_ops(req.operations))?;
+        let mut store = self.store.write();
+        self.visible(&store, kind, id)?;
         self.commit(&mut store, kind, id, next, Actor::Scim)
     }
 
@@ -850,6 +864,20 @@ impl Tenant {
         let s = self.store.read();
         (s.users.visible_len(), s.groups.visible_len())
     }
+}
+
+/// A record's body with a group's members spelled out, as PATCH sees it.
+fn with_members(kind: Kind, rec: &Record) -> Object {
+    let mut current = rec.object();
+    if kind == Kind::Group && !rec.members.is_empty() {
+        let members: Vec<Value> = rec
+            .members
+            .iter()
+            .map(|(m, k)| json!({"value": &**m, "type": k.resource_type()}))
+            .collect();
+        current.insert("members".into(), Value::Array(members));
+    }
+    current
 }
 
 /// Stores a brand-new resource with a fresh id and meta; returns the id.

@@ -199,8 +199,6 @@ impl Method {
 #[derive(Debug, Clone)]
 pub struct Response {
     pub status: u16,
-    /// Empty once recorded: the exchange keeps them; `retry_after` is what
-    /// the client itself needs of them.
     pub headers: Vec<(String, String)>,
     /// `Retry-After` in seconds, when given.
     pub retry_after: Option<u64>,
@@ -488,7 +486,7 @@ impl ScimClient {
         let started = Instant::now();
         let mut raw: Option<Bytes> = None;
         let result = rb.send().await;
-        let mut outcome = match result {
+        let outcome = match result {
             Ok(r) => {
                 let status = r.status().as_u16();
                 let headers: Vec<(String, String)> = r
@@ -529,8 +527,8 @@ impl ScimClient {
             request_body: sent.map(|bytes| Body { bytes, json: true }),
             status: outcome.as_ref().ok().map(|r| r.status),
             response_headers: outcome
-                .as_mut()
-                .map(|r| std::mem::take(&mut r.headers))
+                .as_ref()
+                .map(|r| r.headers.clone())
                 .unwrap_or_default(),
             response_body: raw.filter(|b| !b.is_empty()).map(|bytes| {
                 let json = bytes

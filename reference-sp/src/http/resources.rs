@@ -166,9 +166,20 @@ async fn patch(
     let p = projection(kind, &raw)?;
     let v = body::read_json(&headers, body, app.tenant.config().limits.max_body_bytes).await?;
     let req = PatchRequest::from_value(v)?;
-    let r = app
-        .tenant
-        .patch(kind, &id, req, header_str(&headers, header::IF_MATCH))?;
+    let r = if kind == Kind::Group
+        && app
+            .tenant
+            .config()
+            .has(crate::config::Quirk::RacyMemberPatch)
+    {
+        let snapshot = app.tenant.snapshot(kind, &id)?;
+        // Long enough that concurrent PATCHes all read before any writes.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        app.tenant.patch_snapshot(kind, &id, snapshot, req)?
+    } else {
+        app.tenant
+            .patch(kind, &id, req, header_str(&headers, header::IF_MATCH))?
+    };
     // RFC 7240 `Prefer: return=minimal` asks for 204; with `attributes`
     // RFC 7644 §3.5.2 requires the resource, so 200 wins.
     let minimal =

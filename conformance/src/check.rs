@@ -1,0 +1,152 @@
+//! What a check is: identity, reference, level, gate, tier, and a body that
+//! judges the target by raw JSON against expected values it states itself.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::Serialize;
+
+use crate::ctx::Ctx;
+
+/// RFC 2119 level, or an IdP's need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Level {
+    Must,
+    Should,
+    May,
+    /// What Okta or Entra needs of the server, beyond the RFC.
+    Compat,
+}
+
+/// A feature a check needs, read from `/ServiceProviderConfig`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Capability {
+    Patch,
+    Bulk,
+    Filter,
+    Sort,
+    Etag,
+}
+
+impl Capability {
+    pub const ALL: &[Capability] = &[
+        Capability::Patch,
+        Capability::Bulk,
+        Capability::Filter,
+        Capability::Sort,
+        Capability::Etag,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Patch => "patch",
+            Capability::Bulk => "bulk",
+            Capability::Filter => "filter",
+            Capability::Sort => "sort",
+            Capability::Etag => "etag",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Capability> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|c| c.name().eq_ignore_ascii_case(s))
+    }
+}
+
+/// How much a check disturbs the target and how central it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    Core,
+    Optional,
+    Edge,
+    Destructive,
+}
+
+/// Which suite a check belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Suite {
+    Rfc,
+    Okta,
+    Entra,
+}
+
+impl Suite {
+    pub const ALL: &[Suite] = &[Suite::Rfc, Suite::Okta, Suite::Entra];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Suite::Rfc => "rfc",
+            Suite::Okta => "okta",
+            Suite::Entra => "entra",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Suite> {
+        match s.to_ascii_lowercase().as_str() {
+            "rfc" => Some(Suite::Rfc),
+            "okta" => Some(Suite::Okta),
+            "entra" | "entra-2020" => Some(Suite::Entra),
+            _ => None,
+        }
+    }
+}
+
+/// Why a check did not pass.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Finding {
+    /// The target did not do what the reference requires.
+    Fail { expected: String, got: String },
+    /// A SHOULD not met, or behaviour the target does not advertise.
+    Warn { message: String },
+    /// The check does not apply.
+    Skip { reason: String },
+}
+
+impl Finding {
+    pub fn fail(expected: impl Into<String>, got: impl Into<String>) -> Self {
+        Finding::Fail {
+            expected: expected.into(),
+            got: got.into(),
+        }
+    }
+}
+
+/// What a check body returns: notes on a pass, or a finding.
+pub type CheckResult = Result<Vec<String>, Finding>;
+
+pub type CheckFuture = Pin<Box<dyn Future<Output = CheckResult> + Send>>;
+
+/// One check.
+#[derive(Clone, Copy)]
+pub struct Check {
+    /// Stable id, `suite.area.name`.
+    pub id: &'static str,
+    pub title: &'static str,
+    /// The RFC and section, or the IdP document.
+    pub reference: &'static str,
+    pub level: Level,
+    pub needs: &'static [Capability],
+    pub tier: Tier,
+    pub suite: Suite,
+    pub run: fn(Ctx) -> CheckFuture,
+}
+
+impl Check {
+    /// The area: the id's middle part (`rfc7644.create.location` → `create`).
+    pub fn area(&self) -> &'static str {
+        self.id.split('.').nth(1).unwrap_or("other")
+    }
+}
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Check").field("id", &self.id).finish()
+    }
+}

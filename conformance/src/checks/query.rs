@@ -1,0 +1,76 @@
+use serde_json::{Value, json};
+
+use crate::check::{CheckResult, Finding};
+use crate::ctx::{Ctx, LIST, clip, expect_eq};
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+pub async fn username_eq_ci(c: Ctx) -> CheckResult {
+    let name = c.user_name();
+    let (id, _) = c.create_user(json!({"userName": name})).await?;
+    let r = c
+        .get(&format!(
+            "/Users?filter={}",
+            enc(&format!("userName eq \"{}\"", name.to_uppercase()))
+        ))
+        .await?;
+    r.expect_status(200, "GET /Users?filter=userName eq (upper case)")?;
+    expect_eq(&r.json["totalResults"], &json!(1), "totalResults")?;
+    expect_eq(&r.json["Resources"][0]["id"], &json!(id), "Resources[0].id")?;
+    Ok(vec![])
+}
+
+pub async fn no_match_empty(c: Ctx) -> CheckResult {
+    let r = c
+        .get(&format!(
+            "/Users?filter={}",
+            enc(&format!("userName eq \"{}\"", c.user_name()))
+        ))
+        .await?;
+    r.expect_status(200, "a filter that matches nothing")?;
+    expect_eq(&r.json["schemas"], &json!([LIST]), "schemas")?;
+    expect_eq(&r.json["totalResults"], &json!(0), "totalResults")?;
+    Ok(vec![])
+}
+
+pub async fn invalid_filter(c: Ctx) -> CheckResult {
+    let r = c
+        .get(&format!("/Users?filter={}", enc("userName eq")))
+        .await?;
+    r.expect_status(400, "GET /Users?filter=userName eq")?;
+    expect_eq(&r.json["scimType"], &json!("invalidFilter"), "scimType")?;
+    Ok(vec![])
+}
+
+pub async fn paging_count(c: Ctx) -> CheckResult {
+    c.create_user(json!({})).await?;
+    c.create_user(json!({})).await?;
+    let r = c.get("/Users?startIndex=2&count=1").await?;
+    r.expect_status(200, "GET /Users?startIndex=2&count=1")?;
+    let n = r.json["Resources"].as_array().map_or(0, Vec::len);
+    if n > 1 {
+        return Err(Finding::fail(
+            "at most 1 resource",
+            format!("{n} resources"),
+        ));
+    }
+    expect_eq(&r.json["startIndex"], &json!(2), "startIndex")?;
+    expect_eq(&r.json["itemsPerPage"], &Value::from(n), "itemsPerPage")?;
+    if r.json["totalResults"].as_u64().unwrap_or(0) < 2 {
+        return Err(Finding::fail(
+            "totalResults of at least 2",
+            clip(&r.json["totalResults"].to_string()),
+        ));
+    }
+    Ok(vec![])
+}

@@ -1,0 +1,59 @@
+//! Capability discovery from `/ServiceProviderConfig`, with the user's
+//! `--force` and `--skip` on top.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use crate::check::Capability;
+
+/// What the target says it supports, and what the user overrode.
+#[derive(Debug, Clone, Default)]
+pub struct Capabilities {
+    pub advertised: HashSet<Capability>,
+    pub forced: HashSet<Capability>,
+    pub skipped: HashSet<Capability>,
+    /// The raw document, when it could be read.
+    pub document: Option<Value>,
+    /// Why discovery failed, if it did.
+    pub problem: Option<String>,
+}
+
+impl Capabilities {
+    /// Reads the document's `{feature: {supported: bool}}` entries.
+    pub fn from_document(doc: Value) -> Self {
+        let mut advertised = HashSet::new();
+        for c in Capability::ALL {
+            if doc
+                .get(c.name())
+                .and_then(|f| f.get("supported"))
+                .and_then(Value::as_bool)
+                == Some(true)
+            {
+                advertised.insert(*c);
+            }
+        }
+        Capabilities {
+            advertised,
+            document: Some(doc),
+            ..Default::default()
+        }
+    }
+
+    /// Whether checks gated on `c` run, and if not, why.
+    pub fn gate(&self, c: Capability) -> Result<(), String> {
+        if self.skipped.contains(&c) {
+            return Err(format!("{} skipped by --skip", c.name()));
+        }
+        if self.forced.contains(&c) || self.advertised.contains(&c) {
+            return Ok(());
+        }
+        Err(match &self.problem {
+            Some(p) => format!("{} is not known to be supported: {p}", c.name()),
+            None => format!(
+                "the ServiceProviderConfig does not advertise {}.supported",
+                c.name()
+            ),
+        })
+    }
+}

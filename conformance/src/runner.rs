@@ -1,0 +1,340 @@
+//! The runner: discovery, the skip decisions, parallel checks under a
+//! bound with a timeout each and a deadline for all, cleanup, evidence.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use idpsim_simulator::client::{Auth, ClientConfig, Exchange, RetryPolicy, ScimClient};
+use serde::Serialize;
+use serde_json::Value;
+use tokio::task::JoinSet;
+
+use crate::check::{Capability, Check, Finding, Level, Suite, Tier};
+use crate::ctx::Ctx;
+use crate::discovery::Capabilities;
+
+/// The server under test.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub base_url: String,
+    pub token: Option<String>,
+}
+
+/// What to run and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub suites: Vec<Suite>,
+    pub force: Vec<Capability>,
+    pub skip: Vec<Capability>,
+    /// Checks in flight at once.
+    pub concurrency: usize,
+    pub check_timeout: Duration,
+    /// The whole run stops here; checks not finished are failed.
+    pub deadline: Duration,
+    /// Run only checks whose id contains this.
+    pub only: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            suites: Suite::ALL.to_vec(),
+            force: Vec::new(),
+            skip: Vec::new(),
+            concurrency: 8,
+            check_timeout: Duration::from_secs(30),
+            deadline: Duration::from_secs(300),
+            only: None,
+        }
+    }
+}
+
+/// A check's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    Warn,
+    Skip,
+}
+
+/// One row of a report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub reference: &'static str,
+    pub level: Level,
+    pub suite: Suite,
+    pub area: &'static str,
+    pub tier: Tier,
+    pub verdict: Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub got: Option<String>,
+    /// Why it was skipped or warned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    pub millis: u64,
+    /// The requests behind a fail or warn (tokens redacted).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exchanges: Vec<Exchange>,
+    /// What the check created and could not delete.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub leftovers: Vec<String>,
+}
+
+/// A whole run. `schema_version` changes only when a field changes meaning.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: &'static str,
+    pub target: String,
+    pub started: String,
+    pub millis: u64,
+    pub capabilities: Vec<&'static str>,
+    pub outcomes: Vec<Outcome>,
+}
+
+impl Report {
+    pub fn count(&self, v: Verdict) -> usize {
+        self.outcomes.iter().filter(|o| o.verdict == v).count()
+    }
+    pub fn passed(&self) -> bool {
+        self.count(Verdict::Fail) == 0
+    }
+    /// `N passed, N failed, N skipped` (warnings count as passed).
+    pub fn summary(&self) -> String {
+        format!(
+            "{} passed, {} failed, {} skipped",
+            self.count(Verdict::Pass) + self.count(Verdict::Warn),
+            self.count(Verdict::Fail),
+            self.count(Verdict::Skip)
+        )
+    }
+}
+
+fn client(target: &Target, timeout: Duration) -> ScimClient {
+    client_as(
+        target,
+        timeout,
+        target.token.clone().map(Auth::Bearer).unwrap_or_default(),
+    )
+}
+
+fn client_as(target: &Target, timeout: Duration, auth: Auth) -> ScimClient {
+    let mut c = ClientConfig::new(&target.base_url, auth);
+    c.timeout = timeout;
+    // Conformance judges single answers; the IdPs' retries belong to scenarios.
+    c.retry = RetryPolicy {
+        max_retries: 0,
+        ..RetryPolicy::default()
+    };
+    c.concurrency = 16;
+    ScimClient::new(c).expect("a client with defaults builds")
+}
+
+/// Reads `/ServiceProviderConfig` and applies `--force` / `--skip`.
+pub async fn discover(target: &Target, opts: &Options) -> Capabilities {
+    let c = client(target, Duration::from_secs(10));
+    let req = idpsim_simulator::client::Request {
+        method: idpsim_simulator::client::Method::GET,
+        path: "/ServiceProviderConfig".into(),
+        headers: vec![("Accept".into(), "application/scim+json".into())],
+        body: None,
+    };
+    let mut caps = match c.send(&req).await {
+        Ok(r) if r.status == 200 => match r.json() {
+            Some(doc @ Value::Object(_)) => Capabilities::from_document(doc),
+            _ => Capabilities {
+                problem: Some("the ServiceProviderConfig is not a JSON object".into()),
+                ..Default::default()
+            },
+        },
+        Ok(r) => Capabilities {
+            problem: Some(format!(
+                "GET /ServiceProviderConfig answered HTTP {}",
+                r.status
+            )),
+            ..Default::default()
+        },
+        Err(e) => Capabilities {
+            problem: Some(format!("GET /ServiceProviderConfig failed: {e}")),
+            ..Default::default()
+        },
+    };
+    caps.forced.extend(opts.force.iter().copied());
+    caps.skipped.extend(opts.skip.iter().copied());
+    caps
+}
+
+/// The checks selected, each with the reason it will be skipped, if it will.
+/// Decided before anything runs, so a test harness can list skips as such.
+pub fn plan(checks: &[Check], caps: &Capabilities, opts: &Options) -> Vec<(Check, Option<String>)> {
+    checks
+        .iter()
+        .filter(|c| opts.suites.contains(&c.suite))
+        .filter(|c| opts.only.as_deref().is_none_or(|o| c.id.contains(o)))
+        .map(|c| {
+            let skip = c.needs.iter().find_map(|n| caps.gate(*n).err());
+            (*c, skip)
+        })
+        .collect()
+}
+
+fn outcome(check: &Check, verdict: Verdict) -> Outcome {
+    Outcome {
+        id: check.id,
+        title: check.title,
+        reference: check.reference,
+        level: check.level,
+        suite: check.suite,
+        area: check.area(),
+        tier: check.tier,
+        verdict,
+        expected: None,
+        got: None,
+        message: None,
+        notes: Vec::new(),
+        millis: 0,
+        exchanges: Vec::new(),
+        leftovers: Vec::new(),
+    }
+}
+
+/// A skipped check's row.
+pub fn skipped(check: &Check, reason: String) -> Outcome {
+    let mut o = outcome(check, Verdict::Skip);
+    o.message = Some(reason);
+    o
+}
+
+/// Runs one check with its own client and cleanup.
+pub async fn run_one(
+    check: Check,
+    target: &Target,
+    caps: Arc<Capabilities>,
+    prefix: &str,
+    timeout: Duration,
+) -> Outcome {
+    let client = client(target, timeout);
+    let anon = client_as(target, timeout, Auth::None);
+    let ctx = Ctx::new(client.clone(), anon.clone(), caps, prefix);
+    let started = Instant::now();
+    let result = tokio::time::timeout(timeout, (check.run)(ctx.clone())).await;
+    let leftovers = ctx.clean_up().await;
+    let (mut exchanges, _) = client.take().await;
+    exchanges.extend(anon.take().await.0);
+    let mut o = outcome(&check, Verdict::Pass);
+    o.millis = started.elapsed().as_millis() as u64;
+    o.leftovers = leftovers;
+    match result {
+        Ok(Ok(notes)) => o.notes = notes,
+        Ok(Err(Finding::Fail { expected, got })) => {
+            o.verdict = Verdict::Fail;
+            o.expected = Some(expected);
+            o.got = Some(got);
+        }
+        Ok(Err(Finding::Warn { message })) => {
+            o.verdict = Verdict::Warn;
+            o.message = Some(message);
+        }
+        Ok(Err(Finding::Skip { reason })) => {
+            o.verdict = Verdict::Skip;
+            o.message = Some(reason);
+        }
+        Err(_) => {
+            o.verdict = Verdict::Fail;
+            o.expected = Some(format!("the check to finish within {timeout:?}"));
+            o.got = Some("it did not; the target is too slow or hangs".into());
+        }
+    }
+    if matches!(o.verdict, Verdict::Fail | Verdict::Warn) {
+        o.exchanges = exchanges;
+    }
+    o
+}
+
+/// Runs the selected checks against `target`.
+pub async fn run(checks: &[Check], target: &Target, opts: &Options) -> Report {
+    let started_at = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let started = Instant::now();
+    let caps = Arc::new(discover(target, opts).await);
+    let prefix = format!("idpsim-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let planned = plan(checks, &caps, opts);
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; planned.len()];
+    let mut set = JoinSet::new();
+    let mut tasks = std::collections::HashMap::new();
+    let mut queue = planned.iter().enumerate();
+    let deadline = tokio::time::Instant::now() + opts.deadline;
+    loop {
+        while set.len() < opts.concurrency.max(1) {
+            let Some((i, (check, skip))) = queue.next() else {
+                break;
+            };
+            if let Some(reason) = skip {
+                outcomes[i] = Some(skipped(check, reason.clone()));
+                continue;
+            }
+            let (check, target, caps, prefix, timeout) = (
+                *check,
+                target.clone(),
+                caps.clone(),
+                prefix.clone(),
+                opts.check_timeout,
+            );
+            let handle = set
+                .spawn(async move { (i, run_one(check, &target, caps, &prefix, timeout).await) });
+            tasks.insert(handle.id(), i);
+        }
+        match tokio::time::timeout_at(deadline, set.join_next()).await {
+            Ok(Some(Ok((i, o)))) => outcomes[i] = Some(o),
+            Ok(Some(Err(e))) => {
+                // A check that panicked is a failed check, not a failed run.
+                if let Some(&i) = tasks.get(&e.id()) {
+                    let mut o = outcome(&planned[i].0, Verdict::Fail);
+                    o.expected = Some("the check to run to its end".into());
+                    o.got = Some(format!("the check itself failed: {e}"));
+                    outcomes[i] = Some(o);
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                set.abort_all();
+                break;
+            }
+        }
+    }
+    let outcomes = planned
+        .iter()
+        .zip(outcomes)
+        .map(|((check, _), o)| {
+            o.unwrap_or_else(|| {
+                let mut o = outcome(check, Verdict::Fail);
+                o.expected = Some(format!(
+                    "the run to reach this check within its {:?} deadline",
+                    opts.deadline
+                ));
+                o.got = Some("the deadline passed first".into());
+                o
+            })
+        })
+        .collect();
+    let mut capabilities: Vec<&'static str> = caps.advertised.iter().map(|c| c.name()).collect();
+    capabilities.sort();
+    Report {
+        schema_version: 1,
+        tool: concat!("idpsim ", env!("CARGO_PKG_VERSION")),
+        target: target.base_url.clone(),
+        started: started_at,
+        millis: started.elapsed().as_millis() as u64,
+        capabilities,
+        outcomes,
+    }
+}

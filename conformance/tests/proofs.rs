@@ -1,0 +1,245 @@
+//! Every check can fail: each runs against a target that breaks exactly the
+//! behaviour it judges (a reference-SP quirk, or a proxy that changes one
+//! request or answer) and must not pass. A last test walks the registry and
+//! fails for any check without a proof here.
+
+mod proxy;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use idpsim_conformance::check::Level;
+use idpsim_conformance::checks;
+use idpsim_conformance::runner::{self, Options, Target, Verdict};
+use idpsim_reference_sp::{Config, Quirk};
+use proxy::{Hooks, Resp};
+use serde_json::{Value, json};
+
+enum Breaker {
+    Quirk(Quirk),
+    Proxy(Hooks),
+}
+
+async fn prove(id: &str, breaker: Breaker) {
+    let check = checks::all()
+        .into_iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no check {id}"));
+    let config = match &breaker {
+        Breaker::Quirk(q) => Config::default().with_quirk(*q),
+        Breaker::Proxy(_) => Config::default(),
+    };
+    let sp = idpsim_reference_sp::spawn(config).await.unwrap();
+    let base_url = match breaker {
+        Breaker::Quirk(_) => sp.base_url().to_owned(),
+        Breaker::Proxy(hooks) => format!(
+            "{}{}",
+            proxy::start(sp.origin(), hooks).await,
+            idpsim_reference_sp::SCIM_PREFIX
+        ),
+    };
+    let target = Target {
+        base_url,
+        token: Some(sp.token().to_owned()),
+    };
+    let opts = Options {
+        force: idpsim_conformance::check::Capability::ALL.to_vec(),
+        ..Options::default()
+    };
+    let caps = Arc::new(runner::discover(&target, &opts).await);
+    let o = runner::run_one(
+        check,
+        &target,
+        caps,
+        "idpsim-proof",
+        Duration::from_secs(20),
+    )
+    .await;
+    let allowed: &[Verdict] = if check.level == Level::Should {
+        &[Verdict::Fail, Verdict::Warn]
+    } else {
+        &[Verdict::Fail]
+    };
+    assert!(
+        allowed.contains(&o.verdict),
+        "{id} was {:?} against a target that breaks it: {o:?}",
+        o.verdict
+    );
+    if o.verdict == Verdict::Fail {
+        assert!(
+            o.expected.is_some() && o.got.is_some(),
+            "a fail states what was expected and what came"
+        );
+        assert!(!o.exchanges.is_empty(), "a fail carries its exchanges");
+    }
+}
+
+fn hooks() -> Hooks {
+    Hooks::default()
+}
+
+macro_rules! proofs {
+    ($($name:ident: $id:literal => $breaker:expr;)*) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                prove($id, $breaker).await;
+            }
+        )*
+        const PROVEN: &[&str] = &[$($id),*];
+    };
+}
+
+proofs! {
+    spc: "rfc7644.discovery.spc" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("GET", "/ServiceProviderConfig") { a.body.as_object_mut().unwrap().remove("etag"); },
+        ..hooks()
+    });
+    spc_public: "rfc7644.discovery.spc-public" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.is("GET", "/ServiceProviderConfig") && !r.has_auth()).then(|| Resp::json(401, json!({"status": "401"}))),
+        ..hooks()
+    });
+    resource_types: "rfc7644.discovery.resource-types" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("GET", "/ResourceTypes") { a.body["Resources"].as_array_mut().unwrap().retain(|t| t["name"] != "Group"); },
+        ..hooks()
+    });
+    user_schema: "rfc7643.discovery.user-schema" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "GET" && r.path.ends_with(":User") {
+            for at in a.body["attributes"].as_array_mut().unwrap() {
+                if at["name"] == "userName" { at["uniqueness"] = "none".into(); }
+            }
+        },
+        ..hooks()
+    });
+    unknown_schema: "rfc7644.discovery.unknown-schema-404" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.path.contains("/Schemas/urn:idpsim") { *a = Resp::json(200, json!({})); },
+        ..hooks()
+    });
+    no_token: "rfc7644.auth.no-token-401" => Breaker::Proxy(Hooks {
+        intercept: |r| (!r.has_auth() && r.path.ends_with("/Users")).then(|| Resp::json(200, json!({"totalResults": 0, "Resources": []}))),
+        ..hooks()
+    });
+    error_body: "rfc7644.errors.scim-body" => Breaker::Quirk(Quirk::PlainTextErrors);
+    create_201: "rfc7644.create.status-201" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("POST", "/Users") && a.status == 201 { a.status = 200; },
+        ..hooks()
+    });
+    create_location: "rfc7644.create.location" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("POST", "/Users") { a.headers.retain(|(k, _)| !k.eq_ignore_ascii_case("location")); },
+        ..hooks()
+    });
+    client_id: "rfc7643.create.id-ignored" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("POST", "/Users") { if let Some(id) = r.body.get("id") { a.body["id"] = id.clone(); } },
+        ..hooks()
+    });
+    password: "rfc7643.create.password-never-returned" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "GET" && r.path.contains("/Users/") { a.body["password"] = "leaked".into(); },
+        ..hooks()
+    });
+    duplicate: "rfc7644.create.duplicate-409" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("POST", "/Users") && a.status == 409 { *a = Resp::json(201, json!({"userName": r.body["userName"]})); },
+        ..hooks()
+    });
+    case_variant: "rfc7643.create.username-case-insensitive-409" => Breaker::Quirk(Quirk::CaseSensitiveUsername);
+    unknown_404: "rfc7644.read.unknown-404" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "GET" && a.status == 404 { *a = Resp::json(200, json!({"id": r.path.rsplit('/').next()})); },
+        ..hooks()
+    });
+    attributes: "rfc7644.read.attributes" => Breaker::Proxy(Hooks {
+        rewrite: |r| if r.query.as_deref().is_some_and(|q| q.starts_with("attributes=")) { r.query = None; },
+        ..hooks()
+    });
+    delete: "rfc7644.delete.204-then-404" => Breaker::Quirk(Quirk::SoftDelete);
+    user_groups: "rfc7643.groups.user-groups-derived" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "GET" && r.path.contains("/Users/") { a.body.as_object_mut().map(|o| o.remove("groups")); },
+        ..hooks()
+    });
+    username_eq: "rfc7644.filter.username-eq-case-insensitive" => Breaker::Quirk(Quirk::CaseSensitiveUsername);
+    no_match: "rfc7644.filter.no-match-empty-list" => Breaker::Quirk(Quirk::NotFoundOnEmptyList);
+    invalid_filter: "rfc7644.filter.invalid-400" => Breaker::Proxy(Hooks {
+        mutate: |_, a| if a.body["scimType"] == "invalidFilter" {
+            *a = Resp::json(200, json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0, "Resources": []}));
+        },
+        ..hooks()
+    });
+    paging: "rfc7644.paging.count" => Breaker::Quirk(Quirk::ListIgnoresPaging);
+    replace_path: "rfc7644.patch.replace-path" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && r.path.contains("/Users/")).then(|| Resp::json(200, json!({}))),
+        ..hooks()
+    });
+    remove_member: "rfc7644.patch.remove-member-filter" => Breaker::Quirk(Quirk::IgnoreFilteredMemberRemoval);
+    atomic: "rfc7644.patch.atomic" => Breaker::Proxy(Hooks {
+        // A server that applies operations one by one and drops those it cannot.
+        rewrite: |r| if r.method == "PATCH" {
+            if let Some(ops) = r.body["Operations"].as_array_mut() { ops.retain(|o| o["path"] != "idpsimNoSuchAttribute"); }
+        },
+        ..hooks()
+    });
+    remove_no_path: "rfc7644.patch.no-path-remove-400" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && r.body["Operations"][0].get("path").is_none() && r.body["Operations"][0]["op"] == "remove")
+            .then(|| Resp { status: 204, headers: vec![], body: Value::Null }),
+        ..hooks()
+    });
+    etag_header: "rfc7644.etag.header" => Breaker::Quirk(Quirk::NoEtag);
+    if_match: "rfc7644.etag.if-match-412" => Breaker::Quirk(Quirk::NoEtag);
+    bulk_id: "rfc7644.bulk.bulkid" => Breaker::Proxy(Hooks {
+        // A server that does not resolve bulkId references.
+        rewrite: |r| if r.is("POST", "/Bulk") {
+            let text = r.body.to_string().replace("bulkId:u", "unresolved-u");
+            r.body = serde_json::from_str(&text).unwrap();
+        },
+        ..hooks()
+    });
+    max_ops: "rfc7644.bulk.max-operations-413" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("POST", "/Bulk") && a.status == 413 {
+            *a = Resp::json(200, json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkResponse"], "Operations": []}));
+        },
+        ..hooks()
+    });
+    integer_paging: "okta.list.integer-paging" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("GET", "/Users") { a.body["totalResults"] = a.body["totalResults"].to_string().into(); },
+        ..hooks()
+    });
+    pathless_deactivate: "okta.patch.pathless-deactivate" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && r.body["Operations"][0].get("path").is_none())
+            .then(|| Resp::json(400, json!({"status": "400", "scimType": "noTarget", "detail": "path required"}))),
+        ..hooks()
+    });
+    rename_with_id: "okta.groups.rename-with-id" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && r.body["Operations"][0]["value"].get("id").is_some())
+            .then(|| Resp::json(400, json!({"status": "400", "scimType": "mutability", "detail": "id is read-only"}))),
+        ..hooks()
+    });
+    string_bool: "entra.patch.capitalised-string-bool" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && r.body["Operations"][0]["op"] == "Replace")
+            .then(|| Resp::json(400, json!({"status": "400", "scimType": "invalidSyntax", "detail": "unknown op Replace"}))),
+        ..hooks()
+    });
+    legacy_removal: "entra.groups.legacy-member-removal" => Breaker::Quirk(Quirk::LiteralMemberRemoval);
+    parallel: "entra.groups.parallel-member-patches" => Breaker::Quirk(Quirk::RacyMemberPatch);
+    dotted: "entra.patch.dotted-pathless-replace" => Breaker::Proxy(Hooks {
+        // A server that applies the value object literally and drops what it cannot place.
+        rewrite: |r| if r.method == "PATCH" {
+            if let Some(v) = r.body["Operations"][0]["value"].as_object_mut() { v.retain(|k, _| !k.contains('.') && !k.contains(':')); }
+        },
+        ..hooks()
+    });
+}
+
+#[test]
+fn every_check_has_a_proof() {
+    let missing: Vec<&str> = checks::all()
+        .iter()
+        .map(|c| c.id)
+        .filter(|id| !PROVEN.contains(id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "checks without a proof that they can fail: {missing:?}"
+    );
+    let mut ids: Vec<&str> = checks::all().iter().map(|c| c.id).collect();
+    ids.sort();
+    let before = ids.len();
+    ids.dedup();
+    assert_eq!(before, ids.len(), "check ids are unique");
+}

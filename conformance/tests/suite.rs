@@ -1,0 +1,80 @@
+//! `cargo test -p idpsim-conformance --test suite`: one trial per check,
+//! against `IDPSIM_TARGET_URL` / `IDPSIM_TARGET_TOKEN`, else an embedded
+//! reference SP. Skips are decided while listing, from the target's
+//! ServiceProviderConfig, so they show as ignored, not as passes.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use idpsim_conformance::checks;
+use idpsim_conformance::runner::{self, Options, Target, Verdict};
+use libtest_mimic::{Arguments, Failed, Trial};
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+    })
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let rt = runtime();
+    let (target, _embedded) = match std::env::var("IDPSIM_TARGET_URL") {
+        Ok(url) => (
+            Target {
+                base_url: url,
+                token: std::env::var("IDPSIM_TARGET_TOKEN").ok(),
+            },
+            None,
+        ),
+        Err(_) => {
+            let sp = rt
+                .block_on(idpsim_reference_sp::spawn(
+                    idpsim_reference_sp::Config::default(),
+                ))
+                .expect("embedded SP");
+            (
+                Target {
+                    base_url: sp.base_url().to_owned(),
+                    token: Some(sp.token().to_owned()),
+                },
+                Some(sp),
+            )
+        }
+    };
+    let opts = Options::default();
+    let caps = Arc::new(rt.block_on(runner::discover(&target, &opts)));
+    let all = checks::all();
+    let trials = runner::plan(&all, &caps, &opts)
+        .into_iter()
+        .map(|(check, skip)| {
+            let (target, caps) = (target.clone(), caps.clone());
+            let trial = Trial::test(check.id, move || {
+                let o = runtime().block_on(runner::run_one(
+                    check,
+                    &target,
+                    caps,
+                    "idpsim-test",
+                    Duration::from_secs(30),
+                ));
+                match o.verdict {
+                    Verdict::Pass | Verdict::Warn | Verdict::Skip => Ok(()),
+                    Verdict::Fail => Err(Failed::from(format!(
+                        "{} ({})\nexpected: {}\ngot: {}",
+                        check.title,
+                        check.reference,
+                        o.expected.unwrap_or_default(),
+                        o.got.unwrap_or_default()
+                    ))),
+                }
+            })
+            .with_kind(check.suite.name());
+            trial.with_ignored_flag(skip.is_some())
+        })
+        .collect();
+    libtest_mimic::run(&args, trials).exit();
+}
