@@ -242,4 +242,14 @@ fn every_check_has_a_proof() {
     let before = ids.len();
     ids.dedup();
     assert_eq!(before, ids.len(), "check ids are unique");
+    let readme = include_str!("../README.md");
+    let unlisted: Vec<&str> = ids
+        .iter()
+        .copied()
+        .filter(|id| !readme.contains(&format!("`{id}`")))
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "conformance/README.md does not list {unlisted:?}"
+    );
 }

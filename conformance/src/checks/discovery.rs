@@ -30,8 +30,15 @@ pub async fn spc(c: Ctx) -> CheckResult {
 
 pub async fn spc_public(c: Ctx) -> CheckResult {
     let r = c.get_anonymously("/ServiceProviderConfig").await?;
-    if r.status == 200 {
+    let is_spc =
+        r.json["schemas"] == json!(["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"]);
+    if r.status == 200 && is_spc {
         Ok(vec![])
+    } else if r.status == 200 {
+        Err(Finding::fail(
+            "the ServiceProviderConfig document",
+            clip(&r.text),
+        ))
     } else {
         Err(Finding::Warn {
             message: format!(
