@@ -196,6 +196,186 @@ proofs! {
         },
         ..hooks()
     });
+    schemas_listed: "rfc7643.resource.schemas" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "GET" && r.path.contains("/Users/") { a.body["schemas"] = json!([]); },
+        ..hooks()
+    });
+    meta_resource_type: "rfc7644.resource.meta-resource-type" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.path.contains("/Groups") && a.body.get("meta").is_some() { a.body["meta"]["resourceType"] = "User".into(); },
+        ..hooks()
+    });
+    meta_dates: "rfc7643.resource.meta-dates" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("POST", "/Users") { a.body["meta"]["created"] = "2024-01-01".into(); },
+        ..hooks()
+    });
+    meta_ignored: "rfc7643.resource.meta-ignored" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("POST", "/Users") && r.body["meta"]["created"].is_string() { a.body["meta"]["created"] = r.body["meta"]["created"].clone(); },
+        ..hooks()
+    });
+    case_names: "rfc7643.resource.case-insensitive-names" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.is("POST", "/Users") && r.body.get("USERNAME").is_some())
+            .then(|| Resp::json(400, json!({"status": "400", "scimType": "invalidSyntax", "detail": "unknown attribute USERNAME"}))),
+        ..hooks()
+    });
+    extension_object: "rfc7643.resource.extension-object" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "GET" && r.path.contains("/Users/") {
+            let ext = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+            if let Some(e) = a.body.as_object_mut().and_then(|o| o.remove(ext)) {
+                for (k, v) in e.as_object().unwrap() { a.body[k.as_str()] = v.clone(); }
+            }
+        },
+        ..hooks()
+    });
+    external_id: "rfc7643.resource.external-id-exact" => Breaker::Proxy(Hooks {
+        mutate: |_, a| if let Some(e) = a.body["externalId"].as_str() { a.body["externalId"] = e.to_lowercase().into(); },
+        ..hooks()
+    });
+    missing_required: "rfc7644.create.missing-required-400" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.is("POST", "/Users") && r.body.get("userName").is_none()).then(|| Resp::json(201, json!({"id": "x"}))),
+        ..hooks()
+    });
+    wrong_schema: "rfc7644.create.wrong-schema-400" => Breaker::Proxy(Hooks {
+        rewrite: |r| if r.is("POST", "/Users") { r.body["schemas"] = json!(["urn:ietf:params:scim:schemas:core:2.0:User"]); },
+        ..hooks()
+    });
+    read_only_ignored: "rfc7644.create.read-only-ignored" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.is("POST", "/Users") && r.body.get("groups").is_some())
+            .then(|| Resp::json(400, json!({"status": "400", "scimType": "mutability", "detail": "groups is read-only"}))),
+        ..hooks()
+    });
+    excluded: "rfc7644.read.excluded-attributes" => Breaker::Proxy(Hooks {
+        rewrite: |r| if r.query.as_deref().is_some_and(|q| q.starts_with("excludedAttributes=")) { r.query = None; },
+        ..hooks()
+    });
+    list_shape: "rfc7644.list.shape" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("GET", "/Users") { a.body.as_object_mut().map(|o| o.remove("schemas")); },
+        ..hooks()
+    });
+    deleted_absent: "rfc7644.list.deleted-absent" => Breaker::Quirk(Quirk::SoftDelete);
+    string_ops: "rfc7644.filter.string-operators" => Breaker::Proxy(Hooks {
+        rewrite: |r| if let Some(q) = &mut r.query { *q = q.replace("%20co%20", "%20eq%20"); },
+        ..hooks()
+    });
+    presence: "rfc7644.filter.presence" => Breaker::Proxy(Hooks {
+        rewrite: |r| if let Some(q) = &mut r.query { *q = q.replace("nickName%20pr", "userName%20pr"); },
+        ..hooks()
+    });
+    logic: "rfc7644.filter.logic" => Breaker::Proxy(Hooks {
+        rewrite: |r| if let Some(q) = &mut r.query { *q = q.replace("%20and%20%28", "%20or%20%28"); },
+        ..hooks()
+    });
+    value_path: "rfc7644.filter.value-path" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.query.as_deref().is_some_and(|q| q.contains("%5B")) { a.body["Resources"] = json!([]); a.body["totalResults"] = json!(0); },
+        ..hooks()
+    });
+    external_id_eq: "rfc7644.filter.external-id" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.query.as_deref().is_some_and(|q| q.contains("externalId")) { a.body["Resources"] = json!([]); a.body["totalResults"] = json!(0); },
+        ..hooks()
+    });
+    group_name_eq: "rfc7644.filter.group-display-name" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.is("GET", "/Groups") && r.query.as_deref().is_some_and(|q| q.contains("displayName")))
+            .then(|| Resp::json(400, json!({"status": "400", "scimType": "invalidFilter", "detail": "filtering groups is not supported"}))),
+        ..hooks()
+    });
+    urn_path: "rfc7644.filter.urn-path" => Breaker::Proxy(Hooks {
+        intercept: |r| r.query.as_deref().is_some_and(|q| q.contains("urn%3A"))
+            .then(|| Resp::json(400, json!({"status": "400", "scimType": "invalidFilter", "detail": "no URN paths"}))),
+        ..hooks()
+    });
+    last_modified: "rfc7644.filter.last-modified" => Breaker::Proxy(Hooks {
+        // A server that ignores a time bound in the future.
+        rewrite: |r| if let Some(q) = &mut r.query { *q = q.replace("2999-01-01", "2000-01-01"); },
+        ..hooks()
+    });
+    sort_asc: "rfc7644.sort.ascending" => Breaker::Proxy(Hooks {
+        // A server that sorts case-sensitively (code points: B, C, a).
+        mutate: |r, a| if r.query.as_deref().is_some_and(|q| q.contains("sortBy")) {
+            if let Some(list) = a.body["Resources"].as_array_mut() {
+                list.sort_by(|x, y| x["userName"].as_str().cmp(&y["userName"].as_str()));
+            }
+        },
+        ..hooks()
+    });
+    sort_desc: "rfc7644.sort.descending" => Breaker::Proxy(Hooks {
+        rewrite: |r| if let Some(q) = &mut r.query { *q = q.replace("&sortOrder=descending", ""); },
+        ..hooks()
+    });
+    start_below_one: "rfc7644.paging.start-index-below-1" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.query.as_deref().is_some_and(|q| q.contains("startIndex=0")) { a.body["startIndex"] = json!(0); },
+        ..hooks()
+    });
+    count_zero: "rfc7644.paging.count-zero" => Breaker::Quirk(Quirk::ListIgnoresPaging);
+    put_replaces: "rfc7644.put.replaces" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PUT").then(|| Resp::json(200, r.body.clone())),
+        ..hooks()
+    });
+    put_unknown: "rfc7644.put.unknown-404" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "PUT" && a.status == 404 { *a = Resp::json(200, r.body.clone()); },
+        ..hooks()
+    });
+    get_put_echo: "okta.users.get-put-echo" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PUT" && r.body.get("meta").is_some())
+            .then(|| Resp::json(400, json!({"status": "400", "scimType": "mutability", "detail": "meta is read-only"}))),
+        ..hooks()
+    });
+    add_appends: "rfc7644.patch.add-appends" => Breaker::Proxy(Hooks {
+        rewrite: |r| if r.method == "PATCH" && r.body["Operations"][0]["op"] == "add" && r.body["Operations"][0]["path"] == "emails" {
+            r.body["Operations"][0]["op"] = "replace".into();
+        },
+        ..hooks()
+    });
+    replace_value_path: "rfc7644.patch.replace-value-path" => Breaker::Proxy(Hooks {
+        // A server that drops the filter and replaces the whole attribute.
+        rewrite: |r| if r.method == "PATCH" && r.body["Operations"][0]["path"].as_str().is_some_and(|p| p.starts_with("emails[")) {
+            r.body["Operations"][0] = json!({"op": "replace", "path": "emails", "value": [{"value": "new@work.example", "type": "work"}]});
+        },
+        ..hooks()
+    });
+    remove_single: "rfc7644.patch.remove-single" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && r.body["Operations"][0]["op"] == "remove").then(|| Resp { status: 204, headers: vec![], body: Value::Null }),
+        ..hooks()
+    });
+    read_only_400: "rfc7644.patch.read-only-400" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "PATCH" && a.status == 400 { *a = Resp::json(200, json!({})); },
+        ..hooks()
+    });
+    schema_required: "rfc7644.patch.schema-required" => Breaker::Proxy(Hooks {
+        rewrite: |r| if r.method == "PATCH" && r.body.get("schemas").is_none() { r.body["schemas"] = json!(["urn:ietf:params:scim:api:messages:2.0:PatchOp"]); },
+        ..hooks()
+    });
+    primary_unique: "rfc7643.patch.primary-unique" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "GET" && r.path.contains("/Users/") {
+            if let Some(list) = a.body["emails"].as_array_mut() { for e in list { e["primary"] = true.into(); } }
+        },
+        ..hooks()
+    });
+    extension_path: "rfc7644.patch.extension-path" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && r.body["Operations"][0]["path"].as_str().is_some_and(|p| p.starts_with("urn:")))
+            .then(|| Resp::json(400, json!({"status": "400", "scimType": "invalidPath", "detail": "no URN paths"}))),
+        ..hooks()
+    });
+    patch_unknown: "rfc7644.patch.unknown-404" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "PATCH" && a.status == 404 { *a = Resp::json(200, json!({})); },
+        ..hooks()
+    });
+    add_needs_value: "rfc7644.patch.add-needs-value" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "PATCH" && a.status == 400 { *a = Resp { status: 204, headers: vec![], body: Value::Null }; },
+        ..hooks()
+    });
+    if_none_match: "rfc7644.etag.if-none-match-304" => Breaker::Proxy(Hooks {
+        rewrite: |r| r.headers.retain(|(k, _)| !k.eq_ignore_ascii_case("if-none-match")),
+        ..hooks()
+    });
+    fail_on_errors: "rfc7644.bulk.fail-on-errors" => Breaker::Proxy(Hooks {
+        rewrite: |r| if r.is("POST", "/Bulk") { r.body.as_object_mut().map(|o| o.remove("failOnErrors")); },
+        ..hooks()
+    });
+    post_bulk_id: "rfc7644.bulk.post-needs-bulk-id" => Breaker::Proxy(Hooks {
+        rewrite: |r| if r.is("POST", "/Bulk") {
+            if let Some(ops) = r.body["Operations"].as_array_mut() { for o in ops { if o.get("bulkId").is_none() { o["bulkId"] = "added".into(); } } }
+        },
+        ..hooks()
+    });
     integer_paging: "okta.list.integer-paging" => Breaker::Proxy(Hooks {
         mutate: |r, a| if r.is("GET", "/Users") { a.body["totalResults"] = a.body["totalResults"].to_string().into(); },
         ..hooks()

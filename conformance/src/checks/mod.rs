@@ -5,8 +5,11 @@ mod bulk;
 mod compat;
 mod discovery;
 mod etag;
+mod listing;
+mod modify;
 mod patch;
 mod query;
+mod representation;
 mod resources;
 
 use crate::check::{Capability, Check, Level, Suite, Tier};
@@ -26,368 +29,85 @@ macro_rules! check {
     };
 }
 
-/// Every check, in report order.
+/// Every check, in report order; a table, one row a check.
+#[rustfmt::skip]
 pub fn all() -> Vec<Check> {
     vec![
-        check!(
-            "rfc7644.discovery.spc",
-            "GET /ServiceProviderConfig answers the RFC 7643 §5 document",
-            "RFC 7644 §4; RFC 7643 §5",
-            Must,
-            [],
-            Core,
-            Rfc,
-            discovery::spc
-        ),
-        check!(
-            "rfc7644.discovery.spc-public",
-            "The ServiceProviderConfig is readable without credentials",
-            "RFC 7643 §5",
-            Should,
-            [],
-            Core,
-            Rfc,
-            discovery::spc_public
-        ),
-        check!(
-            "rfc7644.discovery.resource-types",
-            "ResourceTypes list User and Group with schemas that /Schemas serves",
-            "RFC 7644 §4; RFC 7643 §6",
-            Must,
-            [],
-            Core,
-            Rfc,
-            discovery::resource_types
-        ),
-        check!(
-            "rfc7643.discovery.user-schema",
-            "The User schema declares userName required and unique, password never returned",
-            "RFC 7643 §4.1, §8.7.1",
-            Must,
-            [],
-            Core,
-            Rfc,
-            discovery::user_schema
-        ),
-        check!(
-            "rfc7644.discovery.unknown-schema-404",
-            "An unknown schema URN answers 404",
-            "RFC 7644 §4",
-            Must,
-            [],
-            Core,
-            Rfc,
-            discovery::unknown_schema
-        ),
-        check!(
-            "rfc7644.auth.no-token-401",
-            "A request without credentials is refused with 401",
-            "RFC 7644 §3.12, §7",
-            Must,
-            [],
-            Core,
-            Rfc,
-            resources::no_token
-        ),
-        check!(
-            "rfc7644.errors.scim-body",
-            "Errors carry a SCIM Error body with a string status",
-            "RFC 7644 §3.12",
-            Must,
-            [],
-            Core,
-            Rfc,
-            resources::error_body
-        ),
-        check!(
-            "rfc7644.create.status-201",
-            "POST /Users answers 201 with the resource and its id",
-            "RFC 7644 §3.3",
-            Must,
-            [],
-            Core,
-            Rfc,
-            resources::create_201
-        ),
-        check!(
-            "rfc7644.create.location",
-            "POST answers a Location header equal to meta.location",
-            "RFC 7644 §3.3; RFC 7643 §3.1",
-            Must,
-            [],
-            Core,
-            Rfc,
-            resources::create_location
-        ),
-        check!(
-            "rfc7643.create.id-ignored",
-            "An id sent by the client is ignored",
-            "RFC 7643 §3.1",
-            Must,
-            [],
-            Core,
-            Rfc,
-            resources::client_id_ignored
-        ),
-        check!(
-            "rfc7643.create.password-never-returned",
-            "password is never returned",
-            "RFC 7643 §4.1.1, §7",
-            Must,
-            [],
-            Core,
-            Rfc,
-            resources::password_never_returned
-        ),
-        check!(
-            "rfc7644.create.duplicate-409",
-            "A duplicate userName answers 409 uniqueness",
-            "RFC 7644 §3.3, §3.12",
-            Must,
-            [],
-            Core,
-            Rfc,
-            resources::duplicate_409
-        ),
-        check!(
-            "rfc7643.create.username-case-insensitive-409",
-            "A case variant of an existing userName answers 409",
-            "RFC 7643 §4.1.1, §7",
-            Must,
-            [],
-            Core,
-            Rfc,
-            resources::case_variant_409
-        ),
-        check!(
-            "rfc7644.read.unknown-404",
-            "GET of an unknown id answers 404",
-            "RFC 7644 §3.4.1, §3.12",
-            Must,
-            [],
-            Core,
-            Rfc,
-            resources::unknown_404
-        ),
-        check!(
-            "rfc7644.read.attributes",
-            "attributes= returns only what was asked and what is always returned",
-            "RFC 7644 §3.4.2.5, §3.9",
-            Must,
-            [],
-            Core,
-            Rfc,
-            resources::attributes_projection
-        ),
-        check!(
-            "rfc7644.delete.204-then-404",
-            "DELETE answers 204 and the resource is gone",
-            "RFC 7644 §3.6",
-            Must,
-            [],
-            Core,
-            Rfc,
-            resources::delete_then_404
-        ),
-        check!(
-            "rfc7643.groups.user-groups-derived",
-            "A user's groups reflects group membership",
-            "RFC 7643 §4.1.2",
-            Must,
-            [],
-            Core,
-            Rfc,
-            resources::user_groups_derived
-        ),
-        check!(
-            "rfc7644.filter.username-eq-case-insensitive",
-            "userName eq matches case-insensitively",
-            "RFC 7644 §3.4.2.2; RFC 7643 §4.1.1",
-            Must,
-            [Filter],
-            Core,
-            Rfc,
-            query::username_eq_ci
-        ),
-        check!(
-            "rfc7644.filter.no-match-empty-list",
-            "A filter that matches nothing answers 200 with totalResults 0",
-            "RFC 7644 §3.4.2",
-            Must,
-            [Filter],
-            Core,
-            Rfc,
-            query::no_match_empty
-        ),
-        check!(
-            "rfc7644.filter.invalid-400",
-            "A malformed filter answers 400 invalidFilter",
-            "RFC 7644 §3.4.2.2, §3.12",
-            Must,
-            [Filter],
-            Core,
-            Rfc,
-            query::invalid_filter
-        ),
-        check!(
-            "rfc7644.paging.count",
-            "count bounds the page and startIndex is echoed",
-            "RFC 7644 §3.4.2.4",
-            Must,
-            [],
-            Core,
-            Rfc,
-            query::paging_count
-        ),
-        check!(
-            "rfc7644.patch.replace-path",
-            "replace with a path sets the attribute",
-            "RFC 7644 §3.5.2.3",
-            Must,
-            [Patch],
-            Core,
-            Rfc,
-            patch::replace_path
-        ),
-        check!(
-            "rfc7644.patch.remove-member-filter",
-            "remove members[value eq \"x\"] removes only that member",
-            "RFC 7644 §3.5.2.2",
-            Must,
-            [Patch],
-            Core,
-            Rfc,
-            patch::remove_member_filter
-        ),
-        check!(
-            "rfc7644.patch.atomic",
-            "A PATCH with a failing operation changes nothing",
-            "RFC 7644 §3.5.2",
-            Must,
-            [Patch],
-            Core,
-            Rfc,
-            patch::atomic
-        ),
-        check!(
-            "rfc7644.patch.no-path-remove-400",
-            "remove without a path answers 400 noTarget",
-            "RFC 7644 §3.5.2.2",
-            Must,
-            [Patch],
-            Core,
-            Rfc,
-            patch::remove_without_path
-        ),
-        check!(
-            "rfc7644.etag.header",
-            "Single-resource answers carry an ETag equal to meta.version",
-            "RFC 7644 §3.14",
-            Must,
-            [Etag],
-            Optional,
-            Rfc,
-            etag::header
-        ),
-        check!(
-            "rfc7644.etag.if-match-412",
-            "A stale If-Match answers 412 and changes nothing",
-            "RFC 7644 §3.14",
-            Must,
-            [Etag],
-            Optional,
-            Rfc,
-            etag::if_match
-        ),
-        check!(
-            "rfc7644.bulk.bulkid",
-            "Bulk resolves bulkId references to created ids",
-            "RFC 7644 §3.7.2",
-            Must,
-            [Bulk],
-            Optional,
-            Rfc,
-            bulk::bulk_id
-        ),
-        check!(
-            "rfc7644.bulk.max-operations-413",
-            "Bulk beyond maxOperations answers 413",
-            "RFC 7644 §3.7.4",
-            Must,
-            [Bulk],
-            Optional,
-            Rfc,
-            bulk::max_operations
-        ),
-        check!(
-            "okta.list.integer-paging",
-            "ListResponse paging fields are JSON integers",
-            "Okta SCIM 2.0 guide (IDP-WIRE.md §1.2)",
-            Compat,
-            [],
-            Core,
-            Okta,
-            compat::integer_paging
-        ),
-        check!(
-            "okta.patch.pathless-deactivate",
-            "Okta's pathless replace {active:false} deactivates",
-            "Okta SCIM 2.0 guide (IDP-WIRE.md §1.7)",
-            Compat,
-            [Patch],
-            Core,
-            Okta,
-            compat::okta_pathless_deactivate
-        ),
-        check!(
-            "okta.groups.rename-with-id",
-            "Okta's name sync {id, displayName} is accepted and renames",
-            "Okta SCIM 2.0 guide (IDP-WIRE.md §1.10)",
-            Compat,
-            [Patch],
-            Core,
-            Okta,
-            compat::okta_rename_with_id
-        ),
-        check!(
-            "entra.patch.capitalised-string-bool",
-            "Entra's Replace active \"False\" deactivates",
-            "Entra SCIM docs (IDP-WIRE.md §2.7)",
-            Compat,
-            [Patch],
-            Core,
-            Entra,
-            compat::entra_string_bool
-        ),
-        check!(
-            "entra.groups.legacy-member-removal",
-            "Entra's Remove members with a value list removes only those",
-            "Entra SCIM docs (IDP-WIRE.md §2.9)",
-            Compat,
-            [Patch],
-            Core,
-            Entra,
-            compat::entra_legacy_removal
-        ),
-        check!(
-            "entra.groups.parallel-member-patches",
-            "Parallel member PATCHes to one group lose nothing",
-            "IDP-WIRE.md §2.9",
-            Compat,
-            [Patch],
-            Core,
-            Entra,
-            compat::entra_parallel_adds
-        ),
-        check!(
-            "entra.patch.dotted-pathless-replace",
-            "A pathless replace with dotted and URN keys sets each attribute",
-            "Entra aadOptscim062020 (IDP-WIRE.md §2.6)",
-            Compat,
-            [Patch],
-            Core,
-            Entra,
-            compat::entra_dotted_keys
-        ),
+        check!("rfc7644.discovery.spc", "GET /ServiceProviderConfig answers the RFC 7643 §5 document", "RFC 7644 §4; RFC 7643 §5", Must, [], Core, Rfc, discovery::spc),
+        check!("rfc7644.discovery.spc-public", "The ServiceProviderConfig is readable without credentials", "RFC 7643 §5", Should, [], Core, Rfc, discovery::spc_public),
+        check!("rfc7644.discovery.resource-types", "ResourceTypes list User and Group with schemas that /Schemas serves", "RFC 7644 §4; RFC 7643 §6", Must, [], Core, Rfc, discovery::resource_types),
+        check!("rfc7643.discovery.user-schema", "The User schema declares userName required and unique, password never returned", "RFC 7643 §4.1, §8.7.1", Must, [], Core, Rfc, discovery::user_schema),
+        check!("rfc7644.discovery.unknown-schema-404", "An unknown schema URN answers 404", "RFC 7644 §4", Must, [], Core, Rfc, discovery::unknown_schema),
+        check!("rfc7644.auth.no-token-401", "A request without credentials is refused with 401", "RFC 7644 §3.12, §7", Must, [], Core, Rfc, resources::no_token),
+        check!("rfc7644.errors.scim-body", "Errors carry a SCIM Error body with a string status", "RFC 7644 §3.12", Must, [], Core, Rfc, resources::error_body),
+        check!("rfc7644.create.status-201", "POST /Users answers 201 with the resource and its id", "RFC 7644 §3.3", Must, [], Core, Rfc, resources::create_201),
+        check!("rfc7644.create.location", "POST answers a Location header equal to meta.location", "RFC 7644 §3.3; RFC 7643 §3.1", Must, [], Core, Rfc, resources::create_location),
+        check!("rfc7643.create.id-ignored", "An id sent by the client is ignored", "RFC 7643 §3.1", Must, [], Core, Rfc, resources::client_id_ignored),
+        check!("rfc7643.create.password-never-returned", "password is never returned", "RFC 7643 §4.1.1, §7", Must, [], Core, Rfc, resources::password_never_returned),
+        check!("rfc7644.create.duplicate-409", "A duplicate userName answers 409 uniqueness", "RFC 7644 §3.3, §3.12", Must, [], Core, Rfc, resources::duplicate_409),
+        check!("rfc7643.create.username-case-insensitive-409", "A case variant of an existing userName answers 409", "RFC 7643 §4.1.1, §7", Must, [], Core, Rfc, resources::case_variant_409),
+        check!("rfc7644.read.unknown-404", "GET of an unknown id answers 404", "RFC 7644 §3.4.1, §3.12", Must, [], Core, Rfc, resources::unknown_404),
+        check!("rfc7644.read.attributes", "attributes= returns only what was asked and what is always returned", "RFC 7644 §3.4.2.5, §3.9", Must, [], Core, Rfc, resources::attributes_projection),
+        check!("rfc7644.delete.204-then-404", "DELETE answers 204 and the resource is gone", "RFC 7644 §3.6", Must, [], Core, Rfc, resources::delete_then_404),
+        check!("rfc7643.groups.user-groups-derived", "A user's groups reflects group membership", "RFC 7643 §4.1.2", Must, [], Core, Rfc, resources::user_groups_derived),
+        check!("rfc7644.filter.username-eq-case-insensitive", "userName eq matches case-insensitively", "RFC 7644 §3.4.2.2; RFC 7643 §4.1.1", Must, [Filter], Core, Rfc, query::username_eq_ci),
+        check!("rfc7644.filter.no-match-empty-list", "A filter that matches nothing answers 200 with totalResults 0", "RFC 7644 §3.4.2", Must, [Filter], Core, Rfc, query::no_match_empty),
+        check!("rfc7644.filter.invalid-400", "A malformed filter answers 400 invalidFilter", "RFC 7644 §3.4.2.2, §3.12", Must, [Filter], Core, Rfc, query::invalid_filter),
+        check!("rfc7644.paging.count", "count bounds the page and startIndex is echoed", "RFC 7644 §3.4.2.4", Must, [], Core, Rfc, query::paging_count),
+        check!("rfc7644.patch.replace-path", "replace with a path sets the attribute", "RFC 7644 §3.5.2.3", Must, [Patch], Core, Rfc, patch::replace_path),
+        check!("rfc7644.patch.remove-member-filter", "remove members[value eq \"x\"] removes only that member", "RFC 7644 §3.5.2.2", Must, [Patch], Core, Rfc, patch::remove_member_filter),
+        check!("rfc7644.patch.atomic", "A PATCH with a failing operation changes nothing", "RFC 7644 §3.5.2", Must, [Patch], Core, Rfc, patch::atomic),
+        check!("rfc7644.patch.no-path-remove-400", "remove without a path answers 400 noTarget", "RFC 7644 §3.5.2.2", Must, [Patch], Core, Rfc, patch::remove_without_path),
+        check!("rfc7644.etag.header", "Single-resource answers carry an ETag equal to meta.version", "RFC 7644 §3.14", Must, [Etag], Optional, Rfc, etag::header),
+        check!("rfc7644.etag.if-match-412", "A stale If-Match answers 412 and changes nothing", "RFC 7644 §3.14", Must, [Etag], Optional, Rfc, etag::if_match),
+        check!("rfc7644.bulk.bulkid", "Bulk resolves bulkId references to created ids", "RFC 7644 §3.7.2", Must, [Bulk], Optional, Rfc, bulk::bulk_id),
+        check!("rfc7644.bulk.max-operations-413", "Bulk beyond maxOperations answers 413", "RFC 7644 §3.7.4", Must, [Bulk], Optional, Rfc, bulk::max_operations),
+        check!("rfc7643.resource.schemas", "A resource's schemas lists its core schema", "RFC 7643 §3", Must, [], Core, Rfc, representation::schemas_listed),
+        check!("rfc7644.resource.meta-resource-type", "meta.resourceType names the endpoint's type (Group)", "RFC 7644 §3.3.1", Must, [], Core, Rfc, representation::meta_resource_type),
+        check!("rfc7643.resource.meta-dates", "meta.created and meta.lastModified are dateTimes, equal on create", "RFC 7643 §3.1, §2.3.5", Must, [], Core, Rfc, representation::meta_dates),
+        check!("rfc7643.resource.meta-ignored", "meta values sent by the client are ignored", "RFC 7643 §3.1", Must, [], Core, Rfc, representation::meta_ignored),
+        check!("rfc7643.resource.case-insensitive-names", "Attribute names in bodies match case-insensitively", "RFC 7643 §2.1", Must, [], Core, Rfc, representation::names_case_insensitive),
+        check!("rfc7643.resource.extension-object", "Extension attributes live inside the object keyed by the URN", "RFC 7643 §3.3", Must, [], Core, Rfc, representation::extension_object),
+        check!("rfc7643.resource.external-id-exact", "externalId is stored exactly as sent", "RFC 7643 §3.1", Must, [], Core, Rfc, representation::external_id_exact),
+        check!("rfc7644.create.missing-required-400", "A create without userName answers 400", "RFC 7644 §3.12; RFC 7643 §4.1.1", Must, [], Core, Rfc, representation::missing_required_400),
+        check!("rfc7644.create.wrong-schema-400", "A create whose schemas omit the type's schema answers 400", "RFC 7643 §3; RFC 7644 §3.12", Must, [], Core, Rfc, representation::wrong_schema_400),
+        check!("rfc7644.create.read-only-ignored", "Read-only groups and meta in a create are ignored, not errors", "RFC 7644 §3.3", Must, [], Core, Rfc, representation::read_only_ignored),
+        check!("rfc7644.read.excluded-attributes", "excludedAttributes removes attributes but never id", "RFC 7644 §3.4.2.5", Must, [], Core, Rfc, listing::excluded_attributes),
+        check!("rfc7644.list.shape", "A list answers a ListResponse with integer totalResults and Resources", "RFC 7644 §3.4.2", Must, [], Core, Rfc, listing::list_shape),
+        check!("rfc7644.list.deleted-absent", "Deleted resources are not listed", "RFC 7644 §3.6", Must, [Filter], Core, Rfc, listing::deleted_not_listed),
+        check!("rfc7644.filter.string-operators", "co, sw, ew and ne return only matching resources", "RFC 7644 §3.4.2.2", Must, [Filter], Core, Rfc, listing::string_operators),
+        check!("rfc7644.filter.presence", "pr matches resources with a value", "RFC 7644 §3.4.2.2", Must, [Filter], Core, Rfc, listing::presence),
+        check!("rfc7644.filter.logic", "and, or, not and grouping follow precedence", "RFC 7644 §3.4.2.2", Must, [Filter], Core, Rfc, listing::logic),
+        check!("rfc7644.filter.value-path", "Bracketed value filters and dotted sub-attributes select elements", "RFC 7644 §3.4.2.2", Must, [Filter], Core, Rfc, listing::value_path),
+        check!("rfc7644.filter.external-id", "externalId eq finds the resource (Entra matching)", "RFC 7644 §3.4.2.2; IDP-WIRE.md §2.4", Must, [Filter], Core, Rfc, listing::external_id_eq),
+        check!("rfc7644.filter.group-display-name", "Groups filter on displayName eq", "RFC 7644 §3.4.2.2; IDP-WIRE.md §2.9", Must, [Filter], Core, Rfc, listing::group_display_name_eq),
+        check!("rfc7644.filter.urn-path", "URN-qualified extension attributes filter", "RFC 7644 §3.10", Must, [Filter], Core, Rfc, listing::urn_path),
+        check!("rfc7644.filter.last-modified", "meta.lastModified gt compares as time", "RFC 7644 §3.4.2.2", Must, [Filter], Core, Rfc, listing::last_modified_gt),
+        check!("rfc7644.sort.ascending", "sortBy sorts ascending, case-insensitively for userName", "RFC 7644 §3.4.2.3", Must, [Filter, Sort], Optional, Rfc, listing::sort_ascending),
+        check!("rfc7644.sort.descending", "sortOrder=descending reverses the order", "RFC 7644 §3.4.2.3", Must, [Filter, Sort], Optional, Rfc, listing::sort_descending),
+        check!("rfc7644.paging.start-index-below-1", "startIndex below 1 is taken as 1", "RFC 7644 §3.4.2.4", Must, [], Core, Rfc, listing::start_index_below_one),
+        check!("rfc7644.paging.count-zero", "count=0 answers totalResults without resources", "RFC 7644 §3.4.2.4", Must, [], Core, Rfc, listing::count_zero),
+        check!("rfc7644.put.replaces", "PUT replaces the resource and answers 200", "RFC 7644 §3.5.1", Must, [], Core, Rfc, modify::put_replaces),
+        check!("rfc7644.put.unknown-404", "PUT on an unknown id answers 404 and creates nothing", "RFC 7644 §3.5.1", Must, [], Core, Rfc, modify::put_unknown_404),
+        check!("rfc7644.patch.add-appends", "add to a multi-valued attribute appends", "RFC 7644 §3.5.2.1", Must, [Patch], Core, Rfc, modify::add_appends),
+        check!("rfc7644.patch.replace-value-path", "replace on emails[type eq \"work\"].value changes only that element", "RFC 7644 §3.5.2.3", Must, [Patch], Core, Rfc, modify::replace_value_path),
+        check!("rfc7644.patch.remove-single", "remove of a single-valued attribute unassigns it", "RFC 7644 §3.5.2.2", Must, [Patch], Core, Rfc, modify::remove_single),
+        check!("rfc7644.patch.read-only-400", "replacing the read-only id answers 400 mutability", "RFC 7644 §3.5.2", Must, [Patch], Core, Rfc, modify::read_only_400),
+        check!("rfc7644.patch.schema-required", "A PATCH body without the PatchOp schema answers 400", "RFC 7644 §3.5.2", Must, [Patch], Core, Rfc, modify::schema_required),
+        check!("rfc7643.patch.primary-unique", "Adding a primary email leaves exactly one primary", "RFC 7643 §2.4", Must, [Patch], Core, Rfc, modify::primary_unique),
+        check!("rfc7644.patch.extension-path", "Extension attributes are patchable by URN path", "RFC 7644 §3.5.2, §3.10", Must, [Patch], Core, Rfc, modify::extension_path),
+        check!("rfc7644.patch.unknown-404", "PATCH on an unknown id answers 404", "RFC 7644 §3.12", Must, [Patch], Core, Rfc, modify::unknown_404),
+        check!("rfc7644.patch.add-needs-value", "add without a value answers 400", "RFC 7644 §3.5.2.1", Must, [Patch], Core, Rfc, modify::add_without_value),
+        check!("rfc7644.etag.if-none-match-304", "GET with the current ETag in If-None-Match answers 304", "RFC 7644 §3.14", Should, [Etag], Optional, Rfc, modify::if_none_match),
+        check!("rfc7644.bulk.fail-on-errors", "failOnErrors stops the job after that many errors", "RFC 7644 §3.7", Must, [Bulk], Optional, Rfc, modify::bulk_fail_on_errors),
+        check!("rfc7644.bulk.post-needs-bulk-id", "A bulk POST without bulkId is refused", "RFC 7644 §3.7", Must, [Bulk], Optional, Rfc, modify::bulk_post_needs_bulk_id),
+        check!("okta.list.integer-paging", "ListResponse paging fields are JSON integers", "Okta SCIM 2.0 guide (IDP-WIRE.md §1.2)", Compat, [], Core, Okta, compat::integer_paging),
+        check!("okta.users.get-put-echo", "Okta's PUT of the GET body with id, meta and groups echoed is accepted", "Okta SCIM 2.0 guide (IDP-WIRE.md §1.6)", Compat, [], Core, Okta, modify::okta_get_put_echo),
+        check!("okta.patch.pathless-deactivate", "Okta's pathless replace {active:false} deactivates", "Okta SCIM 2.0 guide (IDP-WIRE.md §1.7)", Compat, [Patch], Core, Okta, compat::okta_pathless_deactivate),
+        check!("okta.groups.rename-with-id", "Okta's name sync {id, displayName} is accepted and renames", "Okta SCIM 2.0 guide (IDP-WIRE.md §1.10)", Compat, [Patch], Core, Okta, compat::okta_rename_with_id),
+        check!("entra.patch.capitalised-string-bool", "Entra's Replace active \"False\" deactivates", "Entra SCIM docs (IDP-WIRE.md §2.7)", Compat, [Patch], Core, Entra, compat::entra_string_bool),
+        check!("entra.groups.legacy-member-removal", "Entra's Remove members with a value list removes only those", "Entra SCIM docs (IDP-WIRE.md §2.9)", Compat, [Patch], Core, Entra, compat::entra_legacy_removal),
+        check!("entra.groups.parallel-member-patches", "Parallel member PATCHes to one group lose nothing", "IDP-WIRE.md §2.9", Compat, [Patch], Core, Entra, compat::entra_parallel_adds),
+        check!("entra.patch.dotted-pathless-replace", "A pathless replace with dotted and URN keys sets each attribute", "Entra aadOptscim062020 (IDP-WIRE.md §2.6)", Compat, [Patch], Core, Entra, compat::entra_dotted_keys),
     ]
 }

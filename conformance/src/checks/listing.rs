@@ -1,0 +1,355 @@
+//! Lists, filters, sorting and paging (SCIM-CHECKS.md §5 E, F, G, H, I).
+
+use serde_json::{Value, json};
+
+use crate::check::{CheckResult, Finding};
+use crate::ctx::{Ctx, ENTERPRISE, LIST, Reply, clip, expect_eq};
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn filter(c: &Ctx, endpoint: &str, f: &str) -> Result<Reply, Finding> {
+    let r = c.get(&format!("/{endpoint}?filter={}", enc(f))).await?;
+    r.expect_status(200, &format!("GET /{endpoint}?filter={f}"))?;
+    Ok(r)
+}
+
+fn ids(r: &Reply) -> Vec<String> {
+    let mut v: Vec<String> = r.json["Resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x["id"].as_str().map(str::to_owned))
+        .collect();
+    v.sort();
+    v
+}
+
+fn expect_ids(r: &Reply, want: &[&str], what: &str) -> Result<(), Finding> {
+    let mut want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    let got = ids(r);
+    if got == want {
+        Ok(())
+    } else {
+        Err(Finding::fail(
+            format!("{what}: {want:?}"),
+            format!("{got:?}"),
+        ))
+    }
+}
+
+pub async fn excluded_attributes(c: Ctx) -> CheckResult {
+    let (id, _) = c.create_user(json!({"title": "Guide"})).await?;
+    let r = c
+        .get(&format!("/Users/{id}?excludedAttributes=title,id"))
+        .await?;
+    r.expect_status(200, "GET with excludedAttributes=title,id")?;
+    if r.json.get("title").is_some() {
+        return Err(Finding::fail("no title", clip(&r.text)));
+    }
+    expect_eq(
+        &r.json["id"],
+        &json!(id),
+        "id (returned always, never excluded)",
+    )?;
+    Ok(vec![])
+}
+
+pub async fn list_shape(c: Ctx) -> CheckResult {
+    c.create_user(json!({})).await?;
+    let r = c.get("/Users?count=5").await?;
+    r.expect_status(200, "GET /Users")?;
+    expect_eq(&r.json["schemas"], &json!([LIST]), "schemas")?;
+    if !r.json["totalResults"].is_u64() || !r.json["Resources"].is_array() {
+        return Err(Finding::fail(
+            "integer totalResults and a Resources array",
+            clip(&r.text),
+        ));
+    }
+    Ok(vec![])
+}
+
+pub async fn deleted_not_listed(c: Ctx) -> CheckResult {
+    let name = c.user_name();
+    let (id, _) = c.create_user(json!({"userName": name})).await?;
+    c.send(
+        idpsim_simulator::client::Method::DELETE,
+        &format!("/Users/{id}"),
+        None,
+    )
+    .await?;
+    let r = filter(&c, "Users", &format!("userName eq \"{name}\"")).await?;
+    expect_eq(
+        &r.json["totalResults"],
+        &json!(0),
+        "totalResults for a deleted user",
+    )?;
+    Ok(vec![])
+}
+
+pub async fn string_operators(c: Ctx) -> CheckResult {
+    let stem = c.name("ops");
+    let (a, _) = c.create_user(json!({"userName": format!("{stem}-alpha@example.com"), "title": format!("{stem} Tour Guide")})).await?;
+    let (b, _) = c.create_user(json!({"userName": format!("{stem}-beta@example.com"), "title": format!("{stem} Pilot")})).await?;
+    expect_ids(
+        &filter(&c, "Users", &format!("title co \"{stem} tour\"")).await?,
+        &[&a],
+        "co",
+    )?;
+    expect_ids(
+        &filter(&c, "Users", &format!("userName sw \"{stem}-b\"")).await?,
+        &[&b],
+        "sw",
+    )?;
+    expect_ids(
+        &filter(
+            &c,
+            "Users",
+            &format!("userName sw \"{stem}\" and title ew \"pilot\""),
+        )
+        .await?,
+        &[&b],
+        "ew",
+    )?;
+    expect_ids(
+        &filter(
+            &c,
+            "Users",
+            &format!("userName sw \"{stem}\" and title ne \"{stem} pilot\""),
+        )
+        .await?,
+        &[&a],
+        "ne",
+    )?;
+    Ok(vec![])
+}
+
+pub async fn presence(c: Ctx) -> CheckResult {
+    let stem = c.name("pr");
+    let (a, _) = c
+        .create_user(json!({"userName": format!("{stem}-a@example.com"), "nickName": "Nick"}))
+        .await?;
+    c.create_user(json!({"userName": format!("{stem}-b@example.com")}))
+        .await?;
+    expect_ids(
+        &filter(
+            &c,
+            "Users",
+            &format!("userName sw \"{stem}\" and nickName pr"),
+        )
+        .await?,
+        &[&a],
+        "nickName pr",
+    )?;
+    Ok(vec![])
+}
+
+pub async fn logic(c: Ctx) -> CheckResult {
+    let stem = c.name("logic");
+    let (a, _) = c
+        .create_user(
+            json!({"userName": format!("{stem}-a@example.com"), "title": "x", "nickName": "n"}),
+        )
+        .await?;
+    let (b, _) = c
+        .create_user(json!({"userName": format!("{stem}-b@example.com"), "title": "y"}))
+        .await?;
+    let (_c3, _) = c
+        .create_user(json!({"userName": format!("{stem}-c@example.com"), "title": "z"}))
+        .await?;
+    let p = format!("userName sw \"{stem}\"");
+    expect_ids(
+        &filter(
+            &c,
+            "Users",
+            &format!("{p} and (title eq \"x\" or title eq \"y\")"),
+        )
+        .await?,
+        &[&a, &b],
+        "and/or with grouping",
+    )?;
+    expect_ids(
+        &filter(
+            &c,
+            "Users",
+            &format!("{p} and not (title eq \"z\") and not (nickName pr)"),
+        )
+        .await?,
+        &[&b],
+        "not",
+    )?;
+    Ok(vec![])
+}
+
+pub async fn value_path(c: Ctx) -> CheckResult {
+    let stem = c.name("vp");
+    let (a, _) = c
+        .create_user(json!({"userName": format!("{stem}-a@example.com"), "emails": [{"value": format!("{stem}@work.example"), "type": "work"}]}))
+        .await?;
+    c.create_user(json!({"userName": format!("{stem}-b@example.com"), "emails": [{"value": format!("{stem}@home.example"), "type": "home"}]}))
+        .await?;
+    expect_ids(
+        &filter(
+            &c,
+            "Users",
+            &format!("emails[type eq \"work\" and value co \"{stem}\"]"),
+        )
+        .await?,
+        &[&a],
+        "emails[type eq work]",
+    )?;
+    expect_ids(
+        &filter(
+            &c,
+            "Users",
+            &format!("emails.value eq \"{stem}@work.example\""),
+        )
+        .await?,
+        &[&a],
+        "emails.value eq",
+    )?;
+    Ok(vec![])
+}
+
+pub async fn external_id_eq(c: Ctx) -> CheckResult {
+    let ext = c.name("ext");
+    let (a, _) = c.create_user(json!({"externalId": ext})).await?;
+    expect_ids(
+        &filter(&c, "Users", &format!("externalId eq \"{ext}\"")).await?,
+        &[&a],
+        "externalId eq",
+    )?;
+    Ok(vec![])
+}
+
+pub async fn group_display_name_eq(c: Ctx) -> CheckResult {
+    let (gid, g) = c.create_group(&[]).await?;
+    let name = g.json["displayName"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    expect_ids(
+        &filter(&c, "Groups", &format!("displayName eq \"{name}\"")).await?,
+        &[&gid],
+        "displayName eq",
+    )?;
+    Ok(vec![])
+}
+
+pub async fn urn_path(c: Ctx) -> CheckResult {
+    let dept = c.name("dept");
+    let (a, _) = c.create_user(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE], ENTERPRISE: {"department": dept}})).await?;
+    expect_ids(
+        &filter(
+            &c,
+            "Users",
+            &format!("{ENTERPRISE}:department eq \"{dept}\""),
+        )
+        .await?,
+        &[&a],
+        "URN-qualified filter",
+    )?;
+    Ok(vec![])
+}
+
+pub async fn last_modified_gt(c: Ctx) -> CheckResult {
+    let name = c.user_name();
+    let (a, _) = c.create_user(json!({"userName": name})).await?;
+    let f = format!("userName eq \"{name}\" and meta.lastModified gt \"2000-01-01T00:00:00Z\"");
+    expect_ids(
+        &filter(&c, "Users", &f).await?,
+        &[&a],
+        "meta.lastModified gt 2000",
+    )?;
+    let f = format!("userName eq \"{name}\" and meta.lastModified gt \"2999-01-01T00:00:00Z\"");
+    expect_ids(
+        &filter(&c, "Users", &f).await?,
+        &[],
+        "meta.lastModified gt 2999",
+    )?;
+    Ok(vec![])
+}
+
+async fn sorted(c: &Ctx, order: &str) -> Result<(Vec<String>, Vec<String>), Finding> {
+    let stem = c.name("sort");
+    let mut made = Vec::new();
+    for n in ["Bravo", "alpha", "Charlie"] {
+        made.push(
+            c.create_user(json!({"userName": format!("{stem}-{n}@example.com")}))
+                .await?
+                .0,
+        );
+    }
+    let f = enc(&format!("userName sw \"{stem}\""));
+    let r = c
+        .get(&format!("/Users?filter={f}&sortBy=userName{order}"))
+        .await?;
+    r.expect_status(200, "a sorted list")?;
+    let got: Vec<String> = r.json["Resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x["id"].as_str().map(str::to_owned))
+        .collect();
+    Ok((made, got))
+}
+
+pub async fn sort_ascending(c: Ctx) -> CheckResult {
+    let (made, got) = sorted(&c, "").await?;
+    // Case-insensitive ascending: alpha, Bravo, Charlie.
+    let want = vec![made[1].clone(), made[0].clone(), made[2].clone()];
+    if got == want {
+        Ok(vec![])
+    } else {
+        Err(Finding::fail(
+            format!("alpha, Bravo, Charlie: {want:?}"),
+            format!("{got:?}"),
+        ))
+    }
+}
+
+pub async fn sort_descending(c: Ctx) -> CheckResult {
+    let (made, got) = sorted(&c, "&sortOrder=descending").await?;
+    let want = vec![made[2].clone(), made[0].clone(), made[1].clone()];
+    if got == want {
+        Ok(vec![])
+    } else {
+        Err(Finding::fail(
+            format!("Charlie, Bravo, alpha: {want:?}"),
+            format!("{got:?}"),
+        ))
+    }
+}
+
+pub async fn start_index_below_one(c: Ctx) -> CheckResult {
+    c.create_user(json!({})).await?;
+    let r = c.get("/Users?startIndex=0&count=1").await?;
+    r.expect_status(200, "GET /Users?startIndex=0")?;
+    expect_eq(&r.json["startIndex"], &json!(1), "startIndex")?;
+    Ok(vec![])
+}
+
+pub async fn count_zero(c: Ctx) -> CheckResult {
+    c.create_user(json!({})).await?;
+    let r = c.get("/Users?count=0").await?;
+    r.expect_status(200, "GET /Users?count=0")?;
+    let n = r.json["Resources"].as_array().map_or(0, Vec::len);
+    if n != 0 || r.json["totalResults"].as_u64().unwrap_or(0) == 0 {
+        return Err(Finding::fail(
+            "no resources and a positive totalResults",
+            clip(&r.text),
+        ));
+    }
+    let _ = Value::Null;
+    Ok(vec![])
+}

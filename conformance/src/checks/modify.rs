@@ -1,0 +1,279 @@
+//! PUT, more PATCH, If-None-Match and Bulk rules (SCIM-CHECKS.md §5 K, L, N).
+
+use idpsim_simulator::client::{Method, Request};
+use serde_json::json;
+
+use crate::check::{CheckResult, Finding};
+use crate::ctx::{Ctx, ENTERPRISE, PATCH_OP, USER, clip, expect_eq};
+
+async fn ok_patch(c: &Ctx, path: &str, ops: serde_json::Value, what: &str) -> Result<(), Finding> {
+    let r = c.patch(path, ops).await?;
+    if r.status != 204 {
+        r.expect_status(200, what)?;
+    }
+    Ok(())
+}
+
+pub async fn put_replaces(c: Ctx) -> CheckResult {
+    let (id, r) = c
+        .create_user(json!({"title": "Before", "nickName": "Nick"}))
+        .await?;
+    let name = r.json["userName"].clone();
+    let p = c
+        .send(
+            Method::PUT,
+            &format!("/Users/{id}"),
+            Some(json!({"schemas": [USER], "userName": name, "title": "After"})),
+        )
+        .await?;
+    p.expect_status(200, "PUT /Users/{id}")?;
+    let g = c.get(&format!("/Users/{id}")).await?;
+    expect_eq(&g.json["title"], &json!("After"), "title after PUT")?;
+    Ok(vec![])
+}
+
+pub async fn put_unknown_404(c: Ctx) -> CheckResult {
+    let r = c
+        .send(
+            Method::PUT,
+            "/Users/idpsim-no-such-user",
+            Some(json!({"schemas": [USER], "userName": c.user_name()})),
+        )
+        .await?;
+    r.expect_status(404, "PUT on an unknown id")?;
+    Ok(vec![])
+}
+
+pub async fn okta_get_put_echo(c: Ctx) -> CheckResult {
+    let (id, _) = c.create_user(json!({"title": "Before"})).await?;
+    let mut body = c.get(&format!("/Users/{id}")).await?.json;
+    body["title"] = "After".into();
+    body["groups"] = json!([]);
+    let r = c
+        .send(Method::PUT, &format!("/Users/{id}"), Some(body))
+        .await?;
+    r.expect_status(
+        200,
+        "Okta's PUT of the GET body (with id, meta, groups) and one change",
+    )?;
+    expect_eq(
+        &c.get(&format!("/Users/{id}")).await?.json["title"],
+        &json!("After"),
+        "title",
+    )?;
+    Ok(vec![])
+}
+
+pub async fn add_appends(c: Ctx) -> CheckResult {
+    let (id, _) = c
+        .create_user(json!({"emails": [{"value": "a@work.example", "type": "work"}]}))
+        .await?;
+    ok_patch(&c, &format!("/Users/{id}"), json!([{"op": "add", "path": "emails", "value": [{"value": "b@home.example", "type": "home"}]}]), "PATCH add emails").await?;
+    let n = c.get(&format!("/Users/{id}")).await?.json["emails"]
+        .as_array()
+        .map_or(0, Vec::len);
+    if n != 2 {
+        return Err(Finding::fail("2 emails after add", format!("{n}")));
+    }
+    Ok(vec![])
+}
+
+pub async fn replace_value_path(c: Ctx) -> CheckResult {
+    let (id, _) = c
+        .create_user(json!({"emails": [{"value": "a@work.example", "type": "work"}, {"value": "a@home.example", "type": "home"}]}))
+        .await?;
+    ok_patch(&c, &format!("/Users/{id}"), json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "new@work.example"}]), "PATCH replace emails[type eq work].value").await?;
+    let emails = c.get(&format!("/Users/{id}")).await?.json["emails"].clone();
+    let find = |t: &str| {
+        emails
+            .as_array()
+            .and_then(|a| a.iter().find(|e| e["type"] == t))
+            .map(|e| e["value"].clone())
+    };
+    expect_eq(
+        &find("work").unwrap_or_default(),
+        &json!("new@work.example"),
+        "the work email",
+    )?;
+    expect_eq(
+        &find("home").unwrap_or_default(),
+        &json!("a@home.example"),
+        "the home email",
+    )?;
+    Ok(vec![])
+}
+
+pub async fn remove_single(c: Ctx) -> CheckResult {
+    let (id, _) = c.create_user(json!({"title": "Guide"})).await?;
+    ok_patch(
+        &c,
+        &format!("/Users/{id}"),
+        json!([{"op": "remove", "path": "title"}]),
+        "PATCH remove title",
+    )
+    .await?;
+    let g = c.get(&format!("/Users/{id}")).await?;
+    if g.json.get("title").is_some_and(|t| !t.is_null()) {
+        return Err(Finding::fail(
+            "no title",
+            clip(&g.json["title"].to_string()),
+        ));
+    }
+    Ok(vec![])
+}
+
+pub async fn read_only_400(c: Ctx) -> CheckResult {
+    let (id, _) = c.create_user(json!({})).await?;
+    let r = c
+        .patch(
+            &format!("/Users/{id}"),
+            json!([{"op": "replace", "path": "id", "value": "idpsim-other"}]),
+        )
+        .await?;
+    r.expect_status(400, "PATCH replace of the read-only id")?;
+    expect_eq(&r.json["scimType"], &json!("mutability"), "scimType")?;
+    Ok(vec![])
+}
+
+pub async fn schema_required(c: Ctx) -> CheckResult {
+    let (id, _) = c.create_user(json!({})).await?;
+    let r = c
+        .send(
+            Method::PATCH,
+            &format!("/Users/{id}"),
+            Some(json!({"Operations": [{"op": "replace", "path": "title", "value": "x"}]})),
+        )
+        .await?;
+    r.expect_status(400, "a PATCH body without the PatchOp schema")?;
+    Ok(vec![])
+}
+
+pub async fn primary_unique(c: Ctx) -> CheckResult {
+    let (id, _) = c
+        .create_user(
+            json!({"emails": [{"value": "a@work.example", "type": "work", "primary": true}]}),
+        )
+        .await?;
+    ok_patch(&c, &format!("/Users/{id}"), json!([{"op": "add", "path": "emails", "value": [{"value": "b@home.example", "type": "home", "primary": true}]}]), "PATCH add a primary email").await?;
+    let emails = c.get(&format!("/Users/{id}")).await?.json["emails"].clone();
+    let primaries = emails
+        .as_array()
+        .map_or(0, |a| a.iter().filter(|e| e["primary"] == true).count());
+    if primaries != 1 {
+        return Err(Finding::fail(
+            "exactly one primary email",
+            clip(&emails.to_string()),
+        ));
+    }
+    Ok(vec![])
+}
+
+pub async fn extension_path(c: Ctx) -> CheckResult {
+    let (id, _) = c.create_user(json!({})).await?;
+    ok_patch(
+        &c,
+        &format!("/Users/{id}"),
+        json!([{"op": "add", "path": format!("{ENTERPRISE}:employeeNumber"), "value": "701984"}]),
+        "PATCH add a URN path",
+    )
+    .await?;
+    expect_eq(
+        &c.get(&format!("/Users/{id}")).await?.json[ENTERPRISE]["employeeNumber"],
+        &json!("701984"),
+        "employeeNumber",
+    )?;
+    Ok(vec![])
+}
+
+pub async fn unknown_404(c: Ctx) -> CheckResult {
+    let r = c
+        .patch(
+            "/Users/idpsim-no-such-user",
+            json!([{"op": "replace", "path": "title", "value": "x"}]),
+        )
+        .await?;
+    r.expect_status(404, "PATCH on an unknown id")?;
+    Ok(vec![])
+}
+
+pub async fn add_without_value(c: Ctx) -> CheckResult {
+    let (id, _) = c.create_user(json!({})).await?;
+    c.patch(
+        &format!("/Users/{id}"),
+        json!([{"op": "add", "path": "title"}]),
+    )
+    .await?
+    .expect_status(400, "add without a value")?;
+    Ok(vec![])
+}
+
+pub async fn if_none_match(c: Ctx) -> CheckResult {
+    let (id, _) = c.create_user(json!({})).await?;
+    let r = c.get(&format!("/Users/{id}")).await?;
+    let tag = r
+        .header("etag")
+        .ok_or_else(|| Finding::fail("an ETag", "none"))?
+        .to_owned();
+    let req = Request {
+        method: Method::GET,
+        path: format!("/Users/{id}"),
+        headers: vec![("If-None-Match".into(), tag)],
+        body: None,
+    };
+    c.send_request(&req)
+        .await?
+        .expect_status(304, "GET with the current ETag in If-None-Match")?;
+    let _ = PATCH_OP;
+    Ok(vec![])
+}
+
+const BULK: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
+
+pub async fn bulk_fail_on_errors(c: Ctx) -> CheckResult {
+    let r = c
+        .post(
+            "/Bulk",
+            json!({"schemas": [BULK], "failOnErrors": 1, "Operations": [
+                {"method": "DELETE", "path": "/Users/idpsim-none-1"},
+                {"method": "DELETE", "path": "/Users/idpsim-none-2"}
+            ]}),
+        )
+        .await?;
+    r.expect_status(200, "POST /Bulk with failOnErrors 1")?;
+    let n = r.json["Operations"].as_array().map_or(0, Vec::len);
+    if n != 1 {
+        return Err(Finding::fail(
+            "1 result: processing stops after the first error",
+            format!("{n} results"),
+        ));
+    }
+    Ok(vec![])
+}
+
+pub async fn bulk_post_needs_bulk_id(c: Ctx) -> CheckResult {
+    let r = c
+        .post("/Bulk", json!({"schemas": [BULK], "Operations": [{"method": "POST", "path": "/Users", "data": {"schemas": [USER], "userName": c.user_name()}}]}))
+        .await?;
+    r.expect_status(200, "POST /Bulk")?;
+    if r.json["Operations"].as_array().map_or(0, Vec::len) != 1 {
+        return Err(Finding::fail(
+            "a BulkResponse with one result",
+            clip(&r.text),
+        ));
+    }
+    let op = &r.json["Operations"][0];
+    if let Some(loc) = op["location"].as_str() {
+        c.created(format!(
+            "/Users/{}",
+            loc.rsplit('/').next().unwrap_or_default()
+        ))
+        .await;
+    }
+    if op["status"].as_str().is_some_and(|s| s.starts_with('2')) {
+        return Err(Finding::fail(
+            "the POST without bulkId refused",
+            clip(&op.to_string()),
+        ));
+    }
+    Ok(vec![])
+}
