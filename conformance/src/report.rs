@@ -165,7 +165,15 @@ fn esc(s: &str) -> String {
 /// One self-contained HTML page, filterable by verdict and area.
 pub fn html(r: &Report) -> String {
     let mut rows = String::new();
-    for o in &r.outcomes {
+    // Failures first: they are what a reader opens the page for.
+    let mut ordered: Vec<&Outcome> = r.outcomes.iter().collect();
+    ordered.sort_by_key(|o| match o.verdict {
+        Verdict::Fail => 0,
+        Verdict::Warn => 1,
+        Verdict::Pass => 2,
+        Verdict::Skip => 3,
+    });
+    for o in ordered {
         let v = format!("{:?}", o.verdict).to_lowercase();
         let mut detail = String::new();
         if let (Some(e), Some(g)) = (&o.expected, &o.got) {
@@ -208,9 +216,10 @@ pub fn html(r: &Report) -> String {
 <html lang="en"><head><meta charset="utf-8"><title>idpsim conformance: {target}</title>
 <style>
 body{{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}}
-table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:top}}
+table{{border-collapse:collapse;width:100%;table-layout:fixed}}td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:top;overflow-wrap:anywhere}}
+th:nth-child(1){{width:5em}}th:nth-child(3){{width:16em}}th:nth-child(4){{width:7em}}
 .v{{font-weight:bold;text-transform:uppercase}}.pass .v{{color:#1a7f37}}.fail .v{{color:#cf222e}}.warn .v{{color:#9a6700}}.skip .v{{color:#777}}
-pre{{background:#f6f8fa;padding:.5em;overflow:auto;max-height:20em}}.bar label{{margin-right:1em}}
+pre{{background:#f6f8fa;padding:.5em;overflow:auto;max-height:20em;white-space:pre-wrap;word-break:break-all}}.bar label{{margin-right:1em}}
 </style></head><body>
 <h1>idpsim conformance</h1>
 <p>{target} · {started} · <b>{summary}</b></p>

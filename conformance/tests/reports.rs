@@ -94,3 +94,46 @@ async fn json_markdown_and_html_name_every_check() {
         "self-contained"
     );
 }
+
+/// The HTML report renders in headless Chromium (Debian's `chromium`,
+/// which `.ci/run` installs); the screenshot lands in `target/`.
+#[tokio::test]
+async fn html_renders_in_headless_chromium() {
+    let r = report_with_failures().await;
+    let target = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
+    std::fs::create_dir_all(&target).unwrap();
+    let html = target.join("conformance-report.html");
+    let png = target.join("conformance-report.png");
+    let _ = std::fs::remove_file(&png);
+    std::fs::write(&html, report::html(&r)).unwrap();
+    let profile = std::env::temp_dir().join(format!("idpsim-chromium-{}", std::process::id()));
+    let out = std::process::Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            &format!("--user-data-dir={}", profile.display()),
+            "--window-size=1280,1200",
+            &format!(
+                "--screenshot={}",
+                png.canonicalize().unwrap_or(png.clone()).display()
+            ),
+            &format!("file://{}", html.canonicalize().unwrap().display()),
+        ])
+        .output()
+        .expect("Debian's chromium is installed (apt-get install chromium; .ci/run does it)");
+    let _ = std::fs::remove_dir_all(&profile);
+    let bytes = std::fs::read(&png)
+        .unwrap_or_else(|_| panic!("no screenshot: {}", String::from_utf8_lossy(&out.stderr)));
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert!(
+        bytes.len() > 20_000,
+        "a rendered page, not a blank one ({} bytes)",
+        bytes.len()
+    );
+}
