@@ -13,8 +13,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 async fn run_against(base_url: String) -> runner::Report {
     let opts = Options {
         check_timeout: Duration::from_secs(2),
-        deadline: Duration::from_secs(15),
-        concurrency: 8,
+        deadline: Duration::from_secs(30),
+        concurrency: 32,
         // Forced, so that gated checks run against a target whose
         // ServiceProviderConfig cannot be read.
         force: Capability::ALL.to_vec(),

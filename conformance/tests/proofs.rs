@@ -78,6 +78,39 @@ fn hooks() -> Hooks {
     Hooks::default()
 }
 
+fn bad(detail: &str) -> Resp {
+    Resp::json(
+        400,
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "400", "detail": detail}),
+    )
+}
+
+fn no_content() -> Resp {
+    Resp {
+        status: 204,
+        headers: vec![],
+        body: Value::Null,
+    }
+}
+
+fn first_op(r: &proxy::Req) -> &Value {
+    &r.body["Operations"][0]
+}
+
+fn is_lookup(r: &proxy::Req) -> bool {
+    r.is("GET", "/Users")
+        && r.query
+            .as_deref()
+            .is_some_and(|q| q.contains("filter=userName"))
+}
+
+fn empty_list(a: &mut Resp) {
+    *a = Resp::json(
+        200,
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"], "totalResults": 0, "Resources": []}),
+    );
+}
+
 macro_rules! proofs {
     ($($name:ident: $id:literal => $breaker:expr;)*) => {
         $(
@@ -376,6 +409,148 @@ proofs! {
         },
         ..hooks()
     });
+    okta_join: "okta.replay.join" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.is("POST", "/Users") && r.body.get("password").is_some()).then(|| bad("password is not supported")),
+        ..hooks()
+    });
+    okta_link: "okta.replay.link" => Breaker::Proxy(Hooks { mutate: |r, a| if is_lookup(r) { empty_list(a) }, ..hooks() });
+    okta_update: "okta.replay.update" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PUT" && r.body.get("meta").is_some()).then(|| bad("meta is read-only")),
+        ..hooks()
+    });
+    okta_deactivate: "okta.replay.deactivate" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r).get("path").is_none() && first_op(r)["value"]["active"] == false).then(|| bad("path required")),
+        ..hooks()
+    });
+    okta_reactivate: "okta.replay.reactivate" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r).get("path").is_none() && first_op(r)["value"]["active"] == true).then(|| bad("path required")),
+        ..hooks()
+    });
+    okta_push_group: "okta.replay.push-group" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && r.path.contains("/Groups/") && first_op(r)["value"].get("id").is_some()).then(|| bad("id is read-only")),
+        ..hooks()
+    });
+    okta_add_member: "okta.replay.add-member" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r)["value"][0].get("display").is_some()).then(|| bad("display is not a member attribute")),
+        ..hooks()
+    });
+    okta_remove_member: "okta.replay.remove-member" => Breaker::Quirk(Quirk::IgnoreFilteredMemberRemoval);
+    okta_rename_group: "okta.replay.rename-group" => Breaker::Proxy(Hooks {
+        rewrite: |r| if r.method == "PATCH" && r.path.contains("/Groups/") {
+            if let Some(v) = r.body["Operations"][0]["value"].as_object_mut() { v.remove("displayName"); }
+        },
+        ..hooks()
+    });
+    okta_delete_group: "okta.replay.delete-group" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "DELETE" && r.path.contains("/Groups/")).then(no_content),
+        ..hooks()
+    });
+    okta_import: "okta.replay.import" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("GET", "/Users") && r.query.as_deref().is_some_and(|q| q.starts_with("startIndex")) {
+            a.body["totalResults"] = a.body["totalResults"].to_string().into();
+        },
+        ..hooks()
+    });
+    aiw_join: "okta-aiw.replay.join" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.is("POST", "/Users") && r.body.get("password").is_some()).then(|| bad("password is not supported")),
+        ..hooks()
+    });
+    aiw_update: "okta-aiw.replay.update" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PUT" && r.body.get("meta").is_some()).then(|| bad("meta is read-only")),
+        ..hooks()
+    });
+    aiw_deactivate: "okta-aiw.replay.deactivate" => Breaker::Proxy(Hooks {
+        rewrite: |r| if r.method == "PUT" && r.path.contains("/Users/") { r.body["active"] = true.into(); },
+        ..hooks()
+    });
+    aiw_reactivate: "okta-aiw.replay.reactivate" => Breaker::Proxy(Hooks {
+        rewrite: |r| if r.method == "PUT" && r.body["active"] == true { r.body["active"] = false.into(); },
+        ..hooks()
+    });
+    aiw_push_group: "okta-aiw.replay.push-group" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PUT" && r.path.contains("/Groups/")).then(|| bad("PUT of groups is not supported")),
+        ..hooks()
+    });
+    aiw_add_member: "okta-aiw.replay.add-member" => Breaker::Proxy(Hooks {
+        rewrite: |r| if r.method == "PUT" && r.path.contains("/Groups/") {
+            if let Some(m) = r.body["members"].as_array_mut() { m.truncate(1); }
+        },
+        ..hooks()
+    });
+    aiw_remove_member: "okta-aiw.replay.remove-member" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PUT" && r.path.contains("/Groups/") && r.body["members"].as_array().is_some_and(|m| m.len() < 2))
+            .then(|| Resp::json(200, r.body.clone())),
+        ..hooks()
+    });
+    aiw_rename_group: "okta-aiw.replay.rename-group" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PUT" && r.body["displayName"].as_str().is_some_and(|n| n.contains("renamed"))).then(|| Resp::json(200, r.body.clone())),
+        ..hooks()
+    });
+    entra_join: "entra.replay.join" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.is("POST", "/Users") && r.body.get("meta").is_some()).then(|| bad("meta is read-only")),
+        ..hooks()
+    });
+    entra_link: "entra.replay.link" => Breaker::Proxy(Hooks { mutate: |r, a| if is_lookup(r) { empty_list(a) }, ..hooks() });
+    entra_update: "entra.replay.update" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r)["op"] == "Replace" && first_op(r)["path"] != "active").then(|| bad("unknown op Replace")),
+        ..hooks()
+    });
+    entra_deactivate: "entra.replay.deactivate" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r)["value"] == "False").then(|| bad("active must be a boolean")),
+        ..hooks()
+    });
+    entra_reactivate: "entra.replay.reactivate" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r)["value"] == "True").then(|| bad("active must be a boolean")),
+        ..hooks()
+    });
+    entra_push_group: "entra.replay.push-group" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.is("POST", "/Groups") && r.body["schemas"].as_array().is_some_and(|s| s.len() > 1)).then(|| bad("unknown schema")),
+        ..hooks()
+    });
+    entra_add_member: "entra.replay.add-member" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r)["value"][0].get("$ref").is_some_and(Value::is_null)).then(|| bad("$ref must be a string")),
+        ..hooks()
+    });
+    entra_remove_member: "entra.replay.remove-member" => Breaker::Quirk(Quirk::LiteralMemberRemoval);
+    entra_rename_group: "entra.replay.rename-group" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r)["path"] == "displayName").then(no_content),
+        ..hooks()
+    });
+    entra_delete_group: "entra.replay.delete-group" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "DELETE" && r.path.contains("/Groups/")).then(no_content),
+        ..hooks()
+    });
+    entra_delete_user: "entra.replay.delete-user" => Breaker::Quirk(Quirk::SoftDelete);
+    e2020_join: "entra-2020.replay.join" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.is("POST", "/Users") && r.body.get("meta").is_some()).then(|| bad("meta is read-only")),
+        ..hooks()
+    });
+    e2020_update: "entra-2020.replay.update" => Breaker::Proxy(Hooks {
+        rewrite: |r| if r.method == "PATCH" {
+            if let Some(ops) = r.body["Operations"].as_array_mut() {
+                for op in ops { if let Some(v) = op["value"].as_object_mut() { v.retain(|k, _| !k.contains('.')); } }
+            }
+        },
+        ..hooks()
+    });
+    e2020_deactivate: "entra-2020.replay.deactivate" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r)["path"] == "active" && first_op(r)["value"] == false).then(no_content),
+        ..hooks()
+    });
+    e2020_reactivate: "entra-2020.replay.reactivate" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r)["path"] == "active" && first_op(r)["value"] == true).then(no_content),
+        ..hooks()
+    });
+    e2020_add_member: "entra-2020.replay.add-member" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r)["op"] == "add" && first_op(r)["path"] == "members").then(no_content),
+        ..hooks()
+    });
+    e2020_remove_member: "entra-2020.replay.remove-member" => Breaker::Quirk(Quirk::IgnoreFilteredMemberRemoval);
+    e2020_rename_group: "entra-2020.replay.rename-group" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r)["path"] == "displayName").then(no_content),
+        ..hooks()
+    });
+    e2020_delete_user: "entra-2020.replay.delete-user" => Breaker::Quirk(Quirk::SoftDelete);
     integer_paging: "okta.list.integer-paging" => Breaker::Proxy(Hooks {
         mutate: |r, a| if r.is("GET", "/Users") { a.body["totalResults"] = a.body["totalResults"].to_string().into(); },
         ..hooks()

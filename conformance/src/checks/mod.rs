@@ -9,6 +9,7 @@ mod listing;
 mod modify;
 mod patch;
 mod query;
+mod replay;
 mod representation;
 mod resources;
 
@@ -109,5 +110,43 @@ pub fn all() -> Vec<Check> {
         check!("entra.groups.legacy-member-removal", "Entra's Remove members with a value list removes only those", "Entra SCIM docs (IDP-WIRE.md §2.9)", Compat, [Patch], Core, Entra, compat::entra_legacy_removal),
         check!("entra.groups.parallel-member-patches", "Parallel member PATCHes to one group lose nothing", "IDP-WIRE.md §2.9", Compat, [Patch], Core, Entra, compat::entra_parallel_adds),
         check!("entra.patch.dotted-pathless-replace", "A pathless replace with dotted and URN keys sets each attribute", "Entra aadOptscim062020 (IDP-WIRE.md §2.6)", Compat, [Patch], Core, Entra, compat::entra_dotted_keys),
+        check!("okta.replay.join", "Okta (OIN): Join: lookup with paging, then create with Okta's body (externalId, password, groups: [])", "IDP-WIRE.md §1.4", Compat, [], Core, Okta, replay::okta_join),
+        check!("okta.replay.link", "Okta (OIN): Join of a user the target already has: found by lookup, linked, profile pushed by GET + PUT", "IDP-WIRE.md §1.4", Compat, [], Core, Okta, replay::okta_link),
+        check!("okta.replay.update", "Okta (OIN): Profile update by GET + full PUT of the echoed body", "IDP-WIRE.md §1.6", Compat, [], Core, Okta, replay::okta_update),
+        check!("okta.replay.deactivate", "Okta (OIN): Deactivation by pathless replace {active: false}", "IDP-WIRE.md §1.7", Compat, [Patch], Core, Okta, replay::okta_deactivate),
+        check!("okta.replay.reactivate", "Okta (OIN): Reactivation by pathless PATCH, then GET + PUT", "IDP-WIRE.md §1.8", Compat, [Patch], Core, Okta, replay::okta_reactivate),
+        check!("okta.replay.push-group", "Okta (OIN): Push Groups: lookup, create with members [], name-sync PATCH with id, member add", "IDP-WIRE.md §1.10", Compat, [Patch], Core, Okta, replay::okta_push_group),
+        check!("okta.replay.add-member", "Okta (OIN): Member add with {value, display}, then the name-sync PATCH", "IDP-WIRE.md §1.10", Compat, [Patch], Core, Okta, replay::okta_add_member),
+        check!("okta.replay.remove-member", "Okta (OIN): Member removal by members[value eq] path, then the name-sync PATCH", "IDP-WIRE.md §1.10", Compat, [Patch], Core, Okta, replay::okta_remove_member),
+        check!("okta.replay.rename-group", "Okta (OIN): Group rename by pathless replace {id, displayName}", "IDP-WIRE.md §1.10", Compat, [Patch], Core, Okta, replay::okta_rename_group),
+        check!("okta.replay.delete-group", "Okta (OIN): Unlink with delete: DELETE /Groups/{id}", "IDP-WIRE.md §1.10", Compat, [], Core, Okta, replay::okta_delete_group),
+        check!("okta.replay.import", "Okta (OIN): Import: GET /Users pages of 100 until totalResults", "IDP-WIRE.md §1.11", Compat, [], Core, Okta, replay::okta_import),
+        check!("okta-aiw.replay.join", "Okta (AIW): Join with the AIW app's requests", "IDP-WIRE.md §1.4", Compat, [], Core, Okta, replay::aiw_join),
+        check!("okta-aiw.replay.update", "Okta (AIW): Profile update by GET + PUT", "IDP-WIRE.md §1.6", Compat, [], Core, Okta, replay::aiw_update),
+        check!("okta-aiw.replay.deactivate", "Okta (AIW): Deactivation by GET + PUT active false", "IDP-WIRE.md §1.7", Compat, [], Core, Okta, replay::aiw_deactivate),
+        check!("okta-aiw.replay.reactivate", "Okta (AIW): Reactivation by GET + PUT active true", "IDP-WIRE.md §1.8", Compat, [], Core, Okta, replay::aiw_reactivate),
+        check!("okta-aiw.replay.push-group", "Okta (AIW): Group push with the membership as a PUT of the whole group", "IDP-WIRE.md §1.10", Compat, [], Core, Okta, replay::aiw_push_group),
+        check!("okta-aiw.replay.add-member", "Okta (AIW): Member add as a PUT of the whole group", "IDP-WIRE.md §1.10", Compat, [], Core, Okta, replay::aiw_add_member),
+        check!("okta-aiw.replay.remove-member", "Okta (AIW): Member removal as a PUT of the whole group", "IDP-WIRE.md §1.10", Compat, [], Core, Okta, replay::aiw_remove_member),
+        check!("okta-aiw.replay.rename-group", "Okta (AIW): Group rename as a PUT of the whole group", "IDP-WIRE.md §1.10", Compat, [], Core, Okta, replay::aiw_rename_group),
+        check!("entra.replay.join", "Entra ID (legacy job): Join: lookup with + encoding and no paging, create with enterprise URN, meta, roles: []", "IDP-WIRE.md §2.5", Compat, [], Core, Entra, replay::entra_join),
+        check!("entra.replay.link", "Entra ID (legacy job): Join of a user the target already has: found by lookup and linked", "IDP-WIRE.md §2.5", Compat, [], Core, Entra, replay::entra_link),
+        check!("entra.replay.update", "Entra ID (legacy job): Profile update: one capitalised Replace per attribute", "IDP-WIRE.md §2.6", Compat, [Patch], Core, Entra, replay::entra_update),
+        check!("entra.replay.deactivate", "Entra ID (legacy job): Deactivation: Replace active \"False\"", "IDP-WIRE.md §2.7", Compat, [Patch], Core, Entra, replay::entra_deactivate),
+        check!("entra.replay.reactivate", "Entra ID (legacy job): Reactivation: Replace active \"True\"", "IDP-WIRE.md §2.7", Compat, [Patch], Core, Entra, replay::entra_reactivate),
+        check!("entra.replay.push-group", "Entra ID (legacy job): Group create with the ADSCIM schema URI and externalId, members by Add", "IDP-WIRE.md §2.9", Compat, [Patch], Core, Entra, replay::entra_push_group),
+        check!("entra.replay.add-member", "Entra ID (legacy job): Member add: Add members [{$ref: null, value}]", "IDP-WIRE.md §2.9", Compat, [Patch], Core, Entra, replay::entra_add_member),
+        check!("entra.replay.remove-member", "Entra ID (legacy job): Member removal: Remove members with a value list", "IDP-WIRE.md §2.9", Compat, [Patch], Core, Entra, replay::entra_remove_member),
+        check!("entra.replay.rename-group", "Entra ID (legacy job): Group rename: Replace displayName", "IDP-WIRE.md §2.9", Compat, [Patch], Core, Entra, replay::entra_rename_group),
+        check!("entra.replay.delete-group", "Entra ID (legacy job): Group delete: DELETE /Groups/{id}", "IDP-WIRE.md §2.9", Compat, [], Core, Entra, replay::entra_delete_group),
+        check!("entra.replay.delete-user", "Entra ID (legacy job): Hard delete: DELETE /Users/{id} answers and the user is gone", "IDP-WIRE.md §2.8", Compat, [], Core, Entra, replay::entra_delete_user),
+        check!("entra-2020.replay.join", "Entra ID (aadOptscim062020): Join with the flagged job's requests", "IDP-WIRE.md §2.5", Compat, [], Core, Entra, replay::e2020_join),
+        check!("entra-2020.replay.update", "Entra ID (aadOptscim062020): Profile update: typed-path ops plus one pathless replace with dotted keys", "IDP-WIRE.md §2.6", Compat, [Patch], Core, Entra, replay::e2020_update),
+        check!("entra-2020.replay.deactivate", "Entra ID (aadOptscim062020): Deactivation: replace active false", "IDP-WIRE.md §2.7", Compat, [Patch], Core, Entra, replay::e2020_deactivate),
+        check!("entra-2020.replay.reactivate", "Entra ID (aadOptscim062020): Reactivation: replace active true", "IDP-WIRE.md §2.7", Compat, [Patch], Core, Entra, replay::e2020_reactivate),
+        check!("entra-2020.replay.add-member", "Entra ID (aadOptscim062020): Member add: add members [{value}]", "IDP-WIRE.md §2.9", Compat, [Patch], Core, Entra, replay::e2020_add_member),
+        check!("entra-2020.replay.remove-member", "Entra ID (aadOptscim062020): Member removal: remove members[value eq] path", "IDP-WIRE.md §2.9", Compat, [Patch], Core, Entra, replay::e2020_remove_member),
+        check!("entra-2020.replay.rename-group", "Entra ID (aadOptscim062020): Group rename: replace displayName", "IDP-WIRE.md §2.9", Compat, [Patch], Core, Entra, replay::e2020_rename_group),
+        check!("entra-2020.replay.delete-user", "Entra ID (aadOptscim062020): Hard delete: DELETE /Users/{id}", "IDP-WIRE.md §2.8", Compat, [], Core, Entra, replay::e2020_delete_user),
     ]
 }
