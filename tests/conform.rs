@@ -71,7 +71,10 @@ fn fails_against_a_broken_target_with_reports() {
         "{stdout}"
     );
     let summary = stdout.trim_end().lines().last().unwrap();
-    assert!(summary.contains(" failed") && !summary.contains(" 0 failed"), "{summary}");
+    assert!(
+        summary.contains(" failed") && !summary.contains(" 0 failed"),
+        "{summary}"
+    );
     assert!(
         std::fs::read_to_string(&junit)
             .unwrap()

@@ -15,6 +15,10 @@ use idpsim_reference_sp::{Config, Quirk};
 use proxy::{Hooks, Resp};
 use serde_json::{Value, json};
 
+/// The token of every proof's reference SP, known so that a proxy can
+/// swap it in.
+const PROOF_TOKEN: &str = "idpsim-proof-token";
+
 enum Breaker {
     Quirk(Quirk),
     Proxy(Hooks),
@@ -28,6 +32,10 @@ async fn prove(id: &str, breaker: Breaker) {
     let config = match &breaker {
         Breaker::Quirk(q) => Config::default().with_quirk(*q),
         Breaker::Proxy(_) => Config::default(),
+    };
+    let config = Config {
+        token: Some(PROOF_TOKEN.into()),
+        ..config
     };
     let sp = idpsim_reference_sp::spawn(config).await.unwrap();
     let base_url = match breaker {
@@ -551,6 +559,174 @@ proofs! {
         ..hooks()
     });
     e2020_delete_user: "entra-2020.replay.delete-user" => Breaker::Quirk(Quirk::SoftDelete);
+    rt_by_name: "rfc7644.discovery.resource-type-by-name" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "GET" && r.path.contains("/ResourceTypes/")).then(|| bad("not supported")),
+        ..hooks()
+    });
+    no_message_schemas: "rfc7644.discovery.no-message-schemas" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("GET", "/Schemas") { a.body["Resources"].as_array_mut().unwrap().push(json!({"id": "urn:ietf:params:scim:api:messages:2.0:ListResponse"})); },
+        ..hooks()
+    });
+    characteristics: "rfc7643.discovery.attribute-characteristics" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "GET" && r.path.ends_with(":User") { a.body["attributes"][0]["mutability"] = "readwrite".into(); },
+        ..hooks()
+    });
+    ignores_query: "rfc7644.discovery.ignores-query" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.is("GET", "/Schemas") && r.query.is_some()).then(|| bad("unknown parameter")),
+        ..hooks()
+    });
+    search_type: "rfc7644.search.type" => Breaker::Proxy(Hooks {
+        intercept: |r| r.path.ends_with("/Users/.search").then(|| Resp::json(404, json!({"status": "404"}))),
+        ..hooks()
+    });
+    search_schema: "rfc7644.search.needs-schema" => Breaker::Proxy(Hooks {
+        rewrite: |r| if r.path.ends_with(".search") { r.body["schemas"] = json!(["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]); },
+        ..hooks()
+    });
+    search_filter: "rfc7644.search.invalid-filter" => Breaker::Proxy(Hooks {
+        rewrite: |r| if r.path.ends_with(".search") { r.body.as_object_mut().map(|o| o.remove("filter")); },
+        ..hooks()
+    });
+    root_search: "rfc7644.search.root" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.path.ends_with("/scim/v2/.search") {
+            if let Some(list) = a.body["Resources"].as_array_mut() { list.retain(|x| x["schemas"][0] != "urn:ietf:params:scim:schemas:core:2.0:Group"); }
+        },
+        ..hooks()
+    });
+    ids_unique: "rfc7643.resource.ids-unique" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "GET" && r.path.contains("/Groups/") && a.status == 404 { *a = Resp::json(200, json!({"id": "x"})); },
+        ..hooks()
+    });
+    empty_unassigned: "rfc7643.resource.empty-is-unassigned" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("POST", "/Users") { a.body["nickName"] = "null".into(); },
+        ..hooks()
+    });
+    password_lists: "rfc7643.resource.password-not-listed" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("GET", "/Users") { if let Some(l) = a.body["Resources"].as_array_mut() { for u in l { u["password"] = "x".into(); } } },
+        ..hooks()
+    });
+    id_always: "rfc7643.resource.id-always-returned" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.query.as_deref().is_some_and(|q| q.starts_with("attributes=")) { a.body.as_object_mut().map(|o| o.remove("id")); },
+        ..hooks()
+    });
+    member_ref: "rfc7643.resource.member-ref-resolves" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "GET" && r.path.contains("/Groups/") {
+            if let Some(m) = a.body["members"].as_array_mut() { for x in m { x["$ref"] = format!("{}-gone", x["$ref"].as_str().unwrap_or_default()).into(); } }
+        },
+        ..hooks()
+    });
+    create_answer: "rfc7644.create.answer-is-stored" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("POST", "/Users") { a.body["title"] = "Something else".into(); },
+        ..hooks()
+    });
+    sub_projection: "rfc7644.read.sub-attribute-projection" => Breaker::Proxy(Hooks {
+        rewrite: |r| if let Some(q) = &mut r.query { *q = q.replace("name.givenName", "name"); },
+        ..hooks()
+    });
+    paging_fields: "rfc7644.paging.fields-present" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("GET", "/Users") { a.body.as_object_mut().map(|o| o.remove("itemsPerPage")); },
+        ..hooks()
+    });
+    boolean_ordering: "rfc7644.filter.boolean-ordering-400" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.query.as_deref().is_some_and(|q| q.contains("active")) && a.status == 400 { empty_list(a) },
+        ..hooks()
+    });
+    operator_case: "rfc7644.filter.operator-case" => Breaker::Proxy(Hooks {
+        intercept: |r| r.query.as_deref().is_some_and(|q| q.contains("USERNAME")).then(|| bad("unknown attribute USERNAME")),
+        ..hooks()
+    });
+    escaped: "rfc7644.filter.escaped-values" => Breaker::Proxy(Hooks {
+        intercept: |r| r.query.as_deref().is_some_and(|q| q.contains("%5C")).then(|| bad("cannot parse escapes")),
+        ..hooks()
+    });
+    group_by_member: "rfc7644.filter.group-by-member" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.is("GET", "/Groups") && r.query.as_deref().is_some_and(|q| q.contains("members"))).then(|| bad("members is not filterable")),
+        ..hooks()
+    });
+    sub_attr_filter: "rfc7644.filter.sub-attribute" => Breaker::Proxy(Hooks {
+        intercept: |r| r.query.as_deref().is_some_and(|q| q.contains("name.familyName")).then(|| bad("no sub-attributes in filters")),
+        ..hooks()
+    });
+    put_read_only: "rfc7644.put.read-only-ignored" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "PUT" { if let Some(id) = r.body.get("id") { a.body["id"] = id.clone(); } },
+        ..hooks()
+    });
+    put_required: "rfc7644.put.missing-required-400" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PUT" && r.body.get("userName").is_none()).then(|| Resp::json(200, r.body.clone())),
+        ..hooks()
+    });
+    empty_ops: "rfc7644.patch.empty-operations-400" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && r.body["Operations"].as_array().is_some_and(Vec::is_empty)).then(no_content),
+        ..hooks()
+    });
+    unknown_op: "rfc7644.patch.unknown-op-400" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r)["op"] == "move").then(no_content),
+        ..hooks()
+    });
+    add_pathless: "rfc7644.patch.add-pathless" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r)["op"] == "add" && first_op(r).get("path").is_none()).then(|| bad("path required")),
+        ..hooks()
+    });
+    noop_modified: "rfc7644.patch.noop-keeps-last-modified" => Breaker::Proxy(Hooks {
+        // A server that reports the time of the read as lastModified.
+        mutate: |r, a| if r.method == "GET" && r.path.contains("/Users/") {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+            a.body["meta"]["lastModified"] = now.to_string().into();
+        },
+        ..hooks()
+    });
+    replace_unset: "rfc7644.patch.replace-unset" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r)["op"] == "replace" && first_op(r)["path"] == "nickName").then(|| bad("noTarget")),
+        ..hooks()
+    });
+    remove_all: "rfc7644.patch.remove-all-values" => Breaker::Proxy(Hooks {
+        rewrite: |r| if r.method == "PATCH" && first_op(r)["path"] == "emails" && first_op(r)["op"] == "remove" {
+            r.body["Operations"][0]["path"] = "emails[type eq \"home\"]".into();
+        },
+        ..hooks()
+    });
+    remove_required: "rfc7644.patch.remove-required-400" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r)["path"] == "userName").then(no_content),
+        ..hooks()
+    });
+    with_attributes: "rfc7644.patch.with-attributes" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "PATCH" && r.query.is_some() { *a = no_content(); },
+        ..hooks()
+    });
+    malformed_path: "rfc7644.patch.malformed-path-400" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "PATCH" && a.status == 400 { a.body["scimType"] = "invalidValue".into(); },
+        ..hooks()
+    });
+    null_clears: "rfc7643.patch.null-clears" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r).get("value").is_some_and(Value::is_null)).then(no_content),
+        ..hooks()
+    });
+    many_members: "rfc7644.patch.many-members" => Breaker::Proxy(Hooks {
+        rewrite: |r| if r.method == "PATCH" { if let Some(v) = r.body["Operations"][0]["value"].as_array_mut() { v.truncate(1); } },
+        ..hooks()
+    });
+    recreate: "rfc7644.delete.recreate" => Breaker::Quirk(Quirk::SoftDelete);
+    drops_membership: "rfc7643.delete.drops-membership" => Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "DELETE" && r.path.contains("/Users/")).then(no_content),
+        ..hooks()
+    });
+    bulk_shape: "rfc7644.bulk.response-shape" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("POST", "/Bulk") { if let Some(o) = a.body["Operations"].as_array_mut() { for x in o { x["status"] = x["status"].as_str().and_then(|s| s.parse::<u16>().ok()).into(); } } },
+        ..hooks()
+    });
+    bulk_circular: "rfc7644.bulk.circular" => Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("POST", "/Bulk") { if let Some(o) = a.body["Operations"].as_array_mut() { for x in o { if x["status"] == "409" { x["status"] = "500".into(); } } } },
+        ..hooks()
+    });
+    me: "rfc7644.me.501" => Breaker::Proxy(Hooks {
+        intercept: |r| r.path.ends_with("/Me").then(|| Resp::json(404, json!({"status": "404"}))),
+        ..hooks()
+    });
+    wrong_token: "rfc7644.auth.wrong-token-401" => Breaker::Proxy(Hooks {
+        rewrite: |r| for (k, v) in r.headers.iter_mut() { if k.eq_ignore_ascii_case("authorization") && v.contains("idpsim-wrong-token") { *v = format!("Bearer {PROOF_TOKEN}"); } },
+        ..hooks()
+    });
+    etag_changes: "rfc7644.etag.changes" => Breaker::Quirk(Quirk::NoEtag);
     integer_paging: "okta.list.integer-paging" => Breaker::Proxy(Hooks {
         mutate: |r, a| if r.is("GET", "/Users") { a.body["totalResults"] = a.body["totalResults"].to_string().into(); },
         ..hooks()

@@ -108,3 +108,107 @@ pub async fn unknown_schema(c: Ctx) -> CheckResult {
     r.expect_status(404, "GET /Schemas/{unknown}")?;
     Ok(vec![])
 }
+
+pub async fn resource_type_by_name(c: Ctx) -> CheckResult {
+    let r = c.get("/ResourceTypes/User").await?;
+    r.expect_status(200, "GET /ResourceTypes/User")?;
+    expect_eq(&r.json["name"], &json!("User"), "name")?;
+    c.get("/ResourceTypes/IdpsimNoSuchType")
+        .await?
+        .expect_status(404, "GET /ResourceTypes/{unknown}")?;
+    Ok(vec![])
+}
+
+pub async fn no_message_schemas(c: Ctx) -> CheckResult {
+    let r = c.get("/Schemas").await?;
+    r.expect_status(200, "GET /Schemas")?;
+    let listed: Vec<String> = r.json["Resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["id"].as_str().map(str::to_owned))
+        .collect();
+    if listed
+        .iter()
+        .any(|id| id.starts_with("urn:ietf:params:scim:api:"))
+    {
+        return Err(Finding::fail(
+            "no protocol message schemas in /Schemas",
+            format!("{listed:?}"),
+        ));
+    }
+    if !listed.iter().any(|id| id == USER) {
+        return Err(Finding::fail(
+            format!("{USER} among the schemas"),
+            format!("{listed:?}"),
+        ));
+    }
+    Ok(vec![])
+}
+
+pub async fn attribute_characteristics(c: Ctx) -> CheckResult {
+    let r = c.get(&format!("/Schemas/{USER}")).await?;
+    r.expect_status(200, "GET /Schemas/{User URN}")?;
+    const TYPES: &[&str] = &[
+        "string",
+        "boolean",
+        "decimal",
+        "integer",
+        "dateTime",
+        "binary",
+        "reference",
+        "complex",
+    ];
+    const MUT: &[&str] = &["readOnly", "readWrite", "immutable", "writeOnly"];
+    const RET: &[&str] = &["always", "never", "default", "request"];
+    fn walk(attrs: &[Value], depth: usize) -> Result<(), String> {
+        for a in attrs {
+            let name = a["name"].as_str().unwrap_or("?");
+            let t = a["type"].as_str().unwrap_or("");
+            if !TYPES.contains(&t)
+                || !MUT.contains(&a["mutability"].as_str().unwrap_or(""))
+                || !RET.contains(&a["returned"].as_str().unwrap_or(""))
+            {
+                return Err(format!(
+                    "{name}: type {t:?}, mutability {}, returned {}",
+                    a["mutability"], a["returned"]
+                ));
+            }
+            if !a["multiValued"].is_boolean() || !a["required"].is_boolean() {
+                return Err(format!("{name}: multiValued/required not booleans"));
+            }
+            if t == "complex" {
+                let subs = a["subAttributes"]
+                    .as_array()
+                    .ok_or(format!("{name}: complex without subAttributes"))?;
+                if depth > 0 {
+                    return Err(format!("{name}: complex within complex"));
+                }
+                walk(subs, depth + 1)?;
+            }
+        }
+        Ok(())
+    }
+    let attrs = r.json["attributes"].as_array().cloned().unwrap_or_default();
+    if attrs.is_empty() {
+        return Err(Finding::fail("a non-empty attributes list", clip(&r.text)));
+    }
+    walk(&attrs, 0)
+        .map_err(|e| Finding::fail("legal attribute characteristics (RFC 7643 §7)", e))?;
+    Ok(vec![])
+}
+
+pub async fn ignores_query(c: Ctx) -> CheckResult {
+    let r = c.get("/Schemas?filter=id%20eq%20%22x%22&count=1").await?;
+    let listed = r.json["Resources"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty());
+    if (r.status == 200 && listed) || r.status == 403 {
+        Ok(vec![])
+    } else {
+        Err(Finding::fail(
+            "HTTP 200 (parameters ignored) or 403",
+            format!("HTTP {}", r.status),
+        ))
+    }
+}
