@@ -95,3 +95,59 @@ fn usage_errors_exit_2() {
     let out = idpsim(&["conform", "--report", "pdf:x.pdf"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A target that answers every request with an HTML page: the run ends
+/// within its deadline, every check fails with evidence, exit 1.
+#[test]
+fn html_target_fails_cleanly() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { break };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                let _ = s.read(&mut buf);
+                let body = "<html><body>Please sign in</body></html>";
+                let _ = write!(
+                    s,
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    let out = idpsim(&[
+        "conform",
+        "--target",
+        &format!("http://{addr}/scim/v2"),
+        "--token",
+        "t",
+        "--timeout",
+        "5",
+        "--deadline",
+        "60",
+        "--force",
+        "patch",
+        "--force",
+        "bulk",
+        "--force",
+        "filter",
+        "--force",
+        "sort",
+        "--force",
+        "etag",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let summary = stdout.trim_end().lines().last().unwrap();
+    assert!(
+        summary.starts_with("0 passed") || summary.starts_with("1 passed"),
+        "{summary}"
+    );
+    assert!(
+        stdout.contains("got:      HTTP 200: <html>"),
+        "evidence shown: {stdout}"
+    );
+}

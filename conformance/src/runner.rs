@@ -223,7 +223,7 @@ pub async fn run_one(
 ) -> Outcome {
     let client = client(target, timeout);
     let anon = client_as(target, timeout, Auth::None);
-    let ctx = Ctx::new(client.clone(), anon.clone(), caps, prefix);
+    let ctx = Ctx::new(client.clone(), anon.clone(), caps.clone(), prefix);
     let started = Instant::now();
     let result = tokio::time::timeout(timeout, (check.run)(ctx.clone())).await;
     let leftovers = ctx.clean_up().await;
@@ -255,6 +255,26 @@ pub async fn run_one(
     }
     if matches!(o.verdict, Verdict::Fail | Verdict::Warn) {
         o.exchanges = exchanges;
+    }
+    // A gated check that fails on a feature the target advertises says so:
+    // the configuration promised what the server does not do.
+    if o.verdict == Verdict::Fail {
+        let promised: Vec<&str> = check
+            .needs
+            .iter()
+            .filter(|n| caps.advertised.contains(n))
+            .map(|n| n.name())
+            .collect();
+        if !promised.is_empty() {
+            o.message = Some(format!(
+                "the ServiceProviderConfig says {} supported; this check shows otherwise",
+                promised
+                    .iter()
+                    .map(|p| format!("{p} is"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ));
+        }
     }
     o
 }
