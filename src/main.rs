@@ -2,6 +2,7 @@
 //! Exit codes: 0 success, 1 a check or threshold failed, 2 usage or
 //! configuration error.
 
+mod certs;
 mod conform;
 mod play;
 mod target;
@@ -33,6 +34,8 @@ enum Command {
     /// Run the conformance suites (RFC 7643/7644, Okta, Entra) against a
     /// SCIM server and write reports.
     Conform(conform::Args),
+    /// Make signing and TLS material (idpsim certs init [DIR]).
+    Certs(certs::Args),
     /// Compare a scenario's directory with what the target lists: orphaned,
     /// missing and drifted accounts and memberships.
     Reconcile(play::ReconcileArgs),
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
             Command::Target(args) => target::run(args).await,
             Command::Play(args) => play::play(args).await,
             Command::Conform(args) => conform::run(args).await,
+            Command::Certs(args) => certs::run(args),
             Command::Reconcile(args) => play::reconcile(args).await,
         }
     });

@@ -48,3 +48,21 @@ fn help_teaches_the_quirks() {
         assert!(help.contains(q), "--help lacks {q}");
     }
 }
+
+#[test]
+fn certs_init_refuses_to_overwrite() {
+    let dir = std::env::temp_dir().join(format!("idpsim-cli-certs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    let out = idpsim(&["certs", "init", d]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 8);
+    let out = idpsim(&["certs", "init", d]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pass --force"));
+    assert!(idpsim(&["certs", "init", d, "--force"]).status.success());
+}
