@@ -109,7 +109,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 c.reference
             );
         }
-        println!("{} checks", all.len());
+        crate::out(&format!("{} checks", all.len()));
         return Ok(ExitCode::SUCCESS);
     }
     let (target, _embedded) = match &args.target {

@@ -5,6 +5,7 @@
 mod certs;
 mod conform;
 mod play;
+mod saml;
 mod target;
 
 use std::process::ExitCode;
@@ -34,11 +35,21 @@ enum Command {
     /// Run the conformance suites (RFC 7643/7644, Okta, Entra) against a
     /// SCIM server and write reports.
     Conform(conform::Args),
+    /// SAML as an IdP: `idpsim saml response` prints one signed response.
+    Saml(saml::Args),
     /// Make signing and TLS material (idpsim certs init [DIR]).
     Certs(certs::Args),
     /// Compare a scenario's directory with what the target lists: orphaned,
     /// missing and drifted accounts and memberships.
     Reconcile(play::ReconcileArgs),
+}
+
+/// Writes a line to stdout; a closed pipe (`idpsim … | head`) is not an
+/// error worth a panic, so it is ignored, as ripgrep does.
+pub fn out(line: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{line}");
 }
 
 fn main() -> ExitCode {
@@ -66,6 +77,7 @@ fn main() -> ExitCode {
             Command::Play(args) => play::play(args).await,
             Command::Conform(args) => conform::run(args).await,
             Command::Certs(args) => certs::run(args),
+            Command::Saml(args) => saml::run(args),
             Command::Reconcile(args) => play::reconcile(args).await,
         }
     });

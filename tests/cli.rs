@@ -66,3 +66,34 @@ fn certs_init_refuses_to_overwrite() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("pass --force"));
     assert!(idpsim(&["certs", "init", d, "--force"]).status.success());
 }
+
+#[test]
+fn saml_response_prints_a_signed_response() {
+    let out = idpsim(&[
+        "saml",
+        "response",
+        "--user",
+        "a@x.com",
+        "--sp-entity-id",
+        "https://sp",
+        "--acs",
+        "https://sp/acs",
+        "--profile",
+        "entra",
+        "--sign",
+        "both",
+        "--format",
+        "base64",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.trim().starts_with("PHNhbWxwOlJlc3BvbnNl"),
+        "base64 of <samlp:Response: {text}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TEST-ONLY"));
+}

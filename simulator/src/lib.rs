@@ -19,4 +19,5 @@ pub mod player;
 pub mod profile;
 pub mod reconcile;
 pub mod record;
+pub mod saml;
 pub mod scenario;

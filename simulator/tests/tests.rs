@@ -3,5 +3,6 @@
 mod bad_targets;
 mod fake_scim;
 mod reconcile_drift;
+mod saml;
 mod scenarios;
 mod wire;

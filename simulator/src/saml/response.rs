@@ -1,0 +1,499 @@
+//! Signed SAML responses shaped like Okta's and Entra ID's (SAML.md §5),
+//! signed by the recipe of SAML.md §6.3 over canonical-by-construction XML.
+
+use ::rand::{RngExt, SeedableRng};
+use aws_lc_rs::rand as lc_rand;
+use aws_lc_rs::{digest, signature};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use idpsim_certs::KeyAndCert;
+use rand_chacha::ChaCha8Rng;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::xml::Element;
+
+const PROTOCOL: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
+const ASSERTION: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
+const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
+const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+const XS: &str = "http://www.w3.org/2001/XMLSchema";
+const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+
+/// Whose wire shape to reproduce.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Shape {
+    /// `app_key` is the `exk…` application key in the issuer.
+    Okta { app_key: String },
+    /// `tenant` is the tenant GUID in the issuer.
+    Entra { tenant: String },
+}
+
+/// What gets signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignMode {
+    Assertion,
+    Response,
+    Both,
+}
+
+/// The signature algorithm; the digest follows it (SHA-256, SHA-512).
+/// RSA-SHA1 is not offered: aws-lc-rs refuses to make SHA-1 signatures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigAlg {
+    RsaSha256,
+    RsaSha512,
+}
+
+impl SigAlg {
+    fn uris(self) -> (&'static str, &'static str) {
+        match self {
+            SigAlg::RsaSha256 => (
+                "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+                "http://www.w3.org/2001/04/xmlenc#sha256",
+            ),
+            SigAlg::RsaSha512 => (
+                "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
+                "http://www.w3.org/2001/04/xmlenc#sha512",
+            ),
+        }
+    }
+    fn digest(self) -> &'static digest::Algorithm {
+        match self {
+            SigAlg::RsaSha256 => &digest::SHA256,
+            SigAlg::RsaSha512 => &digest::SHA512,
+        }
+    }
+    fn padding(self) -> &'static dyn signature::RsaEncoding {
+        match self {
+            SigAlg::RsaSha256 => &signature::RSA_PKCS1_SHA256,
+            SigAlg::RsaSha512 => &signature::RSA_PKCS1_SHA512,
+        }
+    }
+}
+
+/// Who signs in, for whom.
+#[derive(Debug, Clone)]
+pub struct Login {
+    pub user_name: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub display_name: String,
+    pub email: String,
+    /// The IdP's id for the user (Entra's objectidentifier).
+    pub object_id: String,
+    /// Groups already filtered by the profile's group rules.
+    pub groups: Vec<String>,
+    pub sp_entity_id: String,
+    pub acs_url: String,
+    pub in_response_to: Option<String>,
+    pub now: OffsetDateTime,
+    /// Seeds the IDs, so that a fixture can be reproduced.
+    pub seed: u64,
+}
+
+/// Why a response could not be made.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum SamlError {
+    #[error("the signing key is not a PKCS#8 RSA key: {0}")]
+    Key(String),
+    #[error("the certificate is not PEM: {0}")]
+    Cert(String),
+    #[error("signing failed")]
+    Sign,
+}
+
+fn pem_body(pem: &str) -> Result<Vec<u8>, String> {
+    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    B64.decode(b64.trim()).map_err(|e| e.to_string())
+}
+
+fn ts(t: OffsetDateTime) -> String {
+    // Millisecond precision with Z, as both IdPs write it.
+    let t = t
+        .replace_nanosecond(t.millisecond() as u32 * 1_000_000)
+        .unwrap_or(t);
+    let s = t.format(&Rfc3339).unwrap_or_default();
+    if s.contains('.') {
+        s
+    } else {
+        s.replace('Z', ".000Z")
+    }
+}
+
+/// Entra allows 150 groups in a SAML token; past that it sends a link.
+pub const ENTRA_GROUP_LIMIT: usize = 150;
+
+struct Ids {
+    rng: ChaCha8Rng,
+}
+
+impl Ids {
+    fn okta(&mut self) -> String {
+        let digits: String = (0..26)
+            .map(|_| char::from(b'0' + self.rng.random_range(0..10u8)))
+            .collect();
+        format!("id{digits}")
+    }
+    fn entra(&mut self) -> String {
+        let b: [u8; 16] = self.rng.random();
+        format!("_{}", uuid::Builder::from_random_bytes(b).into_uuid())
+    }
+}
+
+/// Builds and signs a response.
+pub fn response(
+    shape: &Shape,
+    login: &Login,
+    key: &KeyAndCert,
+    mode: SignMode,
+    alg: SigAlg,
+) -> Result<String, SamlError> {
+    let der = pem_body(&key.key_pem).map_err(SamlError::Key)?;
+    let pair =
+        signature::RsaKeyPair::from_pkcs8(&der).map_err(|e| SamlError::Key(e.to_string()))?;
+    let cert_b64 = B64.encode(pem_body(&key.cert_pem).map_err(SamlError::Cert)?);
+    let mut ids = Ids {
+        rng: ChaCha8Rng::seed_from_u64(login.seed),
+    };
+    let okta = matches!(shape, Shape::Okta { .. });
+    let (response_id, assertion_id) = if okta {
+        (ids.okta(), ids.okta())
+    } else {
+        (ids.entra(), ids.entra())
+    };
+    let issuer = match shape {
+        Shape::Okta { app_key } => format!("http://www.okta.com/{app_key}"),
+        Shape::Entra { tenant } => format!("https://sts.windows.net/{tenant}/"),
+    };
+    let now = ts(login.now);
+    let mut assertion = if okta {
+        okta_assertion(login, &issuer, &assertion_id, &now)
+    } else {
+        entra_assertion(login, shape, &issuer, &assertion_id, &now)
+    };
+    let signer = Signer {
+        pair: &pair,
+        cert_b64: &cert_b64,
+        alg,
+        okta,
+    };
+    if matches!(mode, SignMode::Assertion | SignMode::Both) {
+        let sig = signer.sign(&assertion, &assertion_id)?;
+        assertion.insert(1, sig);
+    }
+    let (p, a) = if okta {
+        ("saml2p", "saml2")
+    } else {
+        ("samlp", "")
+    };
+    let q = |prefix: &str, name: &str| {
+        if prefix.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{prefix}:{name}")
+        }
+    };
+    let mut issuer_el = Element::new(&q(a, "Issuer")).ns(a, ASSERTION).text(&issuer);
+    if okta {
+        issuer_el = issuer_el.attr("Format", "urn:oasis:names:tc:SAML:2.0:nameid-format:entity");
+    }
+    let mut resp = Element::new(&q(p, "Response"))
+        .ns(p, PROTOCOL)
+        .attr("Destination", &login.acs_url)
+        .attr("ID", &response_id)
+        .attr("IssueInstant", &now)
+        .attr("Version", "2.0")
+        .child(issuer_el)
+        .child(
+            Element::new(&q(p, "Status")).child(
+                Element::new(&q(p, "StatusCode"))
+                    .attr("Value", "urn:oasis:names:tc:SAML:2.0:status:Success"),
+            ),
+        )
+        .child(assertion);
+    if let Some(irt) = &login.in_response_to {
+        resp = resp.attr("InResponseTo", irt);
+    }
+    if matches!(mode, SignMode::Response | SignMode::Both) {
+        let sig = signer.sign(&resp, &response_id)?;
+        resp.insert(1, sig);
+    }
+    Ok(resp.to_xml())
+}
+
+fn okta_assertion(l: &Login, issuer: &str, id: &str, now: &str) -> Element {
+    let t = |d: i64| ts(l.now + time::Duration::minutes(d));
+    let value = |v: &str| {
+        Element::new("saml2:AttributeValue")
+            .ns("xs", XS)
+            .ns("xsi", XSI)
+            .qattr(XSI, "xsi:type", "xs:string")
+            .text(v)
+    };
+    let attribute = |name: &str, values: &[String]| {
+        let mut a = Element::new("saml2:Attribute").attr("Name", name).attr(
+            "NameFormat",
+            "urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified",
+        );
+        for v in values {
+            a = a.child(value(v));
+        }
+        a
+    };
+    let mut scd = Element::new("saml2:SubjectConfirmationData")
+        .attr("NotOnOrAfter", t(5))
+        .attr("Recipient", &l.acs_url);
+    if let Some(irt) = &l.in_response_to {
+        scd = scd.attr("InResponseTo", irt);
+    }
+    let mut stmt = Element::new("saml2:AttributeStatement")
+        .child(attribute("email", std::slice::from_ref(&l.email)))
+        .child(attribute("firstName", std::slice::from_ref(&l.given_name)))
+        .child(attribute("lastName", std::slice::from_ref(&l.family_name)));
+    if !l.groups.is_empty() {
+        stmt = stmt.child(attribute("groups", &l.groups));
+    }
+    Element::new("saml2:Assertion")
+        .ns("saml2", ASSERTION)
+        .attr("ID", id)
+        .attr("IssueInstant", now)
+        .attr("Version", "2.0")
+        .child(
+            Element::new("saml2:Issuer")
+                .attr("Format", "urn:oasis:names:tc:SAML:2.0:nameid-format:entity")
+                .text(issuer),
+        )
+        .child(
+            Element::new("saml2:Subject")
+                .child(
+                    Element::new("saml2:NameID")
+                        .attr(
+                            "Format",
+                            "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
+                        )
+                        .text(&l.user_name),
+                )
+                .child(
+                    Element::new("saml2:SubjectConfirmation")
+                        .attr("Method", "urn:oasis:names:tc:SAML:2.0:cm:bearer")
+                        .child(scd),
+                ),
+        )
+        .child(
+            Element::new("saml2:Conditions")
+                .attr("NotBefore", t(-5))
+                .attr("NotOnOrAfter", t(5))
+                .child(
+                    Element::new("saml2:AudienceRestriction")
+                        .child(Element::new("saml2:Audience").text(&l.sp_entity_id)),
+                ),
+        )
+        .child(
+            Element::new("saml2:AuthnStatement")
+                .attr("AuthnInstant", now)
+                .attr("SessionIndex", id)
+                .child(
+                    Element::new("saml2:AuthnContext").child(
+                        Element::new("saml2:AuthnContextClassRef").text(
+                            "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+                        ),
+                    ),
+                ),
+        )
+        .child(stmt)
+}
+
+fn entra_assertion(l: &Login, shape: &Shape, issuer: &str, id: &str, now: &str) -> Element {
+    let t = |d: i64| ts(l.now + time::Duration::minutes(d));
+    let tenant = match shape {
+        Shape::Entra { tenant } => tenant.clone(),
+        Shape::Okta { .. } => String::new(),
+    };
+    let attribute = |name: &str, values: &[String]| {
+        let mut a = Element::new("Attribute").attr("Name", name);
+        for v in values {
+            a = a.child(Element::new("AttributeValue").text(v));
+        }
+        a
+    };
+    let one = |v: &str| vec![v.to_owned()];
+    let mut scd = Element::new("SubjectConfirmationData")
+        .attr("NotOnOrAfter", t(5))
+        .attr("Recipient", &l.acs_url);
+    if let Some(irt) = &l.in_response_to {
+        scd = scd.attr("InResponseTo", irt);
+    }
+    let mut stmt = Element::new("AttributeStatement")
+        .child(attribute(
+            "http://schemas.microsoft.com/identity/claims/tenantid",
+            &one(&tenant),
+        ))
+        .child(attribute(
+            "http://schemas.microsoft.com/identity/claims/objectidentifier",
+            &one(&l.object_id),
+        ))
+        .child(attribute(
+            "http://schemas.microsoft.com/identity/claims/identityprovider",
+            &one(issuer),
+        ))
+        .child(attribute(
+            "http://schemas.microsoft.com/identity/claims/displayname",
+            &one(&l.display_name),
+        ))
+        .child(attribute(
+            "http://schemas.microsoft.com/claims/authnmethodsreferences",
+            &one("http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password"),
+        ))
+        .child(attribute(
+            "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+            &one(&l.given_name),
+        ))
+        .child(attribute(
+            "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
+            &one(&l.family_name),
+        ))
+        .child(attribute(
+            "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+            &one(&l.email),
+        ))
+        .child(attribute(
+            "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
+            &one(&l.user_name),
+        ));
+    if l.groups.len() > ENTRA_GROUP_LIMIT {
+        let link = format!(
+            "https://graph.windows.net/{tenant}/users/{}/getMemberObjects",
+            l.object_id
+        );
+        stmt = stmt.child(attribute(
+            "http://schemas.microsoft.com/claims/groups.link",
+            &one(&link),
+        ));
+    } else if !l.groups.is_empty() {
+        stmt = stmt.child(attribute(
+            "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
+            &l.groups,
+        ));
+    }
+    Element::new("Assertion")
+        .ns("", ASSERTION)
+        .attr("ID", id)
+        .attr("IssueInstant", now)
+        .attr("Version", "2.0")
+        .child(Element::new("Issuer").text(issuer))
+        .child(
+            Element::new("Subject")
+                .child(
+                    Element::new("NameID")
+                        .attr(
+                            "Format",
+                            "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+                        )
+                        .text(&l.user_name),
+                )
+                .child(
+                    Element::new("SubjectConfirmation")
+                        .attr("Method", "urn:oasis:names:tc:SAML:2.0:cm:bearer")
+                        .child(scd),
+                ),
+        )
+        .child(
+            Element::new("Conditions")
+                .attr("NotBefore", now)
+                .attr("NotOnOrAfter", t(70))
+                .child(
+                    Element::new("AudienceRestriction")
+                        .child(Element::new("Audience").text(&l.sp_entity_id)),
+                ),
+        )
+        .child(stmt)
+        .child(
+            Element::new("AuthnStatement")
+                .attr("AuthnInstant", now)
+                .attr("SessionIndex", id)
+                .child(
+                    Element::new("AuthnContext").child(
+                        Element::new("AuthnContextClassRef")
+                            .text("urn:oasis:names:tc:SAML:2.0:ac:classes:Password"),
+                    ),
+                ),
+        )
+}
+
+struct Signer<'a> {
+    pair: &'a signature::RsaKeyPair,
+    cert_b64: &'a str,
+    alg: SigAlg,
+    okta: bool,
+}
+
+impl Signer<'_> {
+    fn q(&self, name: &str) -> String {
+        if self.okta {
+            format!("ds:{name}")
+        } else {
+            name.to_owned()
+        }
+    }
+
+    /// SignedInfo for `id` with `digest`; `apex` declares the dsig namespace
+    /// on it, as when it is canonicalized on its own for signing.
+    fn signed_info(&self, id: &str, digest_b64: &str, apex: bool) -> Element {
+        let (sig_uri, digest_uri) = self.alg.uris();
+        let mut c14n = Element::new(&self.q("Transform")).attr("Algorithm", EXC_C14N);
+        if self.okta {
+            c14n = c14n.child(
+                Element::new("ec:InclusiveNamespaces")
+                    .ns("ec", EXC_C14N)
+                    .attr("PrefixList", "xs"),
+            );
+        }
+        let mut si = Element::new(&self.q("SignedInfo"))
+            .child(Element::new(&self.q("CanonicalizationMethod")).attr("Algorithm", EXC_C14N))
+            .child(Element::new(&self.q("SignatureMethod")).attr("Algorithm", sig_uri))
+            .child(
+                Element::new(&self.q("Reference"))
+                    .attr("URI", format!("#{id}"))
+                    .child(
+                        Element::new(&self.q("Transforms"))
+                            .child(Element::new(&self.q("Transform")).attr(
+                                "Algorithm",
+                                "http://www.w3.org/2000/09/xmldsig#enveloped-signature",
+                            ))
+                            .child(c14n),
+                    )
+                    .child(Element::new(&self.q("DigestMethod")).attr("Algorithm", digest_uri))
+                    .child(Element::new(&self.q("DigestValue")).text(digest_b64)),
+            );
+        if apex {
+            si = si.ns(if self.okta { "ds" } else { "" }, DSIG);
+        }
+        si
+    }
+
+    /// The enveloped Signature over `target`, whose ID is `id`.
+    fn sign(&self, target: &Element, id: &str) -> Result<Element, SamlError> {
+        let digest_b64 = B64.encode(digest::digest(
+            self.alg.digest(),
+            target.to_xml().as_bytes(),
+        ));
+        let signed = self.signed_info(id, &digest_b64, true).to_xml();
+        let rng = lc_rand::SystemRandom::new();
+        let mut sig = vec![0u8; self.pair.public_modulus_len()];
+        self.pair
+            .sign(self.alg.padding(), &rng, signed.as_bytes(), &mut sig)
+            .map_err(|_| SamlError::Sign)?;
+        Ok(Element::new(&self.q("Signature"))
+            .ns(if self.okta { "ds" } else { "" }, DSIG)
+            .child(self.signed_info(id, &digest_b64, false))
+            .child(Element::new(&self.q("SignatureValue")).text(B64.encode(&sig)))
+            .child(
+                Element::new(&self.q("KeyInfo")).child(
+                    Element::new(&self.q("X509Data"))
+                        .child(Element::new(&self.q("X509Certificate")).text(self.cert_b64)),
+                ),
+            ))
+    }
+}

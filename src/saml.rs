@@ -1,0 +1,146 @@
+//! `idpsim saml response`: one signed SAML response, for scripts and other
+//! test suites.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use idpsim_certs::Material;
+use idpsim_simulator::directory::User;
+use idpsim_simulator::saml::{Login, Shape, SigAlg, SignMode, response};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Profile {
+    Okta,
+    Entra,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Sign {
+    Assertion,
+    Response,
+    Both,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Alg {
+    RsaSha256,
+    RsaSha512,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Xml,
+    Base64,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Print one signed SAML response shaped like Okta's or Entra ID's.
+    ///
+    /// Without --certs it signs with the committed TEST-ONLY fixture key
+    /// (certs/fixtures), which is public: fine for tests, worthless as proof.
+    Response {
+        /// The user signing in (userName / email).
+        #[arg(long)]
+        user: String,
+        /// The SP's entity ID (the Audience).
+        #[arg(long)]
+        sp_entity_id: String,
+        /// The SP's assertion consumer service URL.
+        #[arg(long)]
+        acs: String,
+        /// The AuthnRequest ID this answers (omit for IdP-initiated).
+        #[arg(long)]
+        in_response_to: Option<String>,
+        #[arg(long, value_enum, default_value_t = Profile::Okta)]
+        profile: Profile,
+        #[arg(long, value_enum, default_value_t = Sign::Assertion)]
+        sign: Sign,
+        #[arg(long, value_enum, default_value_t = Alg::RsaSha256)]
+        alg: Alg,
+        #[arg(long, value_enum, default_value_t = Format::Xml)]
+        format: Format,
+        /// A group the user is in (repeatable).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// Directory written by `idpsim certs init` holding idp-signing.{key,crt}.pem.
+        #[arg(long, value_name = "DIR")]
+        certs: Option<PathBuf>,
+    },
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let Command::Response {
+        user,
+        sp_entity_id,
+        acs,
+        in_response_to,
+        profile,
+        sign,
+        alg,
+        format,
+        groups,
+        certs,
+    } = args.command;
+    let material = match &certs {
+        Some(dir) => Material::load(dir, "")
+            .with_context(|| format!("cannot read key material in {}", dir.display()))?,
+        None => {
+            eprintln!(
+                "note: signed with the TEST-ONLY fixture key (public); pass --certs DIR for your own"
+            );
+            Material::fixtures()
+        }
+    };
+    let u = User::new(&user, String::new());
+    let login = Login {
+        user_name: user.clone(),
+        given_name: u.given_name.clone(),
+        family_name: u.family_name.clone(),
+        display_name: u.display_name.clone(),
+        email: user.clone(),
+        object_id: uuid::Uuid::new_v4().to_string(),
+        groups,
+        sp_entity_id,
+        acs_url: acs,
+        in_response_to,
+        now: time::OffsetDateTime::now_utc(),
+        seed: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0),
+    };
+    let shape = match profile {
+        Profile::Okta => Shape::Okta {
+            app_key: "exkidpsim0000000000".into(),
+        },
+        Profile::Entra => Shape::Entra {
+            tenant: "00000000-0000-4000-8000-000000000000".into(),
+        },
+    };
+    let mode = match sign {
+        Sign::Assertion => SignMode::Assertion,
+        Sign::Response => SignMode::Response,
+        Sign::Both => SignMode::Both,
+    };
+    let alg = match alg {
+        Alg::RsaSha256 => SigAlg::RsaSha256,
+        Alg::RsaSha512 => SigAlg::RsaSha512,
+    };
+    let xml = response(&shape, &login, &material.idp_signing, mode, alg)?;
+    match format {
+        Format::Xml => crate::out(&xml),
+        Format::Base64 => {
+            use base64::Engine;
+            crate::out(&base64::engine::general_purpose::STANDARD.encode(xml))
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
