@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use idpsim_certs::Material;
 use idpsim_simulator::directory::User;
-use idpsim_simulator::saml::{Login, Shape, SigAlg, SignMode, response};
+use idpsim_simulator::saml::{GroupFilter, Login, Shape, SigAlg, SignMode, idp_metadata, response};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -70,14 +70,42 @@ enum Command {
         /// A group the user is in (repeatable).
         #[arg(long = "group")]
         groups: Vec<String>,
+        /// Which groups go into the assertion: all, starts-with:P, ends-with:S,
+        /// equals:G, contains:X or regex:R (Okta's and Entra's filters).
+        #[arg(long, default_value = "all", value_parser = GroupFilter::parse)]
+        group_filter: GroupFilter,
         /// Directory written by `idpsim certs init` holding idp-signing.{key,crt}.pem.
+        #[arg(long, value_name = "DIR")]
+        certs: Option<PathBuf>,
+    },
+    /// Print the IdP metadata: signing certificate, SSO endpoints for
+    /// HTTP-Redirect and HTTP-POST, NameID formats.
+    Metadata {
+        #[arg(long, default_value = "http://www.okta.com/exkidpsim0000000000")]
+        entity_id: String,
+        #[arg(long, default_value = "http://127.0.0.1:8443/sso/saml")]
+        sso_url: String,
+        /// Directory written by `idpsim certs init`.
         #[arg(long, value_name = "DIR")]
         certs: Option<PathBuf>,
     },
 }
 
+fn material(certs: &Option<PathBuf>) -> anyhow::Result<Material> {
+    match certs {
+        Some(dir) => Material::load(dir, "")
+            .with_context(|| format!("cannot read key material in {}", dir.display())),
+        None => {
+            eprintln!(
+                "note: using the TEST-ONLY fixture key (public); pass --certs DIR for your own"
+            );
+            Ok(Material::fixtures())
+        }
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let Command::Response {
+    let (
         user,
         sp_entity_id,
         acs,
@@ -87,18 +115,48 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         alg,
         format,
         groups,
+        group_filter,
         certs,
-    } = args.command;
-    let material = match &certs {
-        Some(dir) => Material::load(dir, "")
-            .with_context(|| format!("cannot read key material in {}", dir.display()))?,
-        None => {
-            eprintln!(
-                "note: signed with the TEST-ONLY fixture key (public); pass --certs DIR for your own"
+    ) = match args.command {
+        Command::Metadata {
+            entity_id,
+            sso_url,
+            certs,
+        } => {
+            let m = material(&certs)?;
+            crate::out(
+                &idp_metadata(&entity_id, &sso_url, &m.idp_signing.cert_pem)
+                    .map_err(anyhow::Error::msg)?,
             );
-            Material::fixtures()
+            return Ok(ExitCode::SUCCESS);
         }
+        Command::Response {
+            user,
+            sp_entity_id,
+            acs,
+            in_response_to,
+            profile,
+            sign,
+            alg,
+            format,
+            groups,
+            group_filter,
+            certs,
+        } => (
+            user,
+            sp_entity_id,
+            acs,
+            in_response_to,
+            profile,
+            sign,
+            alg,
+            format,
+            groups,
+            group_filter,
+            certs,
+        ),
     };
+    let material = material(&certs)?;
     let u = User::new(&user, String::new());
     let login = Login {
         user_name: user.clone(),
@@ -107,7 +165,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         display_name: u.display_name.clone(),
         email: user.clone(),
         object_id: uuid::Uuid::new_v4().to_string(),
-        groups,
+        groups: group_filter.apply(&groups),
         sp_entity_id,
         acs_url: acs,
         in_response_to,

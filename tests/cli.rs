@@ -96,4 +96,46 @@ fn saml_response_prints_a_signed_response() {
         "base64 of <samlp:Response: {text}"
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("TEST-ONLY"));
+    let out = idpsim(&[
+        "saml",
+        "response",
+        "--user",
+        "a@x.com",
+        "--sp-entity-id",
+        "e",
+        "--acs",
+        "https://sp/acs",
+        "--group",
+        "app-eng",
+        "--group",
+        "other",
+        "--group-filter",
+        "starts-with:app-",
+    ]);
+    let xml = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        xml.contains(">app-eng<") && !xml.contains(">other<"),
+        "{xml}"
+    );
+    let out = idpsim(&["saml", "metadata"]);
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        md.starts_with("<md:EntityDescriptor")
+            && md.contains("HTTP-Redirect")
+            && md.contains("X509Certificate"),
+        "{md}"
+    );
+    let out = idpsim(&[
+        "saml",
+        "response",
+        "--user",
+        "a",
+        "--sp-entity-id",
+        "e",
+        "--acs",
+        "u",
+        "--group-filter",
+        "regex:(",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -1,7 +1,13 @@
 //! The simulated IdP's SAML side: a canonical XML writer and signed
 //! responses shaped like Okta's and Entra ID's.
 
+pub mod groups;
+pub mod metadata;
 pub mod response;
+pub mod status;
 pub mod xml;
 
+pub use groups::GroupFilter;
+pub use metadata::idp_metadata;
 pub use response::{Login, SamlError, Shape, SigAlg, SignMode, response};
+pub use status::{Envelope, Failure, SubStatus, TopStatus, error_response};
