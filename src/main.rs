@@ -6,6 +6,7 @@ mod certs;
 mod conform;
 mod play;
 mod saml;
+mod serve;
 mod target;
 
 use std::process::ExitCode;
@@ -35,6 +36,9 @@ enum Command {
     /// Run the conformance suites (RFC 7643/7644, Okta, Entra) against a
     /// SCIM server and write reports.
     Conform(conform::Args),
+    /// Run the simulated IdP's SAML side: metadata, SSO (Redirect and POST),
+    /// a login page listing the directory's users, IdP-initiated login.
+    Serve(serve::Args),
     /// SAML as an IdP: `idpsim saml response` prints one signed response.
     Saml(saml::Args),
     /// Make signing and TLS material (idpsim certs init [DIR]).
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
             Command::Conform(args) => conform::run(args).await,
             Command::Certs(args) => certs::run(args),
             Command::Saml(args) => saml::run(args),
+            Command::Serve(args) => serve::run(args).await,
             Command::Reconcile(args) => play::reconcile(args).await,
         }
     });

@@ -4,5 +4,6 @@ mod bad_targets;
 mod fake_scim;
 mod reconcile_drift;
 mod saml;
+mod saml_server;
 mod scenarios;
 mod wire;

@@ -1,9 +1,11 @@
 //! The simulated IdP's SAML side: a canonical XML writer and signed
 //! responses shaped like Okta's and Entra ID's.
 
+pub mod authn_request;
 pub mod groups;
 pub mod metadata;
 pub mod response;
+pub mod server;
 pub mod status;
 pub mod xml;
 

@@ -1,0 +1,263 @@
+//! The IdP as a running service: metadata, the SSO endpoint for
+//! HTTP-Redirect and HTTP-POST AuthnRequests, a login page listing the
+//! directory's users (so a person can sign in as anyone in a real
+//! browser), IdP-initiated login, and the auto-submitting form to the ACS.
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Query, RawForm, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use idpsim_certs::KeyAndCert;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use super::authn_request::{self, AuthnRequest};
+use super::groups::GroupFilter;
+use super::metadata::idp_metadata;
+use super::response::{Login, Shape, SigAlg, SignMode, response};
+use crate::directory::Directory;
+
+/// The one service provider this IdP serves.
+#[derive(Debug, Clone)]
+pub struct ServiceProvider {
+    pub entity_id: String,
+    /// Responses go only here, whatever a request asks: an IdP that posts
+    /// to any URL a request names is an open redirect for assertions.
+    pub acs_url: String,
+}
+
+/// How the IdP runs.
+#[derive(Debug, Clone)]
+pub struct IdpConfig {
+    pub shape: Shape,
+    pub entity_id: String,
+    pub signing: KeyAndCert,
+    pub sign: SignMode,
+    pub alg: SigAlg,
+    pub group_filter: GroupFilter,
+    pub sp: ServiceProvider,
+    pub port: u16,
+}
+
+struct App {
+    config: IdpConfig,
+    dir: Directory,
+    base_url: String,
+}
+
+/// A running IdP.
+pub struct IdpHandle {
+    pub base_url: String,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for IdpHandle {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
+/// Starts the IdP on 127.0.0.1.
+pub async fn spawn(config: IdpConfig, dir: Directory) -> std::io::Result<IdpHandle> {
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port))).await?;
+    let base_url = format!("http://{}", listener.local_addr()?);
+    let app = Arc::new(App {
+        config,
+        dir,
+        base_url: base_url.clone(),
+    });
+    let router = Router::new()
+        .route("/metadata", get(metadata))
+        .route("/sso/saml", get(sso_redirect).post(sso_post))
+        .route("/sso/login", post(login))
+        .route("/sso/idp-initiated", get(idp_initiated))
+        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
+        .with_state(app);
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    Ok(IdpHandle {
+        base_url,
+        stop: Some(stop),
+    })
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn bad(detail: impl Into<String>) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Html(format!(
+            "<!doctype html><title>SAML error</title><p>{}</p>",
+            esc(&detail.into())
+        )),
+    )
+        .into_response()
+}
+
+async fn metadata(State(app): State<Arc<App>>) -> Response {
+    match idp_metadata(
+        &app.config.entity_id,
+        &format!("{}/sso/saml", app.base_url),
+        &app.config.signing.cert_pem,
+    ) {
+        Ok(xml) => (
+            [(header::CONTENT_TYPE, "application/samlmetadata+xml")],
+            xml,
+        )
+            .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
+    }
+}
+
+async fn sso_redirect(
+    State(app): State<Arc<App>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(raw) = q.get("SAMLRequest") else {
+        return bad("SAMLRequest is missing");
+    };
+    match authn_request::from_redirect(raw) {
+        Ok(r) => login_page(&app, Some(&r), q.get("RelayState").map(String::as_str)),
+        Err(e) => bad(e.to_string()),
+    }
+}
+
+async fn sso_post(State(app): State<Arc<App>>, RawForm(body): RawForm) -> Response {
+    let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let Some(raw) = form.get("SAMLRequest") else {
+        return bad("SAMLRequest is missing");
+    };
+    match authn_request::from_post(raw) {
+        Ok(r) => login_page(&app, Some(&r), form.get("RelayState").map(String::as_str)),
+        Err(e) => bad(e.to_string()),
+    }
+}
+
+async fn idp_initiated(
+    State(app): State<Arc<App>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    login_page(&app, None, q.get("RelayState").map(String::as_str))
+}
+
+/// The page where a person picks who to sign in as.
+fn login_page(app: &App, req: Option<&AuthnRequest>, relay: Option<&str>) -> Response {
+    if let Some(r) = req
+        && let Some(acs) = &r.acs_url
+        && acs != &app.config.sp.acs_url
+    {
+        return bad(format!(
+            "the request's AssertionConsumerServiceURL {acs} is not the configured SP's ACS"
+        ));
+    }
+    let hidden = |name: &str, value: &str| {
+        format!(
+            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+            esc(value)
+        )
+    };
+    let mut rows = String::new();
+    for u in app.dir.users() {
+        let groups = app.dir.groups_of(&u.user_name).join(", ");
+        rows.push_str(&format!(
+            "<li data-search=\"{s}\"><form method=\"post\" action=\"/sso/login\">{h1}{h2}{h3}<button>{name}</button> <span>{un}</span> <small>{g}</small></form></li>\n",
+            s = esc(&format!("{} {} {}", u.display_name, u.user_name, groups).to_lowercase()),
+            h1 = hidden("user", &u.user_name),
+            h2 = hidden("request_id", req.map(|r| r.id.as_str()).unwrap_or("")),
+            h3 = hidden("relay_state", relay.unwrap_or("")),
+            name = esc(&u.display_name),
+            un = esc(&u.user_name),
+            g = esc(&groups),
+        ));
+    }
+    let sp = esc(&app.config.sp.entity_id);
+    Html(format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>idpsim sign-in</title>
+<style>body{{font:15px system-ui,sans-serif;margin:2em}}li{{list-style:none;margin:.3em 0}}small{{color:#666}}</style></head>
+<body><h1>Sign in to {sp}</h1><p>Simulated IdP: pick any user of the directory.</p>
+<input id="q" placeholder="search users or groups" autofocus>
+<ul id="users">
+{rows}</ul>
+<script>document.getElementById('q').addEventListener('input',function(e){{var v=e.target.value.toLowerCase();
+document.querySelectorAll('#users li').forEach(function(li){{li.style.display=li.dataset.search.indexOf(v)<0?'none':''}})}});</script>
+</body></html>"#
+    ))
+    .into_response()
+}
+
+/// Signs in the chosen user and answers the auto-submitting form.
+async fn login(State(app): State<Arc<App>>, RawForm(body): RawForm) -> Response {
+    let form: HashMap<String, String> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let Some(user) = form.get("user").and_then(|u| app.dir.user(u)) else {
+        return bad("no such user in the directory");
+    };
+    let groups = app
+        .config
+        .group_filter
+        .apply(&app.dir.groups_of(&user.user_name));
+    let login = Login {
+        user_name: user.user_name.clone(),
+        given_name: user.given_name.clone(),
+        family_name: user.family_name.clone(),
+        display_name: user.display_name.clone(),
+        email: user.email.clone(),
+        object_id: user.idp_id.clone(),
+        groups,
+        sp_entity_id: app.config.sp.entity_id.clone(),
+        acs_url: app.config.sp.acs_url.clone(),
+        in_response_to: form.get("request_id").filter(|s| !s.is_empty()).cloned(),
+        now: time::OffsetDateTime::now_utc(),
+        seed: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0),
+    };
+    let xml = match response(
+        &app.config.shape,
+        &login,
+        &app.config.signing,
+        app.config.sign,
+        app.config.alg,
+    ) {
+        Ok(x) => x,
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    };
+    let b64 = base64::engine::general_purpose::STANDARD.encode(xml);
+    let relay = form.get("relay_state").filter(|s| !s.is_empty());
+    let relay_input = relay
+        .map(|r| {
+            format!(
+                "<input type=\"hidden\" name=\"RelayState\" value=\"{}\">",
+                esc(r)
+            )
+        })
+        .unwrap_or_default();
+    Html(format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Signing in…</title></head>
+<body onload="document.forms[0].submit()"><form method="post" action="{acs}">
+<input type="hidden" name="SAMLResponse" value="{b64}">{relay_input}
+<noscript><button>Continue</button></noscript></form></body></html>"#,
+        acs = esc(&app.config.sp.acs_url),
+    ))
+    .into_response()
+}

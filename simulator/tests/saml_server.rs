@@ -1,0 +1,176 @@
+//! The running IdP: AuthnRequest in (Redirect and POST), login page,
+//! signed response out to the configured ACS only.
+
+use std::io::Write;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use idpsim_certs::Material;
+use idpsim_simulator::directory::Directory;
+use idpsim_simulator::saml::server::{IdpConfig, ServiceProvider, spawn};
+use idpsim_simulator::saml::{GroupFilter, Shape, SigAlg, SignMode};
+
+fn request(id: &str, acs: &str) -> String {
+    format!(
+        r#"<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{id}" Version="2.0" IssueInstant="2026-01-01T00:00:00Z" AssertionConsumerServiceURL="{acs}"><saml:Issuer>https://sp.example</saml:Issuer></samlp:AuthnRequest>"#
+    )
+}
+
+fn deflate(s: &str) -> String {
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(s.as_bytes()).unwrap();
+    B64.encode(e.finish().unwrap())
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn input(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\" value=\""))? + name.len() + 15;
+    Some(html[at..at + html[at..].find('"')?].to_owned())
+}
+
+async fn idp() -> idpsim_simulator::saml::server::IdpHandle {
+    let mut dir = Directory::new(1);
+    let u = dir.new_user("ann.lee@example.com");
+    dir.add_user(u);
+    let u = dir.new_user("bo.kim@example.com");
+    dir.add_user(u);
+    dir.add_group("app-eng")
+        .members
+        .insert("ann.lee@example.com".into());
+    let config = IdpConfig {
+        shape: Shape::Okta {
+            app_key: "exkidpsim0000000000".into(),
+        },
+        entity_id: "http://www.okta.com/exkidpsim0000000000".into(),
+        signing: Material::fixtures().idp_signing,
+        sign: SignMode::Assertion,
+        alg: SigAlg::RsaSha256,
+        group_filter: GroupFilter::parse("starts-with:app-").unwrap(),
+        sp: ServiceProvider {
+            entity_id: "https://sp.example".into(),
+            acs_url: "https://sp.example/acs".into(),
+        },
+        port: 0,
+    };
+    spawn(config, dir).await.unwrap()
+}
+
+#[tokio::test]
+async fn redirect_login_posts_a_signed_response_to_the_acs() {
+    let idp = idp().await;
+    let c = reqwest::Client::new();
+    let url = format!(
+        "{}/sso/saml?SAMLRequest={}&RelayState={}",
+        idp.base_url,
+        enc(&deflate(&request("_req-9", "https://sp.example/acs"))),
+        enc("<back & forth>")
+    );
+    let page = c.get(&url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains("ann.lee@example.com")
+            && page.contains("bo.kim@example.com")
+            && page.contains("app-eng")
+    );
+    assert!(
+        page.contains("&lt;back &amp; forth&gt;") && !page.contains("<back"),
+        "RelayState is escaped"
+    );
+    let form = [
+        ("user", "ann.lee@example.com"),
+        ("request_id", "_req-9"),
+        ("relay_state", "<back & forth>"),
+    ];
+    let done = c
+        .post(format!("{}/sso/login", idp.base_url))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        done.contains("action=\"https://sp.example/acs\"")
+            && done.contains("onload=\"document.forms[0].submit()\"")
+    );
+    assert_eq!(
+        input(&done, "RelayState").as_deref(),
+        Some("&lt;back &amp; forth&gt;")
+    );
+    let xml =
+        String::from_utf8(B64.decode(input(&done, "SAMLResponse").unwrap()).unwrap()).unwrap();
+    assert!(
+        xml.contains("InResponseTo=\"_req-9\"")
+            && xml.contains(">app-eng<")
+            && xml.contains(">ann.lee@example.com<")
+    );
+}
+
+#[tokio::test]
+async fn post_binding_and_refusals() {
+    let idp = idp().await;
+    let c = reqwest::Client::new();
+    let r = c
+        .post(format!("{}/sso/saml", idp.base_url))
+        .form(&[(
+            "SAMLRequest",
+            B64.encode(request("_p1", "https://sp.example/acs")),
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let elsewhere = format!(
+        "{}/sso/saml?SAMLRequest={}",
+        idp.base_url,
+        enc(&deflate(&request("_x", "https://evil.example/acs")))
+    );
+    assert_eq!(
+        c.get(&elsewhere).send().await.unwrap().status(),
+        400,
+        "responses go only to the configured ACS"
+    );
+    let dtd = format!(
+        "<!DOCTYPE x [<!ENTITY e \"boom\">]>{}",
+        request("_d", "https://sp.example/acs")
+    );
+    let r = c
+        .get(format!(
+            "{}/sso/saml?SAMLRequest={}",
+            idp.base_url,
+            enc(&deflate(&dtd))
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("DTD"));
+    let md = c
+        .get(format!("{}/metadata", idp.base_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(md.contains("X509Certificate") && md.contains(&format!("{}/sso/saml", idp.base_url)));
+    let ip = c
+        .get(format!("{}/sso/idp-initiated", idp.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ip.status(), 200);
+}

@@ -1,0 +1,141 @@
+//! `idpsim serve`: the simulated IdP's SAML side as a running service.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use idpsim_certs::Material;
+use idpsim_simulator::directory::{Directory, Generate};
+use idpsim_simulator::saml::server::{IdpConfig, ServiceProvider, spawn};
+use idpsim_simulator::saml::{GroupFilter, Shape, SigAlg, SignMode};
+use idpsim_simulator::{player, scenario};
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Profile {
+    Okta,
+    Entra,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Sign {
+    Assertion,
+    Response,
+    Both,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "EXAMPLE:
+  idpsim serve --sp-entity-id https://sp.example.com --acs https://sp.example.com/saml/acs --users 50
+  then point the SP at <base>/metadata, or open <base>/sso/idp-initiated in a browser.")]
+pub struct Args {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    #[arg(long, value_enum, default_value_t = Profile::Okta)]
+    profile: Profile,
+    /// The service provider's entity ID (the Audience).
+    #[arg(long)]
+    sp_entity_id: String,
+    /// The service provider's ACS URL; responses go only there.
+    #[arg(long)]
+    acs: String,
+    /// Users in a generated directory (ignored with --scenario).
+    #[arg(long, default_value_t = 20)]
+    users: usize,
+    /// Groups in a generated directory.
+    #[arg(long, default_value_t = 3)]
+    groups: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Take the directory from a scenario file.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Sign::Assertion)]
+    sign: Sign,
+    /// Which groups go into assertions (all, starts-with:P, equals:G, contains:X, regex:R, …).
+    #[arg(long, default_value = "all", value_parser = GroupFilter::parse)]
+    group_filter: GroupFilter,
+    /// Directory written by `idpsim certs init`; without it the TEST-ONLY fixture key signs.
+    #[arg(long, value_name = "DIR")]
+    certs: Option<PathBuf>,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let dir = match &args.scenario {
+        Some(f) => match scenario::load(f) {
+            Ok(s) => player::build_directory(&s, s.seed),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => Directory::generate(&Generate {
+            seed: args.seed,
+            users: args.users,
+            groups: args.groups,
+            domain: "example.com".into(),
+        }),
+    };
+    let material = match &args.certs {
+        Some(d) => Material::load(d, "")
+            .with_context(|| format!("cannot read key material in {}", d.display()))?,
+        None => {
+            eprintln!(
+                "note: signing with the TEST-ONLY fixture key (public); pass --certs DIR for your own"
+            );
+            Material::fixtures()
+        }
+    };
+    let (shape, entity_id) = match args.profile {
+        Profile::Okta => (
+            Shape::Okta {
+                app_key: "exkidpsim0000000000".into(),
+            },
+            "http://www.okta.com/exkidpsim0000000000".to_owned(),
+        ),
+        Profile::Entra => {
+            let t = "00000000-0000-4000-8000-000000000000".to_owned();
+            (
+                Shape::Entra { tenant: t.clone() },
+                format!("https://sts.windows.net/{t}/"),
+            )
+        }
+    };
+    let config = IdpConfig {
+        shape,
+        entity_id,
+        signing: material.idp_signing,
+        sign: match args.sign {
+            Sign::Assertion => SignMode::Assertion,
+            Sign::Response => SignMode::Response,
+            Sign::Both => SignMode::Both,
+        },
+        alg: SigAlg::RsaSha256,
+        group_filter: args.group_filter.clone(),
+        sp: ServiceProvider {
+            entity_id: args.sp_entity_id.clone(),
+            acs_url: args.acs.clone(),
+        },
+        port: args.port,
+    };
+    let users = dir.user_count();
+    let idp = spawn(config, dir)
+        .await
+        .with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
+    crate::out(&idp.base_url);
+    eprintln!(
+        "simulated IdP listening on {} with {users} users",
+        idp.base_url
+    );
+    eprintln!("  metadata:      {}/metadata", idp.base_url);
+    eprintln!(
+        "  SSO:           {}/sso/saml (HTTP-Redirect and HTTP-POST)",
+        idp.base_url
+    );
+    eprintln!("  IdP-initiated: {}/sso/idp-initiated", idp.base_url);
+    eprintln!("press Ctrl-C to stop");
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot wait for Ctrl-C")?;
+    Ok(ExitCode::SUCCESS)
+}
