@@ -28,7 +28,6 @@
 pub mod audit;
 pub mod config;
 mod http;
-mod serve;
 pub mod store;
 pub mod tenant;
 
@@ -111,7 +110,7 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
     };
     let router = http::router(app);
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve::run(listener, router, stopped));
+    let task = tokio::spawn(idpsim_server::run(listener, router, stopped));
     Ok(Handle {
         addr,
         base_url,

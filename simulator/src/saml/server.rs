@@ -82,13 +82,7 @@ pub async fn spawn(config: IdpConfig, dir: Directory) -> std::io::Result<IdpHand
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
         .with_state(app);
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
-    });
+    tokio::spawn(idpsim_server::run(listener, router, stopped));
     Ok(IdpHandle {
         base_url,
         stop: Some(stop),

@@ -1,4 +1,5 @@
-//! The accept loop. `axum::serve` sets no header-read timeout, so a client
+//! The accept loop every idpsim server runs on (the reference SP, the
+//! simulated IdP). `axum::serve` sets no header-read timeout, so a client
 //! that opens connections and never finishes its headers would hold them
 //! forever; this loop bounds header time, header size and the number of
 //! open connections, and drains in-flight requests on shutdown.
@@ -26,6 +27,7 @@ const MAX_CONNECTIONS: usize = 4096;
 /// How long shutdown waits for in-flight requests.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Serves `router` on `listener` until `stop` fires, then drains.
 pub async fn run(listener: TcpListener, router: Router, mut stop: oneshot::Receiver<()>) {
     let graceful = GracefulShutdown::new();
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
