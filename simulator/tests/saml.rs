@@ -21,6 +21,7 @@ fn login() -> Login {
         in_response_to: Some("_req-1".into()),
         now: time::OffsetDateTime::now_utc(),
         seed: 7,
+        name_id_format: None,
     }
 }
 
@@ -175,6 +176,20 @@ fn shapes_follow_each_idp() {
     assert!(e.contains("<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\">"));
     assert!(e.find("<AttributeStatement").unwrap() < e.find("<AuthnStatement").unwrap());
     assert!(assertion_id(&e).starts_with('_'));
+    let mut persistent = login();
+    persistent.name_id_format = Some("urn:oasis:names:tc:SAML:2.0:nameid-format:persistent".into());
+    let p = response(
+        &okta,
+        &persistent,
+        &key,
+        SignMode::Assertion,
+        SigAlg::RsaSha256,
+    )
+    .unwrap();
+    assert!(
+        p.contains("Format=\"urn:oasis:names:tc:SAML:2.0:nameid-format:persistent\">4b7a2e8c-1111"),
+        "NameIDPolicy honoured"
+    );
     let mut many = login();
     many.groups = (0..151).map(|i| format!("g{i}")).collect();
     let e = response(&entra, &many, &key, SignMode::Assertion, SigAlg::RsaSha256).unwrap();

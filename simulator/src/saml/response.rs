@@ -90,6 +90,25 @@ pub struct Login {
     pub now: OffsetDateTime,
     /// Seeds the IDs, so that a fixture can be reproduced.
     pub seed: u64,
+    /// The NameIDPolicy Format the AuthnRequest asked for, if any: persistent
+    /// gets the opaque IdP id, emailAddress the email, unspecified the
+    /// userName; anything else keeps the profile's default.
+    pub name_id_format: Option<String>,
+}
+
+const UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
+const EMAIL: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
+const PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+
+/// The NameID (format, value) for a login, given the profile's default.
+fn name_id(l: &Login, default: &'static str) -> (&'static str, String) {
+    match l.name_id_format.as_deref() {
+        Some(PERSISTENT) => (PERSISTENT, l.object_id.clone()),
+        Some(EMAIL) => (EMAIL, l.email.clone()),
+        Some(UNSPECIFIED) => (UNSPECIFIED, l.user_name.clone()),
+        _ if default == EMAIL => (EMAIL, l.user_name.clone()),
+        _ => (default, l.user_name.clone()),
+    }
 }
 
 /// Why a response could not be made.
@@ -269,11 +288,8 @@ fn okta_assertion(l: &Login, issuer: &str, id: &str, now: &str) -> Element {
             Element::new("saml2:Subject")
                 .child(
                     Element::new("saml2:NameID")
-                        .attr(
-                            "Format",
-                            "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
-                        )
-                        .text(&l.user_name),
+                        .attr("Format", name_id(l, UNSPECIFIED).0)
+                        .text(name_id(l, UNSPECIFIED).1),
                 )
                 .child(
                     Element::new("saml2:SubjectConfirmation")
@@ -387,11 +403,8 @@ fn entra_assertion(l: &Login, shape: &Shape, issuer: &str, id: &str, now: &str) 
             Element::new("Subject")
                 .child(
                     Element::new("NameID")
-                        .attr(
-                            "Format",
-                            "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
-                        )
-                        .text(&l.user_name),
+                        .attr("Format", name_id(l, EMAIL).0)
+                        .text(name_id(l, EMAIL).1),
                 )
                 .child(
                     Element::new("SubjectConfirmation")

@@ -178,7 +178,7 @@ fn login_page(app: &App, req: Option<&AuthnRequest>, relay: Option<&str>) -> Res
             s = esc(&format!("{} {} {}", u.display_name, u.user_name, groups).to_lowercase()),
             h1 = hidden("user", &u.user_name),
             h2 = hidden("request_id", req.map(|r| r.id.as_str()).unwrap_or("")),
-            h3 = hidden("relay_state", relay.unwrap_or("")),
+            h3 = hidden("relay_state", relay.unwrap_or("")) + &hidden("name_id_format", req.and_then(|r| r.name_id_format.as_deref()).unwrap_or("")),
             name = esc(&u.display_name),
             un = esc(&u.user_name),
             g = esc(&groups),
@@ -221,6 +221,10 @@ async fn login(State(app): State<Arc<App>>, RawForm(body): RawForm) -> Response 
         acs_url: app.config.sp.acs_url.clone(),
         in_response_to: form.get("request_id").filter(|s| !s.is_empty()).cloned(),
         now: time::OffsetDateTime::now_utc(),
+        name_id_format: form
+            .get("name_id_format")
+            .filter(|s| !s.is_empty())
+            .cloned(),
         seed: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
