@@ -16,13 +16,13 @@ pub struct Args {
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Profile {
+pub(crate) enum Profile {
     Okta,
     Entra,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Sign {
+pub(crate) enum Sign {
     Assertion,
     Response,
     Both,
@@ -91,7 +91,8 @@ enum Command {
     },
 }
 
-fn material(certs: &Option<PathBuf>) -> anyhow::Result<Material> {
+/// The key material in `certs`, or the TEST-ONLY fixtures with a note.
+pub(crate) fn material(certs: &Option<PathBuf>) -> anyhow::Result<Material> {
     match certs {
         Some(dir) => Material::load(dir, "")
             .with_context(|| format!("cannot read key material in {}", dir.display())),
@@ -100,6 +101,37 @@ fn material(certs: &Option<PathBuf>) -> anyhow::Result<Material> {
                 "note: using the TEST-ONLY fixture key (public); pass --certs DIR for your own"
             );
             Ok(Material::fixtures())
+        }
+    }
+}
+
+impl Profile {
+    /// The response shape and the IdP entity ID of this profile.
+    pub(crate) fn shape(self) -> (Shape, String) {
+        match self {
+            Profile::Okta => (
+                Shape::Okta {
+                    app_key: "exkidpsim0000000000".into(),
+                },
+                "http://www.okta.com/exkidpsim0000000000".into(),
+            ),
+            Profile::Entra => {
+                let t = "00000000-0000-4000-8000-000000000000".to_owned();
+                (
+                    Shape::Entra { tenant: t.clone() },
+                    format!("https://sts.windows.net/{t}/"),
+                )
+            }
+        }
+    }
+}
+
+impl Sign {
+    pub(crate) fn mode(self) -> SignMode {
+        match self {
+            Sign::Assertion => SignMode::Assertion,
+            Sign::Response => SignMode::Response,
+            Sign::Both => SignMode::Both,
         }
     }
 }
@@ -176,19 +208,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0),
     };
-    let shape = match profile {
-        Profile::Okta => Shape::Okta {
-            app_key: "exkidpsim0000000000".into(),
-        },
-        Profile::Entra => Shape::Entra {
-            tenant: "00000000-0000-4000-8000-000000000000".into(),
-        },
-    };
-    let mode = match sign {
-        Sign::Assertion => SignMode::Assertion,
-        Sign::Response => SignMode::Response,
-        Sign::Both => SignMode::Both,
-    };
+    let (shape, _) = profile.shape();
+    let mode = sign.mode();
     let alg = match alg {
         Alg::RsaSha256 => SigAlg::RsaSha256,
         Alg::RsaSha512 => SigAlg::RsaSha512,

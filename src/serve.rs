@@ -4,24 +4,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use idpsim_certs::Material;
 use idpsim_simulator::directory::{Directory, Generate};
 use idpsim_simulator::saml::server::{IdpConfig, ServiceProvider, spawn};
-use idpsim_simulator::saml::{GroupFilter, Shape, SigAlg, SignMode};
+use idpsim_simulator::saml::{GroupFilter, SigAlg};
+
+use crate::saml::{Profile, Sign, material};
 use idpsim_simulator::{player, scenario};
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Profile {
-    Okta,
-    Entra,
-}
-
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum Sign {
-    Assertion,
-    Response,
-    Both,
-}
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "EXAMPLE:
@@ -76,40 +64,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             domain: "example.com".into(),
         }),
     };
-    let material = match &args.certs {
-        Some(d) => Material::load(d, "")
-            .with_context(|| format!("cannot read key material in {}", d.display()))?,
-        None => {
-            eprintln!(
-                "note: signing with the TEST-ONLY fixture key (public); pass --certs DIR for your own"
-            );
-            Material::fixtures()
-        }
-    };
-    let (shape, entity_id) = match args.profile {
-        Profile::Okta => (
-            Shape::Okta {
-                app_key: "exkidpsim0000000000".into(),
-            },
-            "http://www.okta.com/exkidpsim0000000000".to_owned(),
-        ),
-        Profile::Entra => {
-            let t = "00000000-0000-4000-8000-000000000000".to_owned();
-            (
-                Shape::Entra { tenant: t.clone() },
-                format!("https://sts.windows.net/{t}/"),
-            )
-        }
-    };
+    let material = material(&args.certs)?;
+    let (shape, entity_id) = args.profile.shape();
     let config = IdpConfig {
         shape,
         entity_id,
         signing: material.idp_signing,
-        sign: match args.sign {
-            Sign::Assertion => SignMode::Assertion,
-            Sign::Response => SignMode::Response,
-            Sign::Both => SignMode::Both,
-        },
+        sign: args.sign.mode(),
         alg: SigAlg::RsaSha256,
         group_filter: args.group_filter.clone(),
         sp: ServiceProvider {

@@ -58,6 +58,16 @@ impl Reply {
         }
     }
 
+    /// Fails unless a PATCH succeeded: 200 with the resource, or 204
+    /// (RFC 7644 §3.5.2 allows both).
+    pub fn expect_patch_ok(&self, what: &str) -> Result<&Self, Finding> {
+        if self.status == 204 {
+            Ok(self)
+        } else {
+            self.expect_status(200, what)
+        }
+    }
+
     /// The `id` of the resource in the body.
     pub fn id(&self, what: &str) -> Result<String, Finding> {
         self.json
@@ -189,6 +199,12 @@ impl Ctx {
             Some(json!({"schemas": [PATCH_OP], "Operations": ops})),
         )
         .await
+    }
+
+    /// A PATCH that must succeed (200 or 204).
+    pub async fn patch_ok(&self, path: &str, ops: Value, what: &str) -> Result<(), Finding> {
+        self.patch(path, ops).await?.expect_patch_ok(what)?;
+        Ok(())
     }
 
     /// Remembers a resource path to delete when the check ends.

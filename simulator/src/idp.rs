@@ -824,6 +824,43 @@ pub struct Progress {
     pub failed: AtomicUsize,
 }
 
+/// Runs `tasks` (each naming an object and yielding its target id) at most
+/// `width` at a time, counting progress. Returns what succeeded; the first
+/// failure is kept in `first_err` and the rest still run.
+async fn run_bounded<F>(
+    tasks: impl Iterator<Item = F>,
+    width: usize,
+    progress: &Progress,
+    first_err: &mut Option<EventError>,
+) -> Result<Vec<(String, String)>, EventError>
+where
+    F: Future<Output = (String, Result<String, EventError>)> + Send + 'static,
+{
+    let mut set = JoinSet::new();
+    let mut tasks = tasks;
+    let mut learned = Vec::new();
+    loop {
+        while set.len() < width {
+            let Some(t) = tasks.next() else { break };
+            set.spawn(t);
+        }
+        let Some(done) = set.join_next().await else {
+            break;
+        };
+        let (name, r) =
+            done.map_err(|e| EventError::Protocol(format!("a sync task failed: {e}")))?;
+        progress.done.fetch_add(1, Ordering::Relaxed);
+        match r {
+            Ok(id) => learned.push((name, id)),
+            Err(e) => {
+                progress.failed.fetch_add(1, Ordering::Relaxed);
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    Ok(learned)
+}
+
 /// The IdP: a directory and the wire it speaks.
 #[derive(Debug)]
 pub struct Idp {
@@ -994,36 +1031,17 @@ impl Idp {
         progress
             .total
             .store(users.len() + self.dir.group_count(), Ordering::Relaxed);
-        let mut first_err: Option<EventError> = None;
-        let mut set = JoinSet::new();
         let width = self.wire.client.config().concurrency.max(1) * 2;
-        let mut queue = users.into_iter();
-        let mut learned: Vec<(String, String)> = Vec::new();
-        loop {
-            while set.len() < width {
-                let Some(u) = queue.next() else { break };
-                let wire = self.wire.clone();
-                let manager = self.manager_id(&u);
-                set.spawn(async move {
-                    let r = wire.join(&u, manager.as_deref()).await;
-                    (u.user_name, r)
-                });
+        let mut first_err: Option<EventError> = None;
+        let joins = users.into_iter().map(|u| {
+            let wire = self.wire.clone();
+            let manager = self.manager_id(&u);
+            async move {
+                let r = wire.join(&u, manager.as_deref()).await;
+                (u.user_name, r)
             }
-            let Some(done) = set.join_next().await else {
-                break;
-            };
-            let (name, r) =
-                done.map_err(|e| EventError::Protocol(format!("a sync task failed: {e}")))?;
-            progress.done.fetch_add(1, Ordering::Relaxed);
-            match r {
-                Ok(id) => learned.push((name, id)),
-                Err(e) => {
-                    progress.failed.fetch_add(1, Ordering::Relaxed);
-                    first_err.get_or_insert(e);
-                }
-            }
-        }
-        for (name, id) in learned {
+        });
+        for (name, id) in run_bounded(joins, width, &progress, &mut first_err).await? {
             if let Some(u) = self.dir.user_mut(&name) {
                 u.target_id = Some(id);
             }
@@ -1039,41 +1057,20 @@ impl Idp {
                 )
             })
             .collect();
-        let mut set = JoinSet::new();
-        let mut queue = groups.into_iter();
-        let mut learned: Vec<(String, String)> = Vec::new();
-        loop {
-            while set.len() < width {
-                let Some((name, idp_id, members)) = queue.next() else {
-                    break;
-                };
-                let wire = self.wire.clone();
-                let pairs = self.member_pairs(&members);
-                set.spawn(async move {
-                    let r = async {
-                        let id = wire.create_group(&name, &idp_id).await?;
-                        wire.add_members(&id, &name, &pairs, &pairs).await?;
-                        Ok::<String, EventError>(id)
-                    }
-                    .await;
-                    (name, r)
-                });
-            }
-            let Some(done) = set.join_next().await else {
-                break;
-            };
-            let (name, r) =
-                done.map_err(|e| EventError::Protocol(format!("a sync task failed: {e}")))?;
-            progress.done.fetch_add(1, Ordering::Relaxed);
-            match r {
-                Ok(id) => learned.push((name, id)),
-                Err(e) => {
-                    progress.failed.fetch_add(1, Ordering::Relaxed);
-                    first_err.get_or_insert(e);
+        let pushes = groups.into_iter().map(|(name, idp_id, members)| {
+            let wire = self.wire.clone();
+            let pairs = self.member_pairs(&members);
+            async move {
+                let r = async {
+                    let id = wire.create_group(&name, &idp_id).await?;
+                    wire.add_members(&id, &name, &pairs, &pairs).await?;
+                    Ok::<String, EventError>(id)
                 }
+                .await;
+                (name, r)
             }
-        }
-        for (name, id) in learned {
+        });
+        for (name, id) in run_bounded(pushes, width, &progress, &mut first_err).await? {
             if let Some(g) = self.dir.group_mut(&name) {
                 g.target_id = Some(id);
             }

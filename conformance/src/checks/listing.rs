@@ -1,24 +1,13 @@
 //! Lists, filters, sorting and paging (SCIM-CHECKS.md §5 E, F, G, H, I).
 
+use idpsim_simulator::idp::encode;
 use serde_json::{Value, json};
 
 use crate::check::{CheckResult, Finding};
 use crate::ctx::{Ctx, ENTERPRISE, LIST, Reply, clip, expect_eq};
 
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 async fn filter(c: &Ctx, endpoint: &str, f: &str) -> Result<Reply, Finding> {
-    let r = c.get(&format!("/{endpoint}?filter={}", enc(f))).await?;
+    let r = c.get(&format!("/{endpoint}?filter={}", encode(f))).await?;
     r.expect_status(200, &format!("GET /{endpoint}?filter={f}"))?;
     Ok(r)
 }
@@ -290,7 +279,7 @@ async fn sorted(c: &Ctx, order: &str) -> Result<(Vec<String>, Vec<String>), Find
                 .0,
         );
     }
-    let f = enc(&format!("userName sw \"{stem}\""));
+    let f = encode(&format!("userName sw \"{stem}\""));
     let r = c
         .get(&format!("/Users?filter={f}&sortBy=userName{order}"))
         .await?;

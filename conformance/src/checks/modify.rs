@@ -6,14 +6,6 @@ use serde_json::json;
 use crate::check::{CheckResult, Finding};
 use crate::ctx::{Ctx, ENTERPRISE, PATCH_OP, USER, clip, expect_eq};
 
-async fn ok_patch(c: &Ctx, path: &str, ops: serde_json::Value, what: &str) -> Result<(), Finding> {
-    let r = c.patch(path, ops).await?;
-    if r.status != 204 {
-        r.expect_status(200, what)?;
-    }
-    Ok(())
-}
-
 pub async fn put_replaces(c: Ctx) -> CheckResult {
     let (id, r) = c
         .create_user(json!({"title": "Before", "nickName": "Nick"}))
@@ -68,7 +60,7 @@ pub async fn add_appends(c: Ctx) -> CheckResult {
     let (id, _) = c
         .create_user(json!({"emails": [{"value": "a@work.example", "type": "work"}]}))
         .await?;
-    ok_patch(&c, &format!("/Users/{id}"), json!([{"op": "add", "path": "emails", "value": [{"value": "b@home.example", "type": "home"}]}]), "PATCH add emails").await?;
+    c.patch_ok(&format!("/Users/{id}"), json!([{"op": "add", "path": "emails", "value": [{"value": "b@home.example", "type": "home"}]}]), "PATCH add emails").await?;
     let n = c.get(&format!("/Users/{id}")).await?.json["emails"]
         .as_array()
         .map_or(0, Vec::len);
@@ -82,7 +74,7 @@ pub async fn replace_value_path(c: Ctx) -> CheckResult {
     let (id, _) = c
         .create_user(json!({"emails": [{"value": "a@work.example", "type": "work"}, {"value": "a@home.example", "type": "home"}]}))
         .await?;
-    ok_patch(&c, &format!("/Users/{id}"), json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "new@work.example"}]), "PATCH replace emails[type eq work].value").await?;
+    c.patch_ok(&format!("/Users/{id}"), json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "new@work.example"}]), "PATCH replace emails[type eq work].value").await?;
     let emails = c.get(&format!("/Users/{id}")).await?.json["emails"].clone();
     let find = |t: &str| {
         emails
@@ -105,8 +97,7 @@ pub async fn replace_value_path(c: Ctx) -> CheckResult {
 
 pub async fn remove_single(c: Ctx) -> CheckResult {
     let (id, _) = c.create_user(json!({"title": "Guide"})).await?;
-    ok_patch(
-        &c,
+    c.patch_ok(
         &format!("/Users/{id}"),
         json!([{"op": "remove", "path": "title"}]),
         "PATCH remove title",
@@ -154,7 +145,7 @@ pub async fn primary_unique(c: Ctx) -> CheckResult {
             json!({"emails": [{"value": "a@work.example", "type": "work", "primary": true}]}),
         )
         .await?;
-    ok_patch(&c, &format!("/Users/{id}"), json!([{"op": "add", "path": "emails", "value": [{"value": "b@home.example", "type": "home", "primary": true}]}]), "PATCH add a primary email").await?;
+    c.patch_ok(&format!("/Users/{id}"), json!([{"op": "add", "path": "emails", "value": [{"value": "b@home.example", "type": "home", "primary": true}]}]), "PATCH add a primary email").await?;
     let emails = c.get(&format!("/Users/{id}")).await?.json["emails"].clone();
     let primaries = emails
         .as_array()
@@ -170,8 +161,7 @@ pub async fn primary_unique(c: Ctx) -> CheckResult {
 
 pub async fn extension_path(c: Ctx) -> CheckResult {
     let (id, _) = c.create_user(json!({})).await?;
-    ok_patch(
-        &c,
+    c.patch_ok(
         &format!("/Users/{id}"),
         json!([{"op": "add", "path": format!("{ENTERPRISE}:employeeNumber"), "value": "701984"}]),
         "PATCH add a URN path",

@@ -1,19 +1,8 @@
+use idpsim_simulator::idp::encode;
 use serde_json::{Value, json};
 
 use crate::check::{CheckResult, Finding};
 use crate::ctx::{Ctx, LIST, clip, expect_eq};
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
 
 pub async fn username_eq_ci(c: Ctx) -> CheckResult {
     let name = c.user_name();
@@ -21,7 +10,7 @@ pub async fn username_eq_ci(c: Ctx) -> CheckResult {
     let r = c
         .get(&format!(
             "/Users?filter={}",
-            enc(&format!("userName eq \"{}\"", name.to_uppercase()))
+            encode(&format!("userName eq \"{}\"", name.to_uppercase()))
         ))
         .await?;
     r.expect_status(200, "GET /Users?filter=userName eq (upper case)")?;
@@ -34,7 +23,7 @@ pub async fn no_match_empty(c: Ctx) -> CheckResult {
     let r = c
         .get(&format!(
             "/Users?filter={}",
-            enc(&format!("userName eq \"{}\"", c.user_name()))
+            encode(&format!("userName eq \"{}\"", c.user_name()))
         ))
         .await?;
     r.expect_status(200, "a filter that matches nothing")?;
@@ -45,7 +34,7 @@ pub async fn no_match_empty(c: Ctx) -> CheckResult {
 
 pub async fn invalid_filter(c: Ctx) -> CheckResult {
     let r = c
-        .get(&format!("/Users?filter={}", enc("userName eq")))
+        .get(&format!("/Users?filter={}", encode("userName eq")))
         .await?;
     r.expect_status(400, "GET /Users?filter=userName eq")?;
     expect_eq(&r.json["scimType"], &json!("invalidFilter"), "scimType")?;

@@ -2,30 +2,11 @@
 //! delete, Bulk and /Me (SCIM-CHECKS.md §5 C, E, F, G, K, L, M, N, O).
 
 use idpsim_simulator::client::Method;
+use idpsim_simulator::idp::encode;
 use serde_json::{Value, json};
 
 use crate::check::{CheckResult, Finding};
 use crate::ctx::{Ctx, GROUP, PATCH_OP, USER, clip, expect_eq};
-
-async fn ok_patch(c: &Ctx, path: &str, ops: Value, what: &str) -> Result<(), Finding> {
-    let r = c.patch(path, ops).await?;
-    if r.status != 204 {
-        r.expect_status(200, what)?;
-    }
-    Ok(())
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
 
 pub async fn ids_unique_across_types(c: Ctx) -> CheckResult {
     let (uid, _) = c.create_user(json!({})).await?;
@@ -63,7 +44,7 @@ pub async fn password_not_in_lists(c: Ctx) -> CheckResult {
     let r = c
         .get(&format!(
             "/Users?filter={}",
-            enc(&format!("userName eq \"{name}\""))
+            encode(&format!("userName eq \"{name}\""))
         ))
         .await?;
     if r.text.contains("Idpsim-Secret-1!") || r.json["Resources"][0].get("password").is_some() {
@@ -141,7 +122,7 @@ pub async fn paging_fields_present(c: Ctx) -> CheckResult {
 
 pub async fn boolean_ordering_400(c: Ctx) -> CheckResult {
     let r = c
-        .get(&format!("/Users?filter={}", enc("active gt true")))
+        .get(&format!("/Users?filter={}", encode("active gt true")))
         .await?;
     r.expect_status(400, "an ordering operator on a boolean")?;
     expect_eq(&r.json["scimType"], &json!("invalidFilter"), "scimType")?;
@@ -154,7 +135,7 @@ pub async fn operator_case(c: Ctx) -> CheckResult {
     let r = c
         .get(&format!(
             "/Users?filter={}",
-            enc(&format!("USERNAME EQ \"{name}\""))
+            encode(&format!("USERNAME EQ \"{name}\""))
         ))
         .await?;
     r.expect_status(200, "USERNAME EQ")?;
@@ -169,7 +150,7 @@ pub async fn escaped_values(c: Ctx) -> CheckResult {
     let r = c
         .get(&format!(
             "/Users?filter={}",
-            enc(&format!("title eq {literal}"))
+            encode(&format!("title eq {literal}"))
         ))
         .await?;
     r.expect_status(200, "a filter with escaped quotes and backslashes")?;
@@ -184,7 +165,7 @@ pub async fn group_by_member(c: Ctx) -> CheckResult {
         format!("members[value eq \"{uid}\"]"),
         format!("members.value eq \"{uid}\""),
     ] {
-        let r = c.get(&format!("/Groups?filter={}", enc(&f))).await?;
+        let r = c.get(&format!("/Groups?filter={}", encode(&f))).await?;
         r.expect_status(200, &f)?;
         let ids: Vec<&str> = r.json["Resources"]
             .as_array()
@@ -207,7 +188,7 @@ pub async fn sub_attribute_filter(c: Ctx) -> CheckResult {
     let r = c
         .get(&format!(
             "/Users?filter={}",
-            enc(&format!("name.familyName sw \"{stem}\""))
+            encode(&format!("name.familyName sw \"{stem}\""))
         ))
         .await?;
     expect_eq(
@@ -274,8 +255,7 @@ pub async fn patch_unknown_op(c: Ctx) -> CheckResult {
 
 pub async fn patch_add_pathless(c: Ctx) -> CheckResult {
     let (id, _) = c.create_user(json!({"title": "T"})).await?;
-    ok_patch(
-        &c,
+    c.patch_ok(
         &format!("/Users/{id}"),
         json!([{"op": "add", "value": {"nickName": "Nick", "name": {"givenName": "G"}}}]),
         "add without path",
@@ -290,8 +270,7 @@ pub async fn patch_add_pathless(c: Ctx) -> CheckResult {
 pub async fn patch_noop_keeps_last_modified(c: Ctx) -> CheckResult {
     let (id, _) = c.create_user(json!({"title": "Same"})).await?;
     let before = c.get(&format!("/Users/{id}")).await?.json["meta"]["lastModified"].clone();
-    ok_patch(
-        &c,
+    c.patch_ok(
         &format!("/Users/{id}"),
         json!([{"op": "add", "path": "title", "value": "Same"}]),
         "an add that changes nothing",
@@ -308,8 +287,7 @@ pub async fn patch_noop_keeps_last_modified(c: Ctx) -> CheckResult {
 
 pub async fn patch_replace_unset(c: Ctx) -> CheckResult {
     let (id, _) = c.create_user(json!({})).await?;
-    ok_patch(
-        &c,
+    c.patch_ok(
         &format!("/Users/{id}"),
         json!([{"op": "replace", "path": "nickName", "value": "Nick"}]),
         "replace of an unset attribute",
@@ -325,8 +303,7 @@ pub async fn patch_replace_unset(c: Ctx) -> CheckResult {
 
 pub async fn patch_remove_all_values(c: Ctx) -> CheckResult {
     let (id, _) = c.create_user(json!({"emails": [{"value": "a@x.example", "type": "work"}, {"value": "b@x.example", "type": "home"}]})).await?;
-    ok_patch(
-        &c,
+    c.patch_ok(
         &format!("/Users/{id}"),
         json!([{"op": "remove", "path": "emails"}]),
         "remove emails",
@@ -385,8 +362,7 @@ pub async fn patch_malformed_path(c: Ctx) -> CheckResult {
 
 pub async fn patch_null_clears(c: Ctx) -> CheckResult {
     let (id, _) = c.create_user(json!({"nickName": "Nick"})).await?;
-    ok_patch(
-        &c,
+    c.patch_ok(
         &format!("/Users/{id}"),
         json!([{"op": "replace", "path": "nickName", "value": null}]),
         "replace with null",
@@ -409,8 +385,7 @@ pub async fn patch_many_members(c: Ctx) -> CheckResult {
         ids.push(c.create_user(json!({})).await?.0);
     }
     let value: Vec<Value> = ids.iter().map(|i| json!({"value": i})).collect();
-    ok_patch(
-        &c,
+    c.patch_ok(
         &format!("/Groups/{gid}"),
         json!([{"op": "add", "path": "members", "value": value}]),
         "one PATCH adding 5 members",
@@ -572,8 +547,7 @@ pub async fn wrong_token_401(c: Ctx) -> CheckResult {
 pub async fn etag_changes(c: Ctx) -> CheckResult {
     let (id, r) = c.create_user(json!({})).await?;
     let before = r.json["meta"]["version"].clone();
-    ok_patch(
-        &c,
+    c.patch_ok(
         &format!("/Users/{id}"),
         json!([{"op": "add", "path": "title", "value": "New"}]),
         "a change",
