@@ -82,12 +82,6 @@ async fn prove(id: &str, breaker: Breaker) {
     }
 }
 
-/// What the reference SP advertises: every gated feature.
-fn caps_of_reference_sp() -> Vec<idpsim_conformance::check::Capability> {
-    use idpsim_conformance::check::Capability::*;
-    vec![Patch, Bulk, Filter, Sort, Etag]
-}
-
 fn hooks() -> Hooks {
     Hooks::default()
 }
