@@ -192,6 +192,8 @@ pub struct Config {
     pub limits: Limits,
     pub tenant: TenantRules,
     pub quirks: BTreeSet<Quirk>,
+    /// The IdP to trust for SAML sign-in; `None` leaves SAML off.
+    pub saml: Option<crate::saml::SamlConfig>,
 }
 
 impl Config {

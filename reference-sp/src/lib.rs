@@ -13,6 +13,8 @@
 //! - [`tenant`]: SCIM semantics over the store: uniqueness, the Primary
 //!   Owner, seats, membership, ETags, listing with index plans.
 //! - [`audit`]: the bounded log of identity events.
+//! - [`saml`]: the SAML service provider: a strict ACS with its own
+//!   parser, exclusive c14n and signature verifier, sessions, `/whoami`.
 //! - `http`: routes, authentication, limits, error bodies.
 //!
 //! # Example
@@ -28,6 +30,7 @@
 pub mod audit;
 pub mod config;
 mod http;
+pub mod saml;
 pub mod store;
 pub mod tenant;
 
@@ -103,10 +106,25 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
         .token
         .clone()
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let origin = format!("http://{addr}");
+    let saml = config.saml.clone().map(|c| {
+        Arc::new(http::saml::SamlSide {
+            validator: saml::Validator {
+                sp_entity_id: c
+                    .sp_entity_id
+                    .clone()
+                    .unwrap_or_else(|| format!("{origin}/saml/metadata")),
+                acs_url: format!("{origin}/saml/acs"),
+                config: c,
+            },
+            store: saml::SessionStore::default(),
+        })
+    });
     let tenant = Arc::new(tenant::Tenant::new(config, base_url.clone()));
     let app = http::App {
         tenant: tenant.clone(),
         token: Arc::from(token.as_str()),
+        saml,
     };
     let router = http::router(app);
     let (stop, stopped) = oneshot::channel::<()>();

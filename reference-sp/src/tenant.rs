@@ -812,47 +812,74 @@ impl Tenant {
     /// Every account with the role and tier its groups map to.
     pub fn members(&self) -> Vec<Member> {
         let store = self.store.read();
-        let rules = &self.config.tenant.group_rules;
         let mut out: Vec<Member> = store
             .users
             .records
             .iter()
-            .map(|(id, rec)| {
-                let groups: Vec<String> = store
-                    .member_of
-                    .get(id)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|g| store.groups.get(g).map(|r| r.name().to_owned()))
-                    .collect();
-                let mut role = Role::User;
-                let mut tier = SeatTier::Standard;
-                for g in &groups {
-                    let folded = g.to_lowercase();
-                    if let Some(rule) = rules
-                        .iter()
-                        .find(|r| folded.starts_with(&r.prefix.to_lowercase()))
-                    {
-                        role = role.max(rule.role);
-                        tier = tier.max(rule.tier);
-                    }
-                }
-                if self.is_owner(id) {
-                    role = Role::Owner;
-                }
-                Member {
-                    id: id.to_string(),
-                    user_name: rec.name().to_owned(),
-                    active: rec.active(),
-                    origin: rec.origin,
-                    role,
-                    tier,
-                    groups,
-                }
-            })
+            .map(|(id, rec)| self.member(&store, id, rec))
             .collect();
         out.sort_by(|a, b| a.user_name.cmp(&b.user_name));
         out
+    }
+
+    /// One account, as [`members`](Self::members) describes it.
+    pub fn account(&self, id: &str) -> Option<Member> {
+        let store = self.store.read();
+        let rec = store.users.get(id)?;
+        Some(self.member(&store, id, rec))
+    }
+
+    /// The ID of the account with this `userName` (compared as the tenant
+    /// compares names).
+    pub fn find_user(&self, user_name: &str) -> Option<String> {
+        let store = self.store.read();
+        store
+            .find_name(Kind::User, user_name)
+            .map(|id| id.to_string())
+    }
+
+    fn member(&self, store: &Store, id: &str, rec: &Record) -> Member {
+        let groups: Vec<String> = store
+            .member_of
+            .get(id)
+            .into_iter()
+            .flatten()
+            .filter_map(|g| store.groups.get(g).map(|r| r.name().to_owned()))
+            .collect();
+        let mut role = Role::User;
+        let mut tier = SeatTier::Standard;
+        for g in &groups {
+            let folded = g.to_lowercase();
+            if let Some(rule) = self
+                .config
+                .tenant
+                .group_rules
+                .iter()
+                .find(|r| folded.starts_with(&r.prefix.to_lowercase()))
+            {
+                role = role.max(rule.role);
+                tier = tier.max(rule.tier);
+            }
+        }
+        if self.is_owner(id) {
+            role = Role::Owner;
+        }
+        Member {
+            id: id.to_string(),
+            user_name: rec.name().to_owned(),
+            active: rec.active(),
+            origin: rec.origin,
+            role,
+            tier,
+            groups,
+        }
+    }
+
+    /// Records a sign-in event in the audit log.
+    pub fn audit_event(&self, action: &'static str, user_name: Option<&str>, detail: &str) {
+        self.audit
+            .lock()
+            .record(action, "saml", None, user_name, Some(detail.to_owned()));
     }
 
     pub fn audit_page(&self, after: u64, limit: usize) -> audit::Page {

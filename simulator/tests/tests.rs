@@ -5,5 +5,6 @@ mod fake_scim;
 mod reconcile_drift;
 mod saml;
 mod saml_server;
+mod saml_sp;
 mod scenarios;
 mod wire;

@@ -7,6 +7,7 @@ mod bulk;
 mod discovery;
 mod query;
 mod resources;
+pub(crate) mod saml;
 
 use std::sync::Arc;
 
@@ -30,6 +31,7 @@ pub const SCIM_PREFIX: &str = "/scim/v2";
 pub struct App {
     pub tenant: Arc<Tenant>,
     pub token: Arc<str>,
+    pub saml: Option<Arc<saml::SamlSide>>,
 }
 
 /// A SCIM error as a response: the RFC 7644 §3.12 body with
@@ -108,9 +110,16 @@ pub fn router(app: App) -> Router {
             get(admin::get_provisioning).put(admin::set_provisioning),
         )
         .route_layer(middleware::from_fn_with_state(app.clone(), authenticate));
+    let browser = Router::new()
+        .route("/saml/metadata", get(saml::metadata))
+        .route("/saml/login", get(saml::login))
+        .route("/saml/acs", post(saml::acs))
+        .route("/saml/logout", post(saml::logout))
+        .route("/whoami", get(saml::whoami));
     Router::new()
         .nest(SCIM_PREFIX, public.merge(scim))
         .nest("/admin", admin)
+        .merge(browser)
         .fallback(|| async { ApiError(ScimError::not_found("no such endpoint")) })
         .layer(middleware::from_fn_with_state(app.clone(), shape_errors))
         .layer(middleware::from_fn_with_state(app.clone(), time_limit))
@@ -156,6 +165,11 @@ async fn time_limit(State(app): State<App>, req: Request, next: Next) -> Respons
 /// Gives axum's own bodiless errors (405, 413 from a layer) a SCIM body, and
 /// applies the `plain-text-errors` quirk to every error in one place.
 async fn shape_errors(State(app): State<App>, req: Request, next: Next) -> Response {
+    // Browser endpoints answer browsers: their HTML and JSON stay as is.
+    let path = req.uri().path();
+    if path.starts_with("/saml/") || path == "/whoami" {
+        return next.run(req).await;
+    }
     let r = next.run(req).await;
     let status = r.status();
     if !(status.is_client_error() || status.is_server_error()) {

@@ -1,0 +1,655 @@
+//! The reference SP's ACS against the simulator's responses: every
+//! positive shape of SAML.md §4 it is configured for signs in, and the
+//! §3.3 attacks the issue names are refused, each for its own reason.
+
+use std::process::Command;
+
+use idpsim_certs::{KeyAndCert, Material};
+use idpsim_reference_sp::saml::{SamlConfig, key_from_cert_pem};
+use idpsim_reference_sp::{Config, ProvisioningMode};
+use idpsim_simulator::saml::authn_request;
+use idpsim_simulator::saml::{Login, Shape, SigAlg, SignMode, response};
+use reqwest::redirect::Policy;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+const OKTA_KEY: &str = "exkidpsim0000000000";
+const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+fn okta() -> Shape {
+    Shape::Okta {
+        app_key: OKTA_KEY.into(),
+    }
+}
+fn entra() -> Shape {
+    Shape::Entra {
+        tenant: TENANT.into(),
+    }
+}
+fn issuer(shape: &Shape) -> String {
+    match shape {
+        Shape::Okta { app_key } => format!("http://www.okta.com/{app_key}"),
+        Shape::Entra { tenant } => format!("https://sts.windows.net/{tenant}/"),
+    }
+}
+
+struct Sp {
+    sp: idpsim_reference_sp::Handle,
+    http: reqwest::Client,
+    shape: Shape,
+}
+
+struct Outcome {
+    status: u16,
+    body: String,
+    session: Option<String>,
+}
+
+fn cookie_value(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next()?.split_once('='))
+        .find(|(k, v)| *k == name && !v.is_empty())
+        .map(|(_, v)| v.to_owned())
+}
+
+impl Sp {
+    async fn start(shape: Shape, tweak: impl FnOnce(&mut SamlConfig, &mut Config)) -> Sp {
+        let key = key_from_cert_pem(&Material::fixtures().idp_signing.cert_pem).unwrap();
+        let mut saml = SamlConfig::new(
+            issuer(&shape),
+            "http://127.0.0.1:9/sso/saml".into(),
+            vec![key],
+        );
+        let mut config = Config::default();
+        tweak(&mut saml, &mut config);
+        config.saml = Some(saml);
+        let sp = idpsim_reference_sp::spawn(config).await.unwrap();
+        let http = reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap();
+        Sp { sp, http, shape }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.sp.origin())
+    }
+
+    async fn add_user(&self, user_name: &str) -> String {
+        let r = self
+            .http
+            .post(format!("{}/Users", self.sp.base_url()))
+            .bearer_auth(self.sp.token())
+            .json(&json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": user_name, "active": true}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        r.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Starts SP-initiated login: (browser cookie, request ID).
+    async fn start_login(&self) -> (String, String) {
+        let r = self.http.get(self.url("/saml/login")).send().await.unwrap();
+        assert_eq!(r.status(), 303);
+        let browser = cookie_value(&r, "idpsim_sp_browser").unwrap();
+        let to = reqwest::Url::parse(r.headers()["location"].to_str().unwrap()).unwrap();
+        let req = to
+            .query_pairs()
+            .find(|(k, _)| k == "SAMLRequest")
+            .unwrap()
+            .1
+            .into_owned();
+        let parsed = authn_request::from_redirect(&req).unwrap();
+        assert_eq!(
+            parsed.acs_url.as_deref(),
+            Some(self.url("/saml/acs").as_str())
+        );
+        (browser, parsed.id)
+    }
+
+    fn login(&self, user: &str, in_response_to: Option<String>) -> Login {
+        Login {
+            user_name: user.into(),
+            given_name: "Given".into(),
+            family_name: "Family".into(),
+            display_name: "Given Family".into(),
+            email: user.into(),
+            object_id: "4b7a2e8c-1111-4a3b-9c1d-2e3f4a5b6c7d".into(),
+            groups: vec![],
+            sp_entity_id: self.url("/saml/metadata"),
+            acs_url: self.url("/saml/acs"),
+            in_response_to,
+            now: OffsetDateTime::now_utc(),
+            seed: rand_seed(),
+            name_id_format: None,
+        }
+    }
+
+    fn sign(&self, l: &Login, mode: SignMode, alg: SigAlg) -> String {
+        response(&self.shape, l, &Material::fixtures().idp_signing, mode, alg).unwrap()
+    }
+
+    async fn post(&self, xml: &str, browser: Option<&str>) -> Outcome {
+        let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, xml);
+        let mut req = self
+            .http
+            .post(self.url("/saml/acs"))
+            .form(&[("SAMLResponse", b64.as_str()), ("RelayState", "/whoami")]);
+        if let Some(b) = browser {
+            req = req.header("cookie", format!("idpsim_sp_browser={b}"));
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let session = cookie_value(&r, "idpsim_sp_session");
+        let body = r.text().await.unwrap();
+        Outcome {
+            status,
+            body,
+            session,
+        }
+    }
+
+    async fn whoami(&self, session: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(self.url("/whoami"))
+            .header("cookie", format!("idpsim_sp_session={session}"))
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    /// A full SP-initiated sign-in with a response made by `make`.
+    async fn sign_in(&self, user: &str, make: impl FnOnce(&Login) -> String) -> Outcome {
+        let (browser, id) = self.start_login().await;
+        let xml = make(&self.login(user, Some(id)));
+        self.post(&xml, Some(&browser)).await
+    }
+}
+
+fn rand_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+}
+
+#[track_caller]
+fn accepted(o: &Outcome) -> String {
+    assert_eq!(o.status, 303, "expected sign-in, got: {}", o.body);
+    o.session.clone().expect("a session cookie")
+}
+
+#[track_caller]
+fn refused(o: &Outcome, reason: &str) {
+    assert_eq!(
+        o.status, 403,
+        "expected refusal ({reason}), got: {}",
+        o.body
+    );
+    assert!(o.session.is_none());
+    let text = o
+        .body
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    assert!(
+        text.to_lowercase().contains(&reason.to_lowercase()),
+        "refused, but not for {reason:?}: {}",
+        o.body
+    );
+}
+
+#[tokio::test]
+async fn every_shape_mode_and_algorithm_signs_in() {
+    for shape in [okta(), entra()] {
+        let sp = Sp::start(shape.clone(), |_, _| {}).await;
+        sp.add_user("jane@example.com").await;
+        for mode in [SignMode::Assertion, SignMode::Response, SignMode::Both] {
+            for alg in [SigAlg::RsaSha256, SigAlg::RsaSha512] {
+                let o = sp
+                    .sign_in("jane@example.com", |l| sp.sign(l, mode, alg))
+                    .await;
+                let session = accepted(&o);
+                let (status, me) = sp.whoami(&session).await;
+                assert_eq!(status, 200, "{shape:?} {mode:?} {alg:?}");
+                assert_eq!(me["userName"], "jane@example.com");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn special_characters_and_comments_keep_the_whole_signed_value() {
+    let sp = Sp::start(okta(), |_, _| {}).await;
+    sp.add_user("o'neil&co<x>@example.com").await;
+    let o = sp
+        .sign_in("o'neil&co<x>@example.com", |l| {
+            sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256)
+        })
+        .await;
+    let (_, me) = sp.whoami(&accepted(&o)).await;
+    assert_eq!(me["userName"], "o'neil&co<x>@example.com");
+
+    // N-21: a comment inside a signed NameID leaves the signature valid;
+    // the SP must read the full value, so this is the attacker's own
+    // account (which does not exist), never the victim's.
+    sp.add_user("victim@corp.example").await;
+    let o = sp
+        .sign_in("victim@corp.example.attacker.test", |l| {
+            sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256).replacen(
+                "victim@corp.example.attacker",
+                "victim@corp.example<!---->.attacker",
+                1,
+            )
+        })
+        .await;
+    refused(&o, "no account for \"victim@corp.example.attacker.test\"");
+}
+
+#[tokio::test]
+async fn a_tampered_name_id_is_refused() {
+    let sp = Sp::start(okta(), |_, _| {}).await;
+    sp.add_user("jane@example.com").await;
+    sp.add_user("admin@example.com").await;
+    for mode in [SignMode::Assertion, SignMode::Response, SignMode::Both] {
+        let o = sp
+            .sign_in("jane@example.com", |l| {
+                sp.sign(l, mode, SigAlg::RsaSha256)
+                    .replace(">jane@example.com<", ">admin@example.com<")
+            })
+            .await;
+        refused(&o, "digest mismatch");
+    }
+}
+
+#[tokio::test]
+async fn an_attackers_key_with_its_own_certificate_in_keyinfo_is_refused() {
+    let sp = Sp::start(okta(), |_, _| {}).await;
+    sp.add_user("jane@example.com").await;
+    let attacker: KeyAndCert = Material::fixtures().sp_encryption;
+    let o = sp
+        .sign_in("jane@example.com", |l| {
+            response(
+                &sp.shape,
+                l,
+                &attacker,
+                SignMode::Assertion,
+                SigAlg::RsaSha256,
+            )
+            .unwrap()
+        })
+        .await;
+    assert!(o.body.contains("Sign-in refused"));
+    refused(&o, "does not verify with any trusted IdP key");
+}
+
+#[tokio::test]
+async fn unsigned_and_misplaced_signatures_are_refused() {
+    let sp = Sp::start(entra(), |s, _| s.require_signed_assertion = true).await;
+    sp.add_user("jane@example.com").await;
+    // N-01: every signature stripped.
+    let o = sp
+        .sign_in("jane@example.com", |l| {
+            strip_signatures(&sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256))
+        })
+        .await;
+    refused(&o, "neither the response nor the assertion is signed");
+    // N-03: response signed only, while this SP requires signed assertions.
+    let o = sp
+        .sign_in("jane@example.com", |l| {
+            sp.sign(l, SignMode::Response, SigAlg::RsaSha256)
+        })
+        .await;
+    refused(&o, "requires signed assertions");
+}
+
+fn strip_signatures(xml: &str) -> String {
+    let mut out = xml.to_owned();
+    while let Some(a) = out
+        .find("<Signature ")
+        .or_else(|| out.find("<ds:Signature "))
+    {
+        let close = if out[a..].starts_with("<ds:") {
+            "</ds:Signature>"
+        } else {
+            "</Signature>"
+        };
+        let b = a + out[a..].find(close).unwrap() + close.len();
+        out.replace_range(a..b, "");
+    }
+    out
+}
+
+#[tokio::test]
+async fn time_windows_are_enforced() {
+    let sp = Sp::start(okta(), |_, _| {}).await;
+    sp.add_user("jane@example.com").await;
+    // N-43: issued 20 minutes ago; Okta's window is ±5 minutes.
+    let o = sp
+        .sign_in("jane@example.com", |l| {
+            let mut l = l.clone();
+            l.now -= time::Duration::minutes(20);
+            sp.sign(&l, SignMode::Assertion, SigAlg::RsaSha256)
+        })
+        .await;
+    refused(&o, "expired");
+    // N-44: issued 10 minutes in the future.
+    let o = sp
+        .sign_in("jane@example.com", |l| {
+            let mut l = l.clone();
+            l.now += time::Duration::minutes(10);
+            sp.sign(&l, SignMode::Assertion, SigAlg::RsaSha256)
+        })
+        .await;
+    refused(&o, "not valid before");
+    // Within the skew: 30 s ahead of the SP's clock is accepted.
+    let o = sp
+        .sign_in("jane@example.com", |l| {
+            let mut l = l.clone();
+            l.now += time::Duration::seconds(30);
+            sp.sign(&l, SignMode::Assertion, SigAlg::RsaSha256)
+        })
+        .await;
+    accepted(&o);
+}
+
+#[tokio::test]
+async fn addressing_is_enforced() {
+    let sp = Sp::start(okta(), |_, _| {}).await;
+    sp.add_user("jane@example.com").await;
+    // N-50: another SP's audience, correctly signed.
+    let o = sp
+        .sign_in("jane@example.com", |l| {
+            let mut l = l.clone();
+            l.sp_entity_id = "https://other-sp.example/saml".into();
+            sp.sign(&l, SignMode::Assertion, SigAlg::RsaSha256)
+        })
+        .await;
+    refused(&o, "not addressed to this SP");
+    // N-52: the Response's Destination (outside the assertion's signature)
+    // names another endpoint.
+    let o = sp
+        .sign_in("jane@example.com", |l| {
+            let acs = sp.url("/saml/acs");
+            let xml = sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256);
+            let at = xml.find("Destination=\"").unwrap();
+            let mut out = xml.clone();
+            out.replace_range(
+                at..at + "Destination=\"".len() + acs.len(),
+                "Destination=\"https://evil.example/acs",
+            );
+            out
+        })
+        .await;
+    refused(&o, "Destination");
+    // N-51: the signed Recipient names another ACS (re-signed by xmlsec1,
+    // so only the Recipient is wrong).
+    let o = sp
+        .sign_in("jane@example.com", |l| {
+            let acs = sp.url("/saml/acs");
+            let xml = sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256);
+            let forged = xml.replacen(
+                &format!("Recipient=\"{acs}\""),
+                "Recipient=\"https://evil.example/acs\"",
+                1,
+            );
+            assert_ne!(forged, xml);
+            resign_with_xmlsec1(&forged)
+        })
+        .await;
+    refused(&o, "Recipient");
+    // N-53: a response from another IdP entity, signed with the trusted key.
+    let other = Sp::start(entra(), |_, _| {}).await;
+    other.add_user("jane@example.com").await;
+    let o = other
+        .sign_in("jane@example.com", |l| {
+            response(
+                &okta(),
+                l,
+                &Material::fixtures().idp_signing,
+                SignMode::Assertion,
+                SigAlg::RsaSha256,
+            )
+            .unwrap()
+        })
+        .await;
+    refused(&o, "is not the configured IdP");
+}
+
+#[tokio::test]
+async fn in_response_to_solicitation_and_replay_are_enforced() {
+    let sp = Sp::start(okta(), |_, _| {}).await;
+    sp.add_user("jane@example.com").await;
+    let (browser, _) = sp.start_login().await;
+    // N-54: an ID the SP never issued.
+    let xml = sp.sign(
+        &sp.login("jane@example.com", Some("_never-issued".into())),
+        SignMode::Assertion,
+        SigAlg::RsaSha256,
+    );
+    refused(&sp.post(&xml, Some(&browser)).await, "InResponseTo");
+    // N-54: an ID issued to another browser.
+    let (_, theirs) = sp.start_login().await;
+    let xml = sp.sign(
+        &sp.login("jane@example.com", Some(theirs)),
+        SignMode::Assertion,
+        SigAlg::RsaSha256,
+    );
+    refused(&sp.post(&xml, Some(&browser)).await, "InResponseTo");
+    // N-55: unsolicited, and this SP is SP-initiated only.
+    let xml = sp.sign(
+        &sp.login("jane@example.com", None),
+        SignMode::Assertion,
+        SigAlg::RsaSha256,
+    );
+    refused(&sp.post(&xml, None).await, "unsolicited");
+    // N-56: the answer to a request, posted twice.
+    let (browser, id) = sp.start_login().await;
+    let xml = sp.sign(
+        &sp.login("jane@example.com", Some(id)),
+        SignMode::Assertion,
+        SigAlg::RsaSha256,
+    );
+    accepted(&sp.post(&xml, Some(&browser)).await);
+    refused(&sp.post(&xml, Some(&browser)).await, "InResponseTo");
+}
+
+#[tokio::test]
+async fn idp_initiated_is_accepted_when_enabled_and_never_twice() {
+    let sp = Sp::start(entra(), |s, _| s.allow_idp_initiated = true).await;
+    sp.add_user("jane@example.com").await;
+    let xml = sp.sign(
+        &sp.login("jane@example.com", None),
+        SignMode::Both,
+        SigAlg::RsaSha256,
+    );
+    accepted(&sp.post(&xml, None).await);
+    // N-56: the same assertion again, from a new cookie jar.
+    refused(&sp.post(&xml, None).await, "replay");
+}
+
+#[tokio::test]
+async fn doctypes_and_second_assertions_are_refused() {
+    let sp = Sp::start(okta(), |_, _| {}).await;
+    sp.add_user("jane@example.com").await;
+    sp.add_user("admin@example.com").await;
+    // N-24 / N-38: any DOCTYPE.
+    let o = sp
+        .sign_in("jane@example.com", |l| {
+            format!(
+                "<!DOCTYPE r [<!ENTITY e SYSTEM \"file:///etc/hostname\">]>{}",
+                sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256)
+            )
+        })
+        .await;
+    refused(&o, "DOCTYPE");
+    // N-18: the genuine signed assertion plus an edited unsigned copy, in
+    // either order.
+    for before in [true, false] {
+        let o = sp
+            .sign_in("jane@example.com", |l| {
+                let xml = sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256);
+                let a = xml.find("<saml2:Assertion").unwrap();
+                let b = xml.find("</saml2:Assertion>").unwrap() + "</saml2:Assertion>".len();
+                let evil = strip_signatures(&xml[a..b])
+                    .replace("jane@example.com", "admin@example.com")
+                    .replacen("ID=\"id", "ID=\"evil", 1);
+                let mut out = xml.clone();
+                out.insert_str(if before { a } else { b }, &evil);
+                out
+            })
+            .await;
+        refused(&o, "exactly one plain saml:Assertion");
+    }
+    // N-09 / N-05: the assertion's signature moved under the Response
+    // (where its Reference names the wrong element), or after the Subject.
+    for (to, reason) in [
+        ("<saml2p:Status", "Reference URI"),
+        ("<saml2:Conditions", "must follow its Issuer"),
+    ] {
+        let o = sp
+            .sign_in("jane@example.com", |l| {
+                let xml = sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256);
+                let a = xml.find("<ds:Signature").unwrap();
+                let b = xml.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+                let sig = xml[a..b].to_owned();
+                let mut out = xml.clone();
+                out.replace_range(a..b, "");
+                let at = out.find(to).unwrap();
+                out.insert_str(at, &sig);
+                out
+            })
+            .await;
+        refused(&o, reason);
+    }
+}
+
+#[tokio::test]
+async fn deprovisioned_users_cannot_sign_in_and_their_sessions_end() {
+    let sp = Sp::start(okta(), |_, _| {}).await;
+    let id = sp.add_user("leaver@example.com").await;
+    let o = sp
+        .sign_in("leaver@example.com", |l| {
+            sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256)
+        })
+        .await;
+    let session = accepted(&o);
+    assert_eq!(sp.whoami(&session).await.0, 200);
+    let r = sp
+        .http
+        .patch(format!("{}/Users/{id}", sp.sp.base_url()))
+        .bearer_auth(sp.sp.token())
+        .json(&json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [{"op": "replace", "path": "active", "value": false}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (status, body) = sp.whoami(&session).await;
+    assert_eq!(status, 401);
+    assert!(body["reason"].as_str().unwrap().contains("deactivated"));
+    let o = sp
+        .sign_in("leaver@example.com", |l| {
+            sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256)
+        })
+        .await;
+    refused(&o, "deactivated");
+    // Never provisioned at all.
+    let o = sp
+        .sign_in("stranger@example.com", |l| {
+            sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256)
+        })
+        .await;
+    refused(&o, "provisions over SCIM");
+}
+
+#[tokio::test]
+async fn just_in_time_accounts_respect_the_seat_limit() {
+    let sp = Sp::start(okta(), |_, c| {
+        c.tenant.provisioning = ProvisioningMode::Jit;
+        // The Primary Owner holds one seat.
+        c.tenant.seat_limit = Some(2);
+    })
+    .await;
+    let o = sp
+        .sign_in("first@example.com", |l| {
+            sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256)
+        })
+        .await;
+    let (_, me) = sp.whoami(&accepted(&o)).await;
+    assert_eq!(me["userName"], "first@example.com");
+    let o = sp
+        .sign_in("second@example.com", |l| {
+            sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256)
+        })
+        .await;
+    refused(&o, "seat");
+}
+
+#[tokio::test]
+async fn sp_metadata_and_login_start() {
+    let sp = Sp::start(okta(), |_, _| {}).await;
+    let md = sp
+        .http
+        .get(sp.url("/saml/metadata"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(md.contains(&format!("entityID=\"{}\"", sp.url("/saml/metadata"))));
+    assert!(md.contains(&format!("Location=\"{}\"", sp.url("/saml/acs"))));
+    let r = sp.http.get(sp.url("/whoami")).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+/// Re-signs the assertion of an Okta-shaped response with xmlsec1 and the
+/// TEST-ONLY IdP key: a semantic defect under a valid signature, made by
+/// an independent signer.
+fn resign_with_xmlsec1(xml: &str) -> String {
+    let blank = |s: &str, tag: &str| {
+        let open = format!("<ds:{tag}>");
+        let close = format!("</ds:{tag}>");
+        let a = s.find(&open).unwrap() + open.len();
+        let b = s.find(&close).unwrap();
+        let mut out = s.to_owned();
+        out.replace_range(a..b, "");
+        out
+    };
+    let template = blank(&blank(xml, "DigestValue"), "SignatureValue");
+    let dir = std::env::temp_dir().join(format!(
+        "idpsim-resign-{}-{}",
+        std::process::id(),
+        rand_seed()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let m = Material::fixtures().idp_signing;
+    std::fs::write(dir.join("in.xml"), template).unwrap();
+    std::fs::write(dir.join("key.pem"), m.key_pem).unwrap();
+    let out = Command::new("xmlsec1")
+        .args(["--sign", "--privkey-pem", "key.pem", "--id-attr:ID"])
+        .arg("urn:oasis:names:tc:SAML:2.0:assertion:Assertion")
+        .args(["--output", "out.xml", "in.xml"])
+        .current_dir(&dir)
+        .output()
+        .expect("xmlsec1 is installed (.ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let signed = std::fs::read_to_string(dir.join("out.xml")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    signed
+}
