@@ -1,0 +1,204 @@
+//! End to end in a real browser: headless Debian Chromium, driven over
+//! WebDriver, opens the reference SP, is sent to `idpsim serve`'s login
+//! page, picks a user, and lands back signed in, with `/whoami` showing
+//! the user and the groups SCIM gave them. The login page's screenshot is
+//! kept at `target/saml-login-page.png` for CI.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use fantoccini::{ClientBuilder, Locator};
+use idpsim_certs::Material;
+use idpsim_reference_sp::saml::{SamlConfig, key_from_cert_pem};
+use idpsim_reference_sp::{Config, spawn};
+use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
+use idpsim_simulator::directory::{Directory, Generate};
+use idpsim_simulator::idp::{Idp, Progress};
+use idpsim_simulator::profile::OKTA;
+use idpsim_simulator::saml::server::{self, IdpConfig, ServiceProvider};
+use idpsim_simulator::saml::{GroupFilter, Shape, SigAlg, SignMode};
+use serde_json::Value;
+
+const FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1200,900",
+];
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// chromedriver, killed when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn start_driver() -> (Driver, u16) {
+    let port = free_port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Debian's chromium-driver is installed (apt-get install chromium-driver; .ci/run does it)");
+    let driver = Driver(child);
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return (driver, port);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not listen on port {port} within 10 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_signs_in_through_the_idp_login_page() {
+    let fixtures = Material::fixtures();
+    let app_key = "exkidpsim0000000000".to_owned();
+    let idp_entity = format!("http://www.okta.com/{app_key}");
+
+    // The SP's port is fixed first, so the IdP can be told where its ACS is.
+    let sp_port = free_port();
+    let sp_origin = format!("http://127.0.0.1:{sp_port}");
+    let dir = Directory::generate(&Generate {
+        seed: 11,
+        users: 6,
+        groups: 3,
+        domain: "example.com".into(),
+    });
+    let idp = server::spawn(
+        IdpConfig {
+            shape: Shape::Okta { app_key },
+            entity_id: idp_entity.clone(),
+            signing: fixtures.idp_signing.clone(),
+            sign: SignMode::Assertion,
+            alg: SigAlg::RsaSha256,
+            group_filter: GroupFilter::All,
+            sp: ServiceProvider {
+                entity_id: format!("{sp_origin}/saml/metadata"),
+                acs_url: format!("{sp_origin}/saml/acs"),
+            },
+            port: 0,
+        },
+        dir.clone(),
+    )
+    .await
+    .unwrap();
+    let saml = SamlConfig::new(
+        idp_entity,
+        format!("{}/sso/saml", idp.base_url),
+        vec![key_from_cert_pem(&fixtures.idp_signing.cert_pem).unwrap()],
+    );
+    let sp = spawn(Config {
+        port: sp_port,
+        saml: Some(saml),
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+
+    // Provision the directory the way Okta would, so the SP knows the
+    // users and their groups.
+    let client = ScimClient::new(ClientConfig::new(
+        sp.base_url(),
+        Auth::Bearer(sp.token().to_owned()),
+    ))
+    .unwrap();
+    let mut okta = Idp::new(dir.clone(), &OKTA, client);
+    okta.full_sync(Arc::new(Progress::default())).await.unwrap();
+    let user = dir
+        .users()
+        .find(|u| !dir.groups_of(&u.user_name).is_empty())
+        .expect("a generated user with groups")
+        .clone();
+    let groups = dir.groups_of(&user.user_name);
+
+    let (_driver, port) = start_driver().await;
+    let profile = std::env::temp_dir().join(format!("idpsim-browser-{}", std::process::id()));
+    let mut args: Vec<String> = FLAGS.iter().map(|s| s.to_string()).collect();
+    args.push(format!("--user-data-dir={}", profile.display()));
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({"binary": "/usr/bin/chromium", "args": args}),
+    );
+    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        .expect("WebDriver session with headless Chromium");
+
+    let outcome = async {
+        browser.goto(&format!("{sp_origin}/saml/login")).await?;
+        // The SP redirected to the IdP's login page.
+        let search = browser.find(Locator::Css("input#q")).await?;
+        let url = browser.current_url().await?;
+        assert!(
+            url.as_str().starts_with(&idp.base_url),
+            "expected the IdP's login page, at {url}"
+        );
+        let png = browser.screenshot().await?;
+        let shot =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/saml-login-page.png");
+        std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
+        std::fs::write(&shot, png).unwrap();
+
+        search.send_keys(&user.user_name).await?;
+        let button = browser
+            .find(Locator::XPath(&format!(
+                "//span[text()='{}']/preceding-sibling::button",
+                user.user_name
+            )))
+            .await?;
+        button.click().await?;
+        // The auto-submitting form posts to the ACS, which redirects to /whoami.
+        for _ in 0..150 {
+            if browser.current_url().await?.path() == "/whoami" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let text = browser.find(Locator::Css("body")).await?.text().await?;
+        Ok::<String, fantoccini::error::CmdError>(text)
+    }
+    .await;
+    let _ = browser.close().await;
+    let _ = std::fs::remove_dir_all(&profile);
+    let text = outcome.expect("the browser flow");
+    let me: Value = serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{e}: {text}"));
+    assert_eq!(me["signedIn"], true, "{me}");
+    assert_eq!(me["userName"], user.user_name.as_str());
+    let mut got: Vec<String> = me["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g.as_str().unwrap().to_owned())
+        .collect();
+    got.sort();
+    let mut want = groups.clone();
+    want.sort();
+    assert_eq!(got, want);
+    drop(idp);
+    sp.shutdown().await;
+}
