@@ -8,11 +8,15 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use idpsim_certs::Material;
+use idpsim_reference_sp::saml::{SamlConfig, key_from_cert_pem};
 use idpsim_reference_sp::{Config, Quirk};
 use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
 use idpsim_simulator::idp::Idp;
 use idpsim_simulator::player::{self, Player, ScenarioReport, StepReport};
 use idpsim_simulator::profile::Profile;
+use idpsim_simulator::saml::sign_in::{SigningIdp, SpEndpoints};
+use idpsim_simulator::saml::{Shape, SigAlg, SignMode};
 use idpsim_simulator::scenario::{self, Scenario};
 use idpsim_simulator::{reconcile, record};
 
@@ -65,6 +69,14 @@ pub struct TargetArgs {
     /// Seconds one request may take.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
+    /// For `login` steps: the target's SAML login start (answers with a
+    /// redirect carrying an AuthnRequest). The target must trust the
+    /// TEST-ONLY IdP certificate in certs/fixtures.
+    #[arg(long, value_name = "URL", requires = "sp_whoami")]
+    sp_login: Option<String>,
+    /// For `login` steps: answers 200 with JSON naming the signed-in user.
+    #[arg(long, value_name = "URL", requires = "sp_login")]
+    sp_whoami: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -85,20 +97,37 @@ struct Target {
     token: Option<String>,
     reset_url: Option<String>,
     exempt: Vec<String>,
+    saml: Option<SpEndpoints>,
     _embedded: Option<idpsim_reference_sp::Handle>,
 }
 
-async fn target_for(args: &TargetArgs, s: &Scenario) -> anyhow::Result<Target> {
+async fn target_for(args: &TargetArgs, s: &Scenario, shape: &Shape) -> anyhow::Result<Target> {
     if let Some(url) = &args.target {
         return Ok(Target {
             base_url: url.trim_end_matches('/').to_owned(),
             token: args.token.clone(),
             reset_url: args.reset_url.clone(),
             exempt: args.exempt.clone(),
+            saml: args.sp_login.clone().zip(args.sp_whoami.clone()).map(
+                |(login_url, whoami_url)| SpEndpoints {
+                    login_url,
+                    whoami_url,
+                },
+            ),
             _embedded: None,
         });
     }
     let mut config = Config::default();
+    // The player answers the SP's AuthnRequests itself, so the SSO URL the
+    // SP redirects to is never fetched.
+    config.saml = Some(SamlConfig::new(
+        shape.issuer(),
+        "http://127.0.0.1/idpsim-player/sso".into(),
+        vec![
+            key_from_cert_pem(&Material::fixtures().idp_signing.cert_pem)
+                .map_err(anyhow::Error::msg)?,
+        ],
+    ));
     if let Some(n) = s.target.seat_limit {
         config.tenant.seat_limit = Some(n);
     }
@@ -115,6 +144,10 @@ async fn target_for(args: &TargetArgs, s: &Scenario) -> anyhow::Result<Target> {
         base_url: sp.base_url().to_owned(),
         token: Some(sp.token().to_owned()),
         reset_url: Some(format!("{}/admin/reset", sp.origin())),
+        saml: Some(SpEndpoints {
+            login_url: format!("{}/saml/login", sp.origin()),
+            whoami_url: format!("{}/whoami", sp.origin()),
+        }),
         exempt: owner
             .into_iter()
             .chain(args.exempt.iter().cloned())
@@ -226,7 +259,8 @@ pub async fn play(args: PlayArgs) -> anyhow::Result<ExitCode> {
 async fn play_one(args: &PlayArgs, file: &str, s: &Scenario) -> anyhow::Result<ScenarioReport> {
     let profile = profile_of(args.profile.as_deref().unwrap_or(&s.idp))?;
     let seed = args.seed.unwrap_or(s.seed);
-    let target = target_for(&args.target, s).await?;
+    let shape = Shape::for_profile(profile.name);
+    let target = target_for(&args.target, s, &shape).await?;
     let client = client(&args.target, &target)?;
     if args.record.is_some() {
         client.record_all().await;
@@ -236,6 +270,17 @@ async fn play_one(args: &PlayArgs, file: &str, s: &Scenario) -> anyhow::Result<S
     let mut player = Player::new(idp);
     player.exempt = target.exempt.clone();
     player.record = args.record.is_some();
+    player.saml = target.saml.clone().map(|sp| {
+        (
+            sp,
+            SigningIdp {
+                shape: shape.clone(),
+                signing: Material::fixtures().idp_signing,
+                sign: SignMode::Assertion,
+                alg: SigAlg::RsaSha256,
+            },
+        )
+    });
     eprintln!(
         "▶ {} ({file}) as {} against {}",
         s.name, profile.name, target.base_url
@@ -310,7 +355,7 @@ pub async fn reconcile(args: ReconcileArgs) -> anyhow::Result<ExitCode> {
     if args.target.target.is_none() {
         bail!("reconcile needs --target (an embedded reference SP starts empty)");
     }
-    let target = target_for(&args.target, &s).await?;
+    let target = target_for(&args.target, &s, &Shape::for_profile(&s.idp)).await?;
     let client = client(&args.target, &target)?;
     let idp = Idp::new(
         player::build_directory(&s, args.seed.unwrap_or(s.seed)),

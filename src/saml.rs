@@ -108,21 +108,12 @@ pub(crate) fn material(certs: &Option<PathBuf>) -> anyhow::Result<Material> {
 impl Profile {
     /// The response shape and the IdP entity ID of this profile.
     pub(crate) fn shape(self) -> (Shape, String) {
-        match self {
-            Profile::Okta => (
-                Shape::Okta {
-                    app_key: "exkidpsim0000000000".into(),
-                },
-                "http://www.okta.com/exkidpsim0000000000".into(),
-            ),
-            Profile::Entra => {
-                let t = "00000000-0000-4000-8000-000000000000".to_owned();
-                (
-                    Shape::Entra { tenant: t.clone() },
-                    format!("https://sts.windows.net/{t}/"),
-                )
-            }
-        }
+        let shape = match self {
+            Profile::Okta => Shape::idpsim_okta(),
+            Profile::Entra => Shape::idpsim_entra(),
+        };
+        let issuer = shape.issuer();
+        (shape, issuer)
     }
 }
 

@@ -4,7 +4,10 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use idpsim_certs::Material;
+use idpsim_reference_sp::saml::{SamlConfig, key_from_cert_pem};
 use idpsim_reference_sp::{Config, ProvisioningMode, Quirk};
+use idpsim_simulator::saml::Shape;
 
 #[derive(Debug, clap::Args)]
 #[command(
@@ -19,9 +22,21 @@ use idpsim_reference_sp::{Config, ProvisioningMode, Quirk};
   not-found-on-empty-list         a filter with no match answers 404
   racy-member-patch               concurrent group PATCHes lose each other's members
 
+SAML:
+  The SP side is always on: /saml/metadata, /saml/login (sends an AuthnRequest by
+  HTTP-Redirect), /saml/acs (strict validation), /whoami and /saml/logout. It trusts
+  the IdP of --saml-idp-metadata, or else the TEST-ONLY fixture key as idpsim's Okta
+  app (http://www.okta.com/exkidpsim0000000000), which `idpsim play` signs with.
+
 EXAMPLES:
   idpsim target --port 8080 --token secret
-  curl -H 'Authorization: Bearer secret' http://127.0.0.1:8080/scim/v2/Users"
+  curl -H 'Authorization: Bearer secret' http://127.0.0.1:8080/scim/v2/Users
+
+  # a browser sign-in through the simulated IdP's login page:
+  idpsim serve --port 7000 --sp-entity-id http://127.0.0.1:8080/saml/metadata \\
+      --acs http://127.0.0.1:8080/saml/acs --users 20 &
+  idpsim target --port 8080 --provisioning jit --saml-idp-metadata http://127.0.0.1:7000/metadata
+  open http://127.0.0.1:8080/saml/login"
 )]
 pub struct Args {
     /// Port on 127.0.0.1 (0 picks a free one).
@@ -55,6 +70,53 @@ pub struct Args {
     /// Largest page a list returns (filter.maxResults).
     #[arg(long, default_value_t = 1000)]
     max_results: usize,
+    /// The IdP to trust for SAML sign-in: its metadata, as a file or an http(s) URL.
+    #[arg(long, value_name = "FILE|URL")]
+    saml_idp_metadata: Option<String>,
+    /// Accept IdP-initiated (unsolicited) responses.
+    #[arg(long)]
+    saml_allow_idp_initiated: bool,
+    /// Refuse responses whose assertion is not itself signed.
+    #[arg(long)]
+    saml_require_signed_assertion: bool,
+    /// Clock skew tolerated on every SAML time window, in seconds.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    saml_clock_skew: u64,
+}
+
+/// The SAML trust configuration the flags describe.
+async fn saml_config(args: &Args) -> anyhow::Result<SamlConfig> {
+    let mut c = match &args.saml_idp_metadata {
+        Some(src) if src.starts_with("http://") || src.starts_with("https://") => {
+            let body = reqwest::get(src)
+                .await
+                .and_then(reqwest::Response::error_for_status)
+                .with_context(|| format!("cannot fetch IdP metadata from {src}"))?
+                .bytes()
+                .await
+                .with_context(|| format!("cannot read IdP metadata from {src}"))?;
+            SamlConfig::from_idp_metadata(&body).map_err(anyhow::Error::msg)?
+        }
+        Some(path) => {
+            let body = std::fs::read(path).with_context(|| format!("cannot read {path}"))?;
+            SamlConfig::from_idp_metadata(&body).map_err(|e| anyhow::anyhow!("{path}: {e}"))?
+        }
+        None => {
+            let shape = Shape::idpsim_okta();
+            SamlConfig::new(
+                shape.issuer(),
+                "http://127.0.0.1/idpsim-player/sso".into(),
+                vec![
+                    key_from_cert_pem(&Material::fixtures().idp_signing.cert_pem)
+                        .map_err(anyhow::Error::msg)?,
+                ],
+            )
+        }
+    };
+    c.allow_idp_initiated = args.saml_allow_idp_initiated;
+    c.require_signed_assertion = args.saml_require_signed_assertion;
+    c.clock_skew = std::time::Duration::from_secs(args.saml_clock_skew);
+    Ok(c)
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -82,6 +144,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     anyhow::ensure!(args.max_results > 0, "--max-results must be at least 1");
     config.limits.max_results = args.max_results;
+    let saml = saml_config(&args).await?;
+    let trusted = format!("{} (SSO {})", saml.idp_entity_id, saml.idp_sso_url);
+    config.saml = Some(saml);
     let sp = idpsim_reference_sp::spawn(config)
         .await
         .with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
@@ -98,6 +163,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     eprintln!(
         "  admin:        {}/admin/{{reset,audit,members,jit,provisioning}}",
         sp.origin()
+    );
+    eprintln!(
+        "  SAML:         {o}/saml/login, {o}/saml/metadata, {o}/whoami; trusts {trusted}",
+        o = sp.origin()
     );
     if !args.quirks.is_empty() {
         let names: Vec<String> = args.quirks.iter().map(ToString::to_string).collect();

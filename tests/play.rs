@@ -160,3 +160,30 @@ fn reconcile_command_reports_drift_and_exits_1() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing user back@example.com"));
 }
+
+#[test]
+fn login_steps_fail_when_the_sp_disagrees() {
+    let dir = std::env::temp_dir().join(format!("idpsim-login-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("login.yaml");
+    // Nobody was provisioned: the SP must refuse, so `accepted` fails; and
+    // a provisioned, active user is accepted, so `rejected` fails too.
+    std::fs::write(
+        &file,
+        "name: login disagreements\nidp: entra\ndirectory:\n  users:\n    - { userName: a@example.com }\nsteps:\n  - login: { user: a@example.com, expect: accepted }\n  - sync: all\n  - login: { user: a@example.com, expect: rejected, within: 300ms }\n",
+    )
+    .unwrap();
+    let out = idpsim(&["play", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("the SP refused the sign-in (403)")
+            && stderr.contains("this tenant provisions over SCIM"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the SP signed the user in") && stderr.contains("still so after"),
+        "{stderr}"
+    );
+}

@@ -12,7 +12,10 @@ use crate::client::{Exchange, Faults, Method};
 use crate::directory::{Directory, Generate};
 use crate::idp::{EventError, Field, Idp, Progress};
 use crate::reconcile::{self, Drift};
-use crate::scenario::{Expectation, ReconcileOutcome, Scenario, Step, parse_duration};
+use crate::saml::sign_in::{self, SigningIdp, SpEndpoints, Verdict};
+use crate::scenario::{
+    Expectation, LoginExpect, LoginStep, ReconcileOutcome, Scenario, Step, parse_duration,
+};
 
 /// The outcome of one step.
 #[derive(Debug, Clone, Serialize)]
@@ -93,6 +96,8 @@ pub struct Player {
     pub progress: Arc<Progress>,
     /// Keep every exchange in the reports (for `--record`).
     pub record: bool,
+    /// Where `login` steps sign in, and as which IdP.
+    pub saml: Option<(SpEndpoints, SigningIdp)>,
     deprovisioned_at: HashMap<String, Instant>,
     last_status: Option<u16>,
 }
@@ -104,6 +109,7 @@ impl Player {
             exempt: Vec::new(),
             progress: Arc::new(Progress::default()),
             record: false,
+            saml: None,
             deprovisioned_at: HashMap::new(),
             last_status: None,
         }
@@ -330,6 +336,7 @@ impl Player {
                     judge_drift(&drift, r.expect, &r.findings)
                 }
                 Step::Expect(x) => self.expect(x).await,
+                Step::Login(l) => self.login(l).await,
                 Step::ExpectFailure(x) => match self.step(&x.step).await {
                     Ok(_) => Err(format!(
                         "[{}] succeeded; a failure containing {:?} was expected",
@@ -457,6 +464,84 @@ impl Player {
             }
         }
         Ok(n)
+    }
+
+    /// A SAML sign-in, retried until the expectation holds when `within`
+    /// allows; each attempt is a new browser.
+    async fn login(&mut self, l: &LoginStep) -> Result<Vec<String>, String> {
+        let Some((sp, idp)) = &self.saml else {
+            return Err(
+                "this step signs in over SAML, but the target has no SAML endpoints \
+                 (give --sp-login and --sp-whoami)"
+                    .into(),
+            );
+        };
+        let limit = l.within.as_deref().map(parse_duration).transpose()?;
+        let since = self.deprovisioned_at.get(&l.user.to_lowercase()).copied();
+        let started = Instant::now();
+        let http = sign_in::browser();
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let verdict = sign_in::sp_initiated(&http, sp, idp, &self.idp.dir, &l.user).await?;
+            let outcome = match (&verdict, l.expect) {
+                (Verdict::Accepted { whoami }, LoginExpect::Accepted) => {
+                    let who = whoami
+                        .get("userName")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    if who.eq_ignore_ascii_case(&l.user) {
+                        Ok(format!("signed in; the SP reports {whoami}"))
+                    } else {
+                        return Err(format!(
+                            "signed in, but the SP reports {who:?} instead of {:?}: {whoami}",
+                            l.user
+                        ));
+                    }
+                }
+                (Verdict::Rejected { status, answer }, LoginExpect::Rejected) => {
+                    Ok(format!("refused ({status}): {}", answer.trim()))
+                }
+                (Verdict::Accepted { whoami }, LoginExpect::Rejected) => {
+                    Err(format!("the SP signed the user in: {whoami}"))
+                }
+                (Verdict::Rejected { status, answer }, LoginExpect::Accepted) => Err(format!(
+                    "the SP refused the sign-in ({status}): {}",
+                    answer.trim()
+                )),
+            };
+            match outcome {
+                Ok(note) => {
+                    let mut notes = vec![note];
+                    if limit.is_some() {
+                        let (from, t) = match since {
+                            Some(t) => ("the leave event", t.elapsed()),
+                            None => ("the first attempt", started.elapsed()),
+                        };
+                        let what = match l.expect {
+                            LoginExpect::Accepted => "accepted",
+                            LoginExpect::Rejected => "refused",
+                        };
+                        notes.push(format!(
+                            "{what} {} ms after {from} ({attempts} attempts)",
+                            t.as_millis()
+                        ));
+                    }
+                    return Ok(notes);
+                }
+                Err(why) => match limit {
+                    Some(limit) if started.elapsed() < limit => {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                    }
+                    Some(limit) => {
+                        return Err(format!(
+                            "{why} (still so after {limit:?}, {attempts} attempts)"
+                        ));
+                    }
+                    None => return Err(why),
+                },
+            }
+        }
     }
 
     async fn expect(&mut self, x: &Expectation) -> Result<Vec<String>, String> {

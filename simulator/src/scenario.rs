@@ -159,6 +159,32 @@ pub enum Step {
     Faults(FaultSpec),
     /// A raw request, with an optional expected status.
     Request(RawRequest),
+    /// A SAML sign-in at the target's login URL:
+    /// `login: {user: U, expect: accepted|rejected, within: 5s}`.
+    Login(LoginStep),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginStep {
+    pub user: String,
+    #[serde(default)]
+    pub expect: LoginExpect,
+    /// Try again until the expectation holds, for at most this long; the
+    /// time it took (from the user's leave or delete event, if there was
+    /// one) is reported.
+    #[serde(default)]
+    pub within: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginExpect {
+    /// Signed in, as this user.
+    #[default]
+    Accepted,
+    /// Not signed in.
+    Rejected,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
@@ -383,6 +409,12 @@ fn validate(s: &Scenario) -> Result<(), String> {
         if let Step::Wait(w) = step {
             parse_duration(w).map_err(|e| format!("step {}: {e}", i + 1))?;
         }
+        if let Step::Login(LoginStep {
+            within: Some(w), ..
+        }) = step
+        {
+            parse_duration(w).map_err(|e| format!("step {}: {e}", i + 1))?;
+        }
     }
     Ok(())
 }
@@ -425,6 +457,15 @@ impl fmt::Display for Step {
             }
             Step::DeleteGroup(g) => write!(f, "delete group {g}"),
             Step::Import(_) => write!(f, "import all"),
+            Step::Login(l) => write!(
+                f,
+                "login {} (expect {})",
+                l.user,
+                match l.expect {
+                    LoginExpect::Accepted => "accepted",
+                    LoginExpect::Rejected => "rejected",
+                }
+            ),
             Step::Reset(r) => write!(
                 f,
                 "reset directory{}",

@@ -6,6 +6,7 @@ pub mod groups;
 pub mod metadata;
 pub mod response;
 pub mod server;
+pub mod sign_in;
 pub mod status;
 pub mod xml;
 

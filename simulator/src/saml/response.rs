@@ -29,6 +29,41 @@ pub enum Shape {
     Entra { tenant: String },
 }
 
+impl Shape {
+    /// idpsim's own Okta application, as fixtures and the embedded target
+    /// know it.
+    pub fn idpsim_okta() -> Shape {
+        Shape::Okta {
+            app_key: "exkidpsim0000000000".into(),
+        }
+    }
+
+    /// idpsim's own Entra tenant.
+    pub fn idpsim_entra() -> Shape {
+        Shape::Entra {
+            tenant: "00000000-0000-4000-8000-000000000000".into(),
+        }
+    }
+
+    /// The shape a SCIM profile's IdP signs in with (`okta`, `okta-aiw`
+    /// and `rfc` sign like Okta; `entra*` like Entra).
+    pub fn for_profile(name: &str) -> Shape {
+        if name.starts_with("entra") {
+            Shape::idpsim_entra()
+        } else {
+            Shape::idpsim_okta()
+        }
+    }
+
+    /// The entity ID this IdP issues as.
+    pub fn issuer(&self) -> String {
+        match self {
+            Shape::Okta { app_key } => format!("http://www.okta.com/{app_key}"),
+            Shape::Entra { tenant } => format!("https://sts.windows.net/{tenant}/"),
+        }
+    }
+}
+
 /// What gets signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignMode {
@@ -182,10 +217,7 @@ pub fn response(
     } else {
         (ids.entra(), ids.entra())
     };
-    let issuer = match shape {
-        Shape::Okta { app_key } => format!("http://www.okta.com/{app_key}"),
-        Shape::Entra { tenant } => format!("https://sts.windows.net/{tenant}/"),
-    };
+    let issuer = shape.issuer();
     let now = ts(login.now);
     let mut assertion = if okta {
         okta_assertion(login, &issuer, &assertion_id, &now)

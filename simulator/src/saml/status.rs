@@ -67,10 +67,7 @@ pub fn error_response(shape: &Shape, env: &Envelope<'_>, failure: &Failure<'_>) 
             format!("{prefix}:{name}")
         }
     };
-    let issuer = match shape {
-        Shape::Okta { app_key } => format!("http://www.okta.com/{app_key}"),
-        Shape::Entra { tenant } => format!("https://sts.windows.net/{tenant}/"),
-    };
+    let issuer = shape.issuer();
     let top = uri(match top {
         TopStatus::Requester => "Requester",
         TopStatus::Responder => "Responder",

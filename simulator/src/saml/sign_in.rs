@@ -1,0 +1,187 @@
+//! Signing in at a service provider as a browser would, with the simulator
+//! in the IdP's place: start at the SP's login URL, read the AuthnRequest
+//! it redirects with, answer it with a signed response posted to the ACS,
+//! then ask the SP who is signed in. Each attempt is a fresh cookie jar.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use idpsim_certs::KeyAndCert;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use super::authn_request;
+use super::response::{Login, Shape, SigAlg, SignMode, response};
+use crate::directory::Directory;
+
+/// Where the SP under test starts and reports sign-ins.
+#[derive(Debug, Clone)]
+pub struct SpEndpoints {
+    /// Answers a GET with a redirect carrying an HTTP-Redirect AuthnRequest.
+    pub login_url: String,
+    /// Answers 200 with JSON naming the signed-in user, anything else when
+    /// nobody is signed in.
+    pub whoami_url: String,
+}
+
+/// The IdP side: whose shape, which key.
+#[derive(Debug, Clone)]
+pub struct SigningIdp {
+    pub shape: Shape,
+    pub signing: KeyAndCert,
+    pub sign: SignMode,
+    pub alg: SigAlg,
+}
+
+/// What the SP made of one sign-in.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Signed in; `whoami` is what the SP reported.
+    Accepted { whoami: Value },
+    /// Not signed in: the ACS's status and the start of its answer.
+    Rejected { status: u16, answer: String },
+}
+
+#[derive(Default)]
+struct Jar(BTreeMap<String, String>);
+
+impl Jar {
+    fn take(&mut self, r: &reqwest::Response) {
+        for v in r
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+        {
+            if let Some((k, v)) = v.split(';').next().and_then(|kv| kv.split_once('=')) {
+                self.0.insert(k.trim().to_owned(), v.trim().to_owned());
+            }
+        }
+    }
+    fn header(&self) -> String {
+        self.0
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+fn clip(s: &str) -> String {
+    let mut end = s.len().min(300);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_owned()
+}
+
+/// A client for sign-ins: no redirects followed (each hop is read), short
+/// timeouts.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("a reqwest client builds")
+}
+
+/// One SP-initiated sign-in of `user_name` (who must be in `dir`).
+pub async fn sp_initiated(
+    http: &reqwest::Client,
+    sp: &SpEndpoints,
+    idp: &SigningIdp,
+    dir: &Directory,
+    user_name: &str,
+) -> Result<Verdict, String> {
+    let user = dir
+        .user(user_name)
+        .ok_or_else(|| format!("no user {user_name:?} in the directory"))?;
+    let mut jar = Jar::default();
+    let start = http
+        .get(&sp.login_url)
+        .send()
+        .await
+        .map_err(|e| format!("GET {}: {e}", sp.login_url))?;
+    jar.take(&start);
+    let location = start
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            format!(
+                "GET {} answered {} without a redirect to the IdP",
+                sp.login_url,
+                start.status()
+            )
+        })?;
+    let to = reqwest::Url::parse(location)
+        .or_else(|_| reqwest::Url::parse(&sp.login_url).and_then(|b| b.join(location)))
+        .map_err(|e| format!("the login redirect {location:?} is not a URL: {e}"))?;
+    let query: BTreeMap<String, String> = to.query_pairs().into_owned().collect();
+    let raw = query.get("SAMLRequest").ok_or_else(|| {
+        format!("the login redirect {location:?} carries no SAMLRequest (HTTP-Redirect binding)")
+    })?;
+    let req = authn_request::from_redirect(raw)
+        .map_err(|e| format!("the SP's AuthnRequest is unreadable: {e}"))?;
+    let acs = req
+        .acs_url
+        .clone()
+        .ok_or("the AuthnRequest names no AssertionConsumerServiceURL")?;
+    let sp_entity_id = req.issuer.clone().ok_or("the AuthnRequest has no Issuer")?;
+    let login = Login {
+        user_name: user.user_name.clone(),
+        given_name: user.given_name.clone(),
+        family_name: user.family_name.clone(),
+        display_name: user.display_name.clone(),
+        email: user.email.clone(),
+        object_id: user.idp_id.clone(),
+        groups: dir.groups_of(user_name),
+        sp_entity_id,
+        acs_url: acs.clone(),
+        in_response_to: Some(req.id.clone()),
+        now: OffsetDateTime::now_utc(),
+        seed: OffsetDateTime::now_utc().unix_timestamp_nanos() as u64,
+        name_id_format: req.name_id_format.clone(),
+    };
+    let xml = response(&idp.shape, &login, &idp.signing, idp.sign, idp.alg)
+        .map_err(|e| format!("cannot sign the response: {e}"))?;
+    let mut form = vec![("SAMLResponse", B64.encode(xml))];
+    if let Some(rs) = query.get("RelayState") {
+        form.push(("RelayState", rs.clone()));
+    }
+    let posted = http
+        .post(&acs)
+        .header(COOKIE, jar.header())
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| format!("POST {acs}: {e}"))?;
+    jar.take(&posted);
+    let status = posted.status().as_u16();
+    if !(200..400).contains(&status) {
+        let answer = clip(&posted.text().await.unwrap_or_default());
+        return Ok(Verdict::Rejected { status, answer });
+    }
+    let who = http
+        .get(&sp.whoami_url)
+        .header(COOKIE, jar.header())
+        .send()
+        .await
+        .map_err(|e| format!("GET {}: {e}", sp.whoami_url))?;
+    let who_status = who.status().as_u16();
+    let body = who.text().await.unwrap_or_default();
+    match serde_json::from_str::<Value>(&body) {
+        Ok(v) if who_status == 200 => Ok(Verdict::Accepted { whoami: v }),
+        _ => Ok(Verdict::Rejected {
+            status,
+            answer: format!(
+                "the ACS answered {status}, but {} then answered {who_status}: {}",
+                sp.whoami_url,
+                clip(&body)
+            ),
+        }),
+    }
+}
