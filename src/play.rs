@@ -117,17 +117,19 @@ async fn target_for(args: &TargetArgs, s: &Scenario, shape: &Shape) -> anyhow::R
             _embedded: None,
         });
     }
-    let mut config = Config::default();
     // The player answers the SP's AuthnRequests itself, so the SSO URL the
     // SP redirects to is never fetched.
-    config.saml = Some(SamlConfig::new(
-        shape.issuer(),
-        "http://127.0.0.1/idpsim-player/sso".into(),
-        vec![
-            key_from_cert_pem(&Material::fixtures().idp_signing.cert_pem)
-                .map_err(anyhow::Error::msg)?,
-        ],
-    ));
+    let mut config = Config {
+        saml: Some(SamlConfig::new(
+            shape.issuer(),
+            "http://127.0.0.1/idpsim-player/sso".into(),
+            vec![
+                key_from_cert_pem(&Material::fixtures().idp_signing.cert_pem)
+                    .map_err(anyhow::Error::msg)?,
+            ],
+        )),
+        ..Config::default()
+    };
     if let Some(n) = s.target.seat_limit {
         config.tenant.seat_limit = Some(n);
     }
