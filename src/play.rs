@@ -4,6 +4,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ use idpsim_simulator::idp::Idp;
 use idpsim_simulator::player::{self, Player, ScenarioReport, StepReport};
 use idpsim_simulator::profile::Profile;
 use idpsim_simulator::saml::sign_in::{SigningIdp, SpEndpoints};
-use idpsim_simulator::saml::{Shape, SigAlg, SignMode};
+use idpsim_simulator::saml::{Shape, SigAlg, SignMode, SigningKey};
 use idpsim_simulator::scenario::{self, Scenario};
 use idpsim_simulator::{reconcile, record};
 
@@ -272,17 +273,18 @@ async fn play_one(args: &PlayArgs, file: &str, s: &Scenario) -> anyhow::Result<S
     let mut player = Player::new(idp);
     player.exempt = target.exempt.clone();
     player.record = args.record.is_some();
-    player.saml = target.saml.clone().map(|sp| {
-        (
+    if let Some(sp) = target.saml.clone() {
+        let key = SigningKey::from_pem(&Material::fixtures().idp_signing)?;
+        player.saml = Some((
             sp,
             SigningIdp {
                 shape: shape.clone(),
-                signing: Material::fixtures().idp_signing,
+                key: Arc::new(key),
                 sign: SignMode::Assertion,
                 alg: SigAlg::RsaSha256,
             },
-        )
-    });
+        ));
+    }
     eprintln!(
         "▶ {} ({file}) as {} against {}",
         s.name, profile.name, target.base_url

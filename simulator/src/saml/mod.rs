@@ -12,5 +12,7 @@ pub mod xml;
 
 pub use groups::GroupFilter;
 pub use metadata::idp_metadata;
-pub use response::{Login, SamlError, Shape, SigAlg, SignMode, response};
+pub use response::{
+    Login, SamlError, Shape, SigAlg, SignMode, SigningKey, response, signed_response,
+};
 pub use status::{Envelope, Failure, SubStatus, TopStatus, error_response};

@@ -196,7 +196,32 @@ impl Ids {
     }
 }
 
-/// Builds and signs a response.
+/// A signing key parsed once. Parsing and validating an RSA key costs about
+/// as much as a signature, so a server keeps one of these.
+pub struct SigningKey {
+    pair: signature::RsaKeyPair,
+    cert_b64: String,
+}
+
+impl std::fmt::Debug for SigningKey {
+    // Never the key itself.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey").finish_non_exhaustive()
+    }
+}
+
+impl SigningKey {
+    pub fn from_pem(key: &KeyAndCert) -> Result<SigningKey, SamlError> {
+        let der = pem_body(&key.key_pem).map_err(SamlError::Key)?;
+        let pair =
+            signature::RsaKeyPair::from_pkcs8(&der).map_err(|e| SamlError::Key(e.to_string()))?;
+        let cert_b64 = B64.encode(pem_body(&key.cert_pem).map_err(SamlError::Cert)?);
+        Ok(SigningKey { pair, cert_b64 })
+    }
+}
+
+/// Builds and signs a response, parsing the key first; see
+/// [`signed_response`] to sign many with one parsed key.
 pub fn response(
     shape: &Shape,
     login: &Login,
@@ -204,10 +229,18 @@ pub fn response(
     mode: SignMode,
     alg: SigAlg,
 ) -> Result<String, SamlError> {
-    let der = pem_body(&key.key_pem).map_err(SamlError::Key)?;
-    let pair =
-        signature::RsaKeyPair::from_pkcs8(&der).map_err(|e| SamlError::Key(e.to_string()))?;
-    let cert_b64 = B64.encode(pem_body(&key.cert_pem).map_err(SamlError::Cert)?);
+    signed_response(shape, login, &SigningKey::from_pem(key)?, mode, alg)
+}
+
+/// Builds and signs a response with a parsed key.
+pub fn signed_response(
+    shape: &Shape,
+    login: &Login,
+    key: &SigningKey,
+    mode: SignMode,
+    alg: SigAlg,
+) -> Result<String, SamlError> {
+    let (pair, cert_b64) = (&key.pair, &key.cert_b64);
     let mut ids = Ids {
         rng: ChaCha8Rng::seed_from_u64(login.seed),
     };
@@ -225,8 +258,8 @@ pub fn response(
         entra_assertion(login, shape, &issuer, &assertion_id, &now)
     };
     let signer = Signer {
-        pair: &pair,
-        cert_b64: &cert_b64,
+        pair,
+        cert_b64,
         alg,
         okta,
     };

@@ -20,7 +20,7 @@ use tokio::sync::oneshot;
 use super::authn_request::{self, AuthnRequest};
 use super::groups::GroupFilter;
 use super::metadata::idp_metadata;
-use super::response::{Login, Shape, SigAlg, SignMode, response};
+use super::response::{Login, Shape, SigAlg, SignMode, SigningKey, signed_response};
 use crate::directory::Directory;
 
 /// The one service provider this IdP serves.
@@ -47,6 +47,7 @@ pub struct IdpConfig {
 
 struct App {
     config: IdpConfig,
+    key: SigningKey,
     dir: Directory,
     base_url: String,
 }
@@ -69,8 +70,11 @@ impl Drop for IdpHandle {
 pub async fn spawn(config: IdpConfig, dir: Directory) -> std::io::Result<IdpHandle> {
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port))).await?;
     let base_url = format!("http://{}", listener.local_addr()?);
+    let key = SigningKey::from_pem(&config.signing)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
     let app = Arc::new(App {
         config,
+        key,
         dir,
         base_url: base_url.clone(),
     });
@@ -230,10 +234,10 @@ async fn login(State(app): State<Arc<App>>, RawForm(body): RawForm) -> Response 
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0),
     };
-    let xml = match response(
+    let xml = match signed_response(
         &app.config.shape,
         &login,
-        &app.config.signing,
+        &app.key,
         app.config.sign,
         app.config.alg,
     ) {

@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use idpsim_certs::KeyAndCert;
+use std::sync::Arc;
+
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::authn_request;
-use super::response::{Login, Shape, SigAlg, SignMode, response};
+use super::response::{Login, Shape, SigAlg, SignMode, SigningKey, signed_response};
 use crate::directory::Directory;
 
 /// Where the SP under test starts and reports sign-ins.
@@ -31,7 +32,7 @@ pub struct SpEndpoints {
 #[derive(Debug, Clone)]
 pub struct SigningIdp {
     pub shape: Shape,
-    pub signing: KeyAndCert,
+    pub key: Arc<SigningKey>,
     pub sign: SignMode,
     pub alg: SigAlg,
 }
@@ -146,7 +147,7 @@ pub async fn sp_initiated(
         seed: OffsetDateTime::now_utc().unix_timestamp_nanos() as u64,
         name_id_format: req.name_id_format.clone(),
     };
-    let xml = response(&idp.shape, &login, &idp.signing, idp.sign, idp.alg)
+    let xml = signed_response(&idp.shape, &login, &idp.key, idp.sign, idp.alg)
         .map_err(|e| format!("cannot sign the response: {e}"))?;
     let mut form = vec![("SAMLResponse", B64.encode(xml))];
     if let Some(rs) = query.get("RelayState") {
