@@ -4,6 +4,7 @@
 
 mod certs;
 mod conform;
+mod load;
 mod play;
 mod saml;
 mod serve;
@@ -46,6 +47,9 @@ enum Command {
     /// Compare a scenario's directory with what the target lists: orphaned,
     /// missing and drifted accounts and memberships.
     Reconcile(play::ReconcileArgs),
+    /// Load runs with goose: bulk sync, directory reset, churn, import;
+    /// thresholds that exit 1; merging sharded runs.
+    Load(Box<load::Args>),
 }
 
 /// Writes a line to stdout; a closed pipe (`idpsim … | head`) is not an
@@ -84,6 +88,7 @@ fn main() -> ExitCode {
             Command::Saml(args) => saml::run(args),
             Command::Serve(args) => serve::run(args).await,
             Command::Reconcile(args) => play::reconcile(args).await,
+            Command::Load(args) => load::run(*args).await,
         }
     });
     match result {

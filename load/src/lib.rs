@@ -1,4 +1,18 @@
-//! goose load runs against a SCIM target: bulk sync, directory reset, churn
-//! and import, with thresholds that fail CI.
+//! goose load runs against a SCIM target: bulk sync, directory reset,
+//! churn and import, each lifecycle event a goose transaction, thresholds
+//! judged on mergeable histograms, and a reconcile after every run.
 //!
-//! Nothing is implemented yet: the load issue fills this crate.
+//! - [`run`]: the runs and their phases (goose attacks).
+//! - [`summary`]: what a run measured, as histograms that merge.
+//! - [`threshold`]: pass/fail rules on a summary.
+//! - [`shard`]: `--shard i/n`, one slice of the seeded directory.
+
+pub mod run;
+pub mod shard;
+pub mod summary;
+pub mod threshold;
+
+pub use run::{LoadError, LoadPlan, Outcome, RunKind, run};
+pub use shard::Shard;
+pub use summary::Summary;
+pub use threshold::{Threshold, Verdict};

@@ -1,0 +1,332 @@
+//! `idpsim load`: goose load runs, thresholds, and merging shard summaries.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use goose::config::GooseConfiguration;
+use idpsim_load::{LoadPlan, RunKind, Shard, Summary, Threshold, Verdict};
+use idpsim_reference_sp::Config;
+use idpsim_simulator::client::{Auth, ClientConfig, Faults};
+use idpsim_simulator::profile::Profile;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "RUNS:
+  bulk-sync  push a seeded directory of --users and --groups through the profile:
+             every user (lookup, then create) shared out among goose users, then
+             every group with its members; events `okta join`, `okta push group`
+  reset      sync the directory (unmeasured), then reset the target (its reset
+             control, or enumerate and delete), then a full re-sync; all timed
+  churn      sync, then joiners, movers and leavers at --rate events/s for
+             goose's --run-time (default 30s)
+  import     sync, then list every user and group page by page, as the profile imports
+  merge      merge shard summaries (histograms) and judge --threshold on the whole
+
+THRESHOLDS (goose's --threshold syntax, judged by idpsim on the run's histograms;
+any failure exits 1 naming the rule and the figure):
+  error-rate<1%   p95<200ms   p99<1s for okta join   p95<50ms for POST /Users
+  rps>=500 (requests/s)       eps>=100 (lifecycle events/s)
+
+After every unsharded run the directory is reconciled against the target; an
+orphaned, missing or drifted object fails the run and is listed.
+
+EXAMPLES:
+  idpsim load bulk-sync --users 2000 --groups 20 --threshold 'error-rate<1%' --threshold 'p95<250ms for okta join'
+  idpsim load bulk-sync --users 100000 --groups 1000 -u 16 --report-file out/bulk.html --summary out/bulk.json
+  idpsim load churn --rate 50 -t 60s --target https://sp.example.com/scim/v2 --token \"$T\"
+  idpsim load bulk-sync --users 100000 --shard 0/4 --summary s0.json   # one of four processes
+  idpsim load merge s0.json s1.json s2.json s3.json --threshold 'p99<1s'",
+    mut_arg("users", |a| a.long("goose-users"))
+)]
+pub struct Args {
+    /// bulk-sync, reset, churn, import, or merge.
+    #[arg(value_enum)]
+    run: Run,
+    /// For merge: the summary files written by --summary.
+    #[arg(value_name = "SUMMARY")]
+    files: Vec<PathBuf>,
+    /// SCIM base URL; without it an embedded reference SP is started.
+    #[arg(long, value_name = "URL", env = "IDPSIM_TARGET_URL")]
+    target: Option<String>,
+    /// Bearer token for --target.
+    #[arg(long, env = "IDPSIM_TARGET_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// URL of the target's own reset control (POST), for the reset run.
+    #[arg(long, value_name = "URL")]
+    reset_url: Option<String>,
+    /// userName of an account the IdP does not manage (repeatable).
+    #[arg(long, value_name = "USER")]
+    exempt: Vec<String>,
+    /// IdP profile: okta, okta-aiw, entra, entra-2020, rfc.
+    #[arg(long, default_value = "okta")]
+    profile: String,
+    /// Users in the seeded directory (goose's concurrent users are -u / --goose-users).
+    #[arg(long = "users", id = "directory_users", default_value_t = 1000)]
+    directory_users: usize,
+    /// Groups in the seeded directory.
+    #[arg(long = "groups", default_value_t = 10)]
+    directory_groups: usize,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// This process's slice of the directory, i/n (0-based).
+    #[arg(long, default_value = "0/1")]
+    shard: Shard,
+    /// Churn: lifecycle events per second, all goose users together.
+    #[arg(long, default_value_t = 20.0)]
+    rate: f64,
+    /// Write the run's summary (histograms, for `idpsim load merge`) here.
+    #[arg(long, value_name = "FILE")]
+    summary: Option<PathBuf>,
+    /// Fault injection: chance (0 to 1) that a request is delivered twice.
+    #[arg(long, default_value_t = 0.0)]
+    fault_duplicate: f64,
+    /// Fault injection: chance (0 to 1) that an answer is lost after the target acted.
+    #[arg(long, default_value_t = 0.0)]
+    fault_drop_response: f64,
+    /// Seconds one SCIM request may take.
+    #[arg(long = "request-timeout", default_value_t = 60)]
+    request_timeout: u64,
+    /// Sharded group pushes wait this many seconds for members another shard creates.
+    #[arg(long, default_value_t = 600)]
+    member_wait: u64,
+    #[command(flatten)]
+    goose: GooseConfiguration,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Run {
+    BulkSync,
+    Reset,
+    Churn,
+    Import,
+    Merge,
+}
+
+fn thresholds(rules: &[String]) -> anyhow::Result<Vec<Threshold>> {
+    rules
+        .iter()
+        .map(|r| r.parse::<Threshold>().map_err(anyhow::Error::msg))
+        .collect()
+}
+
+/// Prints the figures and the verdicts; `true` when every rule passed.
+fn report(s: &Summary, verdicts: &[Verdict]) -> bool {
+    let secs = s.seconds();
+    let req = s.all_requests();
+    eprintln!(
+        "{} {} ({}): {:.1} s, {} requests ({:.0}/s, p95 {:.1} ms, p99 {:.1} ms, {:.2}% errors)",
+        s.profile,
+        s.run,
+        s.shards.join(", "),
+        secs,
+        req.ok + req.failed,
+        (req.ok + req.failed) as f64 / secs,
+        req.percentile_ms(95.0).unwrap_or(0.0),
+        req.percentile_ms(99.0).unwrap_or(0.0),
+        req.error_rate()
+    );
+    for p in &s.phases {
+        eprintln!("  phase {:<14} {:.1} s", p.name, p.seconds);
+    }
+    for (name, h) in &s.events {
+        eprintln!(
+            "  event {:<22} {:>8} ({} failed)  p50 {:.1} ms  p95 {:.1} ms  p99 {:.1} ms",
+            name,
+            h.ok + h.failed,
+            h.failed,
+            h.percentile_ms(50.0).unwrap_or(0.0),
+            h.percentile_ms(95.0).unwrap_or(0.0),
+            h.percentile_ms(99.0).unwrap_or(0.0),
+        );
+    }
+    for (what, n) in &s.objects {
+        eprintln!("  {what}: {n}");
+    }
+    if let Some(kib) = s.peak_rss_kib {
+        eprintln!("  peak RSS: {} MiB", kib / 1024);
+    }
+    let mut ok = true;
+    for v in verdicts {
+        let mark = if v.passed { "PASS" } else { "FAIL" };
+        eprintln!("  threshold {mark}: {} (observed {})", v.rule, v.observed);
+        ok &= v.passed;
+    }
+    ok
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let rules = thresholds(&args.goose.threshold)?;
+    let kind = match args.run {
+        Run::Merge => return merge(&args, &rules),
+        Run::BulkSync => RunKind::BulkSync,
+        Run::Reset => RunKind::Reset,
+        Run::Churn => RunKind::Churn,
+        Run::Import => RunKind::Import,
+    };
+    anyhow::ensure!(
+        args.files.is_empty(),
+        "only `idpsim load merge` takes files"
+    );
+    let profile = Profile::by_name(&args.profile).ok_or_else(|| {
+        anyhow::anyhow!(
+            "unknown profile {:?}; known profiles: {}",
+            args.profile,
+            Profile::names().join(", ")
+        )
+    })?;
+    for (name, p) in [
+        ("--fault-duplicate", args.fault_duplicate),
+        ("--fault-drop-response", args.fault_drop_response),
+    ] {
+        anyhow::ensure!((0.0..=1.0).contains(&p), "{name} is a chance from 0 to 1");
+    }
+    anyhow::ensure!(args.rate > 0.0, "--rate must be above 0");
+    if kind != RunKind::Churn {
+        anyhow::ensure!(
+            args.goose.run_time.is_none(),
+            "{} ends when its work is done; --run-time is for churn",
+            kind.name()
+        );
+    }
+    anyhow::ensure!(
+        args.shard.count == 1 || args.target.is_some(),
+        "--shard {} needs a --target that every shard pushes to (an embedded reference SP is one process's own)",
+        args.shard
+    );
+    let mut embedded = None;
+    let (base_url, token, reset_url, mut exempt) = match &args.target {
+        Some(url) => (
+            url.trim_end_matches('/').to_owned(),
+            args.token.clone(),
+            args.reset_url.clone(),
+            Vec::new(),
+        ),
+        None => {
+            let sp = idpsim_reference_sp::spawn(Config::default())
+                .await
+                .context("cannot start the embedded reference SP")?;
+            let t = (
+                sp.base_url().to_owned(),
+                Some(sp.token().to_owned()),
+                Some(format!("{}/admin/reset", sp.origin())),
+                Config::default().tenant.primary_owner.into_iter().collect(),
+            );
+            embedded = Some(sp);
+            t
+        }
+    };
+    exempt.extend(args.exempt.iter().cloned());
+    let mut client = ClientConfig::new(&base_url, token.map(Auth::Bearer).unwrap_or_default());
+    client.timeout = Duration::from_secs(args.request_timeout.max(1));
+    client.concurrency = 1;
+    // Evidence of failures is reported per event; keep only a few exchanges.
+    client.keep_exchanges = 64;
+    client.faults = Faults {
+        duplicate: args.fault_duplicate,
+        drop_response: args.fault_drop_response,
+        seed: args.seed,
+        ..Faults::default()
+    };
+    let plan = LoadPlan {
+        kind,
+        profile,
+        users: args.directory_users,
+        groups: args.directory_groups,
+        seed: args.seed,
+        shard: args.shard,
+        client,
+        reset_url,
+        exempt,
+        goose: args.goose.clone(),
+        churn_rate: args.rate,
+        // Unsharded, a member this process did not push failed to join:
+        // one lookup, no waiting.
+        member_wait: if args.shard.count > 1 {
+            Duration::from_secs(args.member_wait)
+        } else {
+            Duration::ZERO
+        },
+    };
+    eprintln!(
+        "{} {} against {base_url}: {} users, {} groups, shard {}",
+        profile.name,
+        kind.name(),
+        plan.users,
+        plan.groups,
+        plan.shard
+    );
+    let outcome = idpsim_load::run(&plan).await.map_err(anyhow::Error::msg)?;
+    let mut summary = outcome.summary;
+    summary.peak_rss_kib = peak_rss_kib();
+    if let Some(path) = &args.summary {
+        std::fs::write(path, serde_json::to_string_pretty(&summary)? + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!("  summary written to {}", path.display());
+    }
+    let verdicts: Vec<Verdict> = rules.iter().map(|r| r.judge(&summary)).collect();
+    let mut ok = report(&summary, &verdicts);
+    for f in &outcome.failures {
+        eprintln!("  event failed: {f}");
+    }
+    match &outcome.drift {
+        Some(d) if d.is_clean() => eprintln!(
+            "  reconcile: clean ({} users, {} groups compared)",
+            d.users_compared, d.groups_compared
+        ),
+        Some(d) => {
+            ok = false;
+            eprintln!("  reconcile FAILED: the target does not hold the directory");
+            for f in d.findings().iter().take(50) {
+                eprintln!("    {f}");
+            }
+        }
+        None => eprintln!(
+            "  reconcile: skipped for shard {} (reconcile once all shards are done)",
+            plan.shard
+        ),
+    }
+    if let Some(sp) = embedded {
+        sp.shutdown().await;
+    }
+    crate::out(if ok { "PASSED" } else { "FAILED" });
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn merge(args: &Args, rules: &[Threshold]) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(!args.files.is_empty(), "merge needs summary files");
+    let mut all = Summary::default();
+    for f in &args.files {
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("cannot read {}", f.display()))?;
+        let s: Summary = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not an idpsim load summary", f.display()))?;
+        all.merge(&s)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", f.display()))?;
+    }
+    if let Some(path) = &args.summary {
+        std::fs::write(path, serde_json::to_string_pretty(&all)? + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let verdicts: Vec<Verdict> = rules.iter().map(|r| r.judge(&all)).collect();
+    let ok = report(&all, &verdicts);
+    crate::out(if ok { "PASSED" } else { "FAILED" });
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,244 @@
+//! `idpsim load` end to end, each run in its own process (goose keeps
+//! global state): a small bulk sync passes its thresholds with a clean
+//! reconcile; a target that refuses creates fails the error-rate threshold
+//! with exit 1 naming it; a data-losing target fails the reconcile; shard
+//! summaries merge and are judged whole.
+
+use std::process::{Command, Output};
+
+use idpsim_reference_sp::{Config, Quirk};
+
+fn idpsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_idpsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run idpsim")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+const QUIET: &[&str] = &["-q", "--no-print-metrics", "-u", "4"];
+
+#[test]
+fn a_small_bulk_sync_passes_with_a_clean_reconcile() {
+    let dir = std::env::temp_dir().join(format!("idpsim-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let report = dir.join("bulk.html");
+    let summary = dir.join("bulk.json");
+    let mut args = vec![
+        "load",
+        "bulk-sync",
+        "--users",
+        "2000",
+        "--groups",
+        "20",
+        "--threshold",
+        "error-rate<1%",
+        "--threshold",
+        "p99<5s for okta join",
+        "--threshold",
+        "eps>=1",
+        "--report-file",
+        report.to_str().unwrap(),
+        "--summary",
+        summary.to_str().unwrap(),
+    ];
+    args.extend(QUIET);
+    let out = idpsim(&args);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("reconcile: clean (2000 users, 20 groups compared)"),
+        "{t}"
+    );
+    assert!(t.contains("threshold PASS: p99<5s for okta join"), "{t}");
+    assert!(
+        t.contains("users pushed: 2000") && t.contains("memberships pushed: 2000"),
+        "{t}"
+    );
+    // goose's own report, one per phase.
+    for phase in ["users", "groups"] {
+        let html = std::fs::read_to_string(dir.join(format!("bulk.{phase}.html"))).unwrap();
+        assert!(html.contains("okta join") || html.contains("okta push group"));
+    }
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(s["events"]["okta join"]["ok"], 2000);
+    assert_eq!(s["events"]["okta push group"]["ok"], 20);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_threshold_exits_1_naming_it() {
+    // A tenant with 50 seats: every create past them is refused.
+    let mut config = Config::default();
+    config.tenant.seat_limit = Some(50);
+    let sp = idpsim_reference_sp::spawn(config).await.unwrap();
+    let url = sp.base_url().to_owned();
+    let token = sp.token().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut args = vec![
+            "load",
+            "bulk-sync",
+            "--target",
+            &url,
+            "--token",
+            &token,
+            "--users",
+            "200",
+            "--groups",
+            "2",
+            "--exempt",
+            "owner@idpsim.test",
+            "--threshold",
+            "error-rate<1%",
+            "--threshold",
+            "p99<10s",
+        ];
+        args.extend(QUIET);
+        idpsim(&args)
+    })
+    .await
+    .unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("threshold FAIL: error-rate<1% (observed"), "{t}");
+    assert!(t.contains("threshold PASS: p99<10s"), "{t}");
+    assert!(t.contains("event failed:") && t.contains("403"), "{t}");
+    assert!(t.contains("reconcile FAILED"), "{t}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_losing_target_fails_the_reconcile() {
+    // Entra's legacy member removal against a server that reads it
+    // literally: every mover empties the group it leaves.
+    let sp = idpsim_reference_sp::spawn(Config::default().with_quirk(Quirk::LiteralMemberRemoval))
+        .await
+        .unwrap();
+    let url = sp.base_url().to_owned();
+    let token = sp.token().to_owned();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut args = vec![
+            "load",
+            "churn",
+            "--profile",
+            "entra",
+            "--target",
+            &url,
+            "--token",
+            &token,
+            "--exempt",
+            "owner@idpsim.test",
+            "--users",
+            "60",
+            "--groups",
+            "3",
+            "--rate",
+            "40",
+            "-t",
+            "2s",
+        ];
+        args.extend(QUIET);
+        idpsim(&args)
+    })
+    .await
+    .unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("reconcile FAILED"), "{t}");
+    assert!(t.contains("member"), "{t}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shard_summaries_merge_and_are_judged_whole() {
+    let sp = idpsim_reference_sp::spawn(Config::default()).await.unwrap();
+    let dir = std::env::temp_dir().join(format!("idpsim-shards-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Two processes side by side against one target, as two machines
+    // would run them: each pushes its half, groups wait for the other
+    // half's members.
+    let mut running = Vec::new();
+    let mut files = Vec::new();
+    for i in 0..2 {
+        let f = dir.join(format!("s{i}.json"));
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_idpsim"));
+        cmd.args(["load", "bulk-sync", "--users", "300", "--groups", "4"])
+            .args(["--target", sp.base_url(), "--token", sp.token()])
+            .args(["--shard", &format!("{i}/2"), "--member-wait", "60"])
+            .arg("--summary")
+            .arg(&f)
+            .args(QUIET)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        running.push(cmd.spawn().unwrap());
+        files.push(f.to_str().unwrap().to_owned());
+    }
+    let outs = tokio::task::spawn_blocking(move || {
+        running
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    for (i, o) in outs.into_iter().enumerate() {
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(0), "{t}");
+        assert!(t.contains(&format!("skipped for shard {i}/2")), "{t}");
+    }
+    let mut args = vec!["load", "merge"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend([
+        "--threshold",
+        "error-rate<1%",
+        "--threshold",
+        "p95<1us for okta join",
+    ]);
+    let out = idpsim(&args);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    // Both halves of the directory, exactly once.
+    assert!(t.contains("event okta join                   300"), "{t}");
+    assert!(t.contains("users pushed: 300"), "{t}");
+    assert!(t.contains("memberships pushed: 300"), "{t}");
+    assert!(t.contains("threshold PASS: error-rate<1%"), "{t}");
+    assert!(t.contains("threshold FAIL: p95<1us for okta join"), "{t}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn duplicated_requests_and_lost_answers_lose_nothing() {
+    let mut args = vec![
+        "load",
+        "bulk-sync",
+        "--users",
+        "600",
+        "--groups",
+        "6",
+        "--fault-duplicate",
+        "0.1",
+        "--fault-drop-response",
+        "0.1",
+        // Lost answers are failed requests, but every event still lands.
+        "--threshold",
+        "error-rate<1% for okta join",
+        "--threshold",
+        "error-rate<1% for okta push group",
+    ];
+    args.extend(QUIET);
+    let out = idpsim(&args);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("reconcile: clean (600 users, 6 groups compared)"),
+        "{t}"
+    );
+    assert!(!t.contains("0.00% errors"), "faults were injected: {t}");
+}
