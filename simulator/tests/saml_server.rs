@@ -40,6 +40,13 @@ fn input(html: &str, name: &str) -> Option<String> {
 }
 
 async fn idp() -> idpsim_simulator::saml::server::IdpHandle {
+    idp_shaped(Shape::Okta {
+        app_key: "exkidpsim0000000000".into(),
+    })
+    .await
+}
+
+async fn idp_shaped(shape: Shape) -> idpsim_simulator::saml::server::IdpHandle {
     let mut dir = Directory::new(1);
     let u = dir.new_user("ann.lee@example.com");
     dir.add_user(u);
@@ -49,10 +56,8 @@ async fn idp() -> idpsim_simulator::saml::server::IdpHandle {
         .members
         .insert("ann.lee@example.com".into());
     let config = IdpConfig {
-        shape: Shape::Okta {
-            app_key: "exkidpsim0000000000".into(),
-        },
-        entity_id: "http://www.okta.com/exkidpsim0000000000".into(),
+        entity_id: shape.issuer(),
+        shape,
         signing: Material::fixtures().idp_signing,
         sign: SignMode::Assertion,
         alg: SigAlg::RsaSha256,
@@ -173,4 +178,46 @@ async fn post_binding_and_refusals() {
         .await
         .unwrap();
     assert_eq!(ip.status(), 200);
+}
+
+#[tokio::test]
+async fn entra_refuses_an_unsupported_name_id_policy_with_an_error_response() {
+    let x509 = "urn:oasis:names:tc:SAML:1.1:nameid-format:X509SubjectName";
+    let req = request("_req-x", "https://sp.example/acs").replace(
+        "</samlp:AuthnRequest>",
+        &format!("<samlp:NameIDPolicy Format=\"{x509}\"/></samlp:AuthnRequest>"),
+    );
+    let c = reqwest::Client::new();
+    let url = |base: &str| format!("{base}/sso/saml?SAMLRequest={}", enc(&deflate(&req)));
+    let entra = idp_shaped(Shape::idpsim_entra()).await;
+    let page = c
+        .get(url(&entra.base_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let xml =
+        String::from_utf8(B64.decode(input(&page, "SAMLResponse").unwrap()).unwrap()).unwrap();
+    assert!(
+        xml.contains("status:Requester") && xml.contains("status:InvalidNameIDPolicy"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("InResponseTo=\"_req-x\"") && !xml.contains("Assertion"),
+        "{xml}"
+    );
+    assert!(page.contains("action=\"https://sp.example/acs\""));
+    // Okta has no such rule: the login page is shown.
+    let okta = idp().await;
+    let page = c
+        .get(url(&okta.base_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("search users"), "{page}");
 }

@@ -653,3 +653,29 @@ fn resign_with_xmlsec1(xml: &str) -> String {
     let _ = std::fs::remove_dir_all(&dir);
     signed
 }
+
+#[tokio::test]
+async fn an_idp_error_response_is_shown_not_crashed_on() {
+    use idpsim_simulator::saml::{Envelope, Failure, SubStatus, TopStatus, error_response};
+    let sp = Sp::start(entra(), |_, _| {}).await;
+    let (browser, id) = sp.start_login().await;
+    let acs = sp.url("/saml/acs");
+    let xml = error_response(
+        &sp.shape,
+        &Envelope {
+            id: "_err1",
+            issue_instant: "2026-01-01T00:00:00Z",
+            destination: &acs,
+            in_response_to: Some(&id),
+        },
+        &Failure {
+            top: TopStatus::Requester,
+            sub: Some(SubStatus::InvalidNameIdPolicy),
+            message: "AADSTS: no such format",
+        },
+    );
+    refused(
+        &sp.post(&xml, Some(&browser)).await,
+        "status:Requester / urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy: AADSTS: no such format",
+    );
+}

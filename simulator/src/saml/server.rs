@@ -21,6 +21,7 @@ use super::authn_request::{self, AuthnRequest};
 use super::groups::GroupFilter;
 use super::metadata::idp_metadata;
 use super::response::{Login, Shape, SigAlg, SignMode, SigningKey, signed_response};
+use super::status::{Envelope, Failure, SubStatus, TopStatus, error_response};
 use crate::directory::Directory;
 
 /// The one service provider this IdP serves.
@@ -168,6 +169,9 @@ fn login_page(app: &App, req: Option<&AuthnRequest>, relay: Option<&str>) -> Res
             "the request's AssertionConsumerServiceURL {acs} is not the configured SP's ACS"
         ));
     }
+    if let Some(refusal) = req.and_then(|r| refused_by_profile(app, r, relay)) {
+        return refusal;
+    }
     let hidden = |name: &str, value: &str| {
         format!(
             "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
@@ -244,8 +248,14 @@ async fn login(State(app): State<Arc<App>>, RawForm(body): RawForm) -> Response 
         Ok(x) => x,
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     };
-    let b64 = base64::engine::general_purpose::STANDARD.encode(xml);
     let relay = form.get("relay_state").filter(|s| !s.is_empty());
+    post_to_acs(&app, &xml, relay.map(String::as_str))
+}
+
+/// The auto-submitting HTTP-POST form that carries a response to the
+/// configured ACS (and only there).
+fn post_to_acs(app: &App, xml: &str, relay: Option<&str>) -> Response {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(xml);
     let relay_input = relay
         .map(|r| {
             format!(
@@ -262,4 +272,45 @@ async fn login(State(app): State<Arc<App>>, RawForm(body): RawForm) -> Response 
         acs = esc(&app.config.sp.acs_url),
     ))
     .into_response()
+}
+
+/// NameID formats Entra accepts in a NameIDPolicy (SAML.md §5.2).
+const ENTRA_NAME_ID_FORMATS: &[&str] = &[
+    "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+    "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+    "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
+    "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
+];
+
+/// Entra answers a NameIDPolicy it does not support with an error
+/// Response (Requester / InvalidNameIDPolicy), before anyone signs in.
+fn refused_by_profile(app: &App, req: &AuthnRequest, relay: Option<&str>) -> Option<Response> {
+    let format = req.name_id_format.as_deref()?;
+    if !matches!(app.config.shape, Shape::Entra { .. }) || ENTRA_NAME_ID_FORMATS.contains(&format) {
+        return None;
+    }
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let id = format!("_{}", uuid::Uuid::new_v4());
+    let message = format!(
+        "AADSTS (idpsim): the NameIDPolicy Format {format} is not supported; use persistent, emailAddress, unspecified or transient"
+    );
+    let xml = error_response(
+        &app.config.shape,
+        &Envelope {
+            id: &id,
+            issue_instant: &now,
+            destination: &app.config.sp.acs_url,
+            in_response_to: Some(&req.id),
+        },
+        &Failure {
+            top: TopStatus::Requester,
+            sub: Some(SubStatus::InvalidNameIdPolicy),
+            message: &message,
+        },
+    );
+    Some(post_to_acs(app, &xml, relay))
 }
