@@ -43,6 +43,10 @@ pub struct Args {
     /// Which groups go into assertions (all, starts-with:P, equals:G, contains:X, regex:R, …).
     #[arg(long, default_value = "all", value_parser = GroupFilter::parse)]
     group_filter: GroupFilter,
+    /// Serve HTTPS with the TLS leaf for 127.0.0.1 from --certs (or the TEST-ONLY
+    /// fixtures); clients must trust that set's CA (ca.crt.pem).
+    #[arg(long)]
+    tls: bool,
     /// Directory written by `idpsim certs init`; without it the TEST-ONLY fixture key signs.
     #[arg(long, value_name = "DIR")]
     certs: Option<PathBuf>,
@@ -69,7 +73,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = IdpConfig {
         shape,
         entity_id,
-        signing: material.idp_signing,
+        signing: material.idp_signing.clone(),
         sign: args.sign.mode(),
         alg: SigAlg::RsaSha256,
         group_filter: args.group_filter.clone(),
@@ -78,6 +82,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             acs_url: args.acs.clone(),
         },
         port: args.port,
+        tls: args.tls.then(|| material.tls.clone()),
     };
     let users = dir.user_count();
     let idp = spawn(config, dir)
@@ -88,6 +93,15 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         "simulated IdP listening on {} with {users} users",
         idp.base_url
     );
+    if args.tls {
+        eprintln!(
+            "  TLS:           trust the CA in {}",
+            args.certs
+                .as_ref()
+                .map(|d| d.join("ca.crt.pem").display().to_string())
+                .unwrap_or_else(|| "certs/fixtures/TEST-ONLY-ca.crt.pem".into())
+        );
+    }
     eprintln!("  metadata:      {}/metadata", idp.base_url);
     eprintln!(
         "  SSO:           {}/sso/saml (HTTP-Redirect and HTTP-POST)",

@@ -100,6 +100,7 @@ async fn a_browser_signs_in_through_the_idp_login_page() {
                 acs_url: format!("{sp_origin}/saml/acs"),
             },
             port: 0,
+            tls: None,
         },
         dir.clone(),
     )

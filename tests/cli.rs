@@ -139,3 +139,50 @@ fn saml_response_prints_a_signed_response() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn serve_over_tls_answers_clients_that_trust_the_local_ca() {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_idpsim"))
+        .args([
+            "serve",
+            "--tls",
+            "--sp-entity-id",
+            "https://sp.example",
+            "--acs",
+        ])
+        .arg("https://sp.example/acs")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let base = line.trim().to_owned();
+    assert!(base.starts_with("https://127.0.0.1:"), "{base}");
+    let ca = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/certs/fixtures/TEST-ONLY-ca.crt.pem"
+    );
+    let trusted = std::process::Command::new("curl")
+        .args(["-sS", "--cacert", ca, &format!("{base}/metadata")])
+        .output()
+        .expect("curl is installed");
+    let untrusted = std::process::Command::new("curl")
+        .args(["-sS", &format!("{base}/metadata")])
+        .output()
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        String::from_utf8_lossy(&trusted.stdout).contains("md:EntityDescriptor"),
+        "{}",
+        String::from_utf8_lossy(&trusted.stderr)
+    );
+    assert!(
+        !untrusted.status.success(),
+        "a client without the CA must refuse"
+    );
+}

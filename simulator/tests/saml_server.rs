@@ -67,6 +67,7 @@ async fn idp_shaped(shape: Shape) -> idpsim_simulator::saml::server::IdpHandle {
             acs_url: "https://sp.example/acs".into(),
         },
         port: 0,
+        tls: None,
     };
     spawn(config, dir).await.unwrap()
 }

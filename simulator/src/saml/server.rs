@@ -44,6 +44,9 @@ pub struct IdpConfig {
     pub group_filter: GroupFilter,
     pub sp: ServiceProvider,
     pub port: u16,
+    /// Serve HTTPS with this certificate (chain) and key, e.g. the local
+    /// CA's 127.0.0.1 leaf from `certs/`; `None` serves plain HTTP.
+    pub tls: Option<KeyAndCert>,
 }
 
 struct App {
@@ -70,7 +73,15 @@ impl Drop for IdpHandle {
 /// Starts the IdP on 127.0.0.1.
 pub async fn spawn(config: IdpConfig, dir: Directory) -> std::io::Result<IdpHandle> {
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, config.port))).await?;
-    let base_url = format!("http://{}", listener.local_addr()?);
+    let tls = match &config.tls {
+        Some(kc) => Some(
+            idpsim_server::tls_config(&kc.cert_pem, &kc.key_pem)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?,
+        ),
+        None => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let base_url = format!("{scheme}://{}", listener.local_addr()?);
     let key = SigningKey::from_pem(&config.signing)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
     let app = Arc::new(App {
@@ -87,7 +98,10 @@ pub async fn spawn(config: IdpConfig, dir: Directory) -> std::io::Result<IdpHand
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
         .with_state(app);
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(idpsim_server::run(listener, router, stopped));
+    match tls {
+        Some(tls) => tokio::spawn(idpsim_server::run_tls(listener, router, stopped, tls)),
+        None => tokio::spawn(idpsim_server::run(listener, router, stopped)),
+    };
     Ok(IdpHandle {
         base_url,
         stop: Some(stop),
