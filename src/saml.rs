@@ -194,6 +194,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         in_response_to,
         now: time::OffsetDateTime::now_utc(),
         name_id_format: None,
+        extra_attributes: vec![],
         seed: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use idpsim_simulator::directory::{Directory, Generate};
 use idpsim_simulator::saml::server::{IdpConfig, ServiceProvider, spawn};
+use idpsim_simulator::saml::sp_config;
 use idpsim_simulator::saml::{GroupFilter, SigAlg};
 
 use crate::saml::{Profile, Sign, material};
@@ -22,11 +23,16 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Profile::Okta)]
     profile: Profile,
     /// The service provider's entity ID (the Audience).
-    #[arg(long)]
-    sp_entity_id: String,
+    #[arg(long, required_unless_present = "config", requires = "acs")]
+    sp_entity_id: Option<String>,
     /// The service provider's ACS URL; responses go only there.
-    #[arg(long)]
-    acs: String,
+    #[arg(long, requires = "sp_entity_id")]
+    acs: Option<String>,
+    /// Service providers and their attribute mappings from a YAML file (see
+    /// `simulator/src/saml/sp_config.rs`); the first is the default. With
+    /// --sp-entity-id, that SP comes first.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Users in a generated directory (ignored with --scenario).
     #[arg(long, default_value_t = 20)]
     users: usize,
@@ -68,6 +74,28 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             domain: "example.com".into(),
         }),
     };
+    let mut sps = Vec::new();
+    if let (Some(entity_id), Some(acs_url)) = (&args.sp_entity_id, &args.acs) {
+        sps.push(ServiceProvider {
+            entity_id: entity_id.clone(),
+            acs_url: acs_url.clone(),
+            attributes: Vec::new(),
+        });
+    }
+    if let Some(f) = &args.config {
+        match sp_config::load(f) {
+            Ok(more) => sps.extend(more),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    let mut sps = sps.into_iter();
+    let sp = sps
+        .next()
+        .context("no service provider: give --sp-entity-id and --acs, or --config")?;
+    let other_sps: Vec<ServiceProvider> = sps.collect();
     let material = material(&args.certs)?;
     let (shape, entity_id) = args.profile.shape();
     let config = IdpConfig {
@@ -77,10 +105,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         sign: args.sign.mode(),
         alg: SigAlg::RsaSha256,
         group_filter: args.group_filter.clone(),
-        sp: ServiceProvider {
-            entity_id: args.sp_entity_id.clone(),
-            acs_url: args.acs.clone(),
-        },
+        sp,
+        other_sps,
         port: args.port,
         tls: args.tls.then(|| material.tls.clone()),
     };

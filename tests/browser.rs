@@ -98,8 +98,10 @@ async fn a_browser_signs_in_through_the_idp_login_page() {
             sp: ServiceProvider {
                 entity_id: format!("{sp_origin}/saml/metadata"),
                 acs_url: format!("{sp_origin}/saml/acs"),
+                attributes: vec![],
             },
             port: 0,
+            other_sps: vec![],
             tls: None,
         },
         dir.clone(),

@@ -27,6 +27,7 @@ fn login() -> Login {
         now: time::OffsetDateTime::now_utc(),
         seed: 1,
         name_id_format: None,
+        extra_attributes: vec![],
     }
 }
 

@@ -22,6 +22,7 @@ fn login() -> Login {
         now: time::OffsetDateTime::now_utc(),
         seed: 7,
         name_id_format: None,
+        extra_attributes: vec![],
     }
 }
 

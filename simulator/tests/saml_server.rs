@@ -65,8 +65,10 @@ async fn idp_shaped(shape: Shape) -> idpsim_simulator::saml::server::IdpHandle {
         sp: ServiceProvider {
             entity_id: "https://sp.example".into(),
             acs_url: "https://sp.example/acs".into(),
+            attributes: vec![],
         },
         port: 0,
+        other_sps: vec![],
         tls: None,
     };
     spawn(config, dir).await.unwrap()
@@ -221,4 +223,95 @@ async fn entra_refuses_an_unsupported_name_id_policy_with_an_error_response() {
         .await
         .unwrap();
     assert!(page.contains("search users"), "{page}");
+}
+
+#[tokio::test]
+async fn several_sps_each_get_their_own_acs_and_attribute_mapping() {
+    use idpsim_simulator::saml::server::UserField;
+    use idpsim_simulator::saml::sp_config;
+    let mut dir = Directory::new(1);
+    let mut u = dir.new_user("ann.lee@example.com");
+    u.department = Some("R&D".into());
+    dir.add_user(u);
+    let sps = sp_config::parse(
+        "idp.yaml",
+        "service_providers:\n  - { entity_id: https://sp.example, acs: https://sp.example/acs }\n  - entity_id: https://two.example\n    acs: https://two.example/acs\n    attributes: { dept: department, login: user_name }\n",
+    )
+    .unwrap();
+    let mut sps = sps.into_iter();
+    let config = IdpConfig {
+        entity_id: Shape::idpsim_okta().issuer(),
+        shape: Shape::idpsim_okta(),
+        signing: Material::fixtures().idp_signing,
+        sign: SignMode::Assertion,
+        alg: SigAlg::RsaSha256,
+        group_filter: GroupFilter::All,
+        sp: sps.next().unwrap(),
+        other_sps: sps.collect(),
+        port: 0,
+        tls: None,
+    };
+    assert_eq!(
+        config.other_sps[0].attributes[0],
+        ("dept".to_owned(), UserField::Department)
+    );
+    let idp = spawn(config, dir).await.unwrap();
+    let c = reqwest::Client::new();
+    let req = request("_two", "https://two.example/acs")
+        .replace("https://sp.example", "https://two.example");
+    let page = c
+        .get(format!(
+            "{}/sso/saml?SAMLRequest={}",
+            idp.base_url,
+            enc(&deflate(&req))
+        ))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Sign in to https://two.example"), "{page}");
+    assert_eq!(input(&page, "sp").as_deref(), Some("https://two.example"));
+    let done = c
+        .post(format!("{}/sso/login", idp.base_url))
+        .form(&[
+            ("user", "ann.lee@example.com"),
+            ("request_id", "_two"),
+            ("sp", "https://two.example"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        done.contains("action=\"https://two.example/acs\""),
+        "{done}"
+    );
+    let xml =
+        String::from_utf8(B64.decode(input(&done, "SAMLResponse").unwrap()).unwrap()).unwrap();
+    assert!(
+        xml.contains("Name=\"dept\"") && xml.contains(">R&amp;D<"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("Name=\"login\"") && xml.contains("<saml2:Audience>https://two.example<"),
+        "{xml}"
+    );
+    // A request from an SP nobody configured is refused.
+    let stranger = request("_x", "https://evil.example/acs")
+        .replace("https://sp.example<", "https://evil.example<");
+    let r = c
+        .get(format!(
+            "{}/sso/saml?SAMLRequest={}",
+            idp.base_url,
+            enc(&deflate(&stranger))
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("no service provider"));
 }

@@ -129,6 +129,7 @@ impl Sp {
             now: OffsetDateTime::now_utc(),
             seed: rand_seed(),
             name_id_format: None,
+            extra_attributes: vec![],
         }
     }
 

@@ -7,6 +7,7 @@ pub mod metadata;
 pub mod response;
 pub mod server;
 pub mod sign_in;
+pub mod sp_config;
 pub mod status;
 pub mod xml;
 

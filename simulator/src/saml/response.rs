@@ -129,6 +129,9 @@ pub struct Login {
     /// gets the opaque IdP id, emailAddress the email, unspecified the
     /// userName; anything else keeps the profile's default.
     pub name_id_format: Option<String>,
+    /// Attributes beyond the profile's own, from the SP's attribute
+    /// mapping: name and values, written after the profile's.
+    pub extra_attributes: Vec<(String, Vec<String>)>,
 }
 
 const UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
@@ -339,6 +342,9 @@ fn okta_assertion(l: &Login, issuer: &str, id: &str, now: &str) -> Element {
     if !l.groups.is_empty() {
         stmt = stmt.child(attribute("groups", &l.groups));
     }
+    for (name, values) in &l.extra_attributes {
+        stmt = stmt.child(attribute(name, values));
+    }
     Element::new("saml2:Assertion")
         .ns("saml2", ASSERTION)
         .attr("ID", id)
@@ -457,6 +463,9 @@ fn entra_assertion(l: &Login, shape: &Shape, issuer: &str, id: &str, now: &str) 
             "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
             &l.groups,
         ));
+    }
+    for (name, values) in &l.extra_attributes {
+        stmt = stmt.child(attribute(name, values));
     }
     Element::new("Assertion")
         .ns("", ASSERTION)

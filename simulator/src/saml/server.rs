@@ -24,13 +24,53 @@ use super::response::{Login, Shape, SigAlg, SignMode, SigningKey, signed_respons
 use super::status::{Envelope, Failure, SubStatus, TopStatus, error_response};
 use crate::directory::Directory;
 
-/// The one service provider this IdP serves.
-#[derive(Debug, Clone)]
+/// A service provider this IdP serves.
+#[derive(Debug, Clone, Default)]
 pub struct ServiceProvider {
     pub entity_id: String,
     /// Responses go only here, whatever a request asks: an IdP that posts
     /// to any URL a request names is an open redirect for assertions.
     pub acs_url: String,
+    /// Attributes this SP gets beyond the profile's own: SAML attribute
+    /// name and the directory field it carries.
+    pub attributes: Vec<(String, UserField)>,
+}
+
+/// A directory field an attribute mapping can send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserField {
+    UserName,
+    Email,
+    GivenName,
+    FamilyName,
+    DisplayName,
+    Title,
+    Department,
+    EmployeeNumber,
+    Manager,
+    IdpId,
+    Groups,
+}
+
+impl UserField {
+    fn values(self, dir: &Directory, u: &crate::directory::User) -> Vec<String> {
+        let one = |v: &str| vec![v.to_owned()];
+        let opt = |v: &Option<String>| v.iter().cloned().collect();
+        match self {
+            UserField::UserName => one(&u.user_name),
+            UserField::Email => one(&u.email),
+            UserField::GivenName => one(&u.given_name),
+            UserField::FamilyName => one(&u.family_name),
+            UserField::DisplayName => one(&u.display_name),
+            UserField::Title => opt(&u.title),
+            UserField::Department => opt(&u.department),
+            UserField::EmployeeNumber => opt(&u.employee_number),
+            UserField::Manager => opt(&u.manager),
+            UserField::IdpId => one(&u.idp_id),
+            UserField::Groups => dir.groups_of(&u.user_name),
+        }
+    }
 }
 
 /// How the IdP runs.
@@ -42,7 +82,11 @@ pub struct IdpConfig {
     pub sign: SignMode,
     pub alg: SigAlg,
     pub group_filter: GroupFilter,
+    /// The SP that IdP-initiated logins and requests without an Issuer go to.
     pub sp: ServiceProvider,
+    /// Further SPs, chosen by an AuthnRequest's Issuer or `?sp=` on the
+    /// IdP-initiated URL.
+    pub other_sps: Vec<ServiceProvider>,
     pub port: u16,
     /// Serve HTTPS with this certificate (chain) and key, e.g. the local
     /// CA's 127.0.0.1 leaf from `certs/`; `None` serves plain HTTP.
@@ -150,7 +194,12 @@ async fn sso_redirect(
         return bad("SAMLRequest is missing");
     };
     match authn_request::from_redirect(raw) {
-        Ok(r) => login_page(&app, Some(&r), q.get("RelayState").map(String::as_str)),
+        Ok(r) => login_page(
+            &app,
+            Some(&r),
+            q.get("RelayState").map(String::as_str),
+            None,
+        ),
         Err(e) => bad(e.to_string()),
     }
 }
@@ -161,7 +210,12 @@ async fn sso_post(State(app): State<Arc<App>>, RawForm(body): RawForm) -> Respon
         return bad("SAMLRequest is missing");
     };
     match authn_request::from_post(raw) {
-        Ok(r) => login_page(&app, Some(&r), form.get("RelayState").map(String::as_str)),
+        Ok(r) => login_page(
+            &app,
+            Some(&r),
+            form.get("RelayState").map(String::as_str),
+            None,
+        ),
         Err(e) => bad(e.to_string()),
     }
 }
@@ -170,20 +224,48 @@ async fn idp_initiated(
     State(app): State<Arc<App>>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    login_page(&app, None, q.get("RelayState").map(String::as_str))
+    login_page(
+        &app,
+        None,
+        q.get("RelayState").map(String::as_str),
+        q.get("sp").map(String::as_str),
+    )
+}
+
+impl App {
+    fn sp(&self, entity_id: Option<&str>) -> Option<&ServiceProvider> {
+        match entity_id.filter(|e| !e.is_empty()) {
+            None => Some(&self.config.sp),
+            Some(e) => std::iter::once(&self.config.sp)
+                .chain(&self.config.other_sps)
+                .find(|sp| sp.entity_id == e),
+        }
+    }
 }
 
 /// The page where a person picks who to sign in as.
-fn login_page(app: &App, req: Option<&AuthnRequest>, relay: Option<&str>) -> Response {
+fn login_page(
+    app: &App,
+    req: Option<&AuthnRequest>,
+    relay: Option<&str>,
+    chosen: Option<&str>,
+) -> Response {
+    let asked = req.and_then(|r| r.issuer.as_deref()).or(chosen);
+    let Some(sp) = app.sp(asked) else {
+        return bad(format!(
+            "no service provider {:?} is configured here",
+            asked.unwrap_or_default()
+        ));
+    };
     if let Some(r) = req
         && let Some(acs) = &r.acs_url
-        && acs != &app.config.sp.acs_url
+        && acs != &sp.acs_url
     {
         return bad(format!(
             "the request's AssertionConsumerServiceURL {acs} is not the configured SP's ACS"
         ));
     }
-    if let Some(refusal) = req.and_then(|r| refused_by_profile(app, r, relay)) {
+    if let Some(refusal) = req.and_then(|r| refused_by_profile(app, sp, r, relay)) {
         return refusal;
     }
     let hidden = |name: &str, value: &str| {
@@ -200,13 +282,13 @@ fn login_page(app: &App, req: Option<&AuthnRequest>, relay: Option<&str>) -> Res
             s = esc(&format!("{} {} {}", u.display_name, u.user_name, groups).to_lowercase()),
             h1 = hidden("user", &u.user_name),
             h2 = hidden("request_id", req.map(|r| r.id.as_str()).unwrap_or("")),
-            h3 = hidden("relay_state", relay.unwrap_or("")) + &hidden("name_id_format", req.and_then(|r| r.name_id_format.as_deref()).unwrap_or("")),
+            h3 = hidden("relay_state", relay.unwrap_or("")) + &hidden("name_id_format", req.and_then(|r| r.name_id_format.as_deref()).unwrap_or("")) + &hidden("sp", &sp.entity_id),
             name = esc(&u.display_name),
             un = esc(&u.user_name),
             g = esc(&groups),
         ));
     }
-    let sp = esc(&app.config.sp.entity_id);
+    let sp = esc(&sp.entity_id);
     Html(format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>idpsim sign-in</title>
 <style>body{{font:15px system-ui,sans-serif;margin:2em}}li{{list-style:none;margin:.3em 0}}small{{color:#666}}</style></head>
@@ -227,6 +309,9 @@ async fn login(State(app): State<Arc<App>>, RawForm(body): RawForm) -> Response 
     let Some(user) = form.get("user").and_then(|u| app.dir.user(u)) else {
         return bad("no such user in the directory");
     };
+    let Some(sp) = app.sp(form.get("sp").map(String::as_str)) else {
+        return bad("no such service provider is configured here");
+    };
     let groups = app
         .config
         .group_filter
@@ -239,8 +324,13 @@ async fn login(State(app): State<Arc<App>>, RawForm(body): RawForm) -> Response 
         email: user.email.clone(),
         object_id: user.idp_id.clone(),
         groups,
-        sp_entity_id: app.config.sp.entity_id.clone(),
-        acs_url: app.config.sp.acs_url.clone(),
+        sp_entity_id: sp.entity_id.clone(),
+        acs_url: sp.acs_url.clone(),
+        extra_attributes: sp
+            .attributes
+            .iter()
+            .map(|(name, field)| (name.clone(), field.values(&app.dir, user)))
+            .collect(),
         in_response_to: form.get("request_id").filter(|s| !s.is_empty()).cloned(),
         now: time::OffsetDateTime::now_utc(),
         name_id_format: form
@@ -263,12 +353,12 @@ async fn login(State(app): State<Arc<App>>, RawForm(body): RawForm) -> Response 
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     };
     let relay = form.get("relay_state").filter(|s| !s.is_empty());
-    post_to_acs(&app, &xml, relay.map(String::as_str))
+    post_to_acs(sp, &xml, relay.map(String::as_str))
 }
 
 /// The auto-submitting HTTP-POST form that carries a response to the
 /// configured ACS (and only there).
-fn post_to_acs(app: &App, xml: &str, relay: Option<&str>) -> Response {
+fn post_to_acs(sp: &ServiceProvider, xml: &str, relay: Option<&str>) -> Response {
     let b64 = base64::engine::general_purpose::STANDARD.encode(xml);
     let relay_input = relay
         .map(|r| {
@@ -283,7 +373,7 @@ fn post_to_acs(app: &App, xml: &str, relay: Option<&str>) -> Response {
 <body onload="document.forms[0].submit()"><form method="post" action="{acs}">
 <input type="hidden" name="SAMLResponse" value="{b64}">{relay_input}
 <noscript><button>Continue</button></noscript></form></body></html>"#,
-        acs = esc(&app.config.sp.acs_url),
+        acs = esc(&sp.acs_url),
     ))
     .into_response()
 }
@@ -298,7 +388,12 @@ const ENTRA_NAME_ID_FORMATS: &[&str] = &[
 
 /// Entra answers a NameIDPolicy it does not support with an error
 /// Response (Requester / InvalidNameIDPolicy), before anyone signs in.
-fn refused_by_profile(app: &App, req: &AuthnRequest, relay: Option<&str>) -> Option<Response> {
+fn refused_by_profile(
+    app: &App,
+    sp: &ServiceProvider,
+    req: &AuthnRequest,
+    relay: Option<&str>,
+) -> Option<Response> {
     let format = req.name_id_format.as_deref()?;
     if !matches!(app.config.shape, Shape::Entra { .. }) || ENTRA_NAME_ID_FORMATS.contains(&format) {
         return None;
@@ -317,7 +412,7 @@ fn refused_by_profile(app: &App, req: &AuthnRequest, relay: Option<&str>) -> Opt
         &Envelope {
             id: &id,
             issue_instant: &now,
-            destination: &app.config.sp.acs_url,
+            destination: &sp.acs_url,
             in_response_to: Some(&req.id),
         },
         &Failure {
@@ -326,5 +421,5 @@ fn refused_by_profile(app: &App, req: &AuthnRequest, relay: Option<&str>) -> Opt
             message: &message,
         },
     );
-    Some(post_to_acs(app, &xml, relay))
+    Some(post_to_acs(sp, &xml, relay))
 }

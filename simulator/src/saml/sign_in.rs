@@ -146,6 +146,7 @@ pub async fn sp_initiated(
         now: OffsetDateTime::now_utc(),
         seed: OffsetDateTime::now_utc().unix_timestamp_nanos() as u64,
         name_id_format: req.name_id_format.clone(),
+        extra_attributes: vec![],
     };
     let xml = signed_response(&idp.shape, &login, &idp.key, idp.sign, idp.alg)
         .map_err(|e| format!("cannot sign the response: {e}"))?;
