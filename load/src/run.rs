@@ -353,8 +353,6 @@ async fn push_users(
         all[r].iter().map(|u| (*u).clone()).collect()
     };
     let users = Arc::new(users);
-    let goose_users = plan.goose.users.unwrap_or(8).max(1);
-    let iterations = users.len().div_ceil(goose_users);
     let sh = shared.clone();
     let list = users.clone();
     let work: Work = Arc::new(move |wire: Wire, i: usize| {
@@ -370,23 +368,7 @@ async fn push_users(
             Ok(())
         })
     });
-    let t = worker(
-        &ev(plan.profile, "join"),
-        shared.clone(),
-        users.len(),
-        goose_users,
-        plan.client.base_url.clone(),
-        work,
-    );
-    phase(
-        plan,
-        shared,
-        name,
-        Scenario::new(name).register_transaction(t),
-        Some(iterations),
-        summary,
-    )
-    .await
+    each_item(plan, shared, name, "join", users.len(), work, summary).await
 }
 
 /// Group pushes of this shard's groups: create or link, then members.
@@ -415,8 +397,6 @@ async fn push_groups(
         return Ok(());
     }
     let groups = Arc::new(groups);
-    let goose_users = plan.goose.users.unwrap_or(8).max(1);
-    let iterations = groups.len().div_ceil(goose_users);
     let sh = shared.clone();
     let list = groups.clone();
     let work: Work = Arc::new(move |wire: Wire, i: usize| {
@@ -448,19 +428,45 @@ async fn push_groups(
             Ok(())
         })
     });
-    let t = worker(
-        &ev(plan.profile, "push group"),
-        shared.clone(),
+    each_item(
+        plan,
+        shared,
+        name,
+        "push group",
         groups.len(),
+        work,
+        summary,
+    )
+    .await
+}
+
+/// A phase with one event run once per item, the items shared out among
+/// goose users.
+async fn each_item(
+    plan: &LoadPlan,
+    shared: &Arc<Shared>,
+    phase_name: &str,
+    event: &str,
+    items: usize,
+    work: Work,
+    summary: &mut Summary,
+) -> Result<(), LoadError> {
+    let goose_users = plan.goose.users.unwrap_or(8).max(1);
+    let t = worker(
+        &ev(plan.profile, event),
+        shared.clone(),
+        items,
         goose_users,
         plan.client.base_url.clone(),
         work,
     );
+    let scenario = Scenario::new(phase_name).register_transaction(t);
+    let iterations = items.div_ceil(goose_users);
     phase(
         plan,
         shared,
-        name,
-        Scenario::new(name).register_transaction(t),
+        phase_name,
+        scenario,
         Some(iterations),
         summary,
     )
@@ -666,7 +672,6 @@ async fn reset(
         }
     }
     let targets = Arc::new(targets);
-    let goose_users = plan.goose.users.unwrap_or(8).max(1);
     let sh = shared.clone();
     let list = targets.clone();
     let work: Work = Arc::new(move |wire: Wire, i: usize| {
@@ -698,20 +703,13 @@ async fn reset(
             Ok(())
         })
     });
-    let t = worker(
-        &ev(plan.profile, "delete"),
-        shared.clone(),
-        targets.len(),
-        goose_users,
-        base,
-        work,
-    );
-    phase(
+    each_item(
         plan,
         shared,
         "reset",
-        Scenario::new("reset").register_transaction(t),
-        Some(targets.len().div_ceil(goose_users)),
+        "delete",
+        targets.len(),
+        work,
         summary,
     )
     .await
@@ -750,7 +748,6 @@ async fn import(
         pages.extend((0..total.div_ceil(page)).map(|p| (endpoint, 1 + p * page)));
     }
     let pages = Arc::new(pages);
-    let goose_users = plan.goose.users.unwrap_or(8).max(1);
     let sh = shared.clone();
     let list = pages.clone();
     let work: Work = Arc::new(move |wire: Wire, i: usize| {
@@ -793,20 +790,13 @@ async fn import(
             Ok(())
         })
     });
-    let t = worker(
-        &ev(plan.profile, "import page"),
-        shared.clone(),
-        pages.len(),
-        goose_users,
-        plan.client.base_url.clone(),
-        work,
-    );
-    phase(
+    each_item(
         plan,
         shared,
         "import",
-        Scenario::new("import").register_transaction(t),
-        Some(pages.len().div_ceil(goose_users)),
+        "import page",
+        pages.len(),
+        work,
         summary,
     )
     .await
