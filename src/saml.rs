@@ -32,6 +32,8 @@ pub(crate) enum Sign {
 enum Alg {
     RsaSha256,
     RsaSha512,
+    /// Legacy SHA-1, for SPs that still require it.
+    RsaSha1,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -205,6 +207,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let alg = match alg {
         Alg::RsaSha256 => SigAlg::RsaSha256,
         Alg::RsaSha512 => SigAlg::RsaSha512,
+        Alg::RsaSha1 => SigAlg::RsaSha1,
     };
     let xml = response(&shape, &login, &material.idp_signing, mode, alg)?;
     match format {

@@ -680,3 +680,19 @@ async fn an_idp_error_response_is_shown_not_crashed_on() {
         "status:Requester / urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy: AADSTS: no such format",
     );
 }
+
+#[tokio::test]
+async fn a_sha1_signature_is_refused_by_policy() {
+    // N-31: valid, but SHA-1; this SP accepts SHA-256 and SHA-512 only.
+    let sp = Sp::start(okta(), |_, _| {}).await;
+    sp.add_user("jane@example.com").await;
+    let o = sp
+        .sign_in("jane@example.com", |l| {
+            sp.sign(l, SignMode::Assertion, SigAlg::RsaSha1)
+        })
+        .await;
+    refused(
+        &o,
+        "unsupported algorithm http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+    );
+}

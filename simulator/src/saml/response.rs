@@ -72,12 +72,15 @@ pub enum SignMode {
     Both,
 }
 
-/// The signature algorithm; the digest follows it (SHA-256, SHA-512).
-/// RSA-SHA1 is not offered: aws-lc-rs refuses to make SHA-1 signatures.
+/// The signature algorithm; the digest follows it (SHA-256, SHA-512,
+/// SHA-1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SigAlg {
     RsaSha256,
     RsaSha512,
+    /// Legacy, for SPs that still ask for it (Entra and Okta offer it as an
+    /// opt-in). aws-lc-rs will not make SHA-1 signatures, so OpenSSL does.
+    RsaSha1,
 }
 
 impl SigAlg {
@@ -91,18 +94,25 @@ impl SigAlg {
                 "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
                 "http://www.w3.org/2001/04/xmlenc#sha512",
             ),
+            SigAlg::RsaSha1 => (
+                "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+                "http://www.w3.org/2000/09/xmldsig#sha1",
+            ),
         }
     }
     fn digest(self) -> &'static digest::Algorithm {
         match self {
             SigAlg::RsaSha256 => &digest::SHA256,
             SigAlg::RsaSha512 => &digest::SHA512,
+            SigAlg::RsaSha1 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
         }
     }
-    fn padding(self) -> &'static dyn signature::RsaEncoding {
+    /// `None` for SHA-1, which aws-lc-rs does not sign with.
+    fn padding(self) -> Option<&'static dyn signature::RsaEncoding> {
         match self {
-            SigAlg::RsaSha256 => &signature::RSA_PKCS1_SHA256,
-            SigAlg::RsaSha512 => &signature::RSA_PKCS1_SHA512,
+            SigAlg::RsaSha256 => Some(&signature::RSA_PKCS1_SHA256),
+            SigAlg::RsaSha512 => Some(&signature::RSA_PKCS1_SHA512),
+            SigAlg::RsaSha1 => None,
         }
     }
 }
@@ -203,6 +213,8 @@ impl Ids {
 /// as much as a signature, so a server keeps one of these.
 pub struct SigningKey {
     pair: signature::RsaKeyPair,
+    /// The same key for OpenSSL, which makes the legacy SHA-1 signatures.
+    legacy: openssl::pkey::PKey<openssl::pkey::Private>,
     cert_b64: String,
 }
 
@@ -219,7 +231,13 @@ impl SigningKey {
         let pair =
             signature::RsaKeyPair::from_pkcs8(&der).map_err(|e| SamlError::Key(e.to_string()))?;
         let cert_b64 = B64.encode(pem_body(&key.cert_pem).map_err(SamlError::Cert)?);
-        Ok(SigningKey { pair, cert_b64 })
+        let legacy = openssl::pkey::PKey::private_key_from_der(&der)
+            .map_err(|e| SamlError::Key(e.to_string()))?;
+        Ok(SigningKey {
+            pair,
+            legacy,
+            cert_b64,
+        })
     }
 }
 
@@ -243,7 +261,7 @@ pub fn signed_response(
     mode: SignMode,
     alg: SigAlg,
 ) -> Result<String, SamlError> {
-    let (pair, cert_b64) = (&key.pair, &key.cert_b64);
+    let cert_b64 = &key.cert_b64;
     let mut ids = Ids {
         rng: ChaCha8Rng::seed_from_u64(login.seed),
     };
@@ -261,7 +279,7 @@ pub fn signed_response(
         entra_assertion(login, shape, &issuer, &assertion_id, &now)
     };
     let signer = Signer {
-        pair,
+        key,
         cert_b64,
         alg,
         okta,
@@ -510,7 +528,7 @@ fn entra_assertion(l: &Login, shape: &Shape, issuer: &str, id: &str, now: &str) 
 }
 
 struct Signer<'a> {
-    pair: &'a signature::RsaKeyPair,
+    key: &'a SigningKey,
     cert_b64: &'a str,
     alg: SigAlg,
     okta: bool,
@@ -567,11 +585,26 @@ impl Signer<'_> {
             target.to_xml().as_bytes(),
         ));
         let signed = self.signed_info(id, &digest_b64, true).to_xml();
-        let rng = lc_rand::SystemRandom::new();
-        let mut sig = vec![0u8; self.pair.public_modulus_len()];
-        self.pair
-            .sign(self.alg.padding(), &rng, signed.as_bytes(), &mut sig)
-            .map_err(|_| SamlError::Sign)?;
+        let sig = match self.alg.padding() {
+            Some(padding) => {
+                let rng = lc_rand::SystemRandom::new();
+                let mut sig = vec![0u8; self.key.pair.public_modulus_len()];
+                self.key
+                    .pair
+                    .sign(padding, &rng, signed.as_bytes(), &mut sig)
+                    .map_err(|_| SamlError::Sign)?;
+                sig
+            }
+            None => {
+                let mut s = openssl::sign::Signer::new(
+                    openssl::hash::MessageDigest::sha1(),
+                    &self.key.legacy,
+                )
+                .map_err(|_| SamlError::Sign)?;
+                s.sign_oneshot_to_vec(signed.as_bytes())
+                    .map_err(|_| SamlError::Sign)?
+            }
+        };
         Ok(Element::new(&self.q("Signature"))
             .ns(if self.okta { "ds" } else { "" }, DSIG)
             .child(self.signed_info(id, &digest_b64, false))
