@@ -198,3 +198,71 @@ fn add_then_remove_restores_the_resource() {
         .tests(1000)
         .quickcheck(prop as fn(ArbUser, u32, u8) -> bool);
 }
+
+/// The fast path for `attr eq "value"` filters gives exactly what the
+/// grammar gives: the same tree when the grammar accepts, an error when it
+/// refuses.
+#[test]
+fn the_simple_eq_fast_path_agrees_with_the_grammar() {
+    fn prop(name: u8, op: u8, ws: (u8, u8, u8), value: String, raw: u8) -> bool {
+        const NAMES: &[&str] = &[
+            "userName",
+            "displayName",
+            "name.familyName",
+            "externalId",
+            "emails.value",
+            "1bad",
+            "a.b.c",
+            "urn:ietf:params:scim:schemas:core:2.0:User:userName",
+            "user_Name-2",
+            "userName.",
+            ".x",
+            "ün",
+            "-a",
+        ];
+        const OPS: &[&str] = &["eq", "EQ", "Eq", "ne", "sw", "eqq", ""];
+        const WS: &[&str] = &[" ", "  ", "\t", "", " \t "];
+        const RAW: &[&str] = &[
+            "",
+            "\"a\" \"b\"",
+            "\"unterminated",
+            "\"x\\\"y\"",
+            "\"\\u00e9\"",
+            "\"a\\qb\"",
+            "\"\"",
+            "\"tab\there\"",
+            "x\"",
+            "\"a\" and b pr",
+            "null",
+            "true",
+            "12",
+        ];
+        let value = if (raw as usize) < RAW.len() && !RAW[raw as usize].is_empty() {
+            RAW[raw as usize].to_owned()
+        } else {
+            serde_json::to_string(&value).unwrap()
+        };
+        let s = format!(
+            "{}{}{}{}{}{}",
+            WS[ws.0 as usize % WS.len()],
+            NAMES[name as usize % NAMES.len()],
+            WS[ws.1 as usize % WS.len()],
+            OPS[op as usize % OPS.len()],
+            WS[ws.2 as usize % WS.len()],
+            value
+        );
+        let fast = idpsim_scim::filter::parse(&s);
+        let grammar = s.parse::<scim_v2::filter::Filter>();
+        match (fast, grammar) {
+            (Ok(a), Ok(b)) => a == b,
+            (Err(_), Err(_)) => true,
+            (a, b) => {
+                eprintln!("{s:?}: fast {a:?}, grammar {b:?}");
+                false
+            }
+        }
+    }
+    QuickCheck::new()
+        .tests(3000)
+        .quickcheck(prop as fn(u8, u8, (u8, u8, u8), String, u8) -> bool);
+}
