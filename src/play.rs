@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use idpsim_certs::Material;
-use idpsim_reference_sp::saml::{SamlConfig, key_from_cert_pem};
 use idpsim_reference_sp::{Config, Quirk};
 use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
 use idpsim_simulator::idp::Idp;
@@ -118,17 +117,8 @@ async fn target_for(args: &TargetArgs, s: &Scenario, shape: &Shape) -> anyhow::R
             _embedded: None,
         });
     }
-    // The player answers the SP's AuthnRequests itself, so the SSO URL the
-    // SP redirects to is never fetched.
     let mut config = Config {
-        saml: Some(SamlConfig::new(
-            shape.issuer(),
-            "http://127.0.0.1/idpsim-player/sso".into(),
-            vec![
-                key_from_cert_pem(&Material::fixtures().idp_signing.cert_pem)
-                    .map_err(anyhow::Error::msg)?,
-            ],
-        )),
+        saml: Some(crate::saml::fixture_trust(shape)?),
         ..Config::default()
     };
     if let Some(n) = s.target.seat_limit {

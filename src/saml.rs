@@ -219,3 +219,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// Trust in the IdP that `shape` names, signing with the TEST-ONLY fixture
+/// key: what the embedded target and `idpsim target` trust by default. The
+/// SSO URL is nominal: the player answers AuthnRequests itself.
+pub(crate) fn fixture_trust(
+    shape: &Shape,
+) -> anyhow::Result<idpsim_reference_sp::saml::SamlConfig> {
+    let key =
+        idpsim_reference_sp::saml::key_from_cert_pem(&Material::fixtures().idp_signing.cert_pem)
+            .map_err(anyhow::Error::msg)?;
+    Ok(idpsim_reference_sp::saml::SamlConfig::new(
+        shape.issuer(),
+        "http://127.0.0.1/idpsim-player/sso".into(),
+        vec![key],
+    ))
+}

@@ -4,8 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use idpsim_certs::Material;
-use idpsim_reference_sp::saml::{SamlConfig, key_from_cert_pem};
+use idpsim_reference_sp::saml::SamlConfig;
 use idpsim_reference_sp::{Config, ProvisioningMode, Quirk};
 use idpsim_simulator::saml::Shape;
 
@@ -101,17 +100,7 @@ async fn saml_config(args: &Args) -> anyhow::Result<SamlConfig> {
             let body = std::fs::read(path).with_context(|| format!("cannot read {path}"))?;
             SamlConfig::from_idp_metadata(&body).map_err(|e| anyhow::anyhow!("{path}: {e}"))?
         }
-        None => {
-            let shape = Shape::idpsim_okta();
-            SamlConfig::new(
-                shape.issuer(),
-                "http://127.0.0.1/idpsim-player/sso".into(),
-                vec![
-                    key_from_cert_pem(&Material::fixtures().idp_signing.cert_pem)
-                        .map_err(anyhow::Error::msg)?,
-                ],
-            )
-        }
+        None => crate::saml::fixture_trust(&Shape::idpsim_okta())?,
     };
     c.allow_idp_initiated = args.saml_allow_idp_initiated;
     c.require_signed_assertion = args.saml_require_signed_assertion;

@@ -144,6 +144,36 @@ pub struct Login {
     pub extra_attributes: Vec<(String, Vec<String>)>,
 }
 
+impl Login {
+    /// A sign-in of a directory user, now, with a fresh seed; the caller
+    /// sets what the request asked for (InResponseTo, NameID format) and
+    /// any mapped attributes.
+    pub fn for_user(
+        u: &crate::directory::User,
+        groups: Vec<String>,
+        sp_entity_id: &str,
+        acs_url: &str,
+    ) -> Login {
+        let now = OffsetDateTime::now_utc();
+        Login {
+            user_name: u.user_name.clone(),
+            given_name: u.given_name.clone(),
+            family_name: u.family_name.clone(),
+            display_name: u.display_name.clone(),
+            email: u.email.clone(),
+            object_id: u.idp_id.clone(),
+            groups,
+            sp_entity_id: sp_entity_id.to_owned(),
+            acs_url: acs_url.to_owned(),
+            in_response_to: None,
+            now,
+            seed: now.unix_timestamp_nanos() as u64,
+            name_id_format: None,
+            extra_attributes: Vec::new(),
+        }
+    }
+}
+
 const UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
 const EMAIL: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
 const PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";

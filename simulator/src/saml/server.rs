@@ -317,30 +317,17 @@ async fn login(State(app): State<Arc<App>>, RawForm(body): RawForm) -> Response 
         .group_filter
         .apply(&app.dir.groups_of(&user.user_name));
     let login = Login {
-        user_name: user.user_name.clone(),
-        given_name: user.given_name.clone(),
-        family_name: user.family_name.clone(),
-        display_name: user.display_name.clone(),
-        email: user.email.clone(),
-        object_id: user.idp_id.clone(),
-        groups,
-        sp_entity_id: sp.entity_id.clone(),
-        acs_url: sp.acs_url.clone(),
         extra_attributes: sp
             .attributes
             .iter()
             .map(|(name, field)| (name.clone(), field.values(&app.dir, user)))
             .collect(),
         in_response_to: form.get("request_id").filter(|s| !s.is_empty()).cloned(),
-        now: time::OffsetDateTime::now_utc(),
         name_id_format: form
             .get("name_id_format")
             .filter(|s| !s.is_empty())
             .cloned(),
-        seed: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0),
+        ..Login::for_user(user, groups, &sp.entity_id, &sp.acs_url)
     };
     let xml = match signed_response(
         &app.config.shape,

@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::Value;
-use time::OffsetDateTime;
 
 use super::authn_request;
 use super::response::{Login, Shape, SigAlg, SignMode, SigningKey, signed_response};
@@ -133,20 +132,9 @@ pub async fn sp_initiated(
         .ok_or("the AuthnRequest names no AssertionConsumerServiceURL")?;
     let sp_entity_id = req.issuer.clone().ok_or("the AuthnRequest has no Issuer")?;
     let login = Login {
-        user_name: user.user_name.clone(),
-        given_name: user.given_name.clone(),
-        family_name: user.family_name.clone(),
-        display_name: user.display_name.clone(),
-        email: user.email.clone(),
-        object_id: user.idp_id.clone(),
-        groups: dir.groups_of(user_name),
-        sp_entity_id,
-        acs_url: acs.clone(),
         in_response_to: Some(req.id.clone()),
-        now: OffsetDateTime::now_utc(),
-        seed: OffsetDateTime::now_utc().unix_timestamp_nanos() as u64,
         name_id_format: req.name_id_format.clone(),
-        extra_attributes: vec![],
+        ..Login::for_user(user, dir.groups_of(user_name), &sp_entity_id, &acs)
     };
     let xml = signed_response(&idp.shape, &login, &idp.key, idp.sign, idp.alg)
         .map_err(|e| format!("cannot sign the response: {e}"))?;
