@@ -212,13 +212,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             Vec::new(),
         ),
         None => {
-            let sp = idpsim_reference_sp::spawn(Config::default())
-                .await
+            let sp = EmbeddedSp::start(Config::default())
                 .context("cannot start the embedded reference SP")?;
             let t = (
-                sp.base_url().to_owned(),
-                Some(sp.token().to_owned()),
-                Some(format!("{}/admin/reset", sp.origin())),
+                sp.base_url.clone(),
+                Some(sp.token.clone()),
+                Some(format!("{}/admin/reset", sp.origin)),
                 Config::default().tenant.primary_owner.into_iter().collect(),
             );
             embedded = Some(sp);
@@ -296,7 +295,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         ),
     }
     if let Some(sp) = embedded {
-        sp.shutdown().await;
+        tokio::task::spawn_blocking(move || sp.shutdown()).await?;
     }
     crate::out(if ok { "PASSED" } else { "FAILED" });
     Ok(if ok {
@@ -329,4 +328,74 @@ fn merge(args: &Args, rules: &[Threshold]) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The embedded reference SP on a thread and a single-threaded runtime of
+/// its own. On the load run's work-stealing runtime, client and server tasks
+/// woke each other's parked workers on every request (futex and scheduler
+/// time on both sides, perf); apart, each side keeps to its own core, as a
+/// client and a server on two machines would, and socket readiness is the
+/// only hand-off between them.
+struct EmbeddedSp {
+    base_url: String,
+    token: String,
+    origin: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl EmbeddedSp {
+    fn start(config: Config) -> anyhow::Result<Self> {
+        let (ready, started) =
+            std::sync::mpsc::channel::<std::io::Result<(String, String, String)>>();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("reference-sp".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = ready.send(Err(e));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    match idpsim_reference_sp::spawn(config).await {
+                        Ok(sp) => {
+                            let _ = ready.send(Ok((
+                                sp.base_url().to_owned(),
+                                sp.token().to_owned(),
+                                sp.origin(),
+                            )));
+                            let _ = stopped.await;
+                            sp.shutdown().await;
+                        }
+                        Err(e) => {
+                            let _ = ready.send(Err(e));
+                        }
+                    }
+                });
+            })?;
+        let (base_url, token, origin) = started
+            .recv()
+            .context("the embedded reference SP's thread ended before it started")??;
+        Ok(EmbeddedSp {
+            base_url,
+            token,
+            origin,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops the server and waits for its thread.
+    fn shutdown(mut self) {
+        self.stop.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }

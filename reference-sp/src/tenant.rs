@@ -171,7 +171,7 @@ impl Tenant {
                        "displayName": "Primary Owner"}),
             )
             .expect("the owner's user name is a valid userName");
-            let id = insert_new(&mut store, Kind::User, body, Origin::Scim);
+            let (id, _) = insert_new(&mut store, Kind::User, body, Origin::Scim);
             audit.record(
                 "user.created",
                 "admin",
@@ -224,8 +224,21 @@ impl Tenant {
         rec: &Record,
         projection: &Projection,
     ) -> Rendered {
+        self.render_body(store, kind, id, rec, rec.object(), projection)
+    }
+
+    /// `render` of a body already at hand (as `rec` stores it), which saves
+    /// parsing the stored JSON back.
+    fn render_body(
+        &self,
+        store: &Store,
+        kind: Kind,
+        id: &str,
+        rec: &Record,
+        mut body: Object,
+        projection: &Projection,
+    ) -> Rendered {
         let schema = schema_of(kind);
-        let mut body = rec.object();
         let location = format!("{}/{}/{id}", self.base_url, kind.endpoint());
         let no_etag = self.config.has(Quirk::NoEtag);
         if let Some(Value::Object(meta)) = body.get_mut("meta") {
@@ -322,7 +335,7 @@ impl Tenant {
             Actor::Jit => Origin::Jit,
             _ => Origin::Scim,
         };
-        let id = insert_new(&mut store, kind, body, origin);
+        let (id, body) = insert_new(&mut store, kind, body, origin);
         let added = members.len();
         if kind == Kind::Group {
             store.set_members(&id, members);
@@ -339,7 +352,7 @@ impl Tenant {
             (added > 0).then(|| format!("{added} members")),
         );
         let rec = store.collection(kind).get(&id).expect("just inserted");
-        Ok(self.render(&store, kind, &id, rec, &Projection::Default))
+        Ok(self.render_body(&store, kind, &id, rec, body, &Projection::Default))
     }
 
     fn check_seat(&self, store: &Store) -> Result<(), ScimError> {
@@ -570,6 +583,33 @@ impl Tenant {
     }
 
     /// `GET /{type}` and `POST /{type}/.search`.
+    /// Whether `list` answers `q` from an index with a few small candidates
+    /// and no sort. Such a lookup (every IdP's check before a create) costs
+    /// less than handing it to a blocking thread and back, so it runs where
+    /// it is asked; scans and big pages do not.
+    pub fn list_is_small(&self, kind: Kind, q: &ListQuery) -> bool {
+        const CANDIDATES: usize = 16;
+        const MEMBERS: usize = 1000;
+        let (Some(f), None) = (&q.filter, &q.sort) else {
+            return false;
+        };
+        let store = self.store.read();
+        let Some(ids) = plan(&store, kind, f) else {
+            return false;
+        };
+        if ids.len() > CANDIDATES {
+            return false;
+        }
+        kind == Kind::User
+            || q.projection.excludes_root(schema_of(kind), "members")
+            || ids
+                .iter()
+                .filter_map(|id| store.collection(kind).get(id))
+                .map(|r| r.members.len())
+                .sum::<usize>()
+                <= MEMBERS
+    }
+
     pub fn list(&self, kind: Kind, q: &ListQuery) -> Result<ListResponse<Value>, ScimError> {
         let store = self.store.read();
         let schema = schema_of(kind);
@@ -908,7 +948,14 @@ fn with_members(kind: Kind, rec: &Record) -> Object {
 }
 
 /// Stores a brand-new resource with a fresh id and meta; returns the id.
-fn insert_new(store: &mut Store, kind: Kind, mut body: Object, origin: Origin) -> Arc<str> {
+/// Gives a new resource its id and `meta` and stores it; returns the id and
+/// the body as stored.
+fn insert_new(
+    store: &mut Store,
+    kind: Kind,
+    mut body: Object,
+    origin: Origin,
+) -> (Arc<str>, Object) {
     let id: Arc<str> = Arc::from(uuid::Uuid::new_v4().simple().to_string());
     let version = store.tick();
     let now = audit::now_rfc3339();
@@ -918,8 +965,8 @@ fn insert_new(store: &mut Store, kind: Kind, mut body: Object, origin: Origin) -
         json!({"resourceType": kind.resource_type(), "created": now, "lastModified": now,
                "version": etag_of(version)}),
     );
-    store.insert(kind, id.clone(), body, version, origin);
-    id
+    store.insert(kind, id.clone(), &body, version, origin);
+    (id, body)
 }
 
 /// Checks a `members` list: every value must be a visible user or group,

@@ -234,3 +234,56 @@ async fn audit_log_records_identity_events_in_order() {
     assert_eq!(r.body["events"].as_array().unwrap().len(), 1);
     assert_eq!(r.body["events"][0]["action"], "user.deactivated");
 }
+
+#[tokio::test]
+async fn only_small_indexed_lookups_skip_the_blocking_pool() {
+    use idpsim_reference_sp::store::Kind;
+    use idpsim_reference_sp::tenant::{Actor, ListQuery};
+    use idpsim_scim::message::{SearchRequest, SortOrder};
+    use idpsim_scim::schema::ResourceSchema;
+
+    let schema_of = |kind| match kind {
+        Kind::User => ResourceSchema::user(),
+        Kind::Group => ResourceSchema::group(),
+    };
+
+    let sp = Sp::start().await;
+    let tenant = sp.handle.tenant();
+    let mut members = Vec::new();
+    for i in 0..1001 {
+        let u = tenant
+            .create(
+                Kind::User,
+                json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": format!("u{i}@example.com")}),
+                Actor::Scim,
+            )
+            .unwrap();
+        members.push(json!({"value": u.body["id"]}));
+    }
+    tenant
+        .create(
+            Kind::Group,
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "big", "members": members}),
+            Actor::Scim,
+        )
+        .unwrap();
+    let query = |kind: Kind, filter: Option<&str>, excluded: Option<&str>, sort: bool| {
+        let req = SearchRequest {
+            filter: filter.map(str::to_owned),
+            excluded_attributes: excluded.map(str::to_owned),
+            sort_by: sort.then(|| "userName".to_owned()),
+            sort_order: sort.then_some(SortOrder::Ascending),
+            ..SearchRequest::default()
+        };
+        ListQuery::parse(schema_of(kind), &req, 1000).unwrap()
+    };
+    let small = |kind, f, x, s| tenant.list_is_small(kind, &query(kind, f, x, s));
+    assert!(small(Kind::User, Some("userName eq \"u7@example.com\""), None, false));
+    assert!(small(Kind::User, Some("userName eq \"nobody\""), None, false));
+    assert!(!small(Kind::User, None, None, false), "a full listing");
+    assert!(!small(Kind::User, Some("userName sw \"u\""), None, false), "a scan");
+    assert!(!small(Kind::User, Some("userName eq \"u7@example.com\""), None, true), "sorted");
+    let big = Some("displayName eq \"big\"");
+    assert!(!small(Kind::Group, big, None, false), "1001 members to render");
+    assert!(small(Kind::Group, big, Some("members"), false));
+}

@@ -335,8 +335,13 @@ fn redact(name: &str, value: &str) -> String {
 
 impl ScimClient {
     pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
+        // An IdP neither follows a SCIM server's redirects nor retries below
+        // its own policy: a 3xx is evidence to show, and `RetryPolicy` is
+        // the only retrying. (Both layers also parsed every URL again.)
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .retry(reqwest::retry::never())
             .pool_max_idle_per_host(config.concurrency.max(1))
             .build()
             .map_err(|e| ClientError::Connect(e.to_string()))?;

@@ -87,6 +87,9 @@ async fn list(app: App, kind: Kind, req: SearchRequest) -> ApiResult {
         &req,
         app.tenant.config().limits.max_results,
     )?;
+    if app.tenant.list_is_small(kind, &q) {
+        return Ok(scim_json(StatusCode::OK, &app.tenant.list(kind, &q)?));
+    }
     let tenant = app.tenant.clone();
     // A scan over 100k resources is real work; keep it off the reactor.
     let page = tokio::task::spawn_blocking(move || tenant.list(kind, &q))

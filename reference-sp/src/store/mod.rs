@@ -232,8 +232,15 @@ impl Store {
     }
 
     /// Inserts a new record whose body already carries `id` and `meta`.
-    pub fn insert(&mut self, kind: Kind, id: Arc<str>, body: Object, version: u64, origin: Origin) {
-        let mut record = Record::new(kind, &body, version, origin);
+    pub fn insert(
+        &mut self,
+        kind: Kind,
+        id: Arc<str>,
+        body: &Object,
+        version: u64,
+        origin: Origin,
+    ) {
+        let mut record = Record::new(kind, body, version, origin);
         let name = self.name_key(kind, record.name());
         if kind == Kind::User && record.active() {
             self.active_users += 1;
