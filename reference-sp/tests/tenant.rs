@@ -278,12 +278,36 @@ async fn only_small_indexed_lookups_skip_the_blocking_pool() {
         ListQuery::parse(schema_of(kind), &req, 1000).unwrap()
     };
     let small = |kind, f, x, s| tenant.list_is_small(kind, &query(kind, f, x, s));
-    assert!(small(Kind::User, Some("userName eq \"u7@example.com\""), None, false));
-    assert!(small(Kind::User, Some("userName eq \"nobody\""), None, false));
+    assert!(small(
+        Kind::User,
+        Some("userName eq \"u7@example.com\""),
+        None,
+        false
+    ));
+    assert!(small(
+        Kind::User,
+        Some("userName eq \"nobody\""),
+        None,
+        false
+    ));
     assert!(!small(Kind::User, None, None, false), "a full listing");
-    assert!(!small(Kind::User, Some("userName sw \"u\""), None, false), "a scan");
-    assert!(!small(Kind::User, Some("userName eq \"u7@example.com\""), None, true), "sorted");
+    assert!(
+        !small(Kind::User, Some("userName sw \"u\""), None, false),
+        "a scan"
+    );
+    assert!(
+        !small(
+            Kind::User,
+            Some("userName eq \"u7@example.com\""),
+            None,
+            true
+        ),
+        "sorted"
+    );
     let big = Some("displayName eq \"big\"");
-    assert!(!small(Kind::Group, big, None, false), "1001 members to render");
+    assert!(
+        !small(Kind::Group, big, None, false),
+        "1001 members to render"
+    );
     assert!(small(Kind::Group, big, Some("members"), false));
 }

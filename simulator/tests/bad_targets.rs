@@ -144,3 +144,29 @@ async fn rate_limited_target_is_retried_after_retry_after() {
     assert_eq!(exchanges[0].status, Some(429));
     assert_eq!(exchanges[1].attempt, 1);
 }
+
+/// An HTTPS target whose certificate no system root vouches for is refused
+/// at the handshake, and the error says why.
+#[tokio::test]
+async fn untrusted_https_target_is_a_connect_error_naming_the_certificate() {
+    use idpsim_simulator::client::{ClientError, Method, Request};
+    let m = idpsim_certs::Material::fixtures();
+    let tls = idpsim_server::tls_config(&m.tls.cert_pem, &m.tls.key_pem).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (_stop, stopped) = tokio::sync::oneshot::channel();
+    let router = axum::Router::new().route("/Users", axum::routing::get(|| async { "{}" }));
+    tokio::spawn(idpsim_server::run_tls(listener, router, stopped, tls));
+    let client =
+        ScimClient::new(ClientConfig::new(&format!("https://{addr}"), Auth::None)).unwrap();
+    let req = Request {
+        method: Method::GET,
+        path: "/Users".into(),
+        headers: Vec::new(),
+        body: None,
+    };
+    match client.send(&req).await {
+        Err(ClientError::Connect(why)) => assert!(why.contains("certificate"), "{why}"),
+        other => panic!("expected a connect error, got {other:?}"),
+    }
+}
