@@ -351,7 +351,38 @@ fn tls_config() -> Result<rustls::ClientConfig, ClientError> {
     .map_err(ClientError::Connect)
 }
 
+/// The proxy variable a user may expect to apply to `base_url`, which this
+/// client does not use: it connects to the target directly.
+fn ignored_proxy(
+    base_url: &str,
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Option<&'static str> {
+    let uri: http::Uri = base_url.parse().ok()?;
+    let host = uri.host()?.trim_matches(['[', ']']);
+    let loopback = host
+        .parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback());
+    if loopback || host.eq_ignore_ascii_case("localhost") {
+        return None;
+    }
+    let names: &[&'static str] = if base_url.starts_with("https:") {
+        &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+    } else {
+        &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+    };
+    names
+        .iter()
+        .copied()
+        .find(|n| env(n).is_some_and(|v| !v.is_empty()))
+}
+
 fn http_client(config: &ClientConfig) -> Result<Http, ClientError> {
+    if let Some(var) = ignored_proxy(&config.base_url, |n| std::env::var_os(n)) {
+        tracing::warn!(
+            "{var} is set, but idpsim's SCIM client connects to {} directly, without a proxy",
+            config.base_url
+        );
+    }
     let mut tcp = HttpConnector::new();
     tcp.enforce_http(false);
     tcp.set_nodelay(true);
@@ -681,4 +712,39 @@ fn backoff(p: &RetryPolicy, attempt: u32) -> Duration {
     p.base_delay
         .saturating_mul(1u32 << attempt.min(10))
         .min(p.max_delay)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ignored_proxy;
+
+    #[test]
+    fn a_proxy_variable_for_a_remote_target_is_named() {
+        let env = |set: &'static str| {
+            move |n: &str| (n == set).then(|| std::ffi::OsString::from("http://proxy:3128"))
+        };
+        let remote = "https://scim.example.com/scim/v2";
+        assert_eq!(
+            ignored_proxy(remote, env("HTTPS_PROXY")),
+            Some("HTTPS_PROXY")
+        );
+        assert_eq!(ignored_proxy(remote, env("all_proxy")), Some("all_proxy"));
+        assert_eq!(
+            ignored_proxy(remote, env("HTTP_PROXY")),
+            None,
+            "not for https"
+        );
+        assert_eq!(
+            ignored_proxy("http://scim.example.com/scim", env("HTTP_PROXY")),
+            Some("HTTP_PROXY")
+        );
+        for local in [
+            "http://127.0.0.1:8080/scim/v2",
+            "https://localhost/scim/v2",
+            "http://[::1]:9000/scim",
+        ] {
+            assert_eq!(ignored_proxy(local, env("HTTP_PROXY")), None, "{local}");
+            assert_eq!(ignored_proxy(local, env("HTTPS_PROXY")), None, "{local}");
+        }
+    }
 }
