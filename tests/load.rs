@@ -26,6 +26,24 @@ fn text(o: &Output) -> String {
 
 const QUIET: &[&str] = &["-q", "--no-print-metrics", "-u", "4"];
 
+/// `idpsim load ARGS` against a reference SP of its own (its owner exempt
+/// from the reconcile), the process run off the SP's runtime.
+async fn load_against(config: Config, args: &[&str]) -> Output {
+    let sp = idpsim_reference_sp::spawn(config).await.unwrap();
+    let target = ["--target", sp.base_url(), "--token", sp.token()];
+    let all: Vec<String> = ["load"]
+        .iter()
+        .chain(args)
+        .chain(&target)
+        .chain(&["--exempt", "owner@idpsim.test"])
+        .chain(QUIET)
+        .map(|a| a.to_string())
+        .collect();
+    tokio::task::spawn_blocking(move || idpsim(&all.iter().map(String::as_str).collect::<Vec<_>>()))
+        .await
+        .unwrap()
+}
+
 #[test]
 fn a_small_bulk_sync_passes_with_a_clean_reconcile() {
     let dir = std::env::temp_dir().join(format!("idpsim-load-{}", std::process::id()));
@@ -80,33 +98,21 @@ async fn a_failing_threshold_exits_1_naming_it() {
     // A tenant with 50 seats: every create past them is refused.
     let mut config = Config::default();
     config.tenant.seat_limit = Some(50);
-    let sp = idpsim_reference_sp::spawn(config).await.unwrap();
-    let url = sp.base_url().to_owned();
-    let token = sp.token().to_owned();
-    let out = tokio::task::spawn_blocking(move || {
-        let mut args = vec![
-            "load",
+    let out = load_against(
+        config,
+        &[
             "bulk-sync",
-            "--target",
-            &url,
-            "--token",
-            &token,
             "--users",
             "200",
             "--groups",
             "2",
-            "--exempt",
-            "owner@idpsim.test",
             "--threshold",
             "error-rate<1%",
             "--threshold",
             "p99<10s",
-        ];
-        args.extend(QUIET);
-        idpsim(&args)
-    })
-    .await
-    .unwrap();
+        ],
+    )
+    .await;
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("threshold FAIL: error-rate<1% (observed"), "{t}");
@@ -119,23 +125,12 @@ async fn a_failing_threshold_exits_1_naming_it() {
 async fn a_data_losing_target_fails_the_reconcile() {
     // Entra's legacy member removal against a server that reads it
     // literally: every mover empties the group it leaves.
-    let sp = idpsim_reference_sp::spawn(Config::default().with_quirk(Quirk::LiteralMemberRemoval))
-        .await
-        .unwrap();
-    let url = sp.base_url().to_owned();
-    let token = sp.token().to_owned();
-    let out = tokio::task::spawn_blocking(move || {
-        let mut args = vec![
-            "load",
+    let out = load_against(
+        Config::default().with_quirk(Quirk::LiteralMemberRemoval),
+        &[
             "churn",
             "--profile",
             "entra",
-            "--target",
-            &url,
-            "--token",
-            &token,
-            "--exempt",
-            "owner@idpsim.test",
             "--users",
             "60",
             "--groups",
@@ -144,12 +139,9 @@ async fn a_data_losing_target_fails_the_reconcile() {
             "40",
             "-t",
             "2s",
-        ];
-        args.extend(QUIET);
-        idpsim(&args)
-    })
-    .await
-    .unwrap();
+        ],
+    )
+    .await;
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("reconcile FAILED"), "{t}");

@@ -731,14 +731,8 @@ async fn import(
     let page = plan.profile.import_page.unwrap_or(100);
     let mut pages: Vec<(&'static str, usize)> = Vec::new();
     for endpoint in ["Users", "Groups"] {
-        let req = wire.request(
-            Method::GET,
-            format!("/{endpoint}?startIndex=1&count=1"),
-            None,
-        );
         let r = wire
-            .client
-            .send(&req)
+            .list_page(endpoint, 1, 1)
             .await
             .map_err(|e| LoadError::Setup(format!("cannot count {endpoint}: {e}")))?;
         let total = r
@@ -754,27 +748,7 @@ async fn import(
         let sh = sh.clone();
         let (endpoint, start) = list[i];
         Box::pin(async move {
-            let what = format!("import {endpoint} from {start}");
-            let req = wire.request(
-                Method::GET,
-                format!("/{endpoint}?startIndex={start}&count={page}"),
-                None,
-            );
-            let r = wire
-                .client
-                .send(&req)
-                .await
-                .map_err(|e| EventError::Transport {
-                    what: what.clone(),
-                    source: e,
-                })?;
-            if r.status >= 400 {
-                return Err(EventError::Rejected {
-                    what,
-                    status: r.status,
-                    body: r.text().into_owned(),
-                });
-            }
+            let r = wire.list_page(endpoint, start, page).await?;
             let n = r
                 .json()
                 .and_then(|v| v["Resources"].as_array().map(Vec::len))

@@ -582,36 +582,44 @@ impl Tenant {
         Ok(())
     }
 
-    /// `GET /{type}` and `POST /{type}/.search`.
-    /// Whether `list` answers `q` from an index with a few small candidates
-    /// and no sort. Such a lookup (every IdP's check before a create) costs
-    /// less than handing it to a blocking thread and back, so it runs where
-    /// it is asked; scans and big pages do not.
-    pub fn list_is_small(&self, kind: Kind, q: &ListQuery) -> bool {
+    /// `list`, when an index answers `q` with a few small candidates and
+    /// no sort; `None` otherwise. Such a lookup (every IdP's check before a
+    /// create) costs less than handing it to a blocking thread and back, so
+    /// it runs where it is asked; scans and big pages do not.
+    pub fn list_if_small(
+        &self,
+        kind: Kind,
+        q: &ListQuery,
+    ) -> Option<Result<ListResponse<Value>, ScimError>> {
         const CANDIDATES: usize = 16;
         const MEMBERS: usize = 1000;
         let (Some(f), None) = (&q.filter, &q.sort) else {
-            return false;
+            return None;
         };
         let store = self.store.read();
-        let Some(ids) = plan(&store, kind, f) else {
-            return false;
-        };
-        if ids.len() > CANDIDATES {
-            return false;
-        }
-        kind == Kind::User
+        let ids = plan(&store, kind, f).filter(|ids| ids.len() <= CANDIDATES)?;
+        let small = kind == Kind::User
             || q.projection.excludes_root(schema_of(kind), "members")
             || ids
                 .iter()
                 .filter_map(|id| store.collection(kind).get(id))
                 .map(|r| r.members.len())
                 .sum::<usize>()
-                <= MEMBERS
+                <= MEMBERS;
+        small.then(|| self.list_in(&store, kind, q))
     }
 
+    /// `GET /{type}` and `POST /{type}/.search`.
     pub fn list(&self, kind: Kind, q: &ListQuery) -> Result<ListResponse<Value>, ScimError> {
-        let store = self.store.read();
+        self.list_in(&self.store.read(), kind, q)
+    }
+
+    fn list_in(
+        &self,
+        store: &Store,
+        kind: Kind,
+        q: &ListQuery,
+    ) -> Result<ListResponse<Value>, ScimError> {
         let schema = schema_of(kind);
         let coll = store.collection(kind);
         let paging = !self.config.has(Quirk::ListIgnoresPaging);
@@ -626,7 +634,7 @@ impl Tenant {
             total = coll.visible_len();
             page_ids = coll.ordered_from(skip).take(take).cloned().collect();
         } else {
-            let mut ids = self.matching(&store, kind, q.filter.as_ref());
+            let mut ids = self.matching(store, kind, q.filter.as_ref());
             if let Some((by, order)) = &q.sort {
                 let mut keyed: Vec<(sort::SortKey, Arc<str>)> = ids
                     .into_iter()
@@ -648,7 +656,7 @@ impl Tenant {
             .iter()
             .filter_map(|id| {
                 coll.get(id)
-                    .map(|r| Value::Object(self.render(&store, kind, id, r, &q.projection).body))
+                    .map(|r| Value::Object(self.render(store, kind, id, r, &q.projection).body))
             })
             .collect();
         let start = if paging { q.start_index } else { 1 };
@@ -947,7 +955,6 @@ fn with_members(kind: Kind, rec: &Record) -> Object {
     current
 }
 
-/// Stores a brand-new resource with a fresh id and meta; returns the id.
 /// Gives a new resource its id and `meta` and stores it; returns the id and
 /// the body as stored.
 fn insert_new(

@@ -277,7 +277,17 @@ async fn only_small_indexed_lookups_skip_the_blocking_pool() {
         };
         ListQuery::parse(schema_of(kind), &req, 1000).unwrap()
     };
-    let small = |kind, f, x, s| tenant.list_is_small(kind, &query(kind, f, x, s));
+    let small = |kind, f, x, s| tenant.list_if_small(kind, &query(kind, f, x, s)).is_some();
+    let lookup = query(
+        Kind::User,
+        Some("userName eq \"U7@example.com\""),
+        None,
+        false,
+    );
+    let hit = tenant
+        .list_if_small(Kind::User, &lookup)
+        .expect("an indexed lookup");
+    assert_eq!(hit.unwrap().total_results, 1, "the same answer as `list`");
     assert!(small(
         Kind::User,
         Some("userName eq \"u7@example.com\""),

@@ -340,15 +340,20 @@ fn tls_config() -> Result<rustls::ClientConfig, ClientError> {
                 .unwrap_or_else(|| "the system certificate store is empty".into());
             return Err(format!("no trusted root certificates: {why}"));
         }
-        rustls::ClientConfig::builder_with_provider(Arc::new(
-            rustls::crypto::aws_lc_rs::default_provider(),
-        ))
-        .with_safe_default_protocol_versions()
-        .map(|b| b.with_root_certificates(roots).with_no_client_auth())
-        .map_err(|e| e.to_string())
+        trusting(roots).map_err(|e| e.to_string())
     })
     .clone()
     .map_err(ClientError::Connect)
+}
+
+/// rustls on the aws-lc-rs provider, trusting `roots`.
+fn trusting(roots: rustls::RootCertStore) -> Result<rustls::ClientConfig, rustls::Error> {
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth())
 }
 
 /// The proxy variable a user may expect to apply to `base_url`, which this
@@ -387,24 +392,17 @@ fn http_client(config: &ClientConfig) -> Result<Http, ClientError> {
     tcp.enforce_http(false);
     tcp.set_nodelay(true);
     tcp.set_connect_timeout(Some(config.timeout));
-    let builder = hyper_rustls::HttpsConnectorBuilder::new();
     // Plain-HTTP targets (the embedded reference SP) need no roots.
-    let connector = if config.base_url.starts_with("https:") {
-        builder.with_tls_config(tls_config()?)
+    let tls = if config.base_url.starts_with("https:") {
+        tls_config()?
     } else {
-        builder.with_tls_config(
-            rustls::ClientConfig::builder_with_provider(Arc::new(
-                rustls::crypto::aws_lc_rs::default_provider(),
-            ))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| ClientError::Connect(e.to_string()))?
-            .with_root_certificates(rustls::RootCertStore::empty())
-            .with_no_client_auth(),
-        )
-    }
-    .https_or_http()
-    .enable_http1()
-    .wrap_connector(tcp);
+        trusting(rustls::RootCertStore::empty()).map_err(|e| ClientError::Connect(e.to_string()))?
+    };
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(tcp);
     Ok(HyperClient::builder(TokioExecutor::new())
         .pool_max_idle_per_host(config.concurrency.max(1))
         .build(connector))

@@ -762,20 +762,30 @@ impl Wire {
         Ok(())
     }
 
+    /// One page of an endpoint's listing, `count` from `start`, as an
+    /// import asks for it; an error status is an error.
+    pub async fn list_page(
+        &self,
+        endpoint: &str,
+        start: usize,
+        count: usize,
+    ) -> Result<Response, EventError> {
+        let path = format!("/{endpoint}?startIndex={start}&count={count}");
+        self.call(
+            self.request(Method::GET, path, None),
+            format!("list {endpoint} from {start}"),
+        )
+        .await
+    }
+
     /// Lists every resource of an endpoint in pages of `page`, the way an
     /// import does, until `startIndex` passes `totalResults`.
     pub async fn list_all(&self, endpoint: &str, page: usize) -> Result<Vec<Value>, EventError> {
         let mut out = Vec::new();
         let mut start = 1usize;
         loop {
-            let mut path = format!("/{endpoint}?startIndex={start}&count={page}");
-            if endpoint == "Groups" && self.profile.exclude_members {
-                path = format!("/{endpoint}?startIndex={start}&count={page}");
-            }
             let what = format!("list {endpoint} from {start}");
-            let r = self
-                .call(self.request(Method::GET, path, None), &what)
-                .await?;
+            let r = self.list_page(endpoint, start, page).await?;
             let body = r
                 .json()
                 .ok_or_else(|| EventError::Protocol(format!("{what}: the answer is not JSON")))?;

@@ -87,8 +87,8 @@ async fn list(app: App, kind: Kind, req: SearchRequest) -> ApiResult {
         &req,
         app.tenant.config().limits.max_results,
     )?;
-    if app.tenant.list_is_small(kind, &q) {
-        return Ok(scim_json(StatusCode::OK, &app.tenant.list(kind, &q)?));
+    if let Some(page) = app.tenant.list_if_small(kind, &q) {
+        return Ok(scim_json(StatusCode::OK, &page?));
     }
     let tenant = app.tenant.clone();
     // A scan over 100k resources is real work; keep it off the reactor.
