@@ -11,6 +11,15 @@ use idpsim_reference_sp::Config;
 use idpsim_simulator::client::{Auth, ClientConfig, Faults};
 use idpsim_simulator::profile::Profile;
 
+/// Every run shares its work (or, for churn, its event rate) among
+/// `--goose-users`; a test plan's changing user count has nothing to share
+/// by, so goose's `--test-plan` is refused where clap parses it.
+fn refuse_test_plan(_: &str) -> Result<goose::test_plan::TestPlan, String> {
+    Err("idpsim load shares each run's work among --goose-users; \
+         start them with --increase-rate or --increase-time instead of a test plan"
+        .into())
+}
+
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "RUNS:
@@ -38,7 +47,8 @@ EXAMPLES:
   idpsim load churn --rate 50 -t 60s --target https://sp.example.com/scim/v2 --token \"$T\"
   idpsim load bulk-sync --users 100000 --shard 0/4 --summary s0.json   # one of four processes
   idpsim load merge s0.json s1.json s2.json s3.json --threshold 'p99<1s'",
-    mut_arg("users", |a| a.long("goose-users"))
+    mut_arg("users", |a| a.long("goose-users")),
+    mut_arg("test_plan", |a| a.hide(true).value_parser(refuse_test_plan))
 )]
 pub struct Args {
     /// bulk-sync, reset, churn, import, or merge.
@@ -113,22 +123,26 @@ fn thresholds(rules: &[String]) -> anyhow::Result<Vec<Threshold>> {
 
 /// Prints the figures and the verdicts; `true` when every rule passed.
 fn report(s: &Summary, verdicts: &[Verdict]) -> bool {
-    let secs = s.seconds();
     let req = s.all_requests();
     eprintln!(
         "{} {} ({}): {:.1} s, {} requests ({:.0}/s, p95 {:.1} ms, p99 {:.1} ms, {:.2}% errors)",
         s.profile,
         s.run,
         s.shards.join(", "),
-        secs,
+        s.seconds(),
         req.ok + req.failed,
-        (req.ok + req.failed) as f64 / secs,
+        (req.ok + req.failed) as f64 / s.busy_seconds(),
         req.percentile_ms(95.0).unwrap_or(0.0),
         req.percentile_ms(99.0).unwrap_or(0.0),
         req.error_rate()
     );
     for p in &s.phases {
-        eprintln!("  phase {:<14} {:.1} s", p.name, p.seconds);
+        eprintln!(
+            "  phase {:<14} {:.1} s ({:.1} s with requests in flight)",
+            p.name,
+            p.seconds,
+            p.busy()
+        );
     }
     for (name, h) in &s.events {
         eprintln!(

@@ -6,11 +6,13 @@
 //! - [`summary`]: what a run measured, as histograms that merge.
 //! - [`threshold`]: pass/fail rules on a summary.
 //! - [`shard`]: `--shard i/n`, one slice of the seeded directory.
+//! - [`window`]: when a phase's requests were in flight.
 
 pub mod run;
 pub mod shard;
 pub mod summary;
 pub mod threshold;
+pub mod window;
 
 pub use run::{LoadError, LoadPlan, Outcome, RunKind, run};
 pub use shard::Shard;

@@ -22,6 +22,7 @@ use serde_json::Value;
 
 use crate::shard::Shard;
 use crate::summary::Summary;
+use crate::window::Window;
 
 /// Which run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +80,21 @@ pub enum LoadError {
     Setup(String),
 }
 
+impl From<goose::GooseError> for LoadError {
+    fn from(e: goose::GooseError) -> Self {
+        // goose's Display of a refused option is only "invalid option or
+        // value specified"; the option and why are in the fields.
+        LoadError::Goose(match e {
+            goose::GooseError::InvalidOption {
+                option,
+                value,
+                detail,
+            } => format!("{option} {value:?}: {detail}"),
+            other => other.to_string(),
+        })
+    }
+}
+
 /// A finished run: the measurements and the reconcile.
 pub struct Outcome {
     pub summary: Summary,
@@ -99,6 +115,8 @@ struct Shared {
     failures: Mutex<Vec<String>>,
     /// Calls that found no work, by event name (see `Summary::add_phase`).
     idle: Mutex<std::collections::BTreeMap<String, u64>>,
+    /// When this phase's events ran.
+    busy: Window,
     counters: Mutex<HashMap<&'static str, u64>>,
     member_wait: Duration,
 }
@@ -260,7 +278,9 @@ async fn next_item(
         return Ok(());
     }
     let wire = s.wire.clone();
+    shared.busy.started();
     let result = work(wire, i).await;
+    shared.busy.ended();
     record(user, &base_url).await?;
     result.map_err(|e| {
         shared.fail(e.to_string());
@@ -283,7 +303,12 @@ async fn phase(
     cfg.host
         .get_or_insert_with(|| origin.origin().ascii_serialization());
     let users = *cfg.users.get_or_insert(8);
-    cfg.increase_rate.get_or_insert_with(|| users.to_string());
+    // Work is shared out among the users in equal parts, so a user started
+    // late finishes late: unless asked to ramp, start them all at once.
+    if cfg.increase_time.is_none() {
+        cfg.increase_rate
+            .get_or_insert_with(|| (users * 1000).to_string());
+    }
     cfg.no_telnet = true;
     // idpsim judges thresholds itself, on histograms that merge across shards.
     cfg.threshold.clear();
@@ -312,16 +337,18 @@ async fn phase(
         })
         .collect();
     let attack = GooseAttack::initialize_with_config(cfg)
-        .map_err(|e| LoadError::Goose(e.to_string()))?
+        .map_err(LoadError::from)?
         .register_scenario(scenario);
     shared.idle.lock().expect("not poisoned").clear();
+    shared.busy.clear();
     let started = Instant::now();
     let metrics = match attack.execute().await {
         Ok(m) => m,
-        Err(e) => return Err(LoadError::Goose(e.to_string())),
+        Err(e) => return Err(e.into()),
     };
     let idle = shared.idle.lock().expect("not poisoned").clone();
-    summary.add_phase(phase, &metrics, started.elapsed().as_secs_f64(), &idle);
+    let wall = started.elapsed().as_secs_f64();
+    summary.add_phase(phase, &metrics, wall, shared.busy.seconds(), &idle);
     Ok(())
 }
 
@@ -500,6 +527,7 @@ fn shared_for(plan: &LoadPlan, dir: Directory) -> Arc<Shared> {
         group_ids: Mutex::default(),
         failures: Mutex::default(),
         idle: Mutex::default(),
+        busy: Window::default(),
         counters: Mutex::default(),
         member_wait: plan.member_wait,
     })
@@ -971,7 +999,7 @@ async fn churn(
                 mover,
             )
             .set_weight(2)
-            .map_err(|e| LoadError::Goose(e.to_string()))?,
+            .map_err(LoadError::from)?,
         )
         .register_transaction(worker(
             &ev(p, "leave"),
@@ -984,8 +1012,6 @@ async fn churn(
     // Each goose user waits between events so that all together make
     // `churn_rate` events per second.
     let gap = Duration::from_secs_f64(goose_users as f64 / plan.churn_rate.max(0.001));
-    scenario = scenario
-        .set_wait_time(gap, gap)
-        .map_err(|e| LoadError::Goose(e.to_string()))?;
+    scenario = scenario.set_wait_time(gap, gap).map_err(LoadError::from)?;
     phase(plan, shared, "churn", scenario, None, summary).await
 }

@@ -112,7 +112,20 @@ impl Histogram {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Phase {
     pub name: String,
+    /// Wall time of the goose attack, its start-up and wind-down included.
     pub seconds: f64,
+    /// From the first event's start to the last event's end (see
+    /// [`crate::window`]); absent in summaries of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busy_seconds: Option<f64>,
+}
+
+impl Phase {
+    /// The time rates are judged on: while events ran, or the wall time
+    /// where that is unknown.
+    pub fn busy(&self) -> f64 {
+        self.busy_seconds.unwrap_or(self.seconds)
+    }
 }
 
 /// A run, or several merged.
@@ -135,7 +148,8 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Adds one goose attack's metrics as a phase that took `seconds`.
+    /// Adds one goose attack's metrics as a phase that took `seconds`, of
+    /// which `busy_seconds` with events running.
     /// `idle` counts, per event name, the calls that found no work left
     /// (goose users run whole iterations, so the last one of each may have
     /// nothing to do); they are the fastest samples and are taken out.
@@ -144,11 +158,13 @@ impl Summary {
         name: &str,
         m: &GooseMetrics,
         seconds: f64,
+        busy_seconds: Option<f64>,
         idle: &BTreeMap<String, u64>,
     ) {
         self.phases.push(Phase {
             name: name.to_owned(),
             seconds,
+            busy_seconds,
         });
         for scenario in &m.transactions {
             for t in scenario {
@@ -172,6 +188,12 @@ impl Summary {
     /// the longest shard's time per phase rather than the sum.
     pub fn seconds(&self) -> f64 {
         self.phases.iter().map(|p| p.seconds).sum::<f64>().max(1e-9)
+    }
+
+    /// Time with events running, summed over the phases: what rates are
+    /// per second of.
+    pub fn busy_seconds(&self) -> f64 {
+        self.phases.iter().map(Phase::busy).sum::<f64>().max(1e-9)
     }
 
     pub fn all_requests(&self) -> Histogram {
@@ -204,7 +226,13 @@ impl Summary {
         self.shards.extend(o.shards.iter().cloned());
         for p in &o.phases {
             match self.phases.iter_mut().find(|q| q.name == p.name) {
-                Some(q) => q.seconds = q.seconds.max(p.seconds),
+                Some(q) => {
+                    q.seconds = q.seconds.max(p.seconds);
+                    q.busy_seconds = match (q.busy_seconds, p.busy_seconds) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
                 None => self.phases.push(p.clone()),
             }
         }

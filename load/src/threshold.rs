@@ -180,7 +180,7 @@ impl Threshold {
                 (v, format!("{v:.2}% ({} of {})", h.failed, h.ok + h.failed))
             }
             Metric::Rps | Metric::Eps => {
-                let v = (h.ok + h.failed) as f64 / s.seconds();
+                let v = (h.ok + h.failed) as f64 / s.busy_seconds();
                 (v, format!("{v:.1}/s"))
             }
         };
@@ -223,7 +223,8 @@ mod tests {
             profile: "okta".into(),
             phases: vec![Phase {
                 name: "users".into(),
-                seconds: 10.0,
+                seconds: 10.5,
+                busy_seconds: Some(10.0),
             }],
             events,
             ..Summary::default()

@@ -415,6 +415,13 @@ impl Tenant {
         let mut store = self.store.write();
         let rec = self.visible(&store, kind, id)?;
         self.check_if_match(rec, if_match)?;
+        // Members are kept apart from a group's body: a change that leaves
+        // them alone (Okta's name sync after every member PATCH, a rename)
+        // need not rebuild, re-check and re-store every one of them.
+        if kind == Kind::Group && !ops.iter().any(touches_members) {
+            let next = patch::apply(schema, &rec.object(), &ops)?;
+            return self.commit_with(&mut store, kind, id, next, Members::Kept, Actor::Scim);
+        }
         let current = with_members(kind, rec);
         let next = patch::apply(schema, &current, &ops)?;
         self.commit(&mut store, kind, id, next, Actor::Scim)
@@ -471,7 +478,19 @@ impl Tenant {
         store: &mut Store,
         kind: Kind,
         id: &str,
+        body: Object,
+        actor: Actor,
+    ) -> Result<Rendered, ScimError> {
+        self.commit_with(store, kind, id, body, Members::InBody, actor)
+    }
+
+    fn commit_with(
+        &self,
+        store: &mut Store,
+        kind: Kind,
+        id: &str,
         mut body: Object,
+        members: Members,
         actor: Actor,
     ) -> Result<Rendered, ScimError> {
         body.remove("meta");
@@ -496,18 +515,21 @@ impl Tenant {
         if kind == Kind::User && !was_active && now_active {
             self.check_seat(store)?;
         }
-        let members = match body.remove("members") {
-            Some(m) => resolve_members(store, &m, Some(id))?,
-            None => IndexMap::new(),
+        let listed = body.remove("members");
+        let members = match (members, listed) {
+            (Members::Kept, _) => None,
+            (Members::InBody, Some(m)) => Some(resolve_members(store, &m, Some(id))?),
+            (Members::InBody, None) => Some(IndexMap::new()),
         };
         // Keep what the server owns: id and meta.
         body.insert("id".into(), id.into());
         let mut old_cmp = rec.object();
         let old_meta = old_cmp.get("meta").cloned().unwrap_or_default();
         old_cmp.remove("meta");
-        let members_changed = kind == Kind::Group && members != rec.members;
+        let members = members.filter(|_| kind == Kind::Group);
+        let members_changed = members.as_ref().is_some_and(|m| *m != rec.members);
         let changed = old_cmp != body || members_changed;
-        let (added, removed) = if kind == Kind::Group {
+        let (added, removed) = if let Some(members) = &members {
             let a = members
                 .keys()
                 .filter(|m| !rec.members.contains_key(*m))
@@ -532,7 +554,7 @@ impl Tenant {
         meta["version"] = etag_of(version).into();
         body.insert("meta".into(), meta);
         store.set_body(kind, id, body, version);
-        if kind == Kind::Group {
+        if let Some(members) = members {
             store.set_members(id, members);
         }
         let action = match (kind, was_active, now_active) {
@@ -942,6 +964,35 @@ impl Tenant {
 }
 
 /// A record's body with a group's members spelled out, as PATCH sees it.
+/// Where a commit finds a group's members.
+#[derive(Clone, Copy)]
+enum Members {
+    /// In the body (none listed: none).
+    InBody,
+    /// Untouched by the change: the stored ones stay.
+    Kept,
+}
+
+/// Whether a PATCH operation can change a group's `members`: a path on
+/// them, or a pathless value that lists them.
+fn touches_members(op: &PatchOperation) -> bool {
+    let is_members = |name: &str| {
+        // A filter's values may hold anything; the URN prefix holds dots.
+        let head = name.split('[').next().unwrap_or(name).trim();
+        let attr = head.rsplit_once(':').map_or(head, |(_, a)| a);
+        let attr = attr.split('.').next().unwrap_or(attr);
+        attr.eq_ignore_ascii_case("members")
+    };
+    match op.path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(path) => is_members(path),
+        None => match &op.value {
+            Some(Value::Object(fields)) => fields.keys().any(|k| is_members(k)),
+            // Not an object: patch::apply refuses it, whatever it names.
+            _ => false,
+        },
+    }
+}
+
 fn with_members(kind: Kind, rec: &Record) -> Object {
     let mut current = rec.object();
     if kind == Kind::Group && !rec.members.is_empty() {
@@ -1117,5 +1168,41 @@ fn plan(store: &Store, kind: Kind, f: &Filter) -> Option<Vec<Arc<str>>> {
             Some(out)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use idpsim_scim::patch::PatchRequest;
+
+    fn op(v: Value) -> PatchOperation {
+        PatchRequest::from_value(
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [v]}),
+        )
+        .expect("a patch request")
+        .operations
+        .remove(0)
+    }
+
+    #[test]
+    fn member_changes_are_told_from_the_rest() {
+        let touching = [
+            json!({"op": "add", "path": "members", "value": [{"value": "u1"}]}),
+            json!({"op": "remove", "path": "Members[value eq \"a:b.c\"]"}),
+            json!({"op": "remove", "path": "urn:ietf:params:scim:schemas:core:2.0:Group:members"}),
+            json!({"op": "replace", "value": {"displayName": "x", "members": []}}),
+        ];
+        for v in touching {
+            assert!(touches_members(&op(v.clone())), "{v}");
+        }
+        let not = [
+            json!({"op": "replace", "path": "displayName", "value": "x"}),
+            json!({"op": "replace", "value": {"id": "g1", "displayName": "x"}}),
+            json!({"op": "replace", "path": "externalId", "value": "members"}),
+        ];
+        for v in not {
+            assert!(!touches_members(&op(v.clone())), "{v}");
+        }
     }
 }

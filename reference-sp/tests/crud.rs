@@ -222,6 +222,21 @@ async fn membership_is_consistent_both_ways() {
     let mut want = vec![b.clone(), c.clone()];
     want.sort();
     assert_eq!(sp.member_ids(&g).await, want);
+    // Okta's name sync and a rename leave the members as they are.
+    let r = sp
+        .patch(
+            &format!("/Groups/{g}"),
+            json!([{"op": "replace", "value": {"id": g, "displayName": "Team 2"}}]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["displayName"], "Team 2");
+    assert_eq!(r.body["members"].as_array().map(Vec::len), Some(2));
+    assert_eq!(sp.member_ids(&g).await, want);
+    assert_eq!(
+        sp.get(&format!("/Users/{b}")).await.body["groups"][0]["display"],
+        "Team 2"
+    );
     // Entra's legacy removal shape removes just the listed member.
     let r = sp
         .patch(

@@ -23,6 +23,8 @@
 //!   nothing, so an IdP retrying a removal does not get a spurious error.
 //! - Booleans as `"True"`/`"False"` (see [`crate::resource`]).
 
+use std::collections::HashMap;
+
 use scim_v2::filter::{AttrExp, CompValue, CompareOp, PatchPath, PatchValuePath, ValFilter};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
@@ -446,12 +448,20 @@ fn apply_attr(
                 *slot = Value::Array(Vec::new());
             }
             let items = slot.as_array_mut().expect("array");
+            let mut by_ref = ReferenceIndex::new(r.attr, items);
             for item in new {
-                if let Some(pos) = items.iter().position(|e| same_element(r.attr, e, &item)) {
+                let pos = match &mut by_ref {
+                    Some(index) => index.position(&item),
+                    None => items.iter().position(|e| e == &item),
+                };
+                if let Some(pos) = pos {
                     merge_into(&mut items[pos], item);
                 } else {
                     if is_primary(&item) {
                         clear_primary(items);
+                    }
+                    if let Some(index) = &mut by_ref {
+                        index.push(&item, items.len());
                     }
                     items.push(item);
                 }
@@ -475,15 +485,43 @@ fn apply_attr(
     Ok(())
 }
 
-/// Two elements are the same member when the attribute's `value` is an
-/// immutable reference (group `members`): adding a member twice must not
-/// list it twice. Other attributes compare whole elements.
-fn same_element(attr: &Attribute, a: &Value, b: &Value) -> bool {
-    match attr.sub_attribute("value") {
-        Some(v) if v.mutability == Mutability::Immutable => {
-            a.get("value").is_some() && a.get("value") == b.get("value")
+/// Where each element of a multi-valued attribute sits, by its `value`, when
+/// that `value` is an immutable reference (group `members`): adding a
+/// member twice must not list it twice, and a group of 100,000 members
+/// must not be scanned once per added member. Other attributes compare
+/// whole elements.
+struct ReferenceIndex(HashMap<String, usize>);
+
+impl ReferenceIndex {
+    fn new(attr: &Attribute, items: &[Value]) -> Option<Self> {
+        match attr.sub_attribute("value") {
+            Some(v) if v.mutability == Mutability::Immutable => {
+                let mut index = ReferenceIndex(HashMap::with_capacity(items.len()));
+                for (i, e) in items.iter().enumerate() {
+                    index.push(e, i);
+                }
+                Some(index)
+            }
+            _ => None,
         }
-        _ => a == b,
+    }
+
+    /// References are strings; anything else is keyed by its JSON text.
+    fn key(item: &Value) -> Option<std::borrow::Cow<'_, str>> {
+        match item.get("value")? {
+            Value::String(s) => Some(s.as_str().into()),
+            other => Some(other.to_string().into()),
+        }
+    }
+
+    fn position(&self, item: &Value) -> Option<usize> {
+        Self::key(item).and_then(|k| self.0.get(&*k)).copied()
+    }
+
+    fn push(&mut self, item: &Value, at: usize) {
+        if let Some(k) = Self::key(item) {
+            self.0.entry(k.into_owned()).or_insert(at);
+        }
     }
 }
 

@@ -105,18 +105,28 @@ impl Wire {
     }
 
     async fn call(&self, req: Request, what: impl Into<String>) -> Result<Response, EventError> {
-        let what = what.into();
-        let r = self
-            .client
-            .send(&req)
-            .await
-            .map_err(|source| EventError::Transport {
-                what: what.clone(),
-                source,
-            })?;
+        self.call_lazy(req, || what.into()).await
+    }
+
+    /// [`Self::call`] with the description made only when it is needed: a
+    /// bulk sync sends a hundred thousand requests that all succeed.
+    async fn call_lazy(
+        &self,
+        req: Request,
+        what: impl FnOnce() -> String,
+    ) -> Result<Response, EventError> {
+        let r = match self.client.send(&req).await {
+            Ok(r) => r,
+            Err(source) => {
+                return Err(EventError::Transport {
+                    what: what(),
+                    source,
+                });
+            }
+        };
         if r.status >= 400 {
             return Err(EventError::Rejected {
-                what,
+                what: what(),
                 status: r.status,
                 body: shorten(&r.text()),
             });
@@ -149,13 +159,13 @@ impl Wire {
             path.push_str("&startIndex=1&count=100");
         }
         let req = self.request(Method::GET, path, None);
-        let what = format!("look up {endpoint} {attr} {value:?}");
+        let what = || format!("look up {endpoint} {attr} {value:?}");
         let r = self
             .client
             .send(&req)
             .await
             .map_err(|source| EventError::Transport {
-                what: what.clone(),
+                what: what(),
                 source,
             })?;
         if r.status == 404 {
@@ -163,14 +173,15 @@ impl Wire {
         }
         if r.status >= 400 {
             return Err(EventError::Rejected {
-                what,
+                what: what(),
                 status: r.status,
                 body: shorten(&r.text()),
             });
         }
         let body = r.json().ok_or_else(|| {
             EventError::Protocol(format!(
-                "{what}: the answer is not JSON: {}",
+                "{}: the answer is not JSON: {}",
+                what(),
                 shorten(&r.text())
             ))
         })?;
@@ -179,7 +190,8 @@ impl Wire {
             .and_then(Value::as_u64)
             .ok_or_else(|| {
                 EventError::Protocol(format!(
-                    "{what}: the ListResponse has no integer totalResults: {}",
+                    "{}: the ListResponse has no integer totalResults: {}",
+                    what(),
                     shorten(&body.to_string())
                 ))
             })?;
@@ -206,10 +218,11 @@ fn shorten(s: &str) -> String {
     }
 }
 
-fn id_of(r: &Response, what: &str) -> Result<String, EventError> {
+fn id_of(r: &Response, what: impl FnOnce() -> String) -> Result<String, EventError> {
     r.id().filter(|s| !s.is_empty()).ok_or_else(|| {
         EventError::Protocol(format!(
-            "{what}: the answer carries no id: {}",
+            "{}: the answer carries no id: {}",
+            what(),
             shorten(&r.text())
         ))
     })
@@ -335,17 +348,17 @@ impl Wire {
             "/Users".into(),
             Some(user_body(self.profile, u, manager_id)),
         );
-        let what = format!("create user {:?}", u.user_name);
-        let r = match self.call(req, &what).await {
+        let what = || format!("create user {:?}", u.user_name);
+        let r = match self.call_lazy(req, what).await {
             Ok(r) => r,
             Err(EventError::Rejected { status: 409, .. }) => {
                 return self
-                    .link_after_conflict("Users", "userName", &u.user_name, &what)
+                    .link_after_conflict("Users", "userName", &u.user_name, &what())
                     .await;
             }
             Err(e) => return Err(e),
         };
-        let id = id_of(&r, &what)?;
+        let id = id_of(&r, what)?;
         // Entra sets the manager in a reference-resolution PATCH after the create (§2.6).
         if self.profile.user_shape == UserShape::Entra
             && let Some(m) = manager_id
@@ -542,7 +555,7 @@ impl Wire {
             }
             Err(e) => return Err(e),
         };
-        let id = id_of(&r, &what)?;
+        let id = id_of(&r, || what.clone())?;
         if p.rename == RenameStyle::OktaPathless {
             self.okta_name_sync(&id, name).await?;
         }

@@ -34,9 +34,12 @@ fn schema_of(kind: Kind) -> &'static ResourceSchema {
 }
 
 /// One resource with its `ETag` (and `Location` on create).
-fn resource(status: StatusCode, r: &Rendered, projection: &Projection, kind: Kind) -> Response {
-    let mut body = r.body.clone();
-    projection.apply(schema_of(kind), &mut body);
+fn resource(status: StatusCode, r: Rendered, projection: &Projection, kind: Kind) -> Response {
+    let mut body = r.body;
+    // The tenant rendered it with the default projection already.
+    if !matches!(projection, Projection::Default) {
+        projection.apply(schema_of(kind), &mut body);
+    }
     let mut resp = scim_json(status, &body);
     let h = resp.headers_mut();
     if let Some(tag) = r
@@ -125,7 +128,7 @@ async fn get_one(
         }
         return Ok(resp);
     }
-    Ok(resource(StatusCode::OK, &r, &p, kind))
+    Ok(resource(StatusCode::OK, r, &p, kind))
 }
 
 async fn create(
@@ -138,7 +141,7 @@ async fn create(
     let p = projection(kind, &raw)?;
     let v = body::read_json(&headers, body, app.tenant.config().limits.max_body_bytes).await?;
     let r = app.tenant.create(kind, v, Actor::Scim)?;
-    Ok(resource(StatusCode::CREATED, &r, &p, kind))
+    Ok(resource(StatusCode::CREATED, r, &p, kind))
 }
 
 async fn put(
@@ -154,7 +157,7 @@ async fn put(
     let r = app
         .tenant
         .replace(kind, &id, v, header_str(&headers, header::IF_MATCH))?;
-    Ok(resource(StatusCode::OK, &r, &p, kind))
+    Ok(resource(StatusCode::OK, r, &p, kind))
 }
 
 async fn patch(
@@ -201,7 +204,7 @@ async fn patch(
         }
         return Ok(resp);
     }
-    Ok(resource(StatusCode::OK, &r, &p, kind))
+    Ok(resource(StatusCode::OK, r, &p, kind))
 }
 
 async fn delete(app: App, kind: Kind, id: String, headers: HeaderMap) -> ApiResult {

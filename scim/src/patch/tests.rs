@@ -233,3 +233,19 @@ fn manager_as_plain_string() {
     let u = run(&u, json!([{"op": "remove", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"}])).unwrap();
     assert!(!u.contains_key(crate::urn::ENTERPRISE_USER));
 }
+
+#[test]
+fn a_member_added_twice_is_listed_once() {
+    let g = group(&["u1"]);
+    let g2 = run(
+        &g,
+        json!([
+            {"op": "add", "path": "members", "value": [{"value": "u2"}, {"value": "u2", "display": "two"}, {"value": "u1"}]},
+            {"op": "add", "path": "members", "value": [{"value": "u2"}, {"value": "u3"}]},
+        ]),
+    )
+    .unwrap();
+    assert_eq!(member_ids(&g2), ["u1", "u2", "u3"]);
+    // The later copy of an element merges into the one already listed.
+    assert_eq!(g2["members"][1]["display"], "two");
+}
