@@ -37,6 +37,11 @@ THRESHOLDS (goose's --threshold syntax, judged by idpsim on the run's histograms
 any failure exits 1 naming the rule and the figure):
   error-rate<1%   p95<200ms   p99<1s for okta join   p95<50ms for POST /Users
   rps>=500 (requests/s)       eps>=100 (lifecycle events/s)
+Rates are per second with requests in flight; each phase also shows its wall
+time, which includes goose's start-up and its half-second end-of-phase poll.
+
+GOOSE USERS (-u): all start at once unless --increase-rate or --increase-time
+ramps them; each has an equal share of the work. --test-plan is not supported.
 
 After every unsharded run the directory is reconciled against the target; an
 orphaned, missing or drifted object fails the run and is listed.

@@ -90,7 +90,50 @@ fn a_small_bulk_sync_passes_with_a_clean_reconcile() {
         serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
     assert_eq!(s["events"]["okta join"]["ok"], 2000);
     assert_eq!(s["events"]["okta push group"]["ok"], 20);
+    // Each phase: its wall time, and within it the time with requests in
+    // flight that rates are judged on.
+    for p in s["phases"].as_array().unwrap() {
+        let (wall, busy) = (p["seconds"].as_f64().unwrap(), p["busy_seconds"].as_f64());
+        assert!(busy.is_some_and(|b| b > 0.0 && b <= wall), "{p}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn goose_ramps_work_and_a_test_plan_is_refused_with_a_reason() {
+    let mut args = vec![
+        "load",
+        "bulk-sync",
+        "--users",
+        "40",
+        "--groups",
+        "2",
+        "--increase-time",
+        "1s",
+    ];
+    args.extend(QUIET);
+    let out = idpsim(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let out = idpsim(&["load", "bulk-sync", "--users", "40", "--test-plan", "4,1s"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("--increase-rate or --increase-time"), "{t}");
+
+    // goose's own refusal names the option rather than "invalid option".
+    let out = idpsim(&[
+        "load",
+        "bulk-sync",
+        "--users",
+        "40",
+        "-r",
+        "2",
+        "--increase-time",
+        "1s",
+    ]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("increase_time"), "{t}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
