@@ -963,7 +963,6 @@ impl Tenant {
     }
 }
 
-/// A record's body with a group's members spelled out, as PATCH sees it.
 /// Where a commit finds a group's members.
 #[derive(Clone, Copy)]
 enum Members {
@@ -993,6 +992,7 @@ fn touches_members(op: &PatchOperation) -> bool {
     }
 }
 
+/// A record's body with a group's members spelled out, as PATCH sees it.
 fn with_members(kind: Kind, rec: &Record) -> Object {
     let mut current = rec.object();
     if kind == Kind::Group && !rec.members.is_empty() {

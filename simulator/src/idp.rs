@@ -160,24 +160,11 @@ impl Wire {
         }
         let req = self.request(Method::GET, path, None);
         let what = || format!("look up {endpoint} {attr} {value:?}");
-        let r = self
-            .client
-            .send(&req)
-            .await
-            .map_err(|source| EventError::Transport {
-                what: what(),
-                source,
-            })?;
-        if r.status == 404 {
-            return Ok(None);
-        }
-        if r.status >= 400 {
-            return Err(EventError::Rejected {
-                what: what(),
-                status: r.status,
-                body: shorten(&r.text()),
-            });
-        }
+        let r = match self.call_lazy(req, &what).await {
+            Ok(r) => r,
+            Err(EventError::Rejected { status: 404, .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
         let body = r.json().ok_or_else(|| {
             EventError::Protocol(format!(
                 "{}: the answer is not JSON: {}",
