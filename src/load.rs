@@ -359,8 +359,8 @@ struct EmbeddedSp {
     base_url: String,
     token: String,
     origin: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
 }
 
 impl EmbeddedSp {
@@ -405,16 +405,14 @@ impl EmbeddedSp {
             base_url,
             token,
             origin,
-            stop: Some(stop),
-            thread: Some(thread),
+            stop,
+            thread,
         })
     }
 
     /// Stops the server and waits for its thread.
-    fn shutdown(mut self) {
-        self.stop.take();
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+    fn shutdown(self) {
+        drop(self.stop);
+        let _ = self.thread.join();
     }
 }

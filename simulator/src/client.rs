@@ -382,11 +382,15 @@ fn ignored_proxy(
 }
 
 fn http_client(config: &ClientConfig) -> Result<Http, ClientError> {
+    // Once per process: a load run makes a client per goose user and phase.
+    static WARNED: std::sync::Once = std::sync::Once::new();
     if let Some(var) = ignored_proxy(&config.base_url, |n| std::env::var_os(n)) {
-        tracing::warn!(
-            "{var} is set, but idpsim's SCIM client connects to {} directly, without a proxy",
-            config.base_url
-        );
+        WARNED.call_once(|| {
+            tracing::warn!(
+                "{var} is set, but idpsim's SCIM client connects to {} directly, without a proxy",
+                config.base_url
+            );
+        });
     }
     let mut tcp = HttpConnector::new();
     tcp.enforce_http(false);
