@@ -384,9 +384,10 @@ async fn push_users(
     let list = users.clone();
     let work: Work = Arc::new(move |wire: Wire, i: usize| {
         let sh = sh.clone();
-        let u = list[i].clone();
+        let list = list.clone();
         Box::pin(async move {
-            let id = wire.join(&u, None).await?;
+            let u = &list[i];
+            let id = wire.join(u, None).await?;
             sh.user_ids
                 .lock()
                 .expect("not poisoned")
