@@ -128,7 +128,7 @@ enum Run {
 /// default of one per core. The embedded SP's thread keeps a core busy on
 /// its own; a third thread on a two-core machine made the client's workers
 /// and the SP take turns, and one fewer worker carried 14% more requests/s
-/// (load/README.md, Figures).
+/// (load/README.md, "Where a request's time goes").
 pub fn client_threads(args: &Args) -> Option<usize> {
     let embedded = args.target.is_none() && !matches!(args.run, Run::Merge);
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
