@@ -339,8 +339,8 @@ async fn phase(
         .collect();
     // idpsim sends through its own SCIM client and never uses goose's. goose
     // builds a reqwest client per user unless told to share one, and each
-    // build read the system's certificate store (perf: 32 reads in a
-    // two-phase run of 16 users, while the first users were already sending).
+    // build reads the system's certificate store: 16 per phase, on threads
+    // competing with the users already sending (perf).
     let attack = GooseAttack::initialize_with_config(cfg)
         .map_err(LoadError::from)?
         .set_client_builder_without_cookies(GooseClientBuilder::new().without_cookies())
