@@ -604,8 +604,11 @@ pub async fn run(plan: &LoadPlan) -> Result<Outcome, LoadError> {
     }
     let failures = shared.failures.lock().expect("not poisoned").clone();
     let drift = if plan.shard.count == 1 {
-        let client =
-            ScimClient::new(plan.client.clone()).map_err(|e| LoadError::Setup(e.to_string()))?;
+        // The run's clients send one request at a time each; the reconcile
+        // reads pages side by side.
+        let mut config = plan.client.clone();
+        config.concurrency = reconcile::PAGES_IN_FLIGHT;
+        let client = ScimClient::new(config).map_err(|e| LoadError::Setup(e.to_string()))?;
         let wire = Wire {
             profile: plan.profile,
             client,

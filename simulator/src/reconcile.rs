@@ -122,6 +122,11 @@ fn work_email(v: &Value) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// Pages the reconcile asks for at once: enough that the target renders
+/// one while the client parses another (the client's concurrency bound
+/// still applies).
+pub const PAGES_IN_FLIGHT: usize = 4;
+
 /// Compares `dir` with the target. Users named in `exempt` (a tenant owner
 /// the IdP does not manage) are left out.
 pub async fn reconcile(
@@ -130,8 +135,12 @@ pub async fn reconcile(
     exempt: &[String],
 ) -> Result<Drift, EventError> {
     let page = wire.profile.import_page.unwrap_or(100);
-    let users = wire.list_all("Users", page).await?;
-    let groups = wire.list_all("Groups", page).await?;
+    let users = wire
+        .list_all_at_once("Users", page, PAGES_IN_FLIGHT)
+        .await?;
+    let groups = wire
+        .list_all_at_once("Groups", page, PAGES_IN_FLIGHT)
+        .await?;
     let exempt: HashSet<String> = exempt.iter().map(|e| e.to_lowercase()).collect();
     let mut drift = Drift::default();
     let mut by_name: HashMap<String, &Value> = HashMap::new();

@@ -2,6 +2,7 @@
 
 mod bad_targets;
 mod fake_scim;
+mod listing;
 mod reconcile_drift;
 mod saml;
 mod saml_server;

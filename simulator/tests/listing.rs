@@ -1,0 +1,116 @@
+//! Listing every resource with several pages in flight gives what listing
+//! one page at a time gives, and falls back to that when the target's
+//! pages do not add up.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
+use idpsim_simulator::idp::Wire;
+use idpsim_simulator::profile::OKTA;
+use serde_json::{Value, json};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+/// A target listing `total` users, at most `max` per page; after the first
+/// request it holds only the last `later` of them (the first ones deleted
+/// in between, which shifts every later page).
+struct Pages {
+    total: usize,
+    later: usize,
+    max: usize,
+    calls: Arc<AtomicUsize>,
+}
+
+fn user(i: usize) -> Value {
+    json!({"id": format!("u{i}"), "userName": format!("user{i}@x.test")})
+}
+
+impl Respond for Pages {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let q: std::collections::HashMap<String, String> = req
+            .url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let start: usize = q["startIndex"].parse().unwrap();
+        let count: usize = q["count"].parse().unwrap();
+        let held = if self.calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            self.total
+        } else {
+            self.later
+        };
+        let gone = self.total - held;
+        let items: Vec<Value> = (start..=held)
+            .take(count.min(self.max))
+            .map(|k| user(k + gone))
+            .collect();
+        ResponseTemplate::new(200).set_body_json(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": held, "startIndex": start, "itemsPerPage": items.len(),
+            "Resources": items,
+        }))
+    }
+}
+
+async fn wire_for(total: usize, later: usize, max: usize) -> (Wire, MockServer, Arc<AtomicUsize>) {
+    let server = MockServer::start().await;
+    let calls = Arc::new(AtomicUsize::new(0));
+    Mock::given(any())
+        .respond_with(Pages {
+            total,
+            later,
+            max,
+            calls: calls.clone(),
+        })
+        .mount(&server)
+        .await;
+    let mut config = ClientConfig::new(&format!("{}/scim", server.uri()), Auth::None);
+    config.concurrency = 4;
+    let wire = Wire {
+        profile: &OKTA,
+        client: ScimClient::new(config).unwrap(),
+    };
+    (wire, server, calls)
+}
+
+fn names(v: &[Value]) -> Vec<&str> {
+    v.iter().map(|u| u["userName"].as_str().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn pages_in_flight_add_up_to_the_whole_listing_in_order() {
+    // 250 users, the target granting 40 per page of the 100 asked for.
+    let (wire, _server, calls) = wire_for(250, 250, 40).await;
+    let at_once = wire.list_all_at_once("Users", 100, 4).await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 7, "ceil(250 / 40) pages");
+    let expected: Vec<Value> = (1..=250).map(user).collect();
+    assert_eq!(names(&at_once), names(&expected));
+    let one_by_one = wire.list_all("Users", 100).await.unwrap();
+    assert_eq!(names(&at_once), names(&one_by_one));
+}
+
+#[tokio::test]
+async fn a_listing_that_changes_under_the_pages_is_read_again_one_page_at_a_time() {
+    let (wire, _server, calls) = wire_for(250, 249, 100).await;
+    let got = wire.list_all_at_once("Users", 100, 4).await.unwrap();
+    // Pages taken side by side would have skipped user 101, which moved
+    // onto the first page after user 1 went.
+    let expected: Vec<Value> = (2..=250).map(user).collect();
+    assert_eq!(names(&got), names(&expected));
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        3 + 3,
+        "three pages, then three again"
+    );
+}
+
+#[tokio::test]
+async fn a_single_page_is_one_request() {
+    let (wire, _server, calls) = wire_for(30, 30, 100).await;
+    assert_eq!(
+        wire.list_all_at_once("Users", 100, 4).await.unwrap().len(),
+        30
+    );
+    assert_eq!(calls.load(Ordering::SeqCst), 1);
+}
