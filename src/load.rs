@@ -322,12 +322,15 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     match &outcome.drift {
         Some(d) if d.is_clean() => eprintln!(
-            "  reconcile: clean ({} users, {} groups compared)",
-            d.users_compared, d.groups_compared
+            "  reconcile: clean ({} users, {} groups compared in {:.1} s)",
+            d.users_compared, d.groups_compared, outcome.reconcile_seconds
         ),
         Some(d) => {
             ok = false;
-            eprintln!("  reconcile FAILED: the target does not hold the directory");
+            eprintln!(
+                "  reconcile FAILED: the target does not hold the directory ({:.1} s)",
+                outcome.reconcile_seconds
+            );
             for f in d.findings().iter().take(50) {
                 eprintln!("    {f}");
             }

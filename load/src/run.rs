@@ -103,6 +103,9 @@ pub struct Outcome {
     pub drift: Option<Drift>,
     /// Events that failed, with why (the first few).
     pub failures: Vec<String>,
+    /// How long the reconcile took (zero when skipped): on a 100k directory
+    /// it is seconds that the user waits for after the last phase.
+    pub reconcile_seconds: f64,
 }
 
 /// What goose users share during a phase.
@@ -603,6 +606,7 @@ pub async fn run(plan: &LoadPlan) -> Result<Outcome, LoadError> {
         summary.objects.insert((*k).to_owned(), *n);
     }
     let failures = shared.failures.lock().expect("not poisoned").clone();
+    let reconcile_started = Instant::now();
     let drift = if plan.shard.count == 1 {
         // The run's clients send one request at a time each; the reconcile
         // reads pages side by side.
@@ -626,6 +630,7 @@ pub async fn run(plan: &LoadPlan) -> Result<Outcome, LoadError> {
         summary,
         drift,
         failures,
+        reconcile_seconds: reconcile_started.elapsed().as_secs_f64(),
     })
 }
 

@@ -277,8 +277,9 @@ pub async fn reconcile(
             });
         }
     }
+    let known: HashSet<String> = dir.groups().map(|g| g.name.to_lowercase()).collect();
     for (name, t) in &target_groups {
-        if !dir.groups().any(|g| g.name.to_lowercase() == *name) {
+        if !known.contains(name) {
             drift.orphaned_groups.push(
                 t.get("displayName")
                     .and_then(Value::as_str)
