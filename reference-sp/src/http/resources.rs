@@ -17,7 +17,15 @@ use crate::tenant::{Actor, ListQuery, Rendered};
 
 /// A JSON response with the SCIM media type.
 pub fn scim_json(status: StatusCode, value: &impl Serialize) -> Response {
-    let bytes = serde_json::to_vec(value).expect("responses serialise");
+    scim_bytes(status, to_json(value))
+}
+
+fn to_json(value: &impl Serialize) -> Vec<u8> {
+    serde_json::to_vec(value).expect("responses serialise")
+}
+
+/// A body serialised already, as `application/scim+json`.
+fn scim_bytes(status: StatusCode, bytes: Vec<u8>) -> Response {
     let mut r = (status, bytes).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -94,11 +102,12 @@ async fn list(app: App, kind: Kind, req: SearchRequest) -> ApiResult {
         return Ok(scim_json(StatusCode::OK, &page?));
     }
     let tenant = app.tenant.clone();
-    // A scan over 100k resources is real work; keep it off the reactor.
-    let page = tokio::task::spawn_blocking(move || tenant.list(kind, &q))
+    // A scan over 100k resources is real work, and so are writing out and
+    // dropping a page of them: keep all three off the reactor.
+    let page = tokio::task::spawn_blocking(move || tenant.list(kind, &q).map(|p| to_json(&p)))
         .await
         .map_err(|e| ScimError::status(500, format!("list task failed: {e}")))??;
-    Ok(scim_json(StatusCode::OK, &page))
+    Ok(scim_bytes(StatusCode::OK, page))
 }
 
 async fn search(app: App, kind: Kind, headers: HeaderMap, body: Body) -> ApiResult {
@@ -293,10 +302,10 @@ pub async fn search_root(State(app): State<App>, headers: HeaderMap, body: Body)
     let v = body::read_json(&headers, body, app.tenant.config().limits.max_body_bytes).await?;
     let req = search_request(v)?;
     let tenant = app.tenant.clone();
-    let page = tokio::task::spawn_blocking(move || tenant.search_root(&req))
+    let page = tokio::task::spawn_blocking(move || tenant.search_root(&req).map(|p| to_json(&p)))
         .await
         .map_err(|e| ScimError::status(500, format!("search task failed: {e}")))??;
-    Ok(scim_json(StatusCode::OK, &page))
+    Ok(scim_bytes(StatusCode::OK, page))
 }
 
 /// `/Me` is not implemented: a bearer token here names a client, not a
