@@ -817,16 +817,20 @@ impl Wire {
             return Ok(out);
         }
         too_many(endpoint, total)?;
-        let starts: Vec<usize> = (1 + step..=total).step_by(step).collect();
-        let mut pages: Vec<Vec<Value>> = vec![Vec::new(); starts.len()];
+        // Page i (from 0) starts after the first page and i pages more. Only
+        // what arrives is held, so a target claiming millions costs nothing
+        // before it sends them.
+        let count = (total - step).div_ceil(step);
+        let start_of = move |i: usize| 1 + step * (i + 1);
+        let mut pages: Vec<(usize, Vec<Value>)> = Vec::new();
         let mut set = JoinSet::new();
         let mut next = 0;
         let mut consistent = true;
         loop {
-            while set.len() < in_flight.max(1) && next < starts.len() {
-                let (wire, endpoint, start, i) =
-                    (self.clone(), endpoint.to_owned(), starts[next], next);
+            while set.len() < in_flight.max(1) && next < count {
+                let (wire, endpoint, i) = (self.clone(), endpoint.to_owned(), next);
                 set.spawn(async move {
+                    let start = start_of(i);
                     let r = wire.list_page(&endpoint, start, step).await?;
                     read_page(&endpoint, start, &r).map(|p| (i, p))
                 });
@@ -838,13 +842,18 @@ impl Wire {
             let (i, (t, items)) = done.map_err(|e| {
                 EventError::Protocol(format!("list {endpoint}: a page's task failed: {e}"))
             })??;
-            consistent &= t == total && items.len() == step.min(total + 1 - starts[i]);
-            pages[i] = items;
+            if t != total || items.len() != step.min(total + 1 - start_of(i)) {
+                // The pages in flight are dropped with the set.
+                consistent = false;
+                break;
+            }
+            pages.push((i, items));
         }
         if !consistent {
             return self.list_all(endpoint, page).await;
         }
-        out.extend(pages.into_iter().flatten());
+        pages.sort_unstable_by_key(|(i, _)| *i);
+        out.extend(pages.into_iter().flat_map(|(_, items)| items));
         Ok(out)
     }
 }

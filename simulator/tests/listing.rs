@@ -114,3 +114,13 @@ async fn a_single_page_is_one_request() {
     );
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn a_target_claiming_millions_it_does_not_send_costs_a_few_requests() {
+    // Five million claimed at one per page, then a listing of one.
+    let (wire, _server, calls) = wire_for(5_000_000, 1, 1).await;
+    let got = wire.list_all_at_once("Users", 100, 4).await.unwrap();
+    assert_eq!(names(&got), vec!["user5000000@x.test"]);
+    let n = calls.load(Ordering::SeqCst);
+    assert!(n <= 1 + 4 + 1, "{n} requests");
+}
