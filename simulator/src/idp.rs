@@ -825,7 +825,6 @@ impl Wire {
         let mut pages: Vec<(usize, Vec<Value>)> = Vec::new();
         let mut set = JoinSet::new();
         let mut next = 0;
-        let mut consistent = true;
         loop {
             while set.len() < in_flight.max(1) && next < count {
                 let (wire, endpoint, i) = (self.clone(), endpoint.to_owned(), next);
@@ -843,14 +842,11 @@ impl Wire {
                 EventError::Protocol(format!("list {endpoint}: a page's task failed: {e}"))
             })??;
             if t != total || items.len() != step.min(total + 1 - start_of(i)) {
-                // The pages in flight are dropped with the set.
-                consistent = false;
-                break;
+                // The pages still in flight are not waited for.
+                drop(set);
+                return self.list_all(endpoint, page).await;
             }
             pages.push((i, items));
-        }
-        if !consistent {
-            return self.list_all(endpoint, page).await;
         }
         pages.sort_unstable_by_key(|(i, _)| *i);
         out.extend(pages.into_iter().flat_map(|(_, items)| items));
