@@ -32,7 +32,8 @@ pub(crate) enum Sign {
 enum Alg {
     RsaSha256,
     RsaSha512,
-    /// Legacy SHA-1, for SPs that still require it.
+    /// Legacy SHA-1, for SPs that still require it; only in a build with
+    /// `--features legacy-sha1` (OpenSSL signs it).
     RsaSha1,
 }
 

@@ -58,7 +58,7 @@ async fn start_driver() -> (Driver, u16) {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("Debian's chromium-driver is installed (apt-get install chromium-driver; .ci/run does it)");
+        .expect("chromedriver runs (Debian packages chromium and chromium-driver; scripts/test installs them)");
     let driver = Driver(child);
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port))

@@ -169,7 +169,7 @@ fn serve_over_tls_answers_clients_that_trust_the_local_ca() {
     let trusted = std::process::Command::new("curl")
         .args(["-sS", "--cacert", ca, &format!("{base}/metadata")])
         .output()
-        .expect("curl is installed");
+        .expect("curl runs (Debian package curl; scripts/test installs it)");
     let untrusted = std::process::Command::new("curl")
         .args(["-sS", &format!("{base}/metadata")])
         .output()
@@ -185,4 +185,34 @@ fn serve_over_tls_answers_clients_that_trust_the_local_ca() {
         !untrusted.status.success(),
         "a client without the CA must refuse"
     );
+}
+
+#[test]
+fn rsa_sha1_says_which_feature_signs_it() {
+    let out = idpsim(&[
+        "saml",
+        "response",
+        "--user",
+        "a@x.com",
+        "--sp-entity-id",
+        "e",
+        "--acs",
+        "https://sp/acs",
+        "--alg",
+        "rsa-sha1",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if cfg!(feature = "legacy-sha1") {
+        assert!(out.status.success(), "{stderr}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("xmldsig#rsa-sha1"),
+            "{stderr}"
+        );
+    } else {
+        assert!(!out.status.success());
+        assert!(
+            stderr.contains("--features legacy-sha1") && stderr.contains("libssl-dev"),
+            "{stderr}"
+        );
+    }
 }

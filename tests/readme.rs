@@ -49,7 +49,7 @@ fn readme_curl_examples_work_as_printed() {
     let out = Command::new("bash")
         .args(["-euo", "pipefail", "-c", &script])
         .output()
-        .expect("bash and curl are installed");
+        .expect("bash runs (the examples also need curl and jq: Debian packages curl, jq; scripts/test installs them)");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

@@ -14,7 +14,7 @@ fn openssl(args: &[&str]) -> String {
     let out = Command::new("openssl")
         .args(args)
         .output()
-        .expect("the openssl CLI is installed");
+        .expect("the openssl CLI runs (Debian package openssl; scripts/test installs it)");
     assert!(
         out.status.success(),
         "openssl {args:?}: {}",

@@ -170,7 +170,7 @@ proofs! {
         ..hooks()
     });
     client_id: "rfc7643.create.id-ignored" => Breaker::Proxy(Hooks {
-        mutate: |r, a| if r.is("POST", "/Users") { if let Some(id) = r.body.get("id") { a.body["id"] = id.clone(); } },
+        mutate: |r, a| if r.is("POST", "/Users") && let Some(id) = r.body.get("id") { a.body["id"] = id.clone(); },
         ..hooks()
     });
     password: "rfc7643.create.password-never-returned" => Breaker::Proxy(Hooks {
@@ -211,9 +211,8 @@ proofs! {
     remove_member: "rfc7644.patch.remove-member-filter" => Breaker::Quirk(Quirk::IgnoreFilteredMemberRemoval);
     atomic: "rfc7644.patch.atomic" => Breaker::Proxy(Hooks {
         // A server that applies operations one by one and drops those it cannot.
-        rewrite: |r| if r.method == "PATCH" {
-            if let Some(ops) = r.body["Operations"].as_array_mut() { ops.retain(|o| o["path"] != "idpsimNoSuchAttribute"); }
-        },
+        rewrite: |r| if r.method == "PATCH"
+            && let Some(ops) = r.body["Operations"].as_array_mut() { ops.retain(|o| o["path"] != "idpsimNoSuchAttribute"); },
         ..hooks()
     });
     remove_no_path: "rfc7644.patch.no-path-remove-400" => Breaker::Proxy(Hooks {
@@ -330,11 +329,10 @@ proofs! {
     });
     sort_asc: "rfc7644.sort.ascending" => Breaker::Proxy(Hooks {
         // A server that sorts case-sensitively (code points: B, C, a).
-        mutate: |r, a| if r.query.as_deref().is_some_and(|q| q.contains("sortBy")) {
-            if let Some(list) = a.body["Resources"].as_array_mut() {
+        mutate: |r, a| if r.query.as_deref().is_some_and(|q| q.contains("sortBy"))
+            && let Some(list) = a.body["Resources"].as_array_mut() {
                 list.sort_by(|x, y| x["userName"].as_str().cmp(&y["userName"].as_str()));
-            }
-        },
+            },
         ..hooks()
     });
     sort_desc: "rfc7644.sort.descending" => Breaker::Proxy(Hooks {
@@ -385,9 +383,8 @@ proofs! {
         ..hooks()
     });
     primary_unique: "rfc7643.patch.primary-unique" => Breaker::Proxy(Hooks {
-        mutate: |r, a| if r.method == "GET" && r.path.contains("/Users/") {
-            if let Some(list) = a.body["emails"].as_array_mut() { for e in list { e["primary"] = true.into(); } }
-        },
+        mutate: |r, a| if r.method == "GET" && r.path.contains("/Users/")
+            && let Some(list) = a.body["emails"].as_array_mut() { for e in list { e["primary"] = true.into(); } },
         ..hooks()
     });
     extension_path: "rfc7644.patch.extension-path" => Breaker::Proxy(Hooks {
@@ -412,9 +409,8 @@ proofs! {
         ..hooks()
     });
     post_bulk_id: "rfc7644.bulk.post-needs-bulk-id" => Breaker::Proxy(Hooks {
-        rewrite: |r| if r.is("POST", "/Bulk") {
-            if let Some(ops) = r.body["Operations"].as_array_mut() { for o in ops { if o.get("bulkId").is_none() { o["bulkId"] = "added".into(); } } }
-        },
+        rewrite: |r| if r.is("POST", "/Bulk")
+            && let Some(ops) = r.body["Operations"].as_array_mut() { for o in ops { if o.get("bulkId").is_none() { o["bulkId"] = "added".into(); } } },
         ..hooks()
     });
     okta_join: "okta.replay.join" => Breaker::Proxy(Hooks {
@@ -444,9 +440,8 @@ proofs! {
     });
     okta_remove_member: "okta.replay.remove-member" => Breaker::Quirk(Quirk::IgnoreFilteredMemberRemoval);
     okta_rename_group: "okta.replay.rename-group" => Breaker::Proxy(Hooks {
-        rewrite: |r| if r.method == "PATCH" && r.path.contains("/Groups/") {
-            if let Some(v) = r.body["Operations"][0]["value"].as_object_mut() { v.remove("displayName"); }
-        },
+        rewrite: |r| if r.method == "PATCH" && r.path.contains("/Groups/")
+            && let Some(v) = r.body["Operations"][0]["value"].as_object_mut() { v.remove("displayName"); },
         ..hooks()
     });
     okta_delete_group: "okta.replay.delete-group" => Breaker::Proxy(Hooks {
@@ -480,9 +475,8 @@ proofs! {
         ..hooks()
     });
     aiw_add_member: "okta-aiw.replay.add-member" => Breaker::Proxy(Hooks {
-        rewrite: |r| if r.method == "PUT" && r.path.contains("/Groups/") {
-            if let Some(m) = r.body["members"].as_array_mut() { m.truncate(1); }
-        },
+        rewrite: |r| if r.method == "PUT" && r.path.contains("/Groups/")
+            && let Some(m) = r.body["members"].as_array_mut() { m.truncate(1); },
         ..hooks()
     });
     aiw_remove_member: "okta-aiw.replay.remove-member" => Breaker::Proxy(Hooks {
@@ -534,11 +528,10 @@ proofs! {
         ..hooks()
     });
     e2020_update: "entra-2020.replay.update" => Breaker::Proxy(Hooks {
-        rewrite: |r| if r.method == "PATCH" {
-            if let Some(ops) = r.body["Operations"].as_array_mut() {
+        rewrite: |r| if r.method == "PATCH"
+            && let Some(ops) = r.body["Operations"].as_array_mut() {
                 for op in ops { if let Some(v) = op["value"].as_object_mut() { v.retain(|k, _| !k.contains('.')); } }
-            }
-        },
+            },
         ..hooks()
     });
     e2020_deactivate: "entra-2020.replay.deactivate" => Breaker::Proxy(Hooks {
@@ -588,9 +581,8 @@ proofs! {
         ..hooks()
     });
     root_search: "rfc7644.search.root" => Breaker::Proxy(Hooks {
-        mutate: |r, a| if r.path.ends_with("/scim/v2/.search") {
-            if let Some(list) = a.body["Resources"].as_array_mut() { list.retain(|x| x["schemas"][0] != "urn:ietf:params:scim:schemas:core:2.0:Group"); }
-        },
+        mutate: |r, a| if r.path.ends_with("/scim/v2/.search")
+            && let Some(list) = a.body["Resources"].as_array_mut() { list.retain(|x| x["schemas"][0] != "urn:ietf:params:scim:schemas:core:2.0:Group"); },
         ..hooks()
     });
     ids_unique: "rfc7643.resource.ids-unique" => Breaker::Proxy(Hooks {
@@ -602,7 +594,7 @@ proofs! {
         ..hooks()
     });
     password_lists: "rfc7643.resource.password-not-listed" => Breaker::Proxy(Hooks {
-        mutate: |r, a| if r.is("GET", "/Users") { if let Some(l) = a.body["Resources"].as_array_mut() { for u in l { u["password"] = "x".into(); } } },
+        mutate: |r, a| if r.is("GET", "/Users") && let Some(l) = a.body["Resources"].as_array_mut() { for u in l { u["password"] = "x".into(); } },
         ..hooks()
     });
     id_always: "rfc7643.resource.id-always-returned" => Breaker::Proxy(Hooks {
@@ -610,9 +602,8 @@ proofs! {
         ..hooks()
     });
     member_ref: "rfc7643.resource.member-ref-resolves" => Breaker::Proxy(Hooks {
-        mutate: |r, a| if r.method == "GET" && r.path.contains("/Groups/") {
-            if let Some(m) = a.body["members"].as_array_mut() { for x in m { x["$ref"] = format!("{}-gone", x["$ref"].as_str().unwrap_or_default()).into(); } }
-        },
+        mutate: |r, a| if r.method == "GET" && r.path.contains("/Groups/")
+            && let Some(m) = a.body["members"].as_array_mut() { for x in m { x["$ref"] = format!("{}-gone", x["$ref"].as_str().unwrap_or_default()).into(); } },
         ..hooks()
     });
     create_answer: "rfc7644.create.answer-is-stored" => Breaker::Proxy(Hooks {
@@ -648,7 +639,7 @@ proofs! {
         ..hooks()
     });
     put_read_only: "rfc7644.put.read-only-ignored" => Breaker::Proxy(Hooks {
-        mutate: |r, a| if r.method == "PUT" { if let Some(id) = r.body.get("id") { a.body["id"] = id.clone(); } },
+        mutate: |r, a| if r.method == "PUT" && let Some(id) = r.body.get("id") { a.body["id"] = id.clone(); },
         ..hooks()
     });
     put_required: "rfc7644.put.missing-required-400" => Breaker::Proxy(Hooks {
@@ -702,7 +693,7 @@ proofs! {
         ..hooks()
     });
     many_members: "rfc7644.patch.many-members" => Breaker::Proxy(Hooks {
-        rewrite: |r| if r.method == "PATCH" { if let Some(v) = r.body["Operations"][0]["value"].as_array_mut() { v.truncate(1); } },
+        rewrite: |r| if r.method == "PATCH" && let Some(v) = r.body["Operations"][0]["value"].as_array_mut() { v.truncate(1); },
         ..hooks()
     });
     recreate: "rfc7644.delete.recreate" => Breaker::Quirk(Quirk::SoftDelete);
@@ -711,11 +702,11 @@ proofs! {
         ..hooks()
     });
     bulk_shape: "rfc7644.bulk.response-shape" => Breaker::Proxy(Hooks {
-        mutate: |r, a| if r.is("POST", "/Bulk") { if let Some(o) = a.body["Operations"].as_array_mut() { for x in o { x["status"] = x["status"].as_str().and_then(|s| s.parse::<u16>().ok()).into(); } } },
+        mutate: |r, a| if r.is("POST", "/Bulk") && let Some(o) = a.body["Operations"].as_array_mut() { for x in o { x["status"] = x["status"].as_str().and_then(|s| s.parse::<u16>().ok()).into(); } },
         ..hooks()
     });
     bulk_circular: "rfc7644.bulk.circular" => Breaker::Proxy(Hooks {
-        mutate: |r, a| if r.is("POST", "/Bulk") { if let Some(o) = a.body["Operations"].as_array_mut() { for x in o { if x["status"] == "409" { x["status"] = "500".into(); } } } },
+        mutate: |r, a| if r.is("POST", "/Bulk") && let Some(o) = a.body["Operations"].as_array_mut() { for x in o { if x["status"] == "409" { x["status"] = "500".into(); } } },
         ..hooks()
     });
     me: "rfc7644.me.501" => Breaker::Proxy(Hooks {
@@ -750,9 +741,8 @@ proofs! {
     parallel: "entra.groups.parallel-member-patches" => Breaker::Quirk(Quirk::RacyMemberPatch);
     dotted: "entra.patch.dotted-pathless-replace" => Breaker::Proxy(Hooks {
         // A server that applies the value object literally and drops what it cannot place.
-        rewrite: |r| if r.method == "PATCH" {
-            if let Some(v) = r.body["Operations"][0]["value"].as_object_mut() { v.retain(|k, _| !k.contains('.') && !k.contains(':')); }
-        },
+        rewrite: |r| if r.method == "PATCH"
+            && let Some(v) = r.body["Operations"][0]["value"].as_object_mut() { v.retain(|k, _| !k.contains('.') && !k.contains(':')); },
         ..hooks()
     });
 }

@@ -126,7 +126,7 @@ async fn html_renders_in_headless_chromium() {
             &format!("file://{}", html.canonicalize().unwrap().display()),
         ])
         .output()
-        .expect("Debian's chromium is installed (apt-get install chromium; .ci/run does it)");
+        .expect("chromium runs (Debian package chromium; scripts/test installs it)");
     let _ = std::fs::remove_dir_all(&profile);
     let bytes = std::fs::read(&png)
         .unwrap_or_else(|_| panic!("no screenshot: {}", String::from_utf8_lossy(&out.stderr)));

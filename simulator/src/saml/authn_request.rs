@@ -5,8 +5,8 @@ use std::io::Read;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use quick_xml::Reader;
 use quick_xml::events::Event;
+use quick_xml::{Reader, XmlVersion};
 
 /// The largest AuthnRequest accepted, after inflation. Real ones are under
 /// 2 KB; the bound stops a deflate bomb from costing more than this.
@@ -102,7 +102,7 @@ pub fn parse(xml: &[u8]) -> Result<AuthnRequest, RequestError> {
                         for a in e.attributes() {
                             let a = a.map_err(|e| RequestError::Xml(e.to_string()))?;
                             let v = a
-                                .unescape_value()
+                                .normalized_value(XmlVersion::default())
                                 .map_err(|e| RequestError::Xml(e.to_string()))?
                                 .into_owned();
                             match a.key.as_ref() {
@@ -119,8 +119,10 @@ pub fn parse(xml: &[u8]) -> Result<AuthnRequest, RequestError> {
                         if let Some(r) = req.as_mut() {
                             for a in e.attributes().flatten() {
                                 if a.key.as_ref() == b"Format" {
-                                    r.name_id_format =
-                                        a.unescape_value().ok().map(|v| v.into_owned());
+                                    r.name_id_format = a
+                                        .normalized_value(XmlVersion::default())
+                                        .ok()
+                                        .map(|v| v.into_owned());
                                 }
                             }
                         }

@@ -199,6 +199,13 @@ pub enum SamlError {
     Cert(String),
     #[error("signing failed")]
     Sign,
+    /// RSA-SHA1 signs through OpenSSL, which a default build leaves out so
+    /// that building needs nothing but cargo.
+    #[error(
+        "this build of idpsim cannot sign RSA-SHA1: rebuild with `--features legacy-sha1` \
+         (needs OpenSSL's headers: apt-get install libssl-dev pkg-config)"
+    )]
+    Sha1NotBuilt,
 }
 
 fn pem_body(pem: &str) -> Result<Vec<u8>, String> {
@@ -244,6 +251,7 @@ impl Ids {
 pub struct SigningKey {
     pair: signature::RsaKeyPair,
     /// The same key for OpenSSL, which makes the legacy SHA-1 signatures.
+    #[cfg(feature = "legacy-sha1")]
     legacy: openssl::pkey::PKey<openssl::pkey::Private>,
     cert_b64: String,
 }
@@ -261,13 +269,29 @@ impl SigningKey {
         let pair =
             signature::RsaKeyPair::from_pkcs8(&der).map_err(|e| SamlError::Key(e.to_string()))?;
         let cert_b64 = B64.encode(pem_body(&key.cert_pem).map_err(SamlError::Cert)?);
+        #[cfg(feature = "legacy-sha1")]
         let legacy = openssl::pkey::PKey::private_key_from_der(&der)
             .map_err(|e| SamlError::Key(e.to_string()))?;
         Ok(SigningKey {
             pair,
+            #[cfg(feature = "legacy-sha1")]
             legacy,
             cert_b64,
         })
+    }
+}
+
+impl SigningKey {
+    #[cfg(feature = "legacy-sha1")]
+    fn sign_sha1(&self, data: &[u8]) -> Result<Vec<u8>, SamlError> {
+        let mut s = openssl::sign::Signer::new(openssl::hash::MessageDigest::sha1(), &self.legacy)
+            .map_err(|_| SamlError::Sign)?;
+        s.sign_oneshot_to_vec(data).map_err(|_| SamlError::Sign)
+    }
+
+    #[cfg(not(feature = "legacy-sha1"))]
+    fn sign_sha1(&self, _data: &[u8]) -> Result<Vec<u8>, SamlError> {
+        Err(SamlError::Sha1NotBuilt)
     }
 }
 
@@ -625,15 +649,7 @@ impl Signer<'_> {
                     .map_err(|_| SamlError::Sign)?;
                 sig
             }
-            None => {
-                let mut s = openssl::sign::Signer::new(
-                    openssl::hash::MessageDigest::sha1(),
-                    &self.key.legacy,
-                )
-                .map_err(|_| SamlError::Sign)?;
-                s.sign_oneshot_to_vec(signed.as_bytes())
-                    .map_err(|_| SamlError::Sign)?
-            }
+            None => self.key.sign_sha1(signed.as_bytes())?,
         };
         Ok(Element::new(&self.q("Signature"))
             .ns(if self.okta { "ds" } else { "" }, DSIG)
