@@ -29,6 +29,8 @@
 
 pub mod audit;
 pub mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 mod http;
 pub mod saml;
 pub mod store;

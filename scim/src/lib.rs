@@ -37,6 +37,8 @@
 
 pub mod error;
 pub mod filter;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod message;
 pub mod patch;
 pub mod path;

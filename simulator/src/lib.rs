@@ -14,6 +14,8 @@
 
 pub mod client;
 pub mod directory;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod idp;
 pub mod player;
 pub mod profile;

@@ -2,6 +2,7 @@
 
 mod bad_targets;
 mod fake_scim;
+mod fuzz_regressions;
 mod listing;
 mod reconcile_drift;
 mod saml;

@@ -42,13 +42,18 @@ pub async fn read_json(headers: &HeaderMap, body: Body, limit: usize) -> Result<
             format!("could not read the request body: {e}"),
         )
     })?;
+    parse_json(&bytes)
+}
+
+/// A body that arrived whole, as JSON.
+pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, ScimError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ScimError::bad_request(
             ScimType::InvalidSyntax,
             "the request body is empty",
         ));
     }
-    serde_json::from_slice(&bytes).map_err(|e| {
+    serde_json::from_slice(bytes).map_err(|e| {
         ScimError::bad_request(
             ScimType::InvalidSyntax,
             format!("the body is not valid JSON: {e}"),

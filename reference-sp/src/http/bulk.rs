@@ -19,12 +19,23 @@ use serde_json::Value;
 
 use super::resources::scim_json;
 use super::{ApiResult, App, body};
+use crate::config::Limits;
 use crate::store::Kind;
 use crate::tenant::{Actor, Rendered, Tenant};
 
 pub async fn bulk(State(app): State<App>, headers: HeaderMap, body: Body) -> ApiResult {
     let limits = app.tenant.config().limits.clone();
     let v = body::read_json(&headers, body, limits.max_body_bytes).await?;
+    let req = decode(v, &limits)?;
+    let tenant = app.tenant.clone();
+    let results = tokio::task::spawn_blocking(move || run(&tenant, req))
+        .await
+        .map_err(|e| ScimError::status(500, format!("bulk task failed: {e}")))?;
+    Ok(scim_json(StatusCode::OK, &BulkResponse::new(results)))
+}
+
+/// The BulkRequest in a body, within the operation bound.
+pub(crate) fn decode(v: Value, limits: &Limits) -> Result<BulkRequest, ScimError> {
     let req: BulkRequest = serde_json::from_value(v).map_err(|e| {
         ScimError::bad_request(ScimType::InvalidSyntax, format!("not a BulkRequest: {e}"))
     })?;
@@ -37,17 +48,12 @@ pub async fn bulk(State(app): State<App>, headers: HeaderMap, body: Body) -> Api
                 req.operations.len(),
                 limits.max_bulk_operations
             ),
-        )
-        .into());
+        ));
     }
-    let tenant = app.tenant.clone();
-    let results = tokio::task::spawn_blocking(move || run(&tenant, req))
-        .await
-        .map_err(|e| ScimError::status(500, format!("bulk task failed: {e}")))?;
-    Ok(scim_json(StatusCode::OK, &BulkResponse::new(results)))
+    Ok(req)
 }
 
-fn run(tenant: &Tenant, req: BulkRequest) -> Vec<BulkOperationResult> {
+pub(crate) fn run(tenant: &Tenant, req: BulkRequest) -> Vec<BulkOperationResult> {
     let declared: HashSet<String> = req
         .operations
         .iter()

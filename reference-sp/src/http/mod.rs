@@ -2,8 +2,8 @@
 //! the translation of [`ScimError`] into SCIM error responses.
 
 mod admin;
-mod body;
-mod bulk;
+pub(crate) mod body;
+pub(crate) mod bulk;
 mod discovery;
 mod query;
 mod resources;

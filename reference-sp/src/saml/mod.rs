@@ -8,6 +8,7 @@
 mod acs;
 mod c14n;
 mod dom;
+pub(crate) mod resign;
 mod signature;
 mod state;
 

@@ -1,0 +1,66 @@
+//! The `scim_filter` and `scim_patch` fuzz targets' inputs replayed on the
+//! stable toolchain through the entry points the fuzzer calls
+//! (`idpsim_scim::fuzzing`): the seeds (taken from this crate's unit
+//! tests) and every kept finding.
+
+use std::path::{Path, PathBuf};
+
+use idpsim_scim::fuzzing;
+
+fn fuzz_dir(sub: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz")
+        .join(sub)
+}
+
+/// Every file directly in `fuzz/<sub>`, by name.
+fn inputs(sub: &str) -> Vec<(String, Vec<u8>)> {
+    let Ok(dir) = std::fs::read_dir(fuzz_dir(sub)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, Vec<u8>)> = dir
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            (name, std::fs::read(e.path()).unwrap())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn scim_filter_inputs_replay() {
+    let seeds = inputs("seeds/scim_filter");
+    assert!(!seeds.is_empty(), "the scim_filter seeds are missing");
+    let parsed = seeds
+        .iter()
+        .filter(|(_, d)| fuzzing::filter(d).is_ok())
+        .count();
+    // The seeds hold the unit tests' refusals too; most must evaluate.
+    assert!(parsed * 2 > seeds.len(), "{parsed} of {}", seeds.len());
+    for (name, data) in seeds.iter().filter(|(n, _)| n.starts_with("with-resource")) {
+        assert!(
+            fuzzing::filter(data).is_ok_and(|n| n > 0),
+            "seed {name} should match"
+        );
+    }
+    for (name, data) in inputs("regressions/scim_filter") {
+        assert!(fuzzing::filter(&data).is_err(), "finding {name}");
+    }
+}
+
+#[test]
+fn scim_patch_inputs_replay() {
+    let seeds = inputs("seeds/scim_patch");
+    assert!(!seeds.is_empty(), "the scim_patch seeds are missing");
+    let applied = seeds
+        .iter()
+        .filter(|(_, d)| fuzzing::patch(d).is_ok())
+        .count();
+    assert!(applied * 2 > seeds.len(), "{applied} of {}", seeds.len());
+    for (name, data) in inputs("regressions/scim_patch") {
+        assert!(fuzzing::patch(&data).is_err(), "finding {name}");
+    }
+}

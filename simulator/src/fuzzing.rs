@@ -1,0 +1,65 @@
+//! Entry points of the fuzz targets in the repository's `fuzz/` directory.
+//!
+//! Not an API: they exist so that a fuzz target and the test that replays
+//! what it found (`tests/fuzz_regressions.rs`) run exactly the same code,
+//! and return what that code answered so a replay can assert a refusal.
+
+use std::io::Write;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+
+use crate::saml::authn_request::{self, AuthnRequest, RequestError};
+use crate::scenario::{self, MAX_FILE_BYTES, Scenario, ScenarioError};
+
+/// `authn_request`: the first byte picks how the rest reaches `idpsim
+/// serve`'s decoding, the others following it as a real request would:
+/// 0 XML, deflated and base64'd by the harness (HTTP-Redirect); 1 a raw
+/// DEFLATE stream, base64'd (HTTP-Redirect, so inflation sees hostile
+/// streams); 2 XML, base64'd (HTTP-POST); 3 the parameter's text itself,
+/// through both bindings.
+pub fn authn_request(data: &[u8]) -> Result<AuthnRequest, RequestError> {
+    let Some((&mode, rest)) = data.split_first() else {
+        return Err(RequestError::NotAuthnRequest);
+    };
+    match mode % 4 {
+        0 => {
+            let mut enc =
+                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+            enc.write_all(rest)
+                .map_err(|e| RequestError::Inflate(e.to_string()))?;
+            let deflated = enc
+                .finish()
+                .map_err(|e| RequestError::Inflate(e.to_string()))?;
+            authn_request::from_redirect(&B64.encode(deflated))
+        }
+        1 => authn_request::from_redirect(&B64.encode(rest)),
+        2 => authn_request::from_post(&B64.encode(rest)),
+        _ => {
+            let text = String::from_utf8_lossy(rest);
+            let post = authn_request::from_post(&text);
+            authn_request::from_redirect(&text).or(post)
+        }
+    }
+}
+
+/// `scenario`: a scenario file's bytes, loaded as `idpsim play` loads one
+/// (size bound, UTF-8, YAML, validation); every step is then printed, as
+/// the player's report does.
+pub fn scenario(data: &[u8]) -> Result<Scenario, ScenarioError> {
+    let err = |message: String| ScenarioError {
+        file: "fuzz.yaml".into(),
+        line: 1,
+        column: 1,
+        message,
+    };
+    if data.len() as u64 > MAX_FILE_BYTES {
+        return Err(err(format!("larger than {MAX_FILE_BYTES} bytes")));
+    }
+    let text = std::str::from_utf8(data).map_err(|e| err(e.to_string()))?;
+    let s = scenario::parse("fuzz.yaml", text)?;
+    for step in &s.steps {
+        std::hint::black_box(step.to_string());
+    }
+    Ok(s)
+}
