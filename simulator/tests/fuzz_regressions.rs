@@ -45,8 +45,10 @@ fn authn_request_inputs_replay() {
         // Every seed is a real request in one encoding or another.
         assert!(fuzzing::authn_request(data).is_ok(), "seed {name}");
     }
-    for (name, data) in inputs("regressions/authn_request") {
-        assert!(fuzzing::authn_request(&data).is_err(), "finding {name}");
+    // A finding may be a well-formed request (one kept for its cost, not
+    // its verdict): replaying it must only not panic.
+    for (_, data) in inputs("regressions/authn_request") {
+        let _ = std::hint::black_box(fuzzing::authn_request(&data));
     }
 }
 
@@ -59,8 +61,8 @@ fn scenario_inputs_replay() {
             panic!("seed {name}: {e}");
         }
     }
-    for (name, data) in inputs("regressions/scenario") {
-        assert!(fuzzing::scenario(&data).is_err(), "finding {name}");
+    for (_, data) in inputs("regressions/scenario") {
+        let _ = std::hint::black_box(fuzzing::scenario(&data));
     }
 }
 

@@ -27,9 +27,12 @@ pub(crate) enum Hash {
     Sha512,
 }
 
+/// Makes an RSA signature over the bytes, with the IdP's private key.
+pub(crate) type Sign<'a> = &'a dyn Fn(Hash, &[u8]) -> Option<Vec<u8>>;
+
 /// The document with every signature recomputed, serialized so that it
 /// parses back to the same tree; `None` if it does not parse at all.
-pub(crate) fn resign(xml: &[u8], sign: &dyn Fn(Hash, &[u8]) -> Option<Vec<u8>>) -> Option<String> {
+pub(crate) fn resign(xml: &[u8], sign: Sign<'_>) -> Option<String> {
     let mut root = dom::parse(xml).ok()?;
     sign_below(&mut root, sign);
     let mut prefixes = Vec::new();
@@ -52,7 +55,7 @@ pub(crate) fn resign(xml: &[u8], sign: &dyn Fn(Hash, &[u8]) -> Option<Vec<u8>>) 
 }
 
 /// Inner signatures first: an outer digest covers them.
-fn sign_below(e: &mut Element, sign: &dyn Fn(Hash, &[u8]) -> Option<Vec<u8>>) {
+fn sign_below(e: &mut Element, sign: Sign<'_>) {
     for c in &mut e.children {
         if let Child::Element(k) = c {
             sign_below(k, sign);
