@@ -429,7 +429,12 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     match unit {
         "ms" => Ok(std::time::Duration::from_millis(n)),
         "s" => Ok(std::time::Duration::from_secs(n)),
-        "m" => Ok(std::time::Duration::from_secs(n * 60)),
+        // Minutes past u64 seconds overflowed: a panic while loading in a
+        // debug build, a silently wrapped wait in a release one.
+        "m" => n
+            .checked_mul(60)
+            .map(std::time::Duration::from_secs)
+            .ok_or_else(|| format!("{s:?} is longer than any wait can be")),
         _ => Err(format!("{s:?} is not a duration such as 250ms, 2s or 1m")),
     }
 }

@@ -132,6 +132,19 @@ fn bad_wait_duration() {
     );
 }
 
+/// Found by the `scenario` fuzz target (`fuzz/regressions/scenario/`):
+/// minutes were multiplied into seconds unchecked, so loading this file
+/// panicked in a debug build and wrapped to a short wait in a release one.
+#[test]
+fn wait_of_more_minutes_than_seconds_can_hold() {
+    let e = err("name: x\nsteps:\n  - wait: 307445734561825861m\n");
+    assert!(e.message.contains("longer than any wait"), "{e}");
+    assert_eq!(
+        scenario::parse_duration("307445734561825860m"),
+        Ok(std::time::Duration::from_secs(307_445_734_561_825_860 * 60))
+    );
+}
+
 #[test]
 fn negative_generated_size() {
     at(
