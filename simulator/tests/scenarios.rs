@@ -132,9 +132,10 @@ fn bad_wait_duration() {
     );
 }
 
-/// Found by the `scenario` fuzz target (`fuzz/regressions/scenario/`):
-/// minutes were multiplied into seconds unchecked, so loading this file
-/// panicked in a debug build and wrapped to a short wait in a release one.
+/// Found while writing the `scenario` fuzz target, confirmed through it
+/// (`fuzz/regressions/scenario/`): minutes were multiplied into seconds
+/// unchecked, so loading this file panicked in a debug build and wrapped
+/// to a short wait in a release one.
 #[test]
 fn wait_of_more_minutes_than_seconds_can_hold() {
     let e = err("name: x\nsteps:\n  - wait: 307445734561825861m\n");
