@@ -8,7 +8,7 @@ mod proxy;
 use std::sync::Arc;
 use std::time::Duration;
 
-use idpsim_conformance::check::Level;
+use idpsim_conformance::check::{Level, Suite};
 use idpsim_conformance::checks;
 use idpsim_conformance::runner::{self, Options, Target, Verdict};
 use idpsim_reference_sp::{Config, Quirk};
@@ -772,5 +772,46 @@ fn every_check_has_a_proof() {
     assert!(
         unlisted.is_empty(),
         "conformance/README.md does not list {unlisted:?}"
+    );
+}
+
+/// The counts READMEs print are the registry's (conformance/scripts/checks-table.py
+/// writes them; this fails when someone adds a check or a scenario and forgets).
+#[test]
+fn readme_counts_are_the_registry_s() {
+    let all = checks::all();
+    let in_suite = |s: Suite| all.iter().filter(|c| c.suite == s).count();
+    let counts = format!(
+        "{} checks: {} in the `rfc` suite, {} in `okta` (with the okta-aiw replays), {} in `entra` (with the entra-2020 replays).",
+        all.len(),
+        in_suite(Suite::Rfc),
+        in_suite(Suite::Okta),
+        in_suite(Suite::Entra),
+    );
+    let run_script = "run `cargo build && python3 conformance/scripts/checks-table.py`";
+    assert!(
+        include_str!("../README.md").contains(&counts),
+        "conformance/README.md should say {counts:?}: {run_script}"
+    );
+    let main = include_str!("../../README.md");
+    let checks = format!("| {} checks of the catalogue", all.len());
+    assert!(
+        main.contains(&checks),
+        "README.md should say {checks:?}: {run_script}"
+    );
+    let scenarios = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "yaml")
+        })
+        .count();
+    let scenarios = format!("| {scenarios} scenarios |");
+    assert!(
+        main.contains(&scenarios),
+        "README.md should say {scenarios:?}: {run_script}"
     );
 }
