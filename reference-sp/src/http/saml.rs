@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use url::{Host, Position, Url};
 
 use super::App;
 use crate::config::ProvisioningMode;
@@ -25,6 +26,9 @@ const SESSION_COOKIE: &str = "idpsim_sp_session";
 pub struct SamlSide {
     pub validator: Validator,
     pub store: SessionStore,
+    /// `validator.acs_url`, parsed: the SP's own origin for redirects and
+    /// cookie attributes.
+    pub acs: Url,
 }
 
 fn esc(s: &str) -> String {
@@ -66,13 +70,62 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn set_cookie(r: &mut Response, name: &str, value: &str, max_age: Option<u64>) {
+/// What a cookie is for, which decides where the browser may send it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CookieUse {
+    /// Binds an AuthnRequest to the browser that started it. It must come
+    /// back on the IdP's POST to the ACS, a cross-site request whenever the
+    /// IdP is on another site (always, for Okta and Entra ID), so it cannot
+    /// be `SameSite=Lax`.
+    Binding,
+    /// The signed-in session: only ever needed on the SP's own pages and on
+    /// top-level navigations to them, which `Lax` allows.
+    Session,
+}
+
+/// The `Set-Cookie` attributes for a cookie of this use on an SP whose ACS
+/// is `acs`.
+///
+/// The binding cookie is `SameSite=None`, which browsers accept only with
+/// `Secure`, and `Secure` only from a secure context: https, or http on a
+/// loopback host (127.0.0.0/8, [::1], localhost), which Chromium and
+/// Firefox count as secure. On plain http anywhere else `Secure` would get
+/// the cookie dropped, so it goes without `SameSite` and the browser's
+/// default applies (Chromium: Lax, but sent on a top-level cross-site POST
+/// within two minutes of being set; Firefox and Safari: None), which still
+/// carries a sign-in through. The session cookie is `Lax`, plus `Secure`
+/// over https.
+fn cookie_attributes(acs: &Url, use_: CookieUse) -> &'static str {
+    let https = acs.scheme() == "https";
+    let loopback = match acs.host() {
+        Some(Host::Ipv4(a)) => a.is_loopback(),
+        Some(Host::Ipv6(a)) => a.is_loopback(),
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match (use_, https, loopback) {
+        (CookieUse::Binding, true, _) | (CookieUse::Binding, false, true) => {
+            "Path=/saml; HttpOnly; Secure; SameSite=None"
+        }
+        (CookieUse::Binding, false, false) => "Path=/saml; HttpOnly",
+        (CookieUse::Session, true, _) => "Path=/; HttpOnly; Secure; SameSite=Lax",
+        (CookieUse::Session, false, _) => "Path=/; HttpOnly; SameSite=Lax",
+    }
+}
+
+fn set_cookie(
+    r: &mut Response,
+    acs: &Url,
+    use_: CookieUse,
+    name: &str,
+    value: &str,
+    max_age: Option<u64>,
+) {
     let age = max_age
         .map(|s| format!("; Max-Age={s}"))
         .unwrap_or_default();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax{age}"
-    )) {
+    let attributes = cookie_attributes(acs, use_);
+    if let Ok(v) = HeaderValue::from_str(&format!("{name}={value}; {attributes}{age}")) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
 }
@@ -121,14 +174,7 @@ pub async fn login(
         .filter(|b| b.len() == 32 && b.bytes().all(|c| c.is_ascii_hexdigit()))
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    let request_id = format!("_{}", uuid::Uuid::new_v4().simple());
-    if !s.store.remember_request(&request_id, &browser) {
-        return page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Too many sign-ins in progress",
-            "try again in a few minutes",
-        );
-    }
+    let request_id = s.store.issue_request(&browser);
     let v = &s.validator;
     let now = OffsetDateTime::now_utc()
         .replace_nanosecond(0)
@@ -157,7 +203,14 @@ pub async fn login(
     };
     let qs = serde_urlencoded::to_string(&query).unwrap_or_default();
     let mut r = redirect(&format!("{}{sep}{qs}", v.config.idp_sso_url));
-    set_cookie(&mut r, BROWSER_COOKIE, &browser, None);
+    set_cookie(
+        &mut r,
+        &s.acs,
+        CookieUse::Binding,
+        BROWSER_COOKIE,
+        &browser,
+        None,
+    );
     r
 }
 
@@ -169,12 +222,24 @@ struct AcsForm {
     relay_state: Option<String>,
 }
 
-/// Where to send the browser after sign-in: a local path only, so the
-/// unauthenticated RelayState cannot become an open redirect.
-fn landing(relay_state: Option<&str>) -> &str {
-    match relay_state {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
-        _ => "/whoami",
+/// Where to send the browser after sign-in: a path on the SP's own
+/// origin, or `/whoami`. RelayState is not authenticated, so it is parsed
+/// as a browser would (WHATWG URL rules, which drop tabs and newlines and
+/// read `\\` as `/`) against the SP's origin, and only a same-origin
+/// result is followed; control characters and backslashes are refused
+/// outright. The Location sent is the parsed URL's own serialisation, so
+/// the browser is sent where the check looked.
+fn landing(relay_state: Option<&str>, own: &Url) -> String {
+    const HOME: &str = "/whoami";
+    let Some(rs) = relay_state else {
+        return HOME.into();
+    };
+    if !rs.starts_with('/') || rs.chars().any(|c| c.is_control() || c == '\\') {
+        return HOME.into();
+    }
+    match own.join(rs) {
+        Ok(to) if to.origin() == own.origin() => to[Position::BeforePath..].to_owned(),
+        _ => HOME.into(),
     }
 }
 
@@ -230,8 +295,15 @@ pub async fn acs(State(app): State<App>, headers: HeaderMap, RawForm(form): RawF
             "IdP-initiated"
         },
     );
-    let mut r = redirect(landing(form.relay_state.as_deref()));
-    set_cookie(&mut r, SESSION_COOKIE, &token, Some(lifetime.as_secs()));
+    let mut r = redirect(&landing(form.relay_state.as_deref(), &s.acs));
+    set_cookie(
+        &mut r,
+        &s.acs,
+        CookieUse::Session,
+        SESSION_COOKIE,
+        &token,
+        Some(lifetime.as_secs()),
+    );
     r
 }
 
@@ -241,19 +313,32 @@ fn refuse(app: &App, why: &Rejection) -> Response {
     page(StatusCode::FORBIDDEN, "Sign-in refused", &why.to_string())
 }
 
-/// The account a verified identity signs in as: an active SCIM account
-/// with that `userName`, or, when the tenant provisions just in time, one
-/// created now (within the seat limit).
+/// The account a verified identity signs in as: the one account whose
+/// `userName` has the NameID's account key ([`crate::account_key`]), which
+/// must be active; when the tenant provisions just in time and there is
+/// none, one created now (within the seat limit). A NameID that is not a
+/// valid `userName`, or whose key more than one account holds, signs in
+/// as nobody.
 fn account(app: &App, id: &Identity) -> Result<(String, String), String> {
     let t = &app.tenant;
-    let user_id = match t.provisioning() {
-        ProvisioningMode::Jit => t.jit_sign_in(&id.name_id).map_err(|e| e.detail)?.0,
-        ProvisioningMode::Scim => t.find_user(&id.name_id).ok_or_else(|| {
-            format!(
+    let key = crate::account_key::account_key(&id.name_id)
+        .map_err(|why| format!("the NameID {:?} {why}, so it names no account", id.name_id))?;
+    let user_id = match (t.accounts_keyed(&key).as_slice(), t.provisioning()) {
+        ([one], _) => one.clone(),
+        ([], ProvisioningMode::Jit) => t.jit_sign_in(&id.name_id).map_err(|e| e.detail)?.0,
+        ([], ProvisioningMode::Scim) => {
+            return Err(format!(
                 "no account for {:?}: this tenant provisions over SCIM and has not been sent that user",
                 id.name_id
-            )
-        })?,
+            ));
+        }
+        (many, _) => {
+            return Err(format!(
+                "the NameID {:?} matches {} accounts that differ only in case; refusing to pick one",
+                id.name_id,
+                many.len()
+            ));
+        }
     };
     let m = t
         .account(&user_id)
@@ -306,10 +391,20 @@ pub async fn whoami(State(app): State<App>, headers: HeaderMap) -> Response {
 }
 
 pub async fn logout(State(app): State<App>, headers: HeaderMap) -> Response {
-    if let (Some(s), Some(token)) = (app.saml.as_ref(), cookie(&headers, SESSION_COOKIE)) {
+    let Some(s) = app.saml.as_ref() else {
+        return saml_off();
+    };
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         s.store.close(token);
     }
     let mut r = redirect("/whoami");
-    set_cookie(&mut r, SESSION_COOKIE, "", Some(0));
+    set_cookie(
+        &mut r,
+        &s.acs,
+        CookieUse::Session,
+        SESSION_COOKIE,
+        "",
+        Some(0),
+    );
     r
 }
