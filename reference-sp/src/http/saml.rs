@@ -225,7 +225,7 @@ struct AcsForm {
 /// Where to send the browser after sign-in: a path on the SP's own
 /// origin, or `/whoami`. RelayState is not authenticated, so it is parsed
 /// as a browser would (WHATWG URL rules, which drop tabs and newlines and
-/// read `\\` as `/`) against the SP's origin, and only a same-origin
+/// read `\` as `/`) against the SP's origin, and only a same-origin
 /// result is followed; control characters and backslashes are refused
 /// outright. The Location sent is the parsed URL's own serialisation, so
 /// the browser is sent where the check looked.
@@ -407,4 +407,52 @@ pub async fn logout(State(app): State<App>, headers: HeaderMap) -> Response {
         Some(0),
     );
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn the_binding_cookie_crosses_sites_wherever_the_browser_allows_it() {
+        for acs in [
+            "https://sp.example/saml/acs",
+            "http://127.0.0.1:8080/saml/acs",
+            "http://127.9.9.9/saml/acs",
+            "http://[::1]:8080/saml/acs",
+            "http://LOCALHOST:8080/saml/acs",
+        ] {
+            let a = cookie_attributes(&url(acs), CookieUse::Binding);
+            assert!(
+                a.contains("SameSite=None") && a.contains("Secure"),
+                "{acs}: {a}"
+            );
+        }
+        // Plain http elsewhere: Secure would get the cookie dropped, and
+        // SameSite=None without Secure is refused by Chromium.
+        let a = cookie_attributes(&url("http://sp.internal/saml/acs"), CookieUse::Binding);
+        assert!(!a.contains("SameSite") && !a.contains("Secure"), "{a}");
+    }
+
+    #[test]
+    fn the_session_cookie_is_lax_and_secure_over_https() {
+        let a = cookie_attributes(&url("https://sp.example/saml/acs"), CookieUse::Session);
+        assert_eq!(a, "Path=/; HttpOnly; Secure; SameSite=Lax");
+        let a = cookie_attributes(&url("http://127.0.0.1:1/saml/acs"), CookieUse::Session);
+        assert_eq!(a, "Path=/; HttpOnly; SameSite=Lax");
+    }
+
+    #[test]
+    fn landing_is_same_origin_or_home() {
+        let own = url("http://127.0.0.1:8080/saml/acs");
+        assert_eq!(landing(None, &own), "/whoami");
+        assert_eq!(landing(Some("/\t/evil.example/"), &own), "/whoami");
+        assert_eq!(landing(Some("/\\evil.example/"), &own), "/whoami");
+        assert_eq!(landing(Some("//evil.example/"), &own), "/whoami");
+        assert_eq!(landing(Some("/ok?a=1#f"), &own), "/ok?a=1#f");
+    }
 }
