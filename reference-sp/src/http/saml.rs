@@ -20,6 +20,9 @@ use crate::config::ProvisioningMode;
 use crate::saml::{Identity, Rejection, Session, SessionStore, Validator, sp_metadata};
 
 const BROWSER_COOKIE: &str = "idpsim_sp_browser";
+/// The binding's copy without `SameSite`, for browsers that refuse a
+/// `Secure` cookie over http on loopback (see [`binding_cookies`]).
+const BROWSER_COOKIE_COMPAT: &str = "idpsim_sp_browser_compat";
 const SESSION_COOKIE: &str = "idpsim_sp_session";
 
 /// The SAML side of one running SP.
@@ -70,62 +73,81 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-/// What a cookie is for, which decides where the browser may send it.
+/// Where the SP is served from, as far as cookies care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CookieUse {
-    /// Binds an AuthnRequest to the browser that started it. It must come
-    /// back on the IdP's POST to the ACS, a cross-site request whenever the
-    /// IdP is on another site (always, for Okta and Entra ID), so it cannot
-    /// be `SameSite=Lax`.
-    Binding,
-    /// The signed-in session: only ever needed on the SP's own pages and on
-    /// top-level navigations to them, which `Lax` allows.
-    Session,
+enum Context {
+    Https,
+    /// http on a loopback host (127.0.0.0/8, [::1], localhost): a secure
+    /// context to Chromium, which accepts `Secure` cookies from it.
+    LoopbackHttp,
+    PlainHttp,
 }
 
-/// The `Set-Cookie` attributes for a cookie of this use on an SP whose ACS
-/// is `acs`.
-///
-/// The binding cookie is `SameSite=None`, which browsers accept only with
-/// `Secure`, and `Secure` only from a secure context: https, or http on a
-/// loopback host (127.0.0.0/8, [::1], localhost), which Chromium and
-/// Firefox count as secure. On plain http anywhere else `Secure` would get
-/// the cookie dropped, so it goes without `SameSite` and the browser's
-/// default applies (Chromium: Lax, but sent on a top-level cross-site POST
-/// within two minutes of being set; Firefox and Safari: None), which still
-/// carries a sign-in through. The session cookie is `Lax`, plus `Secure`
-/// over https.
-fn cookie_attributes(acs: &Url, use_: CookieUse) -> &'static str {
-    let https = acs.scheme() == "https";
+fn context(acs: &Url) -> Context {
     let loopback = match acs.host() {
         Some(Host::Ipv4(a)) => a.is_loopback(),
         Some(Host::Ipv6(a)) => a.is_loopback(),
         Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         None => false,
     };
-    match (use_, https, loopback) {
-        (CookieUse::Binding, true, _) | (CookieUse::Binding, false, true) => {
-            "Path=/saml; HttpOnly; Secure; SameSite=None"
-        }
-        (CookieUse::Binding, false, false) => "Path=/saml; HttpOnly",
-        (CookieUse::Session, true, _) => "Path=/; HttpOnly; Secure; SameSite=Lax",
-        (CookieUse::Session, false, _) => "Path=/; HttpOnly; SameSite=Lax",
+    match (acs.scheme() == "https", loopback) {
+        (true, _) => Context::Https,
+        (false, true) => Context::LoopbackHttp,
+        (false, false) => Context::PlainHttp,
     }
 }
 
-fn set_cookie(
-    r: &mut Response,
-    acs: &Url,
-    use_: CookieUse,
-    name: &str,
-    value: &str,
-    max_age: Option<u64>,
-) {
-    let age = max_age
-        .map(|s| format!("; Max-Age={s}"))
-        .unwrap_or_default();
-    let attributes = cookie_attributes(acs, use_);
-    if let Ok(v) = HeaderValue::from_str(&format!("{name}={value}; {attributes}{age}")) {
+/// The `Set-Cookie` values that bind an AuthnRequest to this browser.
+///
+/// The binding must come back on the IdP's POST to the ACS, which is
+/// cross-site whenever the IdP is on another site (always, for Okta and
+/// Entra ID), so it cannot be `SameSite=Lax`: Chromium would keep it back
+/// and the SP would refuse the answer. `SameSite=None` is accepted only
+/// with `Secure`, and `Secure` only from a secure context:
+/// - https: `Secure; SameSite=None`.
+/// - http on loopback: the same (Chromium accepts it there; tests/browser.rs
+///   signs in across sites that way), plus a copy without `SameSite` under
+///   [`BROWSER_COOKIE_COMPAT`] for a browser that refuses `Secure` over
+///   http. Without the attribute the browser's default applies: Chromium's
+///   is Lax, but it sends such a cookie on a top-level cross-site POST in
+///   the first two minutes; Firefox's and Safari's is None.
+/// - plain http elsewhere: only that copy's form, under the main name,
+///   since `Secure` would get the cookie dropped.
+fn binding_cookies(acs: &Url, browser: &str) -> Vec<String> {
+    const CROSS_SITE: &str = "Path=/saml; HttpOnly; Secure; SameSite=None";
+    const DEFAULT: &str = "Path=/saml; HttpOnly";
+    match context(acs) {
+        Context::Https => vec![format!("{BROWSER_COOKIE}={browser}; {CROSS_SITE}")],
+        Context::LoopbackHttp => vec![
+            format!("{BROWSER_COOKIE}={browser}; {CROSS_SITE}"),
+            format!("{BROWSER_COOKIE_COMPAT}={browser}; {DEFAULT}"),
+        ],
+        Context::PlainHttp => vec![format!("{BROWSER_COOKIE}={browser}; {DEFAULT}")],
+    }
+}
+
+/// The `Set-Cookie` value of the signed-in session: needed only on the
+/// SP's own pages and on top-level navigations to them (the ACS's redirect
+/// included), which `Lax` allows; `Secure` over https.
+fn session_cookie(acs: &Url, token: &str, max_age: u64) -> String {
+    let secure = if context(acs) == Context::Https {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly{secure}; SameSite=Lax; Max-Age={max_age}")
+}
+
+/// The browser ID its binding cookie carries, from either copy.
+fn browser_id(headers: &HeaderMap) -> Option<&str> {
+    [BROWSER_COOKIE, BROWSER_COOKIE_COMPAT]
+        .into_iter()
+        .filter_map(|name| cookie(headers, name))
+        .find(|b| b.len() == 32 && b.bytes().all(|c| c.is_ascii_hexdigit()))
+}
+
+fn set_cookie(r: &mut Response, value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
 }
@@ -170,8 +192,7 @@ pub async fn login(
     let Some(s) = app.saml.as_ref() else {
         return saml_off();
     };
-    let browser = cookie(&headers, BROWSER_COOKIE)
-        .filter(|b| b.len() == 32 && b.bytes().all(|c| c.is_ascii_hexdigit()))
+    let browser = browser_id(&headers)
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     let request_id = s.store.issue_request(&browser);
@@ -203,14 +224,9 @@ pub async fn login(
     };
     let qs = serde_urlencoded::to_string(&query).unwrap_or_default();
     let mut r = redirect(&format!("{}{sep}{qs}", v.config.idp_sso_url));
-    set_cookie(
-        &mut r,
-        &s.acs,
-        CookieUse::Binding,
-        BROWSER_COOKIE,
-        &browser,
-        None,
-    );
+    for c in binding_cookies(&s.acs, &browser) {
+        set_cookie(&mut r, &c);
+    }
     r
 }
 
@@ -257,7 +273,7 @@ pub async fn acs(State(app): State<App>, headers: HeaderMap, RawForm(form): RawF
             );
         }
     };
-    let browser = cookie(&headers, BROWSER_COOKIE);
+    let browser = browser_id(&headers);
     let identity = match s.validator.validate(
         &form.saml_response,
         browser,
@@ -296,14 +312,7 @@ pub async fn acs(State(app): State<App>, headers: HeaderMap, RawForm(form): RawF
         },
     );
     let mut r = redirect(&landing(form.relay_state.as_deref(), &s.acs));
-    set_cookie(
-        &mut r,
-        &s.acs,
-        CookieUse::Session,
-        SESSION_COOKIE,
-        &token,
-        Some(lifetime.as_secs()),
-    );
+    set_cookie(&mut r, &session_cookie(&s.acs, &token, lifetime.as_secs()));
     r
 }
 
@@ -398,14 +407,7 @@ pub async fn logout(State(app): State<App>, headers: HeaderMap) -> Response {
         s.store.close(token);
     }
     let mut r = redirect("/whoami");
-    set_cookie(
-        &mut r,
-        &s.acs,
-        CookieUse::Session,
-        SESSION_COOKIE,
-        "",
-        Some(0),
-    );
+    set_cookie(&mut r, &session_cookie(&s.acs, "", 0));
     r
 }
 
@@ -426,24 +428,54 @@ mod tests {
             "http://[::1]:8080/saml/acs",
             "http://LOCALHOST:8080/saml/acs",
         ] {
-            let a = cookie_attributes(&url(acs), CookieUse::Binding);
-            assert!(
-                a.contains("SameSite=None") && a.contains("Secure"),
-                "{acs}: {a}"
+            let c = binding_cookies(&url(acs), "b");
+            assert_eq!(
+                c[0], "idpsim_sp_browser=b; Path=/saml; HttpOnly; Secure; SameSite=None",
+                "{acs}"
             );
+            // Over http, a copy a browser keeps even if it refuses Secure.
+            let compat = c.get(1).map(String::as_str);
+            if acs.starts_with("https") {
+                assert_eq!(compat, None);
+            } else {
+                assert_eq!(
+                    compat,
+                    Some("idpsim_sp_browser_compat=b; Path=/saml; HttpOnly")
+                );
+            }
         }
         // Plain http elsewhere: Secure would get the cookie dropped, and
         // SameSite=None without Secure is refused by Chromium.
-        let a = cookie_attributes(&url("http://sp.internal/saml/acs"), CookieUse::Binding);
-        assert!(!a.contains("SameSite") && !a.contains("Secure"), "{a}");
+        assert_eq!(
+            binding_cookies(&url("http://sp.internal/saml/acs"), "b"),
+            ["idpsim_sp_browser=b; Path=/saml; HttpOnly"]
+        );
+    }
+
+    #[test]
+    fn either_binding_copy_names_the_browser() {
+        let id = "0123456789abcdef0123456789abcdef";
+        for header in [
+            format!("idpsim_sp_browser={id}"),
+            format!("idpsim_sp_browser_compat={id}"),
+            format!("x=1; idpsim_sp_browser=short; idpsim_sp_browser_compat={id}"),
+        ] {
+            let mut h = HeaderMap::new();
+            h.insert(header::COOKIE, HeaderValue::from_str(&header).unwrap());
+            assert_eq!(browser_id(&h), Some(id), "{header}");
+        }
     }
 
     #[test]
     fn the_session_cookie_is_lax_and_secure_over_https() {
-        let a = cookie_attributes(&url("https://sp.example/saml/acs"), CookieUse::Session);
-        assert_eq!(a, "Path=/; HttpOnly; Secure; SameSite=Lax");
-        let a = cookie_attributes(&url("http://127.0.0.1:1/saml/acs"), CookieUse::Session);
-        assert_eq!(a, "Path=/; HttpOnly; SameSite=Lax");
+        assert_eq!(
+            session_cookie(&url("https://sp.example/saml/acs"), "t", 60),
+            "idpsim_sp_session=t; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age=60"
+        );
+        assert_eq!(
+            session_cookie(&url("http://127.0.0.1:1/saml/acs"), "t", 60),
+            "idpsim_sp_session=t; Path=/; HttpOnly; SameSite=Lax; Max-Age=60"
+        );
     }
 
     #[test]
