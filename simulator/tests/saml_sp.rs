@@ -915,7 +915,10 @@ async fn the_binding_cookie_survives_a_cross_site_post() {
         .iter()
         .find(|c| c.starts_with("idpsim_sp_browser_compat="))
         .expect("a compat copy over http");
-    assert!(!compat.to_ascii_lowercase().contains("samesite"), "{compat}");
+    assert!(
+        !compat.to_ascii_lowercase().contains("samesite"),
+        "{compat}"
+    );
     let (browser, id) = sp.start_login().await;
     let xml = sp.sign(
         &sp.login("jane@example.com", Some(id)),
