@@ -14,10 +14,20 @@ use crate::ctx::Ctx;
 use crate::discovery::Capabilities;
 
 /// The server under test.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Target {
     pub base_url: String,
     pub token: Option<String>,
+}
+
+impl std::fmt::Debug for Target {
+    // Secrets never reach logs, so Debug says whether there is a token only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("base_url", &self.base_url)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// What to run and how.
@@ -356,5 +366,21 @@ pub async fn run(checks: &[Check], target: &Target, opts: &Options) -> Report {
         millis: started.elapsed().as_millis() as u64,
         capabilities,
         outcomes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let t = Target {
+            base_url: "http://127.0.0.1:1/scim/v2".into(),
+            token: Some("s3cret-t0ken".into()),
+        };
+        let shown = format!("{t:?} {t:#?}");
+        assert!(!shown.contains("s3cret-t0ken"), "{shown}");
+        assert!(shown.contains("<redacted>") && shown.contains("127.0.0.1:1"));
     }
 }

@@ -9,6 +9,8 @@
 //!
 //! - [`config`]: token, limits, tenant rules and [`Quirk`]s, the named
 //!   switches that each break one behaviour on purpose.
+//! - [`account_key`]: the one rule for when two `userName`s are the same
+//!   account, shared by SCIM uniqueness and SAML sign-in.
 //! - [`store`]: records, creation order and the O(1) indexes.
 //! - [`tenant`]: SCIM semantics over the store: uniqueness, the Primary
 //!   Owner, seats, membership, ETags, listing with index plans.
@@ -27,6 +29,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod account_key;
 pub mod audit;
 pub mod config;
 mod http;
@@ -107,6 +110,8 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
         .clone()
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     let origin = format!("http://{addr}");
+    let acs_url = format!("{origin}/saml/acs");
+    let acs = url::Url::parse(&acs_url).map_err(std::io::Error::other)?;
     let saml = config.saml.clone().map(|c| {
         Arc::new(http::saml::SamlSide {
             validator: saml::Validator {
@@ -114,10 +119,11 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
                     .sp_entity_id
                     .clone()
                     .unwrap_or_else(|| format!("{origin}/saml/metadata")),
-                acs_url: format!("{origin}/saml/acs"),
+                acs_url,
                 config: c,
             },
             store: saml::SessionStore::default(),
+            acs,
         })
     });
     let tenant = Arc::new(tenant::Tenant::new(config, base_url.clone()));

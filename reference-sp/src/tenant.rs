@@ -321,6 +321,7 @@ impl Tenant {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
+        valid_name(kind, &name)?;
         if store.find_name(kind, &name).is_some() {
             return Err(name_taken(kind, &name));
         }
@@ -500,6 +501,7 @@ impl Tenant {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
+        valid_name(kind, &name)?;
         if let Some(holder) = store.find_name(kind, &name)
             && &**holder != id
         {
@@ -899,13 +901,16 @@ impl Tenant {
         Some(self.member(&store, id, rec))
     }
 
-    /// The ID of the account with this `userName` (compared as the tenant
-    /// compares names).
-    pub fn find_user(&self, user_name: &str) -> Option<String> {
+    /// The IDs of every account (SCIM or JIT) whose `userName` has this
+    /// account key ([`crate::account_key`]): one, or none; more only when
+    /// the `case-sensitive-username` quirk let look-alikes in.
+    pub fn accounts_keyed(&self, key: &str) -> Vec<String> {
         let store = self.store.read();
         store
-            .find_name(Kind::User, user_name)
+            .users_keyed(key)
+            .iter()
             .map(|id| id.to_string())
+            .collect()
     }
 
     fn member(&self, store: &Store, id: &str, rec: &Record) -> Member {
@@ -1082,6 +1087,28 @@ fn groups_of(store: &Store, member: &str) -> Vec<Arc<str>> {
         .flatten()
         .cloned()
         .collect()
+}
+
+/// `400 invalidValue` for a `userName` that breaks the account-key rule.
+fn valid_name(kind: Kind, name: &str) -> Result<(), ScimError> {
+    if kind != Kind::User {
+        return Ok(());
+    }
+    crate::account_key::validate(name).map_err(|why| {
+        ScimError::bad_request(
+            ScimType::InvalidValue,
+            format!("userName {:?} {why}", clip(name)),
+        )
+    })
+}
+
+/// At most 256 bytes of a client's value, for an error message.
+fn clip(s: &str) -> &str {
+    let mut end = s.len().min(256);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// `409 uniqueness` for a name another resource holds.

@@ -7,3 +7,4 @@ mod crud;
 mod listing;
 mod quirks;
 mod tenant;
+mod user_names;

@@ -396,8 +396,10 @@ impl Validator {
                 attributes.push((name, values));
             }
         }
-        let value = name_id.text().trim().to_owned();
-        if value.is_empty() {
+        // Untrimmed: the account key refuses edge whitespace, where a trim
+        // would let `alice@example.com ` sign in as `alice@example.com`.
+        let value = name_id.text();
+        if value.trim().is_empty() {
             return Err(structure("the NameID is empty"));
         }
         Ok(Identity {

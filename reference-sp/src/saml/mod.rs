@@ -1,5 +1,5 @@
 //! The reference SP's SAML side: trust configuration, a strict ACS,
-//! outstanding requests, the replay cache and browser sessions.
+//! signed (stateless) request IDs, the replay cache and browser sessions.
 //!
 //! Independent of the simulator on purpose: the SP verifies with its own
 //! parser, canonicalizer and verifier, so a shared bug cannot make both

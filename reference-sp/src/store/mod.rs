@@ -131,7 +131,10 @@ impl Record {
 pub struct Collection {
     pub records: HashMap<Arc<str>, Record>,
     order: Order,
-    by_name: HashMap<String, Arc<str>>,
+    /// Name key -> holders. One holder per key, except for users under
+    /// the `case-sensitive-username` quirk, where names that differ only
+    /// in case share a key: sign-in must see that they collide.
+    by_name: HashMap<String, Vec<Arc<str>>>,
     /// `externalId` is not unique (RFC 7643 §3.1), so each key holds a list;
     /// almost always of one, which a `Vec` stores far smaller than a set.
     by_external: HashMap<String, Vec<Arc<str>>>,
@@ -141,8 +144,9 @@ impl Collection {
     pub fn get(&self, id: &str) -> Option<&Record> {
         self.records.get(id)
     }
-    pub fn by_name(&self, key: &str) -> Option<&Arc<str>> {
-        self.by_name.get(key)
+    /// Every record filed under this name key.
+    pub fn by_name(&self, key: &str) -> &[Arc<str>] {
+        self.by_name.get(key).map_or(&[], Vec::as_slice)
     }
     pub fn by_external(&self, ext: &str) -> impl Iterator<Item = &Arc<str>> {
         self.by_external.get(ext).into_iter().flatten()
@@ -178,12 +182,13 @@ pub struct Store {
     /// Active accounts of either origin: the seats in use.
     pub active_users: usize,
     clock: u64,
-    /// Whether `userName` keys are case-folded (false under the
-    /// `case-sensitive-username` quirk).
+    /// Whether `userName`s that share an account key collide (false
+    /// under the `case-sensitive-username` quirk, where only identical
+    /// names do).
     pub fold_user_names: bool,
 }
 
-/// Case-folds a unique name for its index.
+/// Case-folds a group's unique name for its index.
 pub fn fold_key(s: &str) -> String {
     s.to_lowercase()
 }
@@ -210,12 +215,12 @@ impl Store {
         }
     }
 
-    /// The index key of a unique name.
+    /// The index key of a unique name: a user's is its account key
+    /// ([`crate::account_key`]), whatever the quirks.
     pub fn name_key(&self, kind: Kind, name: &str) -> String {
-        if kind == Kind::User && !self.fold_user_names {
-            name.to_owned()
-        } else {
-            fold_key(name)
+        match kind {
+            Kind::User => crate::account_key::fold(name),
+            Kind::Group => fold_key(name),
         }
     }
 
@@ -226,9 +231,21 @@ impl Store {
         self.clock
     }
 
-    /// The id holding `name`, if any.
+    /// The id holding `name`, if any, as SCIM uniqueness and lookups see
+    /// it (only the identical name under `case-sensitive-username`).
     pub fn find_name(&self, kind: Kind, name: &str) -> Option<&Arc<str>> {
-        self.collection(kind).by_name(&self.name_key(kind, name))
+        let c = self.collection(kind);
+        let mut holders = c.by_name(&self.name_key(kind, name)).iter();
+        if kind == Kind::User && !self.fold_user_names {
+            holders.find(|id| c.get(id).is_some_and(|r| r.name() == name))
+        } else {
+            holders.next()
+        }
+    }
+
+    /// Every user whose `userName` has this account key, quirks or not.
+    pub fn users_keyed(&self, key: &str) -> &[Arc<str>] {
+        self.users.by_name(key)
     }
 
     /// Inserts a new record whose body already carries `id` and `meta`.
@@ -249,7 +266,7 @@ impl Store {
         if origin == Origin::Scim {
             record.slot = Some(c.order.push(id.clone()));
         }
-        c.by_name.insert(name, id.clone());
+        c.by_name.entry(name).or_default().push(id.clone());
         if let Some(e) = record.external_id() {
             c.by_external
                 .entry(e.to_owned())
@@ -274,8 +291,8 @@ impl Store {
         let was_active = old.active();
         let c = self.collection_mut(kind);
         if old_name != new_name {
-            c.by_name.remove(&old_name);
-            c.by_name.insert(new_name, key.clone());
+            remove_from_list(&mut c.by_name, &old_name, &key);
+            c.by_name.entry(new_name).or_default().push(key.clone());
         }
         if old_ext != new.external {
             if let Some(e) = old_ext {
@@ -347,9 +364,7 @@ impl Store {
         };
         let c = self.collection_mut(kind);
         let (key, rec) = c.records.remove_entry(id)?;
-        if c.by_name.get(&name_key).is_some_and(|k| *k == key) {
-            c.by_name.remove(&name_key);
-        }
+        remove_from_list(&mut c.by_name, &name_key, &key);
         if let Some(e) = rec.external_id() {
             remove_from_list(&mut c.by_external, e, &key);
         }
