@@ -118,6 +118,7 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
                 config: c,
             },
             store: saml::SessionStore::default(),
+            pool: saml::VerifyPool::default(),
         })
     });
     let tenant = Arc::new(tenant::Tenant::new(config, base_url.clone()));

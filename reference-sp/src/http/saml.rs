@@ -16,7 +16,9 @@ use time::format_description::well_known::Rfc3339;
 
 use super::App;
 use crate::config::ProvisioningMode;
-use crate::saml::{Identity, Rejection, Session, SessionStore, Validator, sp_metadata};
+use crate::saml::{
+    Identity, PoolError, Rejection, Session, SessionStore, Validator, VerifyPool, sp_metadata,
+};
 
 const BROWSER_COOKIE: &str = "idpsim_sp_browser";
 const SESSION_COOKIE: &str = "idpsim_sp_session";
@@ -25,6 +27,9 @@ const SESSION_COOKIE: &str = "idpsim_sp_session";
 pub struct SamlSide {
     pub validator: Validator,
     pub store: SessionStore,
+    /// Where responses are verified: off the reactor, a bounded number at
+    /// once.
+    pub pool: VerifyPool,
 }
 
 fn esc(s: &str) -> String {
@@ -192,15 +197,29 @@ pub async fn acs(State(app): State<App>, headers: HeaderMap, RawForm(form): RawF
             );
         }
     };
-    let browser = cookie(&headers, BROWSER_COOKIE);
-    let identity = match s.validator.validate(
-        &form.saml_response,
-        browser,
-        &s.store,
-        OffsetDateTime::now_utc(),
-    ) {
-        Ok(i) => i,
-        Err(e) => return refuse(&app, &e),
+    let browser = cookie(&headers, BROWSER_COOKIE).map(str::to_owned);
+    let side = s.clone();
+    let saml_response = form.saml_response;
+    let now = OffsetDateTime::now_utc();
+    let verdict = s
+        .pool
+        .run(move || {
+            side.validator
+                .validate(&saml_response, browser.as_deref(), &side.store, now)
+        })
+        .await;
+    let identity = match verdict {
+        Ok(Ok(i)) => i,
+        Ok(Err(e)) => return refuse(&app, &e),
+        Err(PoolError::Busy) => return busy(),
+        Err(e @ PoolError::Crashed) => {
+            tracing::error!("ACS verification failed: {e}");
+            return page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Sign-in failed",
+                "the response could not be checked",
+            );
+        }
     };
     let (user_id, user_name) = match account(&app, &identity) {
         Ok(a) => a,
@@ -232,6 +251,19 @@ pub async fn acs(State(app): State<App>, headers: HeaderMap, RawForm(form): RawF
     );
     let mut r = redirect(landing(form.relay_state.as_deref()));
     set_cookie(&mut r, SESSION_COOKIE, &token, Some(lifetime.as_secs()));
+    r
+}
+
+/// Every verification slot is taken: come back in a second rather than
+/// queue behind work of unknown length.
+fn busy() -> Response {
+    let mut r = page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Sign-in busy",
+        "the SP is checking as many sign-ins as it can at once; try again in a moment",
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     r
 }
 
