@@ -302,4 +302,125 @@ mod tests {
             r#"<r ID="1"><t>kept</t></r>"#
         );
     }
+
+    #[test]
+    fn inclusive_prefixes_render_at_the_apex_and_where_redeclared() {
+        let doc = parse(
+            br#"<r xmlns:a="urn:1" xmlns:b="urn:b" xml:lang="en"><s><t xmlns:a="urn:2"><u xmlns:a="urn:2"/></t></s></r>"#,
+        )
+        .unwrap();
+        assert_eq!(
+            to_string(&doc, None, &["a", "#default", "zz", "xml"]),
+            r#"<r xmlns:a="urn:1" xml:lang="en"><s><t xmlns:a="urn:2"><u></u></t></s></r>"#
+        );
+        let s = doc.elements().next().unwrap();
+        assert_eq!(
+            to_string(s, None, &["a"]),
+            r#"<s xmlns:a="urn:1"><t xmlns:a="urn:2"><u></u></t></s>"#
+        );
+    }
+
+    #[test]
+    fn stops_past_the_limit() {
+        let doc = parse(br#"<r xmlns:p="urn:long"><p:e/><p:e/></r>"#).unwrap();
+        let full = to_string(&doc, None, &[]);
+        assert_eq!(
+            full,
+            r#"<r><p:e xmlns:p="urn:long"></p:e><p:e xmlns:p="urn:long"></p:e></r>"#
+        );
+        let mut seen = 0;
+        let at = full.len() - 1;
+        assert_eq!(
+            canonicalize(&doc, None, &[], at, &mut |b| seen += b.len()),
+            Err(C14nError::TooLarge(at))
+        );
+        assert!(seen <= at);
+        assert_eq!(
+            canonicalize(&doc, None, &[], full.len(), &mut |_| {}),
+            Ok(())
+        );
+    }
+
+    /// The linear canonicalizer against the one it replaced, which copied
+    /// the rendered map per element and looked every inclusive prefix up in
+    /// every element's full scope.
+    #[test]
+    fn agrees_with_the_naive_algorithm() {
+        use std::collections::BTreeMap;
+        fn naive(e: &Element, inclusive: &[&str], rendered: &BTreeMap<String, String>, out: &mut String) {
+            let mut wanted: Vec<&str> = vec![&e.name.prefix];
+            for a in &e.attrs {
+                if !a.name.prefix.is_empty() && &*a.name.prefix != "xml" {
+                    wanted.push(&a.name.prefix);
+                }
+            }
+            for p in inclusive {
+                let p = if *p == "#default" { "" } else { p };
+                if e.scope.get(p).is_some() || p.is_empty() {
+                    wanted.push(p);
+                }
+            }
+            wanted.sort_unstable();
+            wanted.dedup();
+            let mut mine = rendered.clone();
+            let mut decls = String::new();
+            for p in wanted {
+                let uri = e.scope.get(p).unwrap_or("");
+                let differs = match rendered.get(p) {
+                    Some(before) => before != uri,
+                    None => !uri.is_empty(),
+                };
+                if differs {
+                    if p.is_empty() {
+                        decls.push_str(&format!(" xmlns=\"{uri}\""));
+                    } else {
+                        decls.push_str(&format!(" xmlns:{p}=\"{uri}\""));
+                    }
+                    mine.insert(p.to_owned(), uri.to_owned());
+                }
+            }
+            let mut attrs: Vec<_> = e.attrs.iter().collect();
+            attrs.sort_by(|a, b| (&a.name.ns, &a.name.local).cmp(&(&b.name.ns, &b.name.local)));
+            out.push_str(&format!("<{}{decls}", e.qname()));
+            for a in attrs {
+                let q = if a.name.prefix.is_empty() {
+                    a.name.local.clone()
+                } else {
+                    format!("{}:{}", a.name.prefix, a.name.local)
+                };
+                out.push_str(&format!(" {q}=\"{}\"", a.value));
+            }
+            out.push('>');
+            for c in &e.children {
+                match c {
+                    Child::Text(t) => out.push_str(t),
+                    Child::Element(k) => naive(k, inclusive, &mine, out),
+                }
+            }
+            out.push_str(&format!("</{}>", e.qname()));
+        }
+        let doc = parse(
+            br#"<r xmlns="urn:d" xmlns:a="urn:1" xmlns:c="urn:c"><a:x xmlns:b="urn:b" b:y="1" z="2"><z xmlns=""><a:w xmlns:a="urn:2" xmlns:c="urn:c2">t</a:w><v xmlns="urn:d"/></z></a:x><q xmlns:a="urn:1" xmlns:c="urn:c"><c:k c:n="1"/></q></r>"#,
+        )
+        .unwrap();
+        let mut apexes = Vec::new();
+        doc.walk(&mut |e| apexes.push(e));
+        for apex in apexes {
+            for inclusive in [
+                &[][..],
+                &["a"][..],
+                &["#default"][..],
+                &["a", "b", "c", "#default", "none"][..],
+            ] {
+                let mut want = String::new();
+                naive(apex, inclusive, &BTreeMap::new(), &mut want);
+                assert_eq!(
+                    to_string(apex, None, inclusive),
+                    want,
+                    "{} {inclusive:?}",
+                    apex.qname()
+                );
+            }
+        }
+    }
 }
