@@ -116,7 +116,7 @@ fn envelope(root_decls: &str, inner: &str) -> String {
 
 /// Room left for a payload in a document of `size` bytes.
 fn room(size: usize) -> usize {
-    size.saturating_sub(2_000)
+    size.saturating_sub(5_000)
 }
 
 /// Repeats `item(i)` until `budget` bytes are used.
@@ -213,9 +213,9 @@ pub fn namespace_bomb(size: usize) -> String {
 }
 
 /// As many declarations as the caps allow, in signed content: 64 on the
-/// root, one on each of thousands of elements that use it.
+/// root (with `samlp`), one on each of thousands of elements that use it.
 pub fn namespaces_within_caps(size: usize) -> String {
-    let root: String = (0..64).map(|i| format!(r#" xmlns:r{i}="urn:{i}""#)).collect();
+    let root: String = (0..63).map(|i| format!(r#" xmlns:r{i}="urn:{i}""#)).collect();
     let kids = fill(room(size), |i| format!(r#"<q{i}:c xmlns:q{i}="urn:{i}"/>"#));
     fixture().signed(&root, "", &kids)
 }
@@ -316,6 +316,6 @@ pub fn prefix_list_within_caps(size: usize) -> String {
 /// c14n renders it on each of them.
 pub fn c14n_amplification(size: usize) -> String {
     let uri = format!("urn:{}", "u".repeat(room(size) / 2));
-    let kids = fill(room(size) / 2, |_| "<p:e/>".to_owned());
+    let kids = fill(room(size) / 2, |_| "<p:eeeeeeee/>".to_owned());
     fixture().signed(&format!(r#" xmlns:p="{uri}""#), "", &kids)
 }
