@@ -345,3 +345,6 @@ pub async fn logout(State(app): State<App>, headers: HeaderMap) -> Response {
     set_cookie(&mut r, SESSION_COOKIE, "", Some(0));
     r
 }
+
+#[cfg(test)]
+mod acs_tests;

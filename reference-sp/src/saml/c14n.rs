@@ -347,7 +347,12 @@ mod tests {
     #[test]
     fn agrees_with_the_naive_algorithm() {
         use std::collections::BTreeMap;
-        fn naive(e: &Element, inclusive: &[&str], rendered: &BTreeMap<String, String>, out: &mut String) {
+        fn naive(
+            e: &Element,
+            inclusive: &[&str],
+            rendered: &BTreeMap<String, String>,
+            out: &mut String,
+        ) {
             let mut wanted: Vec<&str> = vec![&e.name.prefix];
             for a in &e.attrs {
                 if !a.name.prefix.is_empty() && &*a.name.prefix != "xml" {

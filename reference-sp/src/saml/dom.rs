@@ -394,7 +394,8 @@ impl Parser {
     /// Resolves an element name (`element`: unprefixed names take the
     /// default namespace) or an attribute name (they take none).
     fn name(&self, qname: &str, element: bool) -> Result<Name, XmlError> {
-        let (prefix, local) = qname::split(qname).ok_or_else(|| XmlError::NotQName(qname.into()))?;
+        let (prefix, local) =
+            qname::split(qname).ok_or_else(|| XmlError::NotQName(qname.into()))?;
         let (prefix, ns) = match prefix {
             "" if element => (
                 self.none.clone(),
@@ -572,10 +573,7 @@ mod tests {
             r#"<xmlns:r/>"#,
         ] {
             assert!(
-                matches!(
-                    parse(doc.as_bytes()),
-                    Err(XmlError::ReservedNamespace(_))
-                ),
+                matches!(parse(doc.as_bytes()), Err(XmlError::ReservedNamespace(_))),
                 "{doc}: {:?}",
                 parse(doc.as_bytes())
             );
@@ -594,7 +592,10 @@ mod tests {
             let attrs: String = (0..n).map(|i| format!(" a{i}=\"\"")).collect();
             format!("<r{attrs}/>")
         };
-        assert_eq!(parse(one(MAX_ATTRIBUTES).as_bytes()).unwrap().attrs.len(), MAX_ATTRIBUTES);
+        assert_eq!(
+            parse(one(MAX_ATTRIBUTES).as_bytes()).unwrap().attrs.len(),
+            MAX_ATTRIBUTES
+        );
         assert_eq!(
             parse(one(MAX_ATTRIBUTES + 1).as_bytes()).unwrap_err(),
             XmlError::TooManyAttributes

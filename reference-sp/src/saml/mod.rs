@@ -18,6 +18,8 @@ use std::time::Duration;
 
 pub use acs::{Identity, Rejection, Validator};
 pub use dom::XmlError;
+#[cfg(test)]
+pub(crate) use pool::gate::Gate;
 pub use pool::{PoolError, VerifyPool};
 pub use signature::{SignatureError, TrustedKey};
 pub use state::{Session, SessionStore};

@@ -111,7 +111,10 @@ mod tests {
 
     #[test]
     fn inner_declarations_shadow_outer_ones_and_unwind() {
-        let root = Scope::child(&Scope::default(), vec![decl("a", "urn:1"), decl("", "urn:d")]);
+        let root = Scope::child(
+            &Scope::default(),
+            vec![decl("a", "urn:1"), decl("", "urn:d")],
+        );
         let inner = Scope::child(&root, vec![decl("a", "urn:2")]);
         let same = Scope::child(&inner, vec![]);
         assert_eq!(same.get("a"), Some("urn:2"));

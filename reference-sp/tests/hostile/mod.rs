@@ -215,7 +215,9 @@ pub fn namespace_bomb(size: usize) -> String {
 /// As many declarations as the caps allow, in signed content: 64 on the
 /// root (with `samlp`), one on each of thousands of elements that use it.
 pub fn namespaces_within_caps(size: usize) -> String {
-    let root: String = (0..63).map(|i| format!(r#" xmlns:r{i}="urn:{i}""#)).collect();
+    let root: String = (0..63)
+        .map(|i| format!(r#" xmlns:r{i}="urn:{i}""#))
+        .collect();
     let kids = fill(room(size), |i| format!(r#"<q{i}:c xmlns:q{i}="urn:{i}"/>"#));
     fixture().signed(&root, "", &kids)
 }
