@@ -466,3 +466,32 @@ fn placed_signature(e: &Element) -> Result<Option<&Element>, Rejection> {
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use time::PrimitiveDateTime;
+
+    use super::*;
+
+    /// Issue 14, finding 3: `NotOnOrAfter="9999-12-31T23:59:59Z"` plus the
+    /// skew panicked. Every bound, at either end of the calendar and with
+    /// any configured tolerance, is a verdict, never an overflow.
+    #[test]
+    fn time_checks_never_overflow() {
+        let now = OffsetDateTime::now_utc();
+        let last = PrimitiveDateTime::MAX.assume_utc();
+        let first = PrimitiveDateTime::MIN.assume_utc();
+        let minute = time::Duration::MINUTE;
+        let huge = time::Duration::MAX;
+        assert!(!expired(now, last, minute));
+        assert!(!expired(now, last, huge));
+        assert!(expired(now, first, minute));
+        assert!(expired(now, now, time::Duration::ZERO));
+        assert!(issued_in_window(now, now, minute, minute));
+        assert!(issued_in_window(now, now, huge, huge));
+        assert!(issued_in_window(last, last, minute, minute));
+        assert!(issued_in_window(first, first, minute, minute));
+        assert!(!issued_in_window(last, now, minute, minute));
+        assert!(!issued_in_window(first, now, minute, minute));
+    }
+}
