@@ -27,13 +27,15 @@ pub enum PoolError {
     Crashed,
 }
 
-/// Verifications at once: one per core, at least 2 (a slow one never
-/// keeps a second from starting) and at most 8 (each may use up to
-/// 64 MiB).
+/// Verifications at once: two per core, so a few sign-ins arriving
+/// together are not turned away on a small machine (the worst body costs
+/// well under 100 ms), at least 4 and at most 16 (each may use up to
+/// 64 MiB, so 1 GiB at the very worst).
 fn default_slots() -> usize {
     std::thread::available_parallelism()
         .map_or(2, usize::from)
-        .clamp(2, 8)
+        .saturating_mul(2)
+        .clamp(4, 16)
 }
 
 /// Blocking threads for CPU-bound work, at most `slots` at once.
