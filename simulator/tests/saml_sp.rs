@@ -986,3 +986,34 @@ async fn a_refusal_is_audited_as_a_bounded_excerpt() {
         detail.len()
     );
 }
+
+/// Issue 14, finding 3: a fresh, correctly signed response valid until the
+/// last second of year 9999 panicked the ACS on `NotOnOrAfter + skew`
+/// ("resulting value is out of range") and dropped the connection. It is
+/// an ordinary sign-in: no time arithmetic on request values may overflow.
+#[tokio::test]
+async fn an_assertion_valid_until_year_9999_signs_in_without_a_panic() {
+    let sp = Sp::start(okta(), |_, _| {}).await;
+    sp.add_user("jane@example.com").await;
+    let o = sp
+        .sign_in("jane@example.com", |l| {
+            let xml = sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256);
+            let mut out = String::new();
+            let mut rest = xml.as_str();
+            let mut changed = 0;
+            while let Some(at) = rest.find("NotOnOrAfter=\"") {
+                let value = at + "NotOnOrAfter=\"".len();
+                let end = value + rest[value..].find('"').unwrap();
+                out.push_str(&rest[..value]);
+                out.push_str("9999-12-31T23:59:59Z");
+                rest = &rest[end..];
+                changed += 1;
+            }
+            out.push_str(rest);
+            assert!(changed >= 2, "SubjectConfirmationData and Conditions");
+            resign_with_xmlsec1(&out)
+        })
+        .await;
+    let session = accepted(&o);
+    assert_eq!(sp.whoami(&session).await.0, 200);
+}

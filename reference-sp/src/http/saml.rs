@@ -17,7 +17,9 @@ use url::{Host, Position, Url};
 
 use super::App;
 use crate::config::ProvisioningMode;
-use crate::saml::{Identity, Rejection, Session, SessionStore, Validator, sp_metadata};
+use crate::saml::{
+    Identity, PoolError, Rejection, Session, SessionStore, Validator, VerifyPool, sp_metadata,
+};
 
 const BROWSER_COOKIE: &str = "idpsim_sp_browser";
 /// The binding's copy without `SameSite`, for browsers that refuse a
@@ -32,6 +34,9 @@ pub struct SamlSide {
     /// `validator.acs_url`, parsed: the SP's own origin for redirects and
     /// cookie attributes.
     pub acs: Url,
+    /// Where responses are verified: off the reactor, a bounded number at
+    /// once.
+    pub pool: VerifyPool,
 }
 
 fn esc(s: &str) -> String {
@@ -273,15 +278,29 @@ pub async fn acs(State(app): State<App>, headers: HeaderMap, RawForm(form): RawF
             );
         }
     };
-    let browser = browser_id(&headers);
-    let identity = match s.validator.validate(
-        &form.saml_response,
-        browser,
-        &s.store,
-        OffsetDateTime::now_utc(),
-    ) {
-        Ok(i) => i,
-        Err(e) => return refuse(&app, &e),
+    let browser = browser_id(&headers).map(str::to_owned);
+    let side = s.clone();
+    let saml_response = form.saml_response;
+    let now = OffsetDateTime::now_utc();
+    let verdict = s
+        .pool
+        .run(move || {
+            side.validator
+                .validate(&saml_response, browser.as_deref(), &side.store, now)
+        })
+        .await;
+    let identity = match verdict {
+        Ok(Ok(i)) => i,
+        Ok(Err(e)) => return refuse(&app, &e),
+        Err(PoolError::Busy) => return busy(),
+        Err(e @ PoolError::Crashed) => {
+            tracing::error!("ACS verification failed: {e}");
+            return page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Sign-in failed",
+                "the response could not be checked",
+            );
+        }
     };
     let (user_id, user_name) = match account(&app, &identity) {
         Ok(a) => a,
@@ -313,6 +332,19 @@ pub async fn acs(State(app): State<App>, headers: HeaderMap, RawForm(form): RawF
     );
     let mut r = redirect(&landing(form.relay_state.as_deref(), &s.acs));
     set_cookie(&mut r, &session_cookie(&s.acs, &token, lifetime.as_secs()));
+    r
+}
+
+/// Every verification slot is taken: come back in a second rather than
+/// queue behind work of unknown length.
+fn busy() -> Response {
+    let mut r = page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Sign-in busy",
+        "the SP is checking as many sign-ins as it can at once; try again in a moment",
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     r
 }
 
@@ -488,3 +520,6 @@ mod tests {
         assert_eq!(landing(Some("/ok?a=1#f"), &own), "/ok?a=1#f");
     }
 }
+
+#[cfg(test)]
+mod acs_tests;

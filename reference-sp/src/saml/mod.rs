@@ -8,6 +8,9 @@
 mod acs;
 mod c14n;
 mod dom;
+mod pool;
+mod qname;
+mod scope;
 mod signature;
 mod state;
 
@@ -15,6 +18,9 @@ use std::time::Duration;
 
 pub use acs::{Identity, Rejection, Validator};
 pub use dom::XmlError;
+#[cfg(test)]
+pub(crate) use pool::gate::Gate;
+pub use pool::{PoolError, VerifyPool};
 pub use signature::{SignatureError, TrustedKey};
 pub use state::{Session, SessionStore};
 
