@@ -28,8 +28,10 @@
 //! ```
 
 pub mod audit;
+pub mod bulk;
 pub mod config;
 mod http;
+mod membership;
 pub mod saml;
 pub mod store;
 pub mod tenant;

@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use idpsim_scim::error::excerpt;
 use idpsim_scim::filter;
 use idpsim_scim::message::{ListResponse, SearchRequest, SortOrder};
 use idpsim_scim::patch::{self, OpKind, PatchOperation, PatchRequest};
@@ -25,6 +26,7 @@ use serde_json::{Value, json};
 
 use crate::audit::{self, Audit};
 use crate::config::{Config, ProvisioningMode, Quirk, Role, SeatTier};
+use crate::membership;
 use crate::store::{Kind, Origin, Record, Store};
 
 /// A resource ready to answer with.
@@ -148,7 +150,11 @@ fn schema_of(kind: Kind) -> &'static ResourceSchema {
 }
 
 fn not_found(kind: Kind, id: &str) -> ScimError {
-    ScimError::not_found(format!("no {} with id {id:?}", kind.resource_type()))
+    ScimError::not_found(format!(
+        "no {} with id {:?}",
+        kind.resource_type(),
+        excerpt(id)
+    ))
 }
 
 fn forbidden(detail: impl Into<String>) -> ScimError {
@@ -331,6 +337,7 @@ impl Tenant {
             Some(m) => resolve_members(&store, &m, None)?,
             None => IndexMap::new(),
         };
+        check_member_count(members.len())?;
         let origin = match actor {
             Actor::Jit => Origin::Jit,
             _ => Origin::Scim,
@@ -399,7 +406,9 @@ impl Tenant {
         let mut store = self.store.write();
         let rec = self.visible(&store, kind, id)?;
         self.check_if_match(rec, if_match)?;
-        self.commit(&mut store, kind, id, body, Actor::Scim)
+        self.commit(&mut store, kind, id, body, Actor::Scim)?;
+        let rec = store.collection(kind).get(id).expect("present");
+        Ok(self.render(&store, kind, id, rec, &Projection::Default))
     }
 
     /// `PATCH /{type}/{id}`.
@@ -410,21 +419,62 @@ impl Tenant {
         req: PatchRequest,
         if_match: Option<&str>,
     ) -> Result<Rendered, ScimError> {
+        let mut store = self.store.write();
+        self.patch_in(&mut store, kind, id, req, if_match)?;
+        let rec = store.collection(kind).get(id).expect("present");
+        Ok(self.render(&store, kind, id, rec, &Projection::Default))
+    }
+
+    /// `PATCH` answered with `Prefer: return=minimal`: the entity tag only,
+    /// so a group of many members is not rendered for a 204.
+    pub fn patch_minimal(
+        &self,
+        kind: Kind,
+        id: &str,
+        req: PatchRequest,
+        if_match: Option<&str>,
+    ) -> Result<Option<String>, ScimError> {
+        let mut store = self.store.write();
+        self.patch_in(&mut store, kind, id, req, if_match)?;
+        let rec = store.collection(kind).get(id).expect("present");
+        Ok((!self.config.has(Quirk::NoEtag)).then(|| etag_of(rec.version)))
+    }
+
+    fn patch_in(
+        &self,
+        store: &mut Store,
+        kind: Kind,
+        id: &str,
+        req: PatchRequest,
+        if_match: Option<&str>,
+    ) -> Result<(), ScimError> {
         let schema = schema_of(kind);
         let ops = self.quirk_ops(req.operations);
-        let mut store = self.store.write();
-        let rec = self.visible(&store, kind, id)?;
+        let rec = self.visible(store, kind, id)?;
         self.check_if_match(rec, if_match)?;
         // Members are kept apart from a group's body: a change that leaves
         // them alone (Okta's name sync after every member PATCH, a rename)
-        // need not rebuild, re-check and re-store every one of them.
-        if kind == Kind::Group && !ops.iter().any(touches_members) {
-            let next = patch::apply(schema, &rec.object(), &ops)?;
-            return self.commit_with(&mut store, kind, id, next, Members::Kept, Actor::Scim);
+        // need not rebuild, re-check and re-store every one of them, and
+        // the usual member changes are applied to the id set directly.
+        if kind == Kind::Group
+            && let Some(split) = membership::split(&ops, touches_members)?
+        {
+            let next = patch::apply(schema, &rec.object(), &split.body)?;
+            let members = if split.members.is_empty() {
+                Members::Kept
+            } else {
+                Members::Given(membership::apply(
+                    store,
+                    &rec.members,
+                    split.members,
+                    |store, listed| resolve_members(store, listed, Some(id)),
+                )?)
+            };
+            return self.commit_with(store, kind, id, next, members, Actor::Scim);
         }
         let current = with_members(kind, rec);
         let next = patch::apply(schema, &current, &ops)?;
-        self.commit(&mut store, kind, id, next, Actor::Scim)
+        self.commit(store, kind, id, next, Actor::Scim)
     }
 
     /// The first half of a PATCH under the `racy-member-patch` quirk: a
@@ -446,7 +496,9 @@ impl Tenant {
         let next = patch::apply(schema_of(kind), &snapshot, &self.quirk_ops(req.operations))?;
         let mut store = self.store.write();
         self.visible(&store, kind, id)?;
-        self.commit(&mut store, kind, id, next, Actor::Scim)
+        self.commit(&mut store, kind, id, next, Actor::Scim)?;
+        let rec = store.collection(kind).get(id).expect("present");
+        Ok(self.render(&store, kind, id, rec, &Projection::Default))
     }
 
     /// The quirks that change how PATCH operations are read.
@@ -480,7 +532,7 @@ impl Tenant {
         id: &str,
         body: Object,
         actor: Actor,
-    ) -> Result<Rendered, ScimError> {
+    ) -> Result<(), ScimError> {
         self.commit_with(store, kind, id, body, Members::InBody, actor)
     }
 
@@ -492,7 +544,7 @@ impl Tenant {
         mut body: Object,
         members: Members,
         actor: Actor,
-    ) -> Result<Rendered, ScimError> {
+    ) -> Result<(), ScimError> {
         body.remove("meta");
         let rec = store.collection(kind).get(id).expect("caller checked");
         let name = body
@@ -518,9 +570,13 @@ impl Tenant {
         let listed = body.remove("members");
         let members = match (members, listed) {
             (Members::Kept, _) => None,
+            (Members::Given(m), _) => Some(m),
             (Members::InBody, Some(m)) => Some(resolve_members(store, &m, Some(id))?),
             (Members::InBody, None) => Some(IndexMap::new()),
         };
+        if let Some(m) = &members {
+            check_member_count(m.len())?;
+        }
         // Keep what the server owns: id and meta.
         body.insert("id".into(), id.into());
         let mut old_cmp = rec.object();
@@ -545,8 +601,7 @@ impl Tenant {
         };
         if !changed {
             // RFC 7644 §3.5.2.1: a no-op leaves meta (and the version) alone.
-            let rec = store.collection(kind).get(id).expect("present");
-            return Ok(self.render(store, kind, id, rec, &Projection::Default));
+            return Ok(());
         }
         let version = store.tick();
         let mut meta = old_meta;
@@ -566,8 +621,7 @@ impl Tenant {
         let detail =
             (added + removed > 0).then(|| format!("{added} members added, {removed} removed"));
         self.record(action, actor, id, &name, detail);
-        let rec = store.collection(kind).get(id).expect("present");
-        Ok(self.render(store, kind, id, rec, &Projection::Default))
+        Ok(())
     }
 
     /// `DELETE /{type}/{id}`.
@@ -747,7 +801,9 @@ impl Tenant {
             }
         }
         let store = self.store.read();
-        let mut all: Vec<Value> = Vec::new();
+        // Match first, render only the page: a root search over 100k
+        // resources holds 100k ids, not 100k rendered bodies.
+        let mut matched: Vec<(Kind, Projection, Vec<Arc<str>>)> = Vec::new();
         for kind in kinds {
             let schema = schema_of(kind);
             // Keep the listed attributes this type has; the rest name
@@ -768,19 +824,24 @@ impl Tenant {
                 (Some(""), true) => Projection::parse(schema, Some("id"), None)?,
                 _ => Projection::parse(schema, attrs.as_deref(), excluded.as_deref())?,
             };
-            let coll = store.collection(kind);
-            for id in self.matching(&store, kind, f.as_ref()) {
-                if let Some(rec) = coll.get(&id) {
-                    all.push(Value::Object(
-                        self.render(&store, kind, &id, rec, &projection).body,
-                    ));
-                }
-            }
+            let ids = self.matching(&store, kind, f.as_ref());
+            matched.push((kind, projection, ids));
         }
         let start = req.start_index.unwrap_or(1).max(1) as usize;
         let count = req.count.map_or(max, |c| c.clamp(0, max as i64) as usize);
-        let total = all.len();
-        let page: Vec<Value> = all.into_iter().skip(start - 1).take(count).collect();
+        let total: usize = matched.iter().map(|(_, _, ids)| ids.len()).sum();
+        let page: Vec<Value> = matched
+            .iter()
+            .flat_map(|(kind, projection, ids)| ids.iter().map(move |id| (*kind, projection, id)))
+            .skip(start - 1)
+            .take(count)
+            .filter_map(|(kind, projection, id)| {
+                let rec = store.collection(kind).get(id)?;
+                Some(Value::Object(
+                    self.render(&store, kind, id, rec, projection).body,
+                ))
+            })
+            .collect();
         Ok(ListResponse::new(page, total as u64, start as u64))
     }
 
@@ -964,12 +1025,32 @@ impl Tenant {
 }
 
 /// Where a commit finds a group's members.
-#[derive(Clone, Copy)]
 enum Members {
     /// In the body (none listed: none).
     InBody,
     /// Untouched by the change: the stored ones stay.
     Kept,
+    /// Worked out already, and checked (see [`membership`]).
+    Given(IndexMap<Arc<str>, Kind>),
+}
+
+/// The most members one group may hold. A GET renders each member as a
+/// JSON object of about a kilobyte, and a member change that the id-set
+/// path cannot take goes through the JSON PATCH engine at a few kilobytes
+/// a member; 20,000 keeps either well inside the 64 MiB one request may
+/// cost. Raising it needs members rendered without a JSON tree each.
+pub const MAX_MEMBERS: usize = 20_000;
+
+/// `400 invalidValue` past [`MAX_MEMBERS`]: the request is well-formed,
+/// but the group it would make is larger than this server keeps.
+fn check_member_count(n: usize) -> Result<(), ScimError> {
+    if n > MAX_MEMBERS {
+        return Err(ScimError::bad_request(
+            ScimType::InvalidValue,
+            format!("a group may hold at most {MAX_MEMBERS} members; this change would make {n}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether a PATCH operation can change a group's `members`: a path on
@@ -1065,7 +1146,10 @@ fn resolve_members(
         let Some((id, kind)) = hit else {
             return Err(ScimError::bad_request(
                 ScimType::InvalidValue,
-                format!("member {value:?} is not the id of a user or group"),
+                format!(
+                    "member {:?} is not the id of a user or group",
+                    excerpt(value)
+                ),
             ));
         };
         out.insert(id, kind);
@@ -1087,9 +1171,10 @@ fn groups_of(store: &Store, member: &str) -> Vec<Arc<str>> {
 /// `409 uniqueness` for a name another resource holds.
 fn name_taken(kind: Kind, name: &str) -> ScimError {
     ScimError::uniqueness(format!(
-        "a {} with {} {name:?} already exists",
+        "a {} with {} {:?} already exists",
         kind.resource_type(),
-        kind.name_attr()
+        kind.name_attr(),
+        excerpt(name)
     ))
 }
 

@@ -20,7 +20,7 @@ use scim_v2::datetime::ScimDateTime;
 use scim_v2::filter::{AttrExp, AttrPath, CompValue, CompareOp, Filter, ParseError, ValFilter};
 use serde_json::Value;
 
-use crate::error::{ScimError, ScimType};
+use crate::error::{ScimError, ScimType, excerpt};
 use crate::path::{self, Resolved, Target};
 use crate::resource::Object;
 use crate::schema::{Attribute, AttributeType, Container, ResourceSchema};
@@ -34,7 +34,11 @@ pub fn parse(s: &str) -> Result<Filter, ScimError> {
     s.parse::<Filter>().map_err(|e| {
         ScimError::bad_request(
             ScimType::InvalidFilter,
-            format!("invalid filter {s:?}: {}", describe_parse_error(s, &e)),
+            format!(
+                "invalid filter {:?}: {}",
+                excerpt(s),
+                describe_parse_error(s, &e)
+            ),
         )
     })
 }
@@ -115,15 +119,15 @@ pub fn describe_parse_error(input: &str, e: &ParseError) -> String {
         } => {
             format!(
                 "unexpected `{}` at column {}{}",
-                t.trim(),
+                excerpt(t.trim()),
                 col(*l),
                 expected(ex)
             )
         }
         P::ExtraToken { token: (l, t, _) } => {
-            format!("unexpected `{}` at column {}", t.trim(), col(*l))
+            format!("unexpected `{}` at column {}", excerpt(t.trim()), col(*l))
         }
-        P::User { error } => error.to_string(),
+        P::User { error } => excerpt(&error.to_string()).into_owned(),
     }
 }
 
@@ -140,7 +144,7 @@ pub fn check(schema: &ResourceSchema, filter: &Filter) -> Result<(), ScimError> 
                     ScimType::InvalidFilter,
                     format!(
                         "`{}` is not a complex attribute and cannot take a [filter]",
-                        vp.attr
+                        excerpt(&vp.attr.to_string())
                     ),
                 ));
             }
@@ -221,7 +225,11 @@ fn sub_in_value_filter(
     parent.sub_attribute(name).ok_or_else(|| {
         ScimError::bad_request(
             ScimType::InvalidFilter,
-            format!("`{path}` is not a sub-attribute of `{}`", parent.name),
+            format!(
+                "`{}` is not a sub-attribute of `{}`",
+                excerpt(&path.to_string()),
+                parent.name
+            ),
         )
     })
 }

@@ -29,7 +29,7 @@ use scim_v2::filter::{AttrExp, CompValue, CompareOp, PatchPath, PatchValuePath, 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use crate::error::{ScimError, ScimType};
+use crate::error::{ScimError, ScimType, excerpt};
 use crate::filter;
 use crate::path::{self, Resolved, Target};
 use crate::resource::{self, Object, ReadOnly};
@@ -153,7 +153,8 @@ fn apply_one(
         ScimError::bad_request(
             ScimType::InvalidPath,
             format!(
-                "invalid path {path:?}: {}",
+                "invalid path {:?}: {}",
+                excerpt(path),
                 filter::describe_parse_error(path, &e)
             ),
         )
@@ -210,7 +211,7 @@ fn invalid_value(detail: String) -> ScimError {
 fn unknown_key(k: &str) -> ScimError {
     ScimError::bad_request(
         ScimType::InvalidPath,
-        format!("`{k}` is not an attribute of this resource"),
+        format!("`{}` is not an attribute of this resource", excerpt(k)),
     )
 }
 

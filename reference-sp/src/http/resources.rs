@@ -75,6 +75,18 @@ fn projection(kind: Kind, raw: &Option<String>) -> Result<Projection, ScimError>
     )
 }
 
+/// Runs a tenant call on the blocking pool. Writes hold the store's lock
+/// for their whole read-modify-write, and a group's member changes and
+/// rendering grow with its members: none of that belongs on the reactor,
+/// where it would stall every other connection.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ScimError> + Send + 'static,
+) -> Result<T, ScimError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ScimError::status(500, format!("request task failed: {e}")))?
+}
+
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
@@ -124,7 +136,14 @@ async fn get_one(
     headers: HeaderMap,
 ) -> ApiResult {
     let p = projection(kind, &raw)?;
-    let r = app.tenant.get(kind, &id, &Projection::Default)?;
+    // A user renders in microseconds; a group renders every member.
+    let r = match kind {
+        Kind::User => app.tenant.get(kind, &id, &Projection::Default)?,
+        Kind::Group => {
+            let tenant = app.tenant.clone();
+            blocking(move || tenant.get(kind, &id, &Projection::Default)).await?
+        }
+    };
     if let (Some(inm), Some(tag)) = (
         header_str(&headers, header::IF_NONE_MATCH),
         r.etag.as_deref(),
@@ -149,7 +168,8 @@ async fn create(
 ) -> ApiResult {
     let p = projection(kind, &raw)?;
     let v = body::read_json(&headers, body, app.tenant.config().limits.max_body_bytes).await?;
-    let r = app.tenant.create(kind, v, Actor::Scim)?;
+    let tenant = app.tenant.clone();
+    let r = blocking(move || tenant.create(kind, v, Actor::Scim)).await?;
     Ok(resource(StatusCode::CREATED, r, &p, kind))
 }
 
@@ -163,9 +183,9 @@ async fn put(
 ) -> ApiResult {
     let p = projection(kind, &raw)?;
     let v = body::read_json(&headers, body, app.tenant.config().limits.max_body_bytes).await?;
-    let r = app
-        .tenant
-        .replace(kind, &id, v, header_str(&headers, header::IF_MATCH))?;
+    let if_match = header_str(&headers, header::IF_MATCH).map(str::to_owned);
+    let tenant = app.tenant.clone();
+    let r = blocking(move || tenant.replace(kind, &id, v, if_match.as_deref())).await?;
     Ok(resource(StatusCode::OK, r, &p, kind))
 }
 
@@ -177,10 +197,29 @@ async fn patch(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult {
-    let asked_for_attributes = raw.as_deref().is_some_and(|q| q.contains("attributes="));
-    let p = projection(kind, &raw)?;
+    let q = query::parse(raw.as_deref())?;
+    // The parameter itself, not a substring: `excludedAttributes=` also
+    // contains `attributes=`.
+    let asked_for_attributes = q
+        .attributes
+        .as_deref()
+        .is_some_and(|a| !a.trim().is_empty());
+    let p = Projection::parse(
+        schema_of(kind),
+        q.attributes.as_deref(),
+        q.excluded_attributes.as_deref(),
+    )?;
     let v = body::read_json(&headers, body, app.tenant.config().limits.max_body_bytes).await?;
     let req = PatchRequest::from_value(v)?;
+    // RFC 7240 `Prefer: return=minimal` asks for 204; with `attributes`
+    // RFC 7644 §3.5.2 requires the resource, so 200 wins.
+    let minimal =
+        header_str(&headers, header::HeaderName::from_static("prefer")).is_some_and(|p| {
+            p.split(',')
+                .any(|t| t.trim().eq_ignore_ascii_case("return=minimal"))
+        }) && !asked_for_attributes;
+    let tenant = app.tenant.clone();
+    let if_match = header_str(&headers, header::IF_MATCH).map(str::to_owned);
     let r = if kind == Kind::Group
         && app
             .tenant
@@ -190,19 +229,19 @@ async fn patch(
         let snapshot = app.tenant.snapshot(kind, &id)?;
         // Long enough that concurrent PATCHes all read before any writes.
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        app.tenant.patch_snapshot(kind, &id, snapshot, req)?
+        blocking(move || tenant.patch_snapshot(kind, &id, snapshot, req)).await?
+    } else if minimal {
+        let etag =
+            blocking(move || tenant.patch_minimal(kind, &id, req, if_match.as_deref())).await?;
+        let mut resp = StatusCode::NO_CONTENT.into_response();
+        if let Some(tag) = etag.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {
+            resp.headers_mut().insert(header::ETAG, tag);
+        }
+        return Ok(resp);
     } else {
-        app.tenant
-            .patch(kind, &id, req, header_str(&headers, header::IF_MATCH))?
+        blocking(move || tenant.patch(kind, &id, req, if_match.as_deref())).await?
     };
-    // RFC 7240 `Prefer: return=minimal` asks for 204; with `attributes`
-    // RFC 7644 §3.5.2 requires the resource, so 200 wins.
-    let minimal =
-        header_str(&headers, header::HeaderName::from_static("prefer")).is_some_and(|p| {
-            p.split(',')
-                .any(|t| t.trim().eq_ignore_ascii_case("return=minimal"))
-        });
-    if minimal && !asked_for_attributes {
+    if minimal {
         let mut resp = StatusCode::NO_CONTENT.into_response();
         if let Some(tag) = r
             .etag
@@ -217,8 +256,9 @@ async fn patch(
 }
 
 async fn delete(app: App, kind: Kind, id: String, headers: HeaderMap) -> ApiResult {
-    app.tenant
-        .delete(kind, &id, header_str(&headers, header::IF_MATCH))?;
+    let if_match = header_str(&headers, header::IF_MATCH).map(str::to_owned);
+    let tenant = app.tenant.clone();
+    blocking(move || tenant.delete(kind, &id, if_match.as_deref())).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
