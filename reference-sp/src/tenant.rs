@@ -747,6 +747,11 @@ impl Tenant {
             return coll.ordered().cloned().collect();
         };
         let schema = schema_of(kind);
+        // Folded once here rather than per resource; the index plan below
+        // reads the filter as sent (the case-sensitive-username quirk
+        // looks names up exactly).
+        let mut folded = f.clone();
+        filter::fold_literals(schema, &mut folded);
         let derived = match kind {
             Kind::User => mentions(f, "groups"),
             Kind::Group => mentions(f, "members"),
@@ -763,7 +768,7 @@ impl Tenant {
             } else {
                 rec.object()
             };
-            filter::matches(schema, f, &obj)
+            filter::matches_folded(schema, &folded, &obj)
         };
         match plan(store, kind, f) {
             Some(mut ids) => {

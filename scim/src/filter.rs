@@ -251,6 +251,73 @@ fn compared_attribute(attr: &'static Attribute) -> &'static Attribute {
 
 /// Evaluates a checked filter over one canonical resource.
 pub fn matches(schema: &ResourceSchema, filter: &Filter, resource: &Object) -> bool {
+    matches_in(schema, filter, resource, Literals::AsSent)
+}
+
+/// [`matches`] for a filter that went through [`fold_literals`]: the
+/// literals compared ignoring case are not folded again for every
+/// resource, which for a long literal over a directory scan was
+/// O(resources × literal) in time and allocation.
+pub fn matches_folded(schema: &ResourceSchema, filter: &Filter, resource: &Object) -> bool {
+    matches_in(schema, filter, resource, Literals::Folded)
+}
+
+/// Whether a filter's string literals are as the client sent them or
+/// folded already (for the attributes that [`folds`] says compare folded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Literals {
+    AsSent,
+    Folded,
+}
+
+/// Whether strings of `attr` compare case-folded (and so a literal
+/// compared with them can be folded once). Date-times are compared as
+/// instants first, on the text as sent.
+fn folds(attr: &Attribute) -> bool {
+    !attr.case_exact && attr.kind != AttributeType::DateTime
+}
+
+/// Folds, once, every string literal that is compared with a
+/// case-insensitive attribute; evaluate the result with [`matches_folded`].
+/// Literals of attributes the schema does not know are left alone.
+pub fn fold_literals(schema: &ResourceSchema, filter: &mut Filter) {
+    fn fold_exp(e: &mut AttrExp, leaf: Option<&'static Attribute>) {
+        if let (AttrExp::Comparison(_, _, CompValue::Str(s)), Some(leaf)) = (e, leaf)
+            && folds(compared_attribute(leaf))
+        {
+            *s = fold(s).into_owned();
+        }
+    }
+    fn fold_val(parent: &'static Attribute, f: &mut ValFilter) {
+        match f {
+            ValFilter::Attr(e) => {
+                let leaf = sub_in_value_filter(parent, exp_path(e)).ok();
+                fold_exp(e, leaf);
+            }
+            ValFilter::Not(f) => fold_val(parent, f),
+            ValFilter::And(fs) | ValFilter::Or(fs) => {
+                fs.iter_mut().for_each(|f| fold_val(parent, f))
+            }
+        }
+    }
+    match filter {
+        Filter::Attr(e) => {
+            let leaf = path::resolve_attribute(schema, exp_path(e))
+                .ok()
+                .map(|r| r.sub.unwrap_or(r.attr));
+            fold_exp(e, leaf);
+        }
+        Filter::ValuePath(vp) => {
+            if let Ok(r) = path::resolve_attribute(schema, &vp.attr) {
+                fold_val(r.attr, &mut vp.filter);
+            }
+        }
+        Filter::Not(f) => fold_literals(schema, f),
+        Filter::And(fs) | Filter::Or(fs) => fs.iter_mut().for_each(|f| fold_literals(schema, f)),
+    }
+}
+
+fn matches_in(schema: &ResourceSchema, filter: &Filter, resource: &Object, lit: Literals) -> bool {
     match filter {
         Filter::Attr(e) => {
             let Ok(r) = path::resolve_attribute(schema, exp_path(e)) else {
@@ -258,22 +325,31 @@ pub fn matches(schema: &ResourceSchema, filter: &Filter, resource: &Object) -> b
             };
             let mut values = Vec::new();
             collect(resource, &r, &mut values);
-            judge(e, r.sub.unwrap_or(r.attr), &values)
+            judge(e, r.sub.unwrap_or(r.attr), &values, lit)
         }
         Filter::ValuePath(vp) => {
             let Ok(Target::Attribute(r)) = path::resolve(schema, &vp.attr) else {
                 return false;
             };
-            elements(resource, &r).any(|el| matches_val(r.attr, &vp.filter, el))
+            elements(resource, &r).any(|el| matches_val_in(r.attr, &vp.filter, el, lit))
         }
-        Filter::Not(f) => !matches(schema, f, resource),
-        Filter::And(fs) => fs.iter().all(|f| matches(schema, f, resource)),
-        Filter::Or(fs) => fs.iter().any(|f| matches(schema, f, resource)),
+        Filter::Not(f) => !matches_in(schema, f, resource, lit),
+        Filter::And(fs) => fs.iter().all(|f| matches_in(schema, f, resource, lit)),
+        Filter::Or(fs) => fs.iter().any(|f| matches_in(schema, f, resource, lit)),
     }
 }
 
 /// Evaluates a `[...]` filter over one element of a complex attribute.
 pub fn matches_val(parent: &'static Attribute, f: &ValFilter, element: &Value) -> bool {
+    matches_val_in(parent, f, element, Literals::AsSent)
+}
+
+fn matches_val_in(
+    parent: &'static Attribute,
+    f: &ValFilter,
+    element: &Value,
+    lit: Literals,
+) -> bool {
     match f {
         ValFilter::Attr(e) => {
             let Ok(sub) = sub_in_value_filter(parent, exp_path(e)) else {
@@ -281,11 +357,11 @@ pub fn matches_val(parent: &'static Attribute, f: &ValFilter, element: &Value) -
             };
             let v = element.as_object().and_then(|o| o.get(sub.name));
             let values: Vec<&Value> = v.into_iter().collect();
-            judge(e, sub, &values)
+            judge(e, sub, &values, lit)
         }
-        ValFilter::Not(f) => !matches_val(parent, f, element),
-        ValFilter::And(fs) => fs.iter().all(|f| matches_val(parent, f, element)),
-        ValFilter::Or(fs) => fs.iter().any(|f| matches_val(parent, f, element)),
+        ValFilter::Not(f) => !matches_val_in(parent, f, element, lit),
+        ValFilter::And(fs) => fs.iter().all(|f| matches_val_in(parent, f, element, lit)),
+        ValFilter::Or(fs) => fs.iter().any(|f| matches_val_in(parent, f, element, lit)),
     }
 }
 
@@ -328,35 +404,35 @@ fn collect<'a>(resource: &'a Object, r: &Resolved, out: &mut Vec<&'a Value>) {
     }
 }
 
-fn judge(e: &AttrExp, attr: &'static Attribute, values: &[&Value]) -> bool {
+fn judge(e: &AttrExp, attr: &'static Attribute, values: &[&Value], lit: Literals) -> bool {
     match e {
         AttrExp::Present(_) => values.iter().any(|v| is_present(v)),
         AttrExp::Comparison(_, op, expected) => {
             let attr = compared_attribute(attr);
-            let unwrap = |v: &'_ Value| -> Option<Value> {
-                if v.is_object() {
-                    v.get("value").cloned()
-                } else {
-                    Some(v.clone())
-                }
-            };
-            let present: Vec<Value> = values
+            // Borrowed, not cloned: a filter of many terms over a resource
+            // of many values would copy them all once per term.
+            let mut present = values
                 .iter()
-                .filter_map(|v| unwrap(v))
-                .filter(|v| !v.is_null())
-                .collect();
+                .filter_map(|v| {
+                    if v.is_object() {
+                        v.get("value")
+                    } else {
+                        Some(*v)
+                    }
+                })
+                .filter(|v| !v.is_null());
             if matches!(expected, CompValue::Null) {
                 return match op {
-                    CompareOp::Eq => present.is_empty(),
-                    CompareOp::Ne => !present.is_empty(),
+                    CompareOp::Eq => present.next().is_none(),
+                    CompareOp::Ne => present.next().is_some(),
                     _ => false,
                 };
             }
             match op {
-                CompareOp::Ne => !present
-                    .iter()
-                    .any(|v| compare(attr, &CompareOp::Eq, v, expected)),
-                op => present.iter().any(|v| compare(attr, op, v, expected)),
+                CompareOp::Ne => {
+                    !present.any(|v| compare_in(attr, &CompareOp::Eq, v, expected, lit))
+                }
+                op => present.any(|v| compare_in(attr, op, v, expected, lit)),
             }
         }
     }
@@ -374,12 +450,25 @@ fn is_present(v: &Value) -> bool {
 
 /// Compares one actual value with a filter literal under `op`.
 pub fn compare(attr: &Attribute, op: &CompareOp, actual: &Value, expected: &CompValue) -> bool {
+    compare_in(attr, op, actual, expected, Literals::AsSent)
+}
+
+fn compare_in(
+    attr: &Attribute,
+    op: &CompareOp,
+    actual: &Value,
+    expected: &CompValue,
+    lit: Literals,
+) -> bool {
     match (actual, expected) {
         (Value::String(a), CompValue::Str(b)) => {
             if attr.kind == AttributeType::DateTime
                 && let (Ok(a), Ok(b)) = (a.parse::<ScimDateTime>(), b.parse::<ScimDateTime>())
             {
                 return a.xsd_partial_cmp(&b).is_some_and(|o| ordering_holds(op, o));
+            }
+            if lit == Literals::Folded && folds(attr) {
+                return compare_folded(op, &fold(a), b);
             }
             compare_strings(attr.case_exact, op, a, b)
         }
@@ -424,11 +513,18 @@ pub fn compare_strings(case_exact: bool, op: &CompareOp, a: &str, b: &str) -> bo
     } else {
         (fold(a), fold(b))
     };
+    compare_folded(op, &a, &b)
+}
+
+/// Compares two strings already in the same case form.
+fn compare_folded(op: &CompareOp, a: &str, b: &str) -> bool {
     match op {
-        CompareOp::Co => a.contains(&*b),
-        CompareOp::Sw => a.starts_with(&*b),
-        CompareOp::Ew => a.ends_with(&*b),
-        op => ordering_holds(op, a.cmp(&b)),
+        // Setting up the substring search reads the whole needle; a needle
+        // longer than the value cannot occur in it.
+        CompareOp::Co => b.len() <= a.len() && a.contains(b),
+        CompareOp::Sw => a.starts_with(b),
+        CompareOp::Ew => a.ends_with(b),
+        op => ordering_holds(op, a.cmp(b)),
     }
 }
 

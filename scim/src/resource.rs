@@ -85,6 +85,7 @@ pub fn normalize(schema: &ResourceSchema, input: Value) -> Result<Object, ScimEr
     }
     set_schemas(schema, &mut out);
     check_required(schema.core, &out, "")?;
+    crate::bounds::check(schema, &out)?;
     Ok(out)
 }
 
