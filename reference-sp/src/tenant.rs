@@ -666,7 +666,7 @@ impl Tenant {
         &self,
         kind: Kind,
         q: &ListQuery,
-    ) -> Option<Result<ListResponse<Value>, ScimError>> {
+    ) -> Option<Result<ListResponse<Item>, ScimError>> {
         const CANDIDATES: usize = 16;
         const MEMBERS: usize = 1000;
         let (Some(f), None) = (&q.filter, &q.sort) else {
@@ -674,19 +674,22 @@ impl Tenant {
         };
         let store = self.store.read();
         let ids = plan(&store, kind, f).filter(|ids| ids.len() <= CANDIDATES)?;
-        let small = kind == Kind::User
-            || q.projection.excludes_root(schema_of(kind), "members")
-            || ids
-                .iter()
-                .filter_map(|id| store.collection(kind).get(id))
-                .map(|r| r.members.len())
-                .sum::<usize>()
-                <= MEMBERS;
+        // What rendering grows with: a group's members, a user's groups.
+        let derived = |id: &Arc<str>| match kind {
+            Kind::Group => store.groups.get(id).map_or(0, |r| r.members.len()),
+            Kind::User => store.member_of.get(id).map_or(0, Vec::len),
+        };
+        let excluded = match kind {
+            Kind::Group => "members",
+            Kind::User => "groups",
+        };
+        let small = q.projection.excludes_root(schema_of(kind), excluded)
+            || ids.iter().map(derived).sum::<usize>() <= MEMBERS;
         small.then(|| self.list_in(&store, kind, q))
     }
 
     /// `GET /{type}` and `POST /{type}/.search`.
-    pub fn list(&self, kind: Kind, q: &ListQuery) -> Result<ListResponse<Value>, ScimError> {
+    pub fn list(&self, kind: Kind, q: &ListQuery) -> Result<ListResponse<Item>, ScimError> {
         self.list_in(&self.store.read(), kind, q)
     }
 
@@ -695,7 +698,7 @@ impl Tenant {
         store: &Store,
         kind: Kind,
         q: &ListQuery,
-    ) -> Result<ListResponse<Value>, ScimError> {
+    ) -> Result<ListResponse<Item>, ScimError> {
         let schema = schema_of(kind);
         let coll = store.collection(kind);
         let paging = !self.config.has(Quirk::ListIgnoresPaging);
@@ -710,7 +713,7 @@ impl Tenant {
             total = coll.visible_len();
             page_ids = coll.ordered_from(skip).take(take).cloned().collect();
         } else {
-            let mut ids = self.matching(store, kind, q.filter.as_ref());
+            let mut ids = self.matching(store, kind, q.filter.as_ref())?;
             if let Some((by, order)) = &q.sort {
                 let mut keyed: Vec<(sort::SortKey, Arc<str>)> = ids
                     .into_iter()
@@ -728,23 +731,28 @@ impl Tenant {
         if total == 0 && q.filter.is_some() && self.config.has(Quirk::NotFoundOnEmptyList) {
             return Err(ScimError::not_found("no resource matches the filter"));
         }
-        let resources: Vec<Value> = page_ids
-            .iter()
-            .filter_map(|id| {
-                coll.get(id)
-                    .map(|r| Value::Object(self.render(store, kind, id, r, &q.projection).body))
-            })
-            .collect();
+        let mut page = Page::default();
+        for id in &page_ids {
+            let Some(r) = coll.get(id) else { continue };
+            if !page.push(self, store, kind, id, r, &q.projection) {
+                break;
+            }
+        }
         let start = if paging { q.start_index } else { 1 };
         let _ = schema;
-        Ok(ListResponse::new(resources, total as u64, start as u64))
+        Ok(ListResponse::new(page.items, total as u64, start as u64))
     }
 
     /// Ids of visible resources matching `filter`, in creation order.
-    fn matching(&self, store: &Store, kind: Kind, f: Option<&Filter>) -> Vec<Arc<str>> {
+    fn matching(
+        &self,
+        store: &Store,
+        kind: Kind,
+        f: Option<&Filter>,
+    ) -> Result<Vec<Arc<str>>, ScimError> {
         let coll = store.collection(kind);
         let Some(f) = f else {
-            return coll.ordered().cloned().collect();
+            return Ok(coll.ordered().cloned().collect());
         };
         let schema = schema_of(kind);
         // Folded once here rather than per resource; the index plan below
@@ -770,7 +778,22 @@ impl Tenant {
             };
             filter::matches_folded(schema, &folded, &obj)
         };
-        match plan(store, kind, f) {
+        let planned = plan(store, kind, f);
+        let candidates = planned.as_ref().map_or(coll.visible_len(), Vec::len);
+        let rendered = if derived {
+            let each = |id: &Arc<str>| match kind {
+                Kind::Group => coll.get(id).map_or(0, |r| r.members.len()),
+                Kind::User => store.member_of.get(id).map_or(0, Vec::len),
+            };
+            match &planned {
+                Some(ids) => ids.iter().map(each).sum(),
+                None => coll.ordered().map(each).sum(),
+            }
+        } else {
+            0
+        };
+        check_filter_work(filter::terms(f), candidates, rendered)?;
+        Ok(match planned {
             Some(mut ids) => {
                 ids.sort_by_key(|id| coll.slot(id));
                 ids.dedup();
@@ -778,13 +801,13 @@ impl Tenant {
                 ids
             }
             None => coll.ordered().filter(|id| test(id)).cloned().collect(),
-        }
+        })
     }
 
     /// `POST /.search` at the root: users then groups. A filter naming an
     /// attribute one type lacks simply matches nothing of that type
     /// (RFC 7644 §3.4.2.1).
-    pub fn search_root(&self, req: &SearchRequest) -> Result<ListResponse<Value>, ScimError> {
+    pub fn search_root(&self, req: &SearchRequest) -> Result<ListResponse<Item>, ScimError> {
         let max = self.config.limits.max_results;
         let f = match req
             .filter
@@ -829,25 +852,27 @@ impl Tenant {
                 (Some(""), true) => Projection::parse(schema, Some("id"), None)?,
                 _ => Projection::parse(schema, attrs.as_deref(), excluded.as_deref())?,
             };
-            let ids = self.matching(&store, kind, f.as_ref());
+            let ids = self.matching(&store, kind, f.as_ref())?;
             matched.push((kind, projection, ids));
         }
         let start = req.start_index.unwrap_or(1).max(1) as usize;
         let count = req.count.map_or(max, |c| c.clamp(0, max as i64) as usize);
         let total: usize = matched.iter().map(|(_, _, ids)| ids.len()).sum();
-        let page: Vec<Value> = matched
+        let mut page = Page::default();
+        let wanted = matched
             .iter()
             .flat_map(|(kind, projection, ids)| ids.iter().map(move |id| (*kind, projection, id)))
             .skip(start - 1)
-            .take(count)
-            .filter_map(|(kind, projection, id)| {
-                let rec = store.collection(kind).get(id)?;
-                Some(Value::Object(
-                    self.render(&store, kind, id, rec, projection).body,
-                ))
-            })
-            .collect();
-        Ok(ListResponse::new(page, total as u64, start as u64))
+            .take(count);
+        for (kind, projection, id) in wanted {
+            let Some(rec) = store.collection(kind).get(id) else {
+                continue;
+            };
+            if !page.push(self, &store, kind, id, rec, projection) {
+                break;
+            }
+        }
+        Ok(ListResponse::new(page.items, total as u64, start as u64))
     }
 
     /// Deletes every user and group except the Primary Owner.
@@ -1029,6 +1054,55 @@ impl Tenant {
     }
 }
 
+/// One resource of a list page, written out as JSON as soon as it is
+/// rendered, so that a page holds text rather than a tree per resource.
+pub type Item = Box<serde_json::value::RawValue>;
+
+/// The most members (for groups) and groups (for users) one list page
+/// renders: the page ends early past it (RFC 7644 §3.4.2.4 lets a page hold
+/// fewer than `count`; `itemsPerPage` says how many). A page of 1,000
+/// groups of 100 members fits; 1,000 groups of 20,000 would be 2 GB.
+pub const PAGE_DERIVED: usize = 100_000;
+
+/// A list page being filled.
+#[derive(Default)]
+struct Page {
+    items: Vec<Item>,
+    derived: usize,
+}
+
+impl Page {
+    /// Renders and adds one resource; `false` when it would take the page
+    /// past [`PAGE_DERIVED`] (the first resource is always added).
+    fn push(
+        &mut self,
+        tenant: &Tenant,
+        store: &Store,
+        kind: Kind,
+        id: &str,
+        rec: &Record,
+        projection: &Projection,
+    ) -> bool {
+        let derived = match kind {
+            Kind::Group if !projection.excludes_root(schema_of(kind), "members") => {
+                rec.members.len()
+            }
+            Kind::User if !projection.excludes_root(schema_of(kind), "groups") => {
+                store.member_of.get(id).map_or(0, Vec::len)
+            }
+            _ => 0,
+        };
+        if !self.items.is_empty() && self.derived + derived > PAGE_DERIVED {
+            return false;
+        }
+        self.derived += derived;
+        let body = tenant.render(store, kind, id, rec, projection).body;
+        self.items
+            .push(serde_json::value::to_raw_value(&body).expect("JSON values serialise"));
+        true
+    }
+}
+
 /// Where a commit finds a group's members.
 enum Members {
     /// In the body (none listed: none).
@@ -1045,6 +1119,36 @@ enum Members {
 /// a member; 20,000 keeps either well inside the 64 MiB one request may
 /// cost. Raising it needs members rendered without a JSON tree each.
 pub const MAX_MEMBERS: usize = 20_000;
+
+/// The most work one filter may cost a request, in term tests: each
+/// resource it is tested on times its terms, plus four for each member or
+/// group that testing a derived attribute (`members`, `groups`) renders.
+/// A test costs about a quarter of a microsecond, so this keeps a filter
+/// near 250 ms of CPU; parsing each scanned resource comes on top (about
+/// 3 µs each). Past it: `400 tooMany` (RFC 7644 §3.12: more than the server
+/// is willing to process).
+pub const MAX_FILTER_WORK: usize = 1_000_000;
+
+fn check_filter_work(terms: usize, candidates: usize, rendered: usize) -> Result<(), ScimError> {
+    let work = terms
+        .saturating_mul(candidates)
+        .saturating_add(rendered.saturating_mul(4));
+    if work > MAX_FILTER_WORK {
+        return Err(ScimError::bad_request(
+            ScimType::TooMany,
+            format!(
+                "a filter of {terms} terms over {candidates} resources is more than this server evaluates \
+                 in one request ({MAX_FILTER_WORK} term tests); use fewer terms, or `eq` on an indexed \
+                 attribute (id, externalId, userName, a group's displayName or members.value)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The most groups that may list one user or group: a user renders its
+/// `groups` as a GET renders a group's members, so the same bound holds.
+pub const MAX_GROUPS_PER_MEMBER: usize = MAX_MEMBERS;
 
 /// `400 invalidValue` past [`MAX_MEMBERS`]: the request is well-formed,
 /// but the group it would make is larger than this server keeps.
@@ -1157,6 +1261,21 @@ fn resolve_members(
                 ),
             ));
         };
+        let joins = group.is_none_or(|g| {
+            store
+                .groups
+                .get(g)
+                .is_none_or(|r| !r.members.contains_key(&*id))
+        });
+        if joins && store.member_of.get(&*id).map_or(0, Vec::len) >= MAX_GROUPS_PER_MEMBER {
+            return Err(ScimError::bad_request(
+                ScimType::InvalidValue,
+                format!(
+                    "{} {id} is in {MAX_GROUPS_PER_MEMBER} groups already, the most this server keeps",
+                    kind.resource_type()
+                ),
+            ));
+        }
         out.insert(id, kind);
     }
     Ok(out)

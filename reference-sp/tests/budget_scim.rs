@@ -334,3 +334,114 @@ fn bulk_cost_is_linear_in_operations() {
     };
     assert_linear("Bulk of n chained POSTs", run(100), run(400));
 }
+
+/// The largest inputs the limits allow, each under the 64 MiB budget.
+#[test]
+fn the_worst_requests_fit_the_budget() {
+    let t = tenant();
+    let ids = users(&t, idpsim_reference_sp::tenant::MAX_MEMBERS);
+    let members: Vec<Value> = ids.iter().map(|id| json!({"value": id})).collect();
+    let gid = t
+        .create(
+            Kind::Group,
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                   "displayName": "everyone", "members": members}),
+            Actor::Scim,
+        )
+        .unwrap()
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut report = Vec::new();
+    // A full group rendered, as GET answers it.
+    let (r, cost) = measure(|| {
+        t.get(
+            Kind::Group,
+            &gid,
+            &idpsim_scim::projection::Projection::Default,
+        )
+    });
+    r.unwrap();
+    report.push(("GET a group of MAX_MEMBERS", cost));
+    // A member change only the JSON engine takes, on the largest group.
+    let req = patch_request(vec![
+        json!({"op": "remove", "path": "members[type eq \"Group\"]"}),
+        json!({"op": "add", "path": "members", "value": [{"value": ids[0]}]}),
+    ]);
+    let (r, cost) = measure(|| t.patch(Kind::Group, &gid, req, None));
+    r.unwrap();
+    report.push(("PATCH members[type eq] on MAX_MEMBERS", cost));
+    // A thousand value-filter operations on a user at the value bound.
+    let mut body = user_body(999_999);
+    body["emails"] = (0..100)
+        .map(|i| json!({"value": format!("e{i}@example.com"), "type": "work"}))
+        .collect();
+    let uid = t.create(Kind::User, body, Actor::Scim).unwrap().body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ops: Vec<Value> = (0..1000)
+        .map(|i| json!({"op": "replace", "path": "emails[type eq \"work\" and value co \"@example\"].display", "value": format!("d{i}")}))
+        .collect();
+    let (r, cost) = measure(|| t.patch(Kind::User, &uid, patch_request(ops), None));
+    r.unwrap();
+    report.push(("PATCH 1000 value-filter ops x 100 emails", cost));
+    // The most terms a scan of this directory may take, and one more.
+    let most = idpsim_reference_sp::tenant::MAX_FILTER_WORK / (ids.len() + 1);
+    let chain = |n: usize| {
+        (0..n)
+            .map(|i| format!("emails.value co \"Nomatch{i}\""))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    let over = ListQuery::parse(
+        ResourceSchema::user(),
+        &SearchRequest {
+            filter: Some(chain(most + 1)),
+            ..Default::default()
+        },
+        1000,
+    )
+    .unwrap();
+    let e = t.list(Kind::User, &over).unwrap_err();
+    assert_eq!(
+        (e.status, e.scim_type.map(|t| t.as_str())),
+        (400, Some("tooMany"))
+    );
+    let f = chain(most);
+    let (r, cost) = measure(|| {
+        let q = ListQuery::parse(
+            ResourceSchema::user(),
+            &SearchRequest {
+                filter: Some(f),
+                count: Some(1000),
+                ..Default::default()
+            },
+            1000,
+        )?;
+        t.list(Kind::User, &q)
+    });
+    r.unwrap();
+    report.push(("filter of MAX_FILTER_WORK / users terms", cost));
+    // Bulk of maxOperations creates, about maxPayloadSize.
+    let ops: Vec<Value> = (0..1000)
+        .map(|i| {
+            let mut u = user_body(100_000 + i);
+            u["title"] = json!("t".repeat(700));
+            json!({"method": "POST", "path": "/Users", "bulkId": format!("b{i}"), "data": u})
+        })
+        .collect();
+    let req: BulkRequest = serde_json::from_value(json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": ops}))
+    .unwrap();
+    let (results, cost) = measure(|| idpsim_reference_sp::bulk::run(&t, req));
+    assert!(results.iter().all(|r| r.status == "201"));
+    report.push(("Bulk of 1000 POSTs", cost));
+    for (what, cost) in &report {
+        eprintln!("{what}: {cost:?}");
+    }
+    for (what, cost) in report {
+        assert!(cost.peak <= BUDGET, "{what}: peak {} bytes", cost.peak);
+    }
+}

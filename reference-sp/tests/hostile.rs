@@ -2,7 +2,7 @@
 //! resource size and value counts, error excerpts, member batches, paging.
 
 use idpsim_reference_sp::store::Kind;
-use idpsim_reference_sp::tenant::{Actor, MAX_MEMBERS};
+use idpsim_reference_sp::tenant::{Actor, MAX_GROUPS_PER_MEMBER, MAX_MEMBERS, PAGE_DERIVED};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -278,6 +278,66 @@ async fn a_group_holds_at_most_max_members() {
         )
         .await;
     r.assert_error(400, Some("invalidValue"));
+
+    // A list page renders at most PAGE_DERIVED members: five groups of
+    // MAX_MEMBERS fill it, the sixth waits for the next page.
+    for i in 0..5 {
+        tenant
+            .create(
+                Kind::Group,
+                json!({"schemas": [GROUP], "displayName": format!("full {i}"),
+                       "members": members[..MAX_MEMBERS]}),
+                Actor::Scim,
+            )
+            .unwrap();
+    }
+    assert_eq!(PAGE_DERIVED, 5 * MAX_MEMBERS);
+    let r = sp.get("/Groups?count=10").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        (
+            r.body["totalResults"].as_u64(),
+            r.body["itemsPerPage"].as_u64()
+        ),
+        (Some(6), Some(5))
+    );
+    let r = sp.get("/Groups?count=10&startIndex=6").await;
+    assert_eq!(r.body["itemsPerPage"], 1);
+    let r = sp.get("/Groups?count=10&excludedAttributes=members").await;
+    assert_eq!(r.body["itemsPerPage"], 6);
+}
+
+#[tokio::test]
+async fn a_member_is_in_at_most_max_groups_per_member_groups() {
+    let sp = Sp::start().await;
+    let uid = sp.user("joiner@x").await;
+    let tenant = sp.handle.tenant().clone();
+    let group = |i: usize| {
+        tenant.create(
+            Kind::Group,
+            json!({"schemas": [GROUP], "displayName": format!("g{i}"), "members": [{"value": uid}]}),
+            Actor::Scim,
+        )
+    };
+    for i in 0..MAX_GROUPS_PER_MEMBER {
+        group(i).unwrap();
+    }
+    let e = group(MAX_GROUPS_PER_MEMBER).unwrap_err();
+    assert_eq!(
+        (e.status, e.scim_type.unwrap().as_str()),
+        (400, "invalidValue")
+    );
+    // Re-listing it in a group it is in already is no new membership.
+    let r = sp.get("/Groups?filter=displayName%20eq%20%22g0%22").await;
+    let gid = r.body["Resources"][0]["id"].as_str().unwrap().to_owned();
+    let r = sp
+        .patch(
+            &format!("/Groups/{gid}"),
+            json!([{"op": "add", "path": "members", "value": [{"value": uid}]},
+                   {"op": "replace", "path": "displayName", "value": "g0 renamed"}]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
 }
 
 #[tokio::test]

@@ -249,6 +249,24 @@ fn compared_attribute(attr: &'static Attribute) -> &'static Attribute {
     }
 }
 
+/// The attribute expressions in a filter, value filters' included: what
+/// evaluating it over one resource costs, in comparisons.
+pub fn terms(filter: &Filter) -> usize {
+    fn val(f: &ValFilter) -> usize {
+        match f {
+            ValFilter::Attr(_) => 1,
+            ValFilter::Not(f) => val(f),
+            ValFilter::And(fs) | ValFilter::Or(fs) => fs.iter().map(val).sum(),
+        }
+    }
+    match filter {
+        Filter::Attr(_) => 1,
+        Filter::ValuePath(vp) => val(&vp.filter),
+        Filter::Not(f) => terms(f),
+        Filter::And(fs) | Filter::Or(fs) => fs.iter().map(terms).sum(),
+    }
+}
+
 /// Evaluates a checked filter over one canonical resource.
 pub fn matches(schema: &ResourceSchema, filter: &Filter, resource: &Object) -> bool {
     matches_in(schema, filter, resource, Literals::AsSent)

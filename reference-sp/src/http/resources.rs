@@ -136,27 +136,25 @@ async fn get_one(
     headers: HeaderMap,
 ) -> ApiResult {
     let p = projection(kind, &raw)?;
-    // A user renders in microseconds; a group renders every member.
-    let r = match kind {
-        Kind::User => app.tenant.get(kind, &id, &Projection::Default)?,
-        Kind::Group => {
-            let tenant = app.tenant.clone();
-            blocking(move || tenant.get(kind, &id, &Projection::Default)).await?
+    let inm = header_str(&headers, header::IF_NONE_MATCH).map(str::to_owned);
+    let tenant = app.tenant.clone();
+    let answer = move || -> Result<Response, ScimError> {
+        let r = tenant.get(kind, &id, &Projection::Default)?;
+        if let (Some(inm), Some(tag)) = (inm.as_deref(), r.etag.as_deref())
+            && inm.split(',').any(|t| {
+                t.trim() == "*" || t.trim().trim_start_matches("W/") == tag.trim_start_matches("W/")
+            })
+        {
+            let mut resp = StatusCode::NOT_MODIFIED.into_response();
+            if let Ok(v) = HeaderValue::from_str(tag) {
+                resp.headers_mut().insert(header::ETAG, v);
+            }
+            return Ok(resp);
         }
+        Ok(resource(StatusCode::OK, r, &p, kind))
     };
-    if let (Some(inm), Some(tag)) = (
-        header_str(&headers, header::IF_NONE_MATCH),
-        r.etag.as_deref(),
-    ) && inm.split(',').any(|t| {
-        t.trim() == "*" || t.trim().trim_start_matches("W/") == tag.trim_start_matches("W/")
-    }) {
-        let mut resp = StatusCode::NOT_MODIFIED.into_response();
-        if let Ok(v) = HeaderValue::from_str(tag) {
-            resp.headers_mut().insert(header::ETAG, v);
-        }
-        return Ok(resp);
-    }
-    Ok(resource(StatusCode::OK, r, &p, kind))
+    // A group renders and writes out every member, a user every group.
+    blocking(answer).await.map_err(ApiError)
 }
 
 async fn create(
@@ -169,8 +167,11 @@ async fn create(
     let p = projection(kind, &raw)?;
     let v = body::read_json(&headers, body, app.tenant.config().limits.max_body_bytes).await?;
     let tenant = app.tenant.clone();
-    let r = blocking(move || tenant.create(kind, v, Actor::Scim)).await?;
-    Ok(resource(StatusCode::CREATED, r, &p, kind))
+    Ok(blocking(move || {
+        let r = tenant.create(kind, v, Actor::Scim)?;
+        Ok(resource(StatusCode::CREATED, r, &p, kind))
+    })
+    .await?)
 }
 
 async fn put(
@@ -185,8 +186,11 @@ async fn put(
     let v = body::read_json(&headers, body, app.tenant.config().limits.max_body_bytes).await?;
     let if_match = header_str(&headers, header::IF_MATCH).map(str::to_owned);
     let tenant = app.tenant.clone();
-    let r = blocking(move || tenant.replace(kind, &id, v, if_match.as_deref())).await?;
-    Ok(resource(StatusCode::OK, r, &p, kind))
+    Ok(blocking(move || {
+        let r = tenant.replace(kind, &id, v, if_match.as_deref())?;
+        Ok(resource(StatusCode::OK, r, &p, kind))
+    })
+    .await?)
 }
 
 async fn patch(
@@ -239,7 +243,11 @@ async fn patch(
         }
         return Ok(resp);
     } else {
-        blocking(move || tenant.patch(kind, &id, req, if_match.as_deref())).await?
+        return Ok(blocking(move || {
+            let r = tenant.patch(kind, &id, req, if_match.as_deref())?;
+            Ok(resource(StatusCode::OK, r, &p, kind))
+        })
+        .await?);
     };
     if minimal {
         let mut resp = StatusCode::NO_CONTENT.into_response();
