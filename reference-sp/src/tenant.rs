@@ -760,6 +760,7 @@ impl Tenant {
         // looks names up exactly).
         let mut folded = f.clone();
         filter::fold_literals(schema, &mut folded);
+        let prepared = filter::Prepared::folded(schema, &folded);
         let derived = match kind {
             Kind::User => mentions(f, "groups"),
             Kind::Group => mentions(f, "members"),
@@ -776,7 +777,7 @@ impl Tenant {
             } else {
                 rec.object()
             };
-            filter::matches_folded(schema, &folded, &obj)
+            prepared.matches(&obj)
         };
         let planned = plan(store, kind, f);
         let candidates = planned.as_ref().map_or(coll.visible_len(), Vec::len);

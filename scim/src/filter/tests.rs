@@ -159,13 +159,21 @@ fn folded_literals_match_as_sent_ones() {
         r#"meta.lastModified gt "2024-04-30T12:00:00Z""#,
         r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "TOURS""#,
         r#"title co "A VERY LONG LITERAL THAT IS LONGER THAN THE TITLE ITSELF""#,
+        r#"title eq null or nickName pr or emails[display pr]"#,
+        r#"not (emails.type ne "HOME") and emails[not (type eq "work")]"#,
+        r#"shoeSize eq "9""#,
     ] {
         let parsed = parse(f).unwrap();
-        check(s, &parsed).unwrap();
+        let _ = check(s, &parsed);
         let mut folded = parsed.clone();
         fold_literals(s, &mut folded);
         assert_eq!(
             matches_folded(s, &folded, &u),
+            matches(s, &parsed, &u),
+            "{f}"
+        );
+        assert_eq!(
+            Prepared::folded(s, &folded).matches(&u),
             matches(s, &parsed, &u),
             "{f}"
         );
