@@ -406,7 +406,7 @@ fn elements<'a>(resource: &'a Object, r: &Resolved) -> impl Iterator<Item = &'a 
 }
 
 /// Every leaf value a path reaches, flattening multi-valued attributes.
-fn leaves<'a>(resource: &'a Object, r: Resolved) -> impl Iterator<Item = &'a Value> {
+fn leaves(resource: &Object, r: Resolved) -> impl Iterator<Item = &Value> {
     elements(resource, &r).filter_map(move |el| match r.sub {
         Some(sub) => el.as_object().and_then(|o| o.get(sub.name)),
         None => Some(el),
@@ -474,16 +474,16 @@ impl<'f> Prepared<'f> {
 
     /// Whether the filter matches one canonical resource.
     pub fn matches(&self, resource: &Object) -> bool {
-        fn val(parent: &'static Attribute, n: &ValNode<'_>, element: &Value) -> bool {
+        fn val(n: &ValNode<'_>, element: &Value) -> bool {
             match n {
                 ValNode::Attr(e, Some(sub)) => {
                     let v = element.as_object().and_then(|o| o.get(sub.name));
                     judge(e, sub, v.into_iter(), Literals::Folded)
                 }
                 ValNode::Attr(_, None) => false,
-                ValNode::Not(n) => !val(parent, n, element),
-                ValNode::And(ns) => ns.iter().all(|n| val(parent, n, element)),
-                ValNode::Or(ns) => ns.iter().any(|n| val(parent, n, element)),
+                ValNode::Not(n) => !val(n, element),
+                ValNode::And(ns) => ns.iter().all(|n| val(n, element)),
+                ValNode::Or(ns) => ns.iter().any(|n| val(n, element)),
             }
         }
         fn node(n: &Node<'_>, res: &Object) -> bool {
@@ -495,7 +495,7 @@ impl<'f> Prepared<'f> {
                     Literals::Folded,
                 ),
                 Node::Attr(_, None) | Node::ValuePath(None) => false,
-                Node::ValuePath(Some((r, f))) => elements(res, r).any(|el| val(r.attr, f, el)),
+                Node::ValuePath(Some((r, f))) => elements(res, r).any(|el| val(f, el)),
                 Node::Not(n) => !node(n, res),
                 Node::And(ns) => ns.iter().all(|n| node(n, res)),
                 Node::Or(ns) => ns.iter().any(|n| node(n, res)),
