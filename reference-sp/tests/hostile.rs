@@ -154,12 +154,19 @@ async fn excluded_attributes_is_not_attributes() {
             .await
         }
     };
-    // RFC 7240 minimal: 204, unless `attributes` asks for the resource.
+    // RFC 7240 minimal: 204, unless the `attributes` parameter asks for
+    // the resource; other parameters that merely contain the text do not.
     assert_eq!(patch("excludedAttributes=emails", "a").await.status, 204);
-    let r = patch("attributes=title", "b").await;
+    assert_eq!(patch("xattributes=title", "b").await.status, 204);
+    assert_eq!(patch("count=1&sortBy=attributes=", "c").await.status, 204);
+    let r = patch("attributes=title", "d").await;
     assert_eq!(r.status, 200, "{}", r.text);
-    assert_eq!(r.body["title"], "b");
+    assert_eq!(r.body["title"], "d");
     assert!(r.body.get("emails").is_none());
+    // Percent-encoded, the parameter is still `attributes`.
+    let r = patch("%61ttributes=title", "e").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["title"], "e");
 }
 
 #[tokio::test]
