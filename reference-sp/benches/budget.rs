@@ -265,6 +265,30 @@ fn worst(c: &mut Criterion<ThreadCpu>) {
         )
     });
 
+    // Bulk: a thousand member PATCHes on the group at the cap, each
+    // removing one member, then the same thousand adding them back.
+    let one_by_one = |op: &str| -> BulkRequest {
+        serde_json::from_value(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+            "Operations": ids[..1000].iter().map(|id| json!({
+                "method": "PATCH", "path": format!("/Groups/{gid}"), "data": {
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": op, "path": "members", "value": [{"value": id}]}]}}))
+                .collect::<Vec<_>>()}))
+        .unwrap()
+    };
+    let (removes, adds) = (one_by_one("remove"), one_by_one("add"));
+    g.bench_function("bulk-2x1000-member-patches-on-max-members", |b| {
+        b.iter_batched(
+            || (removes.clone(), adds.clone()),
+            |(r, a)| {
+                idpsim_reference_sp::bulk::run(&t, r);
+                black_box(idpsim_reference_sp::bulk::run(&t, a))
+            },
+            BatchSize::PerIteration,
+        )
+    });
+
     // Bulk: a thousand POSTs chained backwards by bulkId (each a group
     // naming the next), and a thousand user POSTs near maxPayloadSize.
     let chain: BulkRequest = serde_json::from_value(json!({

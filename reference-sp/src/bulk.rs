@@ -213,6 +213,26 @@ fn parse_path(path: &str) -> Result<(Kind, Option<String>), ScimError> {
     Ok((kind, id))
 }
 
+/// What a successful operation reports.
+struct Done {
+    status: u16,
+    /// The resource's id, for a `bulkId` to stand for.
+    id: Option<String>,
+    version: Option<String>,
+    location: Option<String>,
+}
+
+impl Done {
+    fn rendered(status: u16, r: Rendered) -> Self {
+        Done {
+            status,
+            id: r.body.get("id").and_then(Value::as_str).map(str::to_owned),
+            version: r.etag,
+            location: Some(r.location),
+        }
+    }
+}
+
 fn execute(
     tenant: &Tenant,
     op: &BulkOperation,
@@ -220,7 +240,7 @@ fn execute(
     data: Option<Value>,
     ids: &mut HashMap<String, String>,
 ) -> BulkOperationResult {
-    let outcome = (|| -> Result<(u16, Option<Rendered>, Option<String>), ScimError> {
+    let outcome = (|| -> Result<Done, ScimError> {
         let (kind, id) = parse_path(path)?;
         let need_id = || {
             id.clone().filter(|i| !i.is_empty()).ok_or_else(|| {
@@ -251,45 +271,49 @@ fn execute(
                     ));
                 }
                 let r = tenant.create(kind, need_data()?, Actor::Scim)?;
-                Ok((201, Some(r), None))
+                Ok(Done::rendered(201, r))
             }
-            BulkMethod::PUT => Ok((
+            BulkMethod::PUT => Ok(Done::rendered(
                 200,
-                Some(tenant.replace(kind, &need_id()?, need_data()?, if_match)?),
-                None,
+                tenant.replace(kind, &need_id()?, need_data()?, if_match)?,
             )),
             BulkMethod::PATCH => {
+                // A Bulk answers no bodies: rendering a group of many
+                // members for each of a thousand PATCHes would cost more
+                // than the changes.
                 let req = PatchRequest::from_value(need_data()?)?;
-                Ok((
-                    200,
-                    Some(tenant.patch(kind, &need_id()?, req, if_match)?),
-                    None,
-                ))
+                let id = need_id()?;
+                let version = tenant.patch_minimal(kind, &id, req, if_match)?;
+                Ok(Done {
+                    status: 200,
+                    location: Some(format!("{}/{}/{id}", tenant.base_url(), kind.endpoint())),
+                    id: Some(id),
+                    version,
+                })
             }
             BulkMethod::DELETE => {
                 let id = need_id()?;
                 tenant.delete(kind, &id, if_match)?;
-                Ok((
-                    204,
-                    None,
-                    Some(format!("{}/{}/{id}", tenant.base_url(), kind.endpoint())),
-                ))
+                Ok(Done {
+                    status: 204,
+                    location: Some(format!("{}/{}/{id}", tenant.base_url(), kind.endpoint())),
+                    id: None,
+                    version: None,
+                })
             }
         }
     })();
     match outcome {
-        Ok((status, rendered, location)) => {
-            if let (Some(bid), Some(r)) = (&op.bulk_id, &rendered)
-                && let Some(id) = r.body.get("id").and_then(Value::as_str)
-            {
-                ids.insert(bid.clone(), id.to_owned());
+        Ok(done) => {
+            if let (Some(bid), Some(id)) = (&op.bulk_id, &done.id) {
+                ids.insert(bid.clone(), id.clone());
             }
             BulkOperationResult {
                 method: op.method,
                 bulk_id: op.bulk_id.clone(),
-                version: rendered.as_ref().and_then(|r| r.etag.clone()),
-                location: rendered.as_ref().map(|r| r.location.clone()).or(location),
-                status: status.to_string(),
+                version: done.version,
+                location: done.location,
+                status: done.status.to_string(),
                 response: None,
             }
         }

@@ -194,9 +194,83 @@ fn value_eq(f: &ValFilter) -> Option<String> {
     }
 }
 
-/// The member set after `ops`, each added member checked as a create
-/// checks it (`resolve` is the tenant's check of a `members` list).
+/// What a group's member changes come to.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The whole new set (a request that replaced or emptied the list).
+    Set(IndexMap<Arc<str>, Kind>),
+    /// Members to add (none of them members now) and members to remove
+    /// (all of them members now): what adds and removes alone make, and
+    /// what a group of 20,000 can take a thousand times in one Bulk
+    /// without copying its set each time.
+    Delta(Delta),
+}
+
+/// See [`Outcome::Delta`].
+#[derive(Debug, Default)]
+pub struct Delta {
+    pub added: IndexMap<Arc<str>, Kind>,
+    pub removed: HashSet<Arc<str>>,
+}
+
+/// The member changes of `ops` against `current`, each added member
+/// checked as a create checks it (`resolve` is the tenant's check of a
+/// `members` list).
 pub fn apply(
+    store: &Store,
+    current: &IndexMap<Arc<str>, Kind>,
+    ops: Vec<(usize, MemberOp)>,
+    resolve: impl Fn(&Store, &Value) -> Result<IndexMap<Arc<str>, Kind>, ScimError>,
+) -> Result<Outcome, ScimError> {
+    if ops
+        .iter()
+        .any(|(_, op)| matches!(op, MemberOp::Replace(_) | MemberOp::Clear))
+    {
+        return apply_to_set(store, current, ops, resolve).map(Outcome::Set);
+    }
+    let mut d = Delta::default();
+    // Added then removed again by this request; swept once at the end,
+    // as removing from an ordered map shifts what follows.
+    let mut unadded: HashSet<Arc<str>> = HashSet::new();
+    for (i, op) in ops {
+        match op {
+            MemberOp::Add(items) => {
+                for (id, kind) in resolve(store, &Value::Array(items)).map_err(|e| at(i, e))? {
+                    if d.removed.remove(&id) || current.contains_key(&id) {
+                        continue;
+                    }
+                    unadded.remove(&id);
+                    d.added.entry(id).or_insert(kind);
+                }
+            }
+            MemberOp::Remove(ids) => {
+                for id in ids {
+                    if let Some(k) = find(current, &id) {
+                        d.removed.insert(k.clone());
+                    } else if let Some(k) = find(&d.added, &id) {
+                        unadded.insert(k.clone());
+                    }
+                }
+            }
+            MemberOp::Replace(_) | MemberOp::Clear => unreachable!("handled above"),
+        }
+    }
+    if !unadded.is_empty() {
+        d.added.retain(|k, _| !unadded.contains(k));
+    }
+    Ok(Outcome::Delta(d))
+}
+
+/// The key of `id` in `set`. Ids are compared ignoring case, as
+/// `value eq` does (members.value is not caseExact); ours are lowercase.
+fn find<'m>(set: &'m IndexMap<Arc<str>, Kind>, id: &str) -> Option<&'m Arc<str>> {
+    set.get_key_value(id)
+        .or_else(|| set.get_key_value(id.to_lowercase().as_str()))
+        .map(|(k, _)| k)
+}
+
+/// The member set after `ops`, for a request that replaces or empties it.
+fn apply_to_set(
     store: &Store,
     current: &IndexMap<Arc<str>, Kind>,
     ops: Vec<(usize, MemberOp)>,
@@ -221,12 +295,7 @@ pub fn apply(
             }
             MemberOp::Remove(ids) => {
                 for id in ids {
-                    // Ids are compared ignoring case, as `value eq` does
-                    // (members.value is not caseExact); ours are lowercase.
-                    let hit = next
-                        .get_key_value(id.as_str())
-                        .or_else(|| next.get_key_value(id.to_lowercase().as_str()));
-                    if let Some((k, _)) = hit {
+                    if let Some(k) = find(&next, &id) {
                         gone.insert(k.clone());
                     }
                 }

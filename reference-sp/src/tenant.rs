@@ -463,12 +463,12 @@ impl Tenant {
             let members = if split.members.is_empty() {
                 Members::Kept
             } else {
-                Members::Given(membership::apply(
-                    store,
-                    &rec.members,
-                    split.members,
-                    |store, listed| resolve_members(store, listed, Some(id)),
-                )?)
+                match membership::apply(store, &rec.members, split.members, |store, listed| {
+                    resolve_members(store, listed, Some(id))
+                })? {
+                    membership::Outcome::Set(m) => Members::Given(m),
+                    membership::Outcome::Delta(d) => Members::Delta(d),
+                }
             };
             return self.commit_with(store, kind, id, next, members, Actor::Scim);
         }
@@ -570,12 +570,23 @@ impl Tenant {
         let listed = body.remove("members");
         let members = match (members, listed) {
             (Members::Kept, _) => None,
-            (Members::Given(m), _) => Some(m),
-            (Members::InBody, Some(m)) => Some(resolve_members(store, &m, Some(id))?),
-            (Members::InBody, None) => Some(IndexMap::new()),
+            (Members::Delta(d), _) => Some(MemberUpdate::Delta(d)),
+            (Members::Given(m), _) => Some(MemberUpdate::Set(m)),
+            (Members::InBody, Some(m)) => {
+                Some(MemberUpdate::Set(resolve_members(store, &m, Some(id))?))
+            }
+            (Members::InBody, None) => Some(MemberUpdate::Set(IndexMap::new())),
         };
-        if let Some(m) = &members {
-            check_member_count(m.len())?;
+        let (added, removed) = match &members {
+            None => (0, 0),
+            Some(MemberUpdate::Set(m)) => (
+                m.keys().filter(|k| !rec.members.contains_key(*k)).count(),
+                rec.members.keys().filter(|k| !m.contains_key(*k)).count(),
+            ),
+            Some(MemberUpdate::Delta(d)) => (d.added.len(), d.removed.len()),
+        };
+        if members.is_some() {
+            check_member_count(rec.members.len() + added - removed)?;
         }
         // Keep what the server owns: id and meta.
         body.insert("id".into(), id.into());
@@ -583,22 +594,12 @@ impl Tenant {
         let old_meta = old_cmp.get("meta").cloned().unwrap_or_default();
         old_cmp.remove("meta");
         let members = members.filter(|_| kind == Kind::Group);
-        let members_changed = members.as_ref().is_some_and(|m| *m != rec.members);
-        let changed = old_cmp != body || members_changed;
-        let (added, removed) = if let Some(members) = &members {
-            let a = members
-                .keys()
-                .filter(|m| !rec.members.contains_key(*m))
-                .count();
-            let r = rec
-                .members
-                .keys()
-                .filter(|m| !members.contains_key(*m))
-                .count();
-            (a, r)
+        let (added, removed) = if members.is_some() {
+            (added, removed)
         } else {
             (0, 0)
         };
+        let changed = old_cmp != body || added + removed > 0;
         if !changed {
             // RFC 7644 §3.5.2.1: a no-op leaves meta (and the version) alone.
             return Ok(());
@@ -609,8 +610,10 @@ impl Tenant {
         meta["version"] = etag_of(version).into();
         body.insert("meta".into(), meta);
         store.set_body(kind, id, body, version);
-        if let Some(members) = members {
-            store.set_members(id, members);
+        match members {
+            Some(MemberUpdate::Set(m)) => store.set_members(id, m),
+            Some(MemberUpdate::Delta(d)) => store.change_members(id, d.added, &d.removed),
+            None => {}
         }
         let action = match (kind, was_active, now_active) {
             (Kind::User, true, false) => "user.deactivated",
@@ -1112,6 +1115,14 @@ enum Members {
     Kept,
     /// Worked out already, and checked (see [`membership`]).
     Given(IndexMap<Arc<str>, Kind>),
+    /// Changes to the stored ones, checked.
+    Delta(membership::Delta),
+}
+
+/// What a commit does to a group's member set.
+enum MemberUpdate {
+    Set(IndexMap<Arc<str>, Kind>),
+    Delta(membership::Delta),
 }
 
 /// The most members one group may hold. A GET renders each member as a

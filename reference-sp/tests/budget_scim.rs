@@ -335,6 +335,51 @@ fn bulk_cost_is_linear_in_operations() {
     assert_linear("Bulk of n chained POSTs", run(100), run(400));
 }
 
+/// A Bulk of member PATCHes on one group: each adds or removes one
+/// member, so what it costs must not grow with the group (a copy of the
+/// member set or a rendered group per operation would).
+#[test]
+fn bulk_member_patches_cost_what_they_change() {
+    let run = |m: usize| {
+        let t = tenant();
+        let ids = users(&t, m + 100);
+        let members: Vec<Value> = ids[..m].iter().map(|id| json!({"value": id})).collect();
+        let gid = t
+            .create(
+                Kind::Group,
+                json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                       "displayName": "big", "members": members}),
+                Actor::Scim,
+            )
+            .unwrap()
+            .body["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let ops: Vec<Value> = (0..100)
+            .map(|i| {
+                json!({"method": "PATCH", "path": format!("/Groups/{gid}"), "data": {
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "add", "path": "members", "value": [{"value": ids[m + i]}]}]}})
+            })
+            .collect();
+        let req: BulkRequest = serde_json::from_value(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": ops}))
+        .unwrap();
+        let (results, cost) = measure(|| idpsim_reference_sp::bulk::run(&t, req));
+        assert!(results.iter().all(|r| r.status == "200"), "{results:?}");
+        cost
+    };
+    let (small, big) = (run(1000), run(4000));
+    eprintln!("Bulk of 100 member adds on m members: m {small:?}, 4m {big:?}");
+    assert!(
+        big.total <= small.total + small.total / 2 + 64 * 1024,
+        "allocated {} bytes on 1,000 members, {} on 4,000",
+        small.total,
+        big.total
+    );
+}
+
 /// The largest inputs the limits allow, each under the 64 MiB budget.
 #[test]
 fn the_worst_requests_fit_the_budget() {

@@ -8,7 +8,7 @@
 
 mod order;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use idpsim_scim::resource::Object;
@@ -326,6 +326,35 @@ impl Store {
             self.member_of.entry(m).or_default().push(gid.clone());
         }
         self.groups.records.get_mut(group).expect("present").members = members;
+    }
+
+    /// Adds members that are not in the group and removes members that
+    /// are, keeping `member_of` in step: O(added + removed), plus one pass
+    /// over the members when any is removed (to keep their order).
+    pub fn change_members(
+        &mut self,
+        group: &str,
+        added: IndexMap<Arc<str>, Kind>,
+        removed: &HashSet<Arc<str>>,
+    ) {
+        let Some((gid, _)) = self.groups.records.get_key_value(group) else {
+            return;
+        };
+        let gid = gid.clone();
+        for m in removed {
+            remove_from_list(&mut self.member_of, m, &gid);
+        }
+        for m in added.keys() {
+            self.member_of
+                .entry(m.clone())
+                .or_default()
+                .push(gid.clone());
+        }
+        let rec = self.groups.records.get_mut(group).expect("present");
+        if !removed.is_empty() {
+            rec.members.retain(|m, _| !removed.contains(m));
+        }
+        rec.members.extend(added);
     }
 
     /// Removes a record and every membership that names it.
