@@ -104,21 +104,33 @@ fn search_request(v: serde_json::Value) -> Result<SearchRequest, ScimError> {
     Ok(req)
 }
 
+/// Filters up to this long are parsed where the request is read; a
+/// longer one (a SearchRequest body may hold a megabyte of filter) is
+/// parsed on the blocking pool with the rest of the list.
+const PARSE_INLINE_FILTER: usize = 4 * 1024;
+
 async fn list(app: App, kind: Kind, req: SearchRequest) -> ApiResult {
-    let q = ListQuery::parse(
-        schema_of(kind),
-        &req,
-        app.tenant.config().limits.max_results,
-    )?;
-    if let Some(page) = app.tenant.list_if_small(kind, &q) {
-        return Ok(scim_json(StatusCode::OK, &page?));
-    }
+    let max = app.tenant.config().limits.max_results;
     let tenant = app.tenant.clone();
+    let q = if req.filter.as_deref().map_or(0, str::len) <= PARSE_INLINE_FILTER {
+        let q = ListQuery::parse(schema_of(kind), &req, max)?;
+        if let Some(page) = app.tenant.list_if_small(kind, &q) {
+            return Ok(scim_json(StatusCode::OK, &page?));
+        }
+        Some(q)
+    } else {
+        None
+    };
     // A scan over 100k resources is real work, and so are writing out and
     // dropping a page of them: keep all three off the reactor.
-    let page = tokio::task::spawn_blocking(move || tenant.list(kind, &q).map(|p| to_json(&p)))
-        .await
-        .map_err(|e| ScimError::status(500, format!("list task failed: {e}")))??;
+    let page = blocking(move || {
+        let q = match q {
+            Some(q) => q,
+            None => ListQuery::parse(schema_of(kind), &req, max)?,
+        };
+        tenant.list(kind, &q).map(|p| to_json(&p))
+    })
+    .await?;
     Ok(scim_bytes(StatusCode::OK, page))
 }
 
@@ -230,7 +242,8 @@ async fn patch(
             .config()
             .has(crate::config::Quirk::RacyMemberPatch)
     {
-        let snapshot = app.tenant.snapshot(kind, &id)?;
+        let (t, i) = (app.tenant.clone(), id.clone());
+        let snapshot = blocking(move || t.snapshot(kind, &i)).await?;
         // Long enough that concurrent PATCHes all read before any writes.
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         blocking(move || tenant.patch_snapshot(kind, &id, snapshot, req)).await?

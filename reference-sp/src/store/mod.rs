@@ -329,7 +329,7 @@ impl Store {
     }
 
     /// Adds members that are not in the group and removes members that
-    /// are, keeping `member_of` in step: O(added + removed), plus one pass
+    /// are, keeping `member_of` in step: O(added + removed), plus a pass
     /// over the members when any is removed (to keep their order).
     pub fn change_members(
         &mut self,
@@ -351,7 +351,14 @@ impl Store {
                 .push(gid.clone());
         }
         let rec = self.groups.records.get_mut(group).expect("present");
-        if !removed.is_empty() {
+        // A few removals shift the entries after each (a memmove and an
+        // index fix-up); more are swept in one pass, which hashes every
+        // member. One member at a time is what IdPs send most.
+        if removed.len() <= 8 {
+            for m in removed {
+                rec.members.shift_remove(m);
+            }
+        } else {
             rec.members.retain(|m, _| !removed.contains(m));
         }
         rec.members.extend(added);
