@@ -433,7 +433,8 @@ fn the_worst_requests_fit_the_budget() {
     r.unwrap();
     report.push(("PATCH 1000 value-filter ops x 100 emails", cost));
     // The most terms a scan of this directory may take, and one more.
-    let most = idpsim_reference_sp::tenant::MAX_FILTER_WORK / (ids.len() + 1);
+    let most = idpsim_reference_sp::tenant::MAX_FILTER_WORK / (ids.len() + 1)
+        - idpsim_reference_sp::tenant::FILTER_WORK_PER_RESOURCE;
     let chain = |n: usize| {
         (0..n)
             .map(|i| format!("emails.value co \"Nomatch{i}\""))

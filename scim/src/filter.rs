@@ -472,6 +472,31 @@ impl<'f> Prepared<'f> {
         }
     }
 
+    /// The top-level keys of a resource that evaluating the filter reads
+    /// (an attribute's name, or an extension's URN): a caller holding
+    /// resources as text may parse only these.
+    pub fn top_level_keys(&self) -> Vec<&'static str> {
+        fn key(r: &Resolved) -> &'static str {
+            match r.container {
+                Container::Root => r.attr.name,
+                Container::Extension(ext) => ext.id,
+            }
+        }
+        fn walk(n: &Node<'_>, out: &mut Vec<&'static str>) {
+            match n {
+                Node::Attr(_, Some(r)) | Node::ValuePath(Some((r, _))) => out.push(key(r)),
+                Node::Attr(_, None) | Node::ValuePath(None) => {}
+                Node::Not(n) => walk(n, out),
+                Node::And(ns) | Node::Or(ns) => ns.iter().for_each(|n| walk(n, out)),
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.root, &mut out);
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     /// Whether the filter matches one canonical resource.
     pub fn matches(&self, resource: &Object) -> bool {
         fn val(n: &ValNode<'_>, element: &Value) -> bool {

@@ -109,6 +109,27 @@ impl Record {
     pub fn object(&self) -> Object {
         serde_json::from_str(&self.json).expect("stored JSON was written by serde_json")
     }
+    /// The stored body with only `keys` parsed (those present), for
+    /// testing a filter: the other attributes are skipped as text, which
+    /// costs a fraction of building them (a filter scan of 100k users
+    /// spent most of its time parsing attributes it never read).
+    pub fn object_with(&self, keys: &[&str]) -> Object {
+        let Ok(raw) =
+            serde_json::from_str::<HashMap<&str, &serde_json::value::RawValue>>(&self.json)
+        else {
+            // A key with an escape cannot be borrowed; ours have none.
+            let mut all = self.object();
+            all.retain(|k, _| keys.contains(&k.as_str()));
+            return all;
+        };
+        keys.iter()
+            .filter_map(|k| {
+                let v = raw.get(k)?;
+                let v: Value = serde_json::from_str(v.get()).expect("stored JSON is valid");
+                Some(((*k).to_owned(), v))
+            })
+            .collect()
+    }
     /// `userName` or group `displayName`.
     pub fn name(&self) -> &str {
         &self.name
@@ -417,5 +438,29 @@ fn remove_from_list<K: std::hash::Hash + Eq + std::borrow::Borrow<str>>(
         if list.is_empty() {
             map.remove(key);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn object_with_parses_only_what_is_asked() {
+        let body = json!({"userName": "a", "name": {"givenName": "A"}, "emails": [{"value": "a@x"}],
+                          "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "D"}});
+        let rec = Record::new(Kind::User, body.as_object().unwrap(), 1, Origin::Scim);
+        let part = rec.object_with(&[
+            "emails",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+            "title",
+        ]);
+        assert_eq!(
+            Value::Object(part),
+            json!({"emails": [{"value": "a@x"}],
+                   "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "D"}})
+        );
+        assert_eq!(Value::Object(rec.object()), body);
     }
 }

@@ -221,3 +221,20 @@ fn deep_nesting_is_refused_without_overflowing_the_stack() {
     let chain = vec!["title pr"; 1024].join(" or ");
     check(ResourceSchema::user(), &parse(&chain).unwrap()).unwrap();
 }
+
+#[test]
+fn prepared_filters_name_the_keys_they_read() {
+    let s = ResourceSchema::user();
+    let f = parse(
+        r#"emails[type eq "work"] and (urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "D" or name.givenName pr) and shoeSize pr"#,
+    )
+    .unwrap();
+    assert_eq!(
+        Prepared::folded(s, &f).top_level_keys(),
+        vec![
+            "emails",
+            "name",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+        ]
+    );
+}
