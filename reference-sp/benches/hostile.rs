@@ -6,14 +6,14 @@
 //!
 //! `cargo bench -p idpsim-reference-sp --bench hostile`
 
-#[path = "../tests/hostile/mod.rs"]
-mod hostile;
+#[path = "../tests/saml_bombs/mod.rs"]
+mod saml_bombs;
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use hostile::{CASES, MAX_XML, encode, fixture};
+use saml_bombs::{CASES, MAX_XML, encode, fixture};
 
 fn hostile(c: &mut Criterion) {
     let mut g = c.benchmark_group("hostile");

@@ -31,8 +31,10 @@
 
 pub mod account_key;
 pub mod audit;
+pub mod bulk;
 pub mod config;
 mod http;
+mod membership;
 pub mod saml;
 pub mod store;
 pub mod tenant;

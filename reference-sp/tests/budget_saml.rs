@@ -7,12 +7,12 @@
 //! Its own binary: the allocator counts every allocation of the process,
 //! and only the thread being measured is tallied.
 
-mod hostile;
+mod saml_bombs;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use hostile::{CASES, Case, MAX_XML, encode, fixture};
+use saml_bombs::{CASES, Case, MAX_XML, encode, fixture};
 
 struct Counting;
 

@@ -4,6 +4,7 @@ mod bad_input;
 mod bulk;
 mod common;
 mod crud;
+mod hostile;
 mod listing;
 mod quirks;
 mod tenant;
