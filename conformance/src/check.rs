@@ -8,15 +8,27 @@ use serde::Serialize;
 
 use crate::ctx::Ctx;
 
-/// RFC 2119 level, or an IdP's need.
+/// RFC 2119 level, or an IdP's need: the strictness of a check. It alone
+/// decides whether a failure fails or warns (in the runner), so a check
+/// body only ever says whether the target did what it asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Level {
     Must,
     Should,
+    /// Behaviour the reference allows either way (a server MAY refuse);
+    /// reported, never failed.
     May,
-    /// What Okta or Entra needs of the server, beyond the RFC.
+    /// What Okta or Entra needs of the server, beyond the RFC: the IdP
+    /// breaks without it, so it binds like a MUST.
     Compat,
+}
+
+impl Level {
+    /// Whether not meeting it is a failure (else a warning).
+    pub fn binds(self) -> bool {
+        matches!(self, Level::Must | Level::Compat)
+    }
 }
 
 /// A feature a check needs, read from `/ServiceProviderConfig`.
@@ -57,7 +69,8 @@ impl Capability {
     }
 }
 
-/// How much a check disturbs the target and how central it is.
+/// How much a check disturbs the target and how central it is; which
+/// checks a user runs, not how strictly a failure is judged ([`Level`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Tier {
@@ -101,10 +114,9 @@ impl Suite {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Finding {
-    /// The target did not do what the reference requires.
+    /// The target did not do what the check asked; the runner makes it a
+    /// fail or a warning by the check's [`Level`].
     Fail { expected: String, got: String },
-    /// A SHOULD not met, or behaviour the target does not advertise.
-    Warn { message: String },
     /// The check does not apply.
     Skip { reason: String },
 }

@@ -245,13 +245,15 @@ pub async fn run_one(
     match result {
         Ok(Ok(notes)) => o.notes = notes,
         Ok(Err(Finding::Fail { expected, got })) => {
-            o.verdict = Verdict::Fail;
+            // The one place a level turns into a verdict: a SHOULD or MAY
+            // not met warns, whatever the check body thought of it.
+            o.verdict = if check.level.binds() {
+                Verdict::Fail
+            } else {
+                Verdict::Warn
+            };
             o.expected = Some(expected);
             o.got = Some(got);
-        }
-        Ok(Err(Finding::Warn { message })) => {
-            o.verdict = Verdict::Warn;
-            o.message = Some(message);
         }
         Ok(Err(Finding::Skip { reason })) => {
             o.verdict = Verdict::Skip;
@@ -382,5 +384,50 @@ mod tests {
         let shown = format!("{t:?} {t:#?}");
         assert!(!shown.contains("s3cret-t0ken"), "{shown}");
         assert!(shown.contains("<redacted>") && shown.contains("127.0.0.1:1"));
+    }
+
+    async fn fails(_: Ctx) -> crate::check::CheckResult {
+        Err(Finding::fail("what the reference asks", "something else"))
+    }
+
+    fn failing_check(level: Level) -> Check {
+        Check {
+            id: "test.levels.fails",
+            title: "always fails",
+            reference: "none",
+            level,
+            needs: &[],
+            tier: Tier::Core,
+            suite: Suite::Rfc,
+            run: |c| Box::pin(fails(c)),
+        }
+    }
+
+    /// The verdict of a failure comes from the check's level, in the
+    /// runner: MUST and IdP needs fail, SHOULD and MAY warn.
+    #[tokio::test]
+    async fn a_failure_is_judged_by_the_check_s_level() {
+        let target = Target {
+            base_url: "http://127.0.0.1:1/scim/v2".into(),
+            token: None,
+        };
+        for (level, want) in [
+            (Level::Must, Verdict::Fail),
+            (Level::Compat, Verdict::Fail),
+            (Level::Should, Verdict::Warn),
+            (Level::May, Verdict::Warn),
+        ] {
+            let o = run_one(
+                failing_check(level),
+                &target,
+                Arc::new(Capabilities::default()),
+                "idpsim-test",
+                Duration::from_secs(5),
+            )
+            .await;
+            assert_eq!(o.verdict, want, "{level:?}");
+            assert_eq!(o.expected.as_deref(), Some("what the reference asks"));
+            assert_eq!(o.got.as_deref(), Some("something else"));
+        }
     }
 }

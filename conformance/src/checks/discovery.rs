@@ -32,21 +32,14 @@ pub async fn spc_public(c: Ctx) -> CheckResult {
     let r = c.get_anonymously("/ServiceProviderConfig").await?;
     let is_spc =
         r.json["schemas"] == json!(["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"]);
-    if r.status == 200 && is_spc {
-        Ok(vec![])
-    } else if r.status == 200 {
-        Err(Finding::fail(
+    r.expect_status(200, "GET /ServiceProviderConfig without credentials")?;
+    if !is_spc {
+        return Err(Finding::fail(
             "the ServiceProviderConfig document",
             clip(&r.text),
-        ))
-    } else {
-        Err(Finding::Warn {
-            message: format!(
-                "without credentials the ServiceProviderConfig answers HTTP {}",
-                r.status
-            ),
-        })
+        ));
     }
+    Ok(vec![])
 }
 
 pub async fn resource_types(c: Ctx) -> CheckResult {

@@ -278,9 +278,10 @@ pub async fn patch_noop_keeps_last_modified(c: Ctx) -> CheckResult {
     .await?;
     let after = c.get(&format!("/Users/{id}")).await?.json["meta"]["lastModified"].clone();
     if before != after {
-        return Err(Finding::Warn {
-            message: format!("lastModified moved from {before} to {after} on a no-op"),
-        });
+        return Err(Finding::fail(
+            format!("meta.lastModified still {before} after a no-op"),
+            format!("{after}"),
+        ));
     }
     Ok(vec![])
 }
