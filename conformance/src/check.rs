@@ -7,6 +7,7 @@ use std::pin::Pin;
 use serde::Serialize;
 
 use crate::ctx::Ctx;
+use crate::discovery::Capabilities;
 
 /// RFC 2119 level, or an IdP's need: the strictness of a check. It alone
 /// decides whether a failure fails or warns (in the runner), so a check
@@ -110,15 +111,15 @@ impl Suite {
     }
 }
 
-/// Why a check did not pass.
+/// Why a check did not pass. There is no skip: whether a check applies is
+/// decided before anything runs ([`Check::needs`], [`Check::gate`]), so a
+/// harness can list it as skipped rather than pass it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Finding {
     /// The target did not do what the check asked; the runner makes it a
     /// fail or a warning by the check's [`Level`].
     Fail { expected: String, got: String },
-    /// The check does not apply.
-    Skip { reason: String },
 }
 
 impl Finding {
@@ -135,6 +136,10 @@ pub type CheckResult = Result<Vec<String>, Finding>;
 
 pub type CheckFuture = Pin<Box<dyn Future<Output = CheckResult> + Send>>;
 
+/// A planning-time condition on the discovered configuration: `Err(why)`
+/// skips the check.
+pub type Gate = fn(&Capabilities) -> Result<(), String>;
+
 /// One check.
 #[derive(Clone, Copy)]
 pub struct Check {
@@ -145,6 +150,9 @@ pub struct Check {
     pub reference: &'static str,
     pub level: Level,
     pub needs: &'static [Capability],
+    /// Beyond `needs`: whether the target's discovered configuration lets
+    /// the check run, and if not, why. Decided while planning.
+    pub gate: Option<Gate>,
     pub tier: Tier,
     pub suite: Suite,
     pub run: fn(Ctx) -> CheckFuture,

@@ -117,11 +117,13 @@ impl Report {
     pub fn passed(&self) -> bool {
         self.count(Verdict::Fail) == 0
     }
-    /// `N passed, N failed, N skipped` (warnings count as passed).
+    /// `N passed, N warned, N failed, N skipped`. A warning is neither a
+    /// pass nor a failure: only failures make a run fail.
     pub fn summary(&self) -> String {
         format!(
-            "{} passed, {} failed, {} skipped",
-            self.count(Verdict::Pass) + self.count(Verdict::Warn),
+            "{} passed, {} warned, {} failed, {} skipped",
+            self.count(Verdict::Pass),
+            self.count(Verdict::Warn),
             self.count(Verdict::Fail),
             self.count(Verdict::Skip)
         )
@@ -190,7 +192,11 @@ pub fn plan(checks: &[Check], caps: &Capabilities, opts: &Options) -> Vec<(Check
         .filter(|c| opts.suites.contains(&c.suite))
         .filter(|c| opts.only.as_deref().is_none_or(|o| c.id.contains(o)))
         .map(|c| {
-            let skip = c.needs.iter().find_map(|n| caps.gate(*n).err());
+            let skip = c
+                .needs
+                .iter()
+                .find_map(|n| caps.gate(*n).err())
+                .or_else(|| c.gate.and_then(|g| g(caps).err()));
             (*c, skip)
         })
         .collect()
@@ -254,10 +260,6 @@ pub async fn run_one(
             };
             o.expected = Some(expected);
             o.got = Some(got);
-        }
-        Ok(Err(Finding::Skip { reason })) => {
-            o.verdict = Verdict::Skip;
-            o.message = Some(reason);
         }
         Err(_) => {
             o.verdict = Verdict::Fail;
@@ -397,10 +399,51 @@ mod tests {
             reference: "none",
             level,
             needs: &[],
+            gate: None,
             tier: Tier::Core,
             suite: Suite::Rfc,
             run: |c| Box::pin(fails(c)),
         }
+    }
+
+    /// A warning is not a pass: the summary counts it on its own.
+    #[test]
+    fn the_summary_counts_warnings_apart() {
+        let mut warned = outcome(&failing_check(Level::Should), Verdict::Warn);
+        warned.message = Some("a SHOULD not met".into());
+        let r = Report {
+            schema_version: 1,
+            tool: "idpsim",
+            target: "t".into(),
+            started: String::new(),
+            millis: 0,
+            capabilities: vec![],
+            outcomes: vec![warned, outcome(&failing_check(Level::Must), Verdict::Pass)],
+        };
+        assert_eq!(r.summary(), "1 passed, 1 warned, 0 failed, 0 skipped");
+        assert!(r.passed());
+    }
+
+    /// Every skip is decided while planning, so a harness can list it as
+    /// such: none is left to a check body.
+    #[test]
+    fn plan_decides_every_skip() {
+        let caps = Capabilities::from_document(serde_json::json!({
+            "bulk": {"supported": true, "maxOperations": 20000}
+        }));
+        let planned = plan(&crate::checks::all(), &caps, &Options::default());
+        let skip = |id: &str| {
+            planned
+                .iter()
+                .find(|(c, _)| c.id == id)
+                .and_then(|(_, s)| s.clone())
+        };
+        assert!(
+            skip("rfc7644.bulk.max-operations-413").is_some_and(|s| s.contains("20000")),
+            "{:?}",
+            skip("rfc7644.bulk.max-operations-413")
+        );
+        assert_eq!(skip("rfc7644.bulk.bulkid"), None);
     }
 
     /// The verdict of a failure comes from the check's level, in the

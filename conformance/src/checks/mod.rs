@@ -27,7 +27,14 @@ macro_rules! check {
             needs: &[$(Capability::$cap),*],
             tier: Tier::$tier,
             suite: Suite::$suite,
+            gate: None,
             run: |c| Box::pin($body(c)),
+        }
+    };
+    ($id:literal, $title:literal, $reference:literal, $level:ident, [$($cap:ident),*], $tier:ident, $suite:ident, $body:path, gate = $gate:path) => {
+        Check {
+            gate: Some($gate),
+            ..check!($id, $title, $reference, $level, [$($cap),*], $tier, $suite, $body)
         }
     };
 }
@@ -64,7 +71,7 @@ pub fn all() -> Vec<Check> {
         check!("rfc7644.etag.header", "Single-resource answers carry an ETag equal to meta.version", "RFC 7644 §3.14", Must, [Etag], Optional, Rfc, etag::header),
         check!("rfc7644.etag.if-match-412", "A stale If-Match answers 412 and changes nothing", "RFC 7644 §3.14", Must, [Etag], Optional, Rfc, etag::if_match),
         check!("rfc7644.bulk.bulkid", "Bulk resolves bulkId references to created ids", "RFC 7644 §3.7.2", Must, [Bulk], Optional, Rfc, bulk::bulk_id),
-        check!("rfc7644.bulk.max-operations-413", "Bulk beyond maxOperations answers 413", "RFC 7644 §3.7.4", Must, [Bulk], Optional, Rfc, bulk::max_operations),
+        check!("rfc7644.bulk.max-operations-413", "Bulk beyond maxOperations answers 413", "RFC 7644 §3.7.4", Must, [Bulk], Optional, Rfc, bulk::max_operations, gate = bulk::max_operations_gate),
         check!("rfc7643.resource.schemas", "A resource's schemas lists its core schema", "RFC 7643 §3", Must, [], Core, Rfc, representation::schemas_listed),
         check!("rfc7644.resource.meta-resource-type", "meta.resourceType names the endpoint's type (Group)", "RFC 7644 §3.3.1", Must, [], Core, Rfc, representation::meta_resource_type),
         check!("rfc7643.resource.meta-dates", "meta.created and meta.lastModified are dateTimes, equal on create", "RFC 7643 §3.1, §2.3.5", Must, [], Core, Rfc, representation::meta_dates),
