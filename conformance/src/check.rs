@@ -111,24 +111,68 @@ impl Suite {
     }
 }
 
-/// Why a check did not pass. There is no skip: whether a check applies is
-/// decided before anything runs ([`Check::needs`], [`Check::gate`]), so a
-/// harness can list it as skipped rather than pass it.
+/// Why a check did not pass: the rule that failed, what it expected and
+/// what came. There is no skip: whether a check applies is decided before
+/// anything runs ([`Check::needs`], [`Check::gate`]), so a harness can list
+/// it as skipped rather than pass it. Whether a failure fails or warns is
+/// the runner's call, by the check's [`Level`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Finding {
-    /// The target did not do what the check asked; the runner makes it a
-    /// fail or a warning by the check's [`Level`].
-    Fail { expected: String, got: String },
+pub struct Finding {
+    /// The assertion that failed, stable across runs (`status`,
+    /// `first-op-kept`, `location-header`): what a proof asserts, and what
+    /// a reader greps for.
+    pub rule: String,
+    pub expected: String,
+    pub got: String,
+    /// The step that failed only set the stage (creating the user a check
+    /// is about): the behaviour the check judges was never reached.
+    pub precondition: bool,
 }
 
 impl Finding {
-    pub fn fail(expected: impl Into<String>, got: impl Into<String>) -> Self {
-        Finding::Fail {
+    pub fn fail(rule: impl Into<String>, expected: impl Into<String>, got: impl Into<String>) -> Self {
+        Finding {
+            rule: rule.into(),
             expected: expected.into(),
             got: got.into(),
+            precondition: false,
         }
     }
+
+    /// The same failure, as a failed precondition.
+    pub fn precondition(mut self) -> Self {
+        self.precondition = true;
+        self
+    }
+}
+
+/// Renames the rule of a failure, for an assertion a generic helper made
+/// (`expect_status` says `status`; the check knows it was the refusal).
+pub trait RuleExt {
+    fn rule(self, rule: &str) -> Self;
+}
+
+impl<T> RuleExt for Result<T, Finding> {
+    fn rule(self, rule: &str) -> Self {
+        self.map_err(|mut f| {
+            f.rule = rule.to_owned();
+            f
+        })
+    }
+}
+
+/// A rule id from a description: `title after PUT` → `title-after-put`.
+/// Dots, `$` and case stay (`name.givenName`, `scimType`).
+pub fn rule_of(what: &str) -> String {
+    let mut out = String::new();
+    for ch in what.chars() {
+        if ch.is_alphanumeric() || ch == '.' || ch == '$' {
+            out.push(ch);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
 }
 
 /// What a check body returns: notes on a pass, or a finding.

@@ -9,7 +9,7 @@ use idpsim_simulator::client::{Method, Request, Response, ScimClient};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use crate::check::Finding;
+use crate::check::{Finding, rule_of};
 use crate::discovery::Capabilities;
 
 pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -52,6 +52,7 @@ impl Reply {
             Ok(self)
         } else {
             Err(Finding::fail(
+                "status",
                 format!("{what}: HTTP {want}"),
                 format!("HTTP {}: {}", self.status, clip(&self.text)),
             ))
@@ -76,7 +77,11 @@ impl Reply {
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .ok_or_else(|| {
-                Finding::fail(format!("{what}: a non-empty string `id`"), clip(&self.text))
+                Finding::fail(
+                    "id",
+                    format!("{what}: a non-empty string `id`"),
+                    clip(&self.text),
+                )
             })
     }
 }
@@ -99,6 +104,7 @@ pub fn expect_eq(got: &Value, want: &Value, what: &str) -> Result<(), Finding> {
         Ok(())
     } else {
         Err(Finding::fail(
+            rule_of(what),
             format!("{what} = {want}"),
             format!("{what} = {got}"),
         ))
@@ -172,6 +178,7 @@ impl Ctx {
     async fn send_with(client: &ScimClient, req: &Request) -> Result<Reply, Finding> {
         let r: Response = client.send(req).await.map_err(|e| {
             Finding::fail(
+                "answer",
                 format!("an answer to {:?} {}", req.method, req.path),
                 e.to_string(),
             )
@@ -221,9 +228,15 @@ impl Ctx {
         if body.get("userName").is_none() {
             body["userName"] = self.user_name().into();
         }
-        let r = self.post("/Users", body).await?;
-        r.expect_status(201, "POST /Users")?;
-        let id = r.id("POST /Users")?;
+        // Setting the stage: a failure here is a precondition's, not the
+        // failure of what the check is about.
+        let r = self
+            .post("/Users", body)
+            .await
+            .map_err(Finding::precondition)?;
+        r.expect_status(201, "POST /Users (setup)")
+            .map_err(Finding::precondition)?;
+        let id = r.id("POST /Users (setup)").map_err(Finding::precondition)?;
         self.created(format!("/Users/{id}")).await;
         Ok((id, r))
     }
@@ -236,9 +249,11 @@ impl Ctx {
                 "/Groups",
                 json!({"schemas": [GROUP], "displayName": self.name("group"), "members": list}),
             )
-            .await?;
-        r.expect_status(201, "POST /Groups")?;
-        let id = r.id("POST /Groups")?;
+            .await
+            .map_err(Finding::precondition)?;
+        r.expect_status(201, "POST /Groups (setup)")
+            .map_err(Finding::precondition)?;
+        let id = r.id("POST /Groups (setup)").map_err(Finding::precondition)?;
         self.created(format!("/Groups/{id}")).await;
         Ok((id, r))
     }

@@ -80,6 +80,13 @@ pub struct Outcome {
     pub area: &'static str,
     pub tier: Tier,
     pub verdict: Verdict,
+    /// The rule that failed (a fail or warn): the assertion, the check's
+    /// deadline (`timeout`), or the check itself (`panic`, `deadline`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The failure was in setting up, not in what the check judges.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub precondition: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -212,6 +219,8 @@ fn outcome(check: &Check, verdict: Verdict) -> Outcome {
         area: check.area(),
         tier: check.tier,
         verdict,
+        rule: None,
+        precondition: false,
         expected: None,
         got: None,
         message: None,
@@ -250,7 +259,12 @@ pub async fn run_one(
     o.leftovers = leftovers;
     match result {
         Ok(Ok(notes)) => o.notes = notes,
-        Ok(Err(Finding::Fail { expected, got })) => {
+        Ok(Err(Finding {
+            rule,
+            expected,
+            got,
+            precondition,
+        })) => {
             // The one place a level turns into a verdict: a SHOULD or MAY
             // not met warns, whatever the check body thought of it.
             o.verdict = if check.level.binds() {
@@ -258,11 +272,14 @@ pub async fn run_one(
             } else {
                 Verdict::Warn
             };
+            o.rule = Some(rule);
+            o.precondition = precondition;
             o.expected = Some(expected);
             o.got = Some(got);
         }
         Err(_) => {
             o.verdict = Verdict::Fail;
+            o.rule = Some("timeout".into());
             o.expected = Some(format!("the check to finish within {timeout:?}"));
             o.got = Some("it did not; the target is too slow or hangs".into());
         }
@@ -333,6 +350,7 @@ pub async fn run(checks: &[Check], target: &Target, opts: &Options) -> Report {
                 // A check that panicked is a failed check, not a failed run.
                 if let Some(&i) = tasks.get(&e.id()) {
                     let mut o = outcome(&planned[i].0, Verdict::Fail);
+                    o.rule = Some("panic".into());
                     o.expected = Some("the check to run to its end".into());
                     o.got = Some(format!("the check itself failed: {e}"));
                     outcomes[i] = Some(o);
@@ -351,6 +369,7 @@ pub async fn run(checks: &[Check], target: &Target, opts: &Options) -> Report {
         .map(|((check, _), o)| {
             o.unwrap_or_else(|| {
                 let mut o = outcome(check, Verdict::Fail);
+                o.rule = Some("deadline".into());
                 o.expected = Some(format!(
                     "the run to reach this check within its {:?} deadline",
                     opts.deadline
@@ -389,7 +408,7 @@ mod tests {
     }
 
     async fn fails(_: Ctx) -> crate::check::CheckResult {
-        Err(Finding::fail("what the reference asks", "something else"))
+        Err(Finding::fail("asked", "what the reference asks", "something else"))
     }
 
     fn failing_check(level: Level) -> Check {
