@@ -130,7 +130,11 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn fail(rule: impl Into<String>, expected: impl Into<String>, got: impl Into<String>) -> Self {
+    pub fn fail(
+        rule: impl Into<String>,
+        expected: impl Into<String>,
+        got: impl Into<String>,
+    ) -> Self {
         Finding {
             rule: rule.into(),
             expected: expected.into(),

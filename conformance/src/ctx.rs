@@ -28,6 +28,9 @@ pub struct Ctx {
     pub caps: Arc<Capabilities>,
     prefix: Arc<str>,
     cleanup: Arc<Mutex<Vec<String>>>,
+    /// The last request sent, answered or not: the one an assertion that
+    /// fails right after it judged, so the runner can show it first.
+    last: Arc<std::sync::Mutex<Option<(Method, String)>>>,
 }
 
 /// A response with its JSON, for assertions.
@@ -124,6 +127,7 @@ impl Ctx {
             caps,
             prefix: Arc::from(prefix),
             cleanup: Arc::new(Mutex::new(Vec::new())),
+            last: Arc::default(),
         }
     }
 
@@ -161,7 +165,7 @@ impl Ctx {
     }
 
     pub async fn send_request(&self, req: &Request) -> Result<Reply, Finding> {
-        Self::send_with(&self.client, req).await
+        self.send_with(&self.client, req).await
     }
 
     /// A GET without credentials.
@@ -172,11 +176,19 @@ impl Ctx {
             headers: vec![],
             body: None,
         };
-        Self::send_with(&self.anon, &req).await
+        self.send_with(&self.anon, &req).await
     }
 
-    async fn send_with(client: &ScimClient, req: &Request) -> Result<Reply, Finding> {
-        let r: Response = client.send(req).await.map_err(|e| {
+    /// The method and path of the last request a check sent through this
+    /// context (`Wire` replays send through the client and leave it unset).
+    pub fn last_request(&self) -> Option<(Method, String)> {
+        self.last.lock().expect("not poisoned").clone()
+    }
+
+    async fn send_with(&self, client: &ScimClient, req: &Request) -> Result<Reply, Finding> {
+        let sent = client.send(req).await;
+        *self.last.lock().expect("not poisoned") = Some((req.method, req.path.clone()));
+        let r: Response = sent.map_err(|e| {
             Finding::fail(
                 "answer",
                 format!("an answer to {:?} {}", req.method, req.path),
@@ -253,7 +265,9 @@ impl Ctx {
             .map_err(Finding::precondition)?;
         r.expect_status(201, "POST /Groups (setup)")
             .map_err(Finding::precondition)?;
-        let id = r.id("POST /Groups (setup)").map_err(Finding::precondition)?;
+        let id = r
+            .id("POST /Groups (setup)")
+            .map_err(Finding::precondition)?;
         self.created(format!("/Groups/{id}")).await;
         Ok((id, r))
     }

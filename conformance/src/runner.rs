@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use idpsim_simulator::client::{Auth, ClientConfig, Exchange, RetryPolicy, ScimClient};
+use idpsim_simulator::client::{Auth, ClientConfig, Exchange, Method, RetryPolicy, ScimClient};
 use serde::Serialize;
 use serde_json::Value;
 use tokio::task::JoinSet;
@@ -97,9 +97,16 @@ pub struct Outcome {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     pub millis: u64,
-    /// The requests behind a fail or warn (tokens redacted).
+    /// The requests behind a fail or warn (tokens redacted): the check's
+    /// own, then its cleanup's.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exchanges: Vec<Exchange>,
+    /// The index in `exchanges` of the one that decided the verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<usize>,
+    /// The index in `exchanges` where the cleanup's DELETEs begin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cleanup_from: Option<usize>,
     /// What the check created and could not delete.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub leftovers: Vec<String>,
@@ -227,6 +234,8 @@ fn outcome(check: &Check, verdict: Verdict) -> Outcome {
         notes: Vec::new(),
         millis: 0,
         exchanges: Vec::new(),
+        decided_by: None,
+        cleanup_from: None,
         leftovers: Vec::new(),
     }
 }
@@ -251,9 +260,14 @@ pub async fn run_one(
     let ctx = Ctx::new(client.clone(), anon.clone(), caps.clone(), prefix);
     let started = Instant::now();
     let result = tokio::time::timeout(timeout, (check.run)(ctx.clone())).await;
-    let leftovers = ctx.clean_up().await;
+    // The check's own exchanges are taken before cleanup, so its DELETEs
+    // never pass for the evidence.
     let (mut exchanges, _) = client.take().await;
     exchanges.extend(anon.take().await.0);
+    let decided_by = decisive(&exchanges, ctx.last_request());
+    let checked = exchanges.len();
+    let leftovers = ctx.clean_up().await;
+    let cleanup = client.take().await.0;
     let mut o = outcome(&check, Verdict::Pass);
     o.millis = started.elapsed().as_millis() as u64;
     o.leftovers = leftovers;
@@ -284,16 +298,18 @@ pub async fn run_one(
             o.got = Some("it did not; the target is too slow or hangs".into());
         }
     }
-    if matches!(o.verdict, Verdict::Fail | Verdict::Warn) {
-        o.exchanges = exchanges;
-    }
     // A gated check that fails on a feature the target advertises says so:
-    // the configuration promised what the server does not do.
-    if o.verdict == Verdict::Fail {
+    // the configuration promised what the server does not do. Only when a
+    // request using that feature was sent before the verdict was decided,
+    // and not for a failed precondition: a setup POST answered 500 says
+    // nothing about PATCH.
+    if o.verdict == Verdict::Fail && !o.precondition {
+        let upto = decided_by.map_or(checked, |i| i + 1);
         let promised: Vec<&str> = check
             .needs
             .iter()
             .filter(|n| caps.advertised.contains(n))
+            .filter(|n| exchanges[..upto].iter().any(|x| uses(**n, x)))
             .map(|n| n.name())
             .collect();
         if !promised.is_empty() {
@@ -307,7 +323,46 @@ pub async fn run_one(
             ));
         }
     }
+    if matches!(o.verdict, Verdict::Fail | Verdict::Warn) {
+        o.decided_by = decided_by;
+        if !cleanup.is_empty() {
+            o.cleanup_from = Some(checked);
+        }
+        o.exchanges = exchanges;
+        o.exchanges.extend(cleanup);
+    }
     o
+}
+
+/// Which exchange decided the verdict: the last request the check sent
+/// through its context, else the last one recorded.
+fn decisive(exchanges: &[Exchange], last: Option<(Method, String)>) -> Option<usize> {
+    let found = last.and_then(|(method, path)| {
+        exchanges
+            .iter()
+            .rposition(|x| x.method == method && x.url.ends_with(&path))
+    });
+    found.or_else(|| exchanges.len().checked_sub(1))
+}
+
+/// Whether an exchange exercised a feature the ServiceProviderConfig
+/// advertises.
+fn uses(feature: Capability, x: &Exchange) -> bool {
+    let header = |name: &str| {
+        x.request_headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(name))
+    };
+    match feature {
+        Capability::Patch => x.method == Method::PATCH,
+        Capability::Bulk => x.url.contains("/Bulk"),
+        Capability::Filter => x.url.contains("filter=") || x.url.ends_with(".search"),
+        Capability::Sort => x.url.contains("sortBy="),
+        // Every request of an ETag check is about its ETags.
+        Capability::Etag => {
+            header("if-match") || header("if-none-match") || x.method == Method::GET
+        }
+    }
 }
 
 /// Runs the selected checks against `target`.
@@ -408,7 +463,11 @@ mod tests {
     }
 
     async fn fails(_: Ctx) -> crate::check::CheckResult {
-        Err(Finding::fail("asked", "what the reference asks", "something else"))
+        Err(Finding::fail(
+            "asked",
+            "what the reference asks",
+            "something else",
+        ))
     }
 
     fn failing_check(level: Level) -> Check {
@@ -488,6 +547,7 @@ mod tests {
             )
             .await;
             assert_eq!(o.verdict, want, "{level:?}");
+            assert_eq!(o.rule.as_deref(), Some("asked"));
             assert_eq!(o.expected.as_deref(), Some("what the reference asks"));
             assert_eq!(o.got.as_deref(), Some("something else"));
         }

@@ -791,6 +791,105 @@ proofs! {
     });
 }
 
+/// A setup POST answered 500 is a failed precondition, reported as such:
+/// not as the PATCH the check is about, and without the claim that the
+/// advertised PATCH support is broken.
+#[tokio::test]
+async fn a_failed_setup_is_a_precondition_not_the_subject() {
+    let sp = idpsim_reference_sp::spawn(Config::default()).await.unwrap();
+    let hooks = Hooks {
+        intercept: |r| {
+            r.is("POST", "/Users")
+                .then(|| Resp::json(500, json!({"status": "500"})))
+        },
+        ..hooks()
+    };
+    let target = Target {
+        base_url: format!(
+            "{}{}",
+            proxy::start(sp.origin(), hooks).await,
+            idpsim_reference_sp::SCIM_PREFIX
+        ),
+        token: Some(sp.token().to_owned()),
+    };
+    let check = checks::all()
+        .into_iter()
+        .find(|c| c.id == "rfc7644.patch.replace-path")
+        .unwrap();
+    let caps = Arc::new(runner::discover(&target, &Options::default()).await);
+    assert!(
+        caps.gate(idpsim_conformance::check::Capability::Patch)
+            .is_ok()
+    );
+    let o = runner::run_one(
+        check,
+        &target,
+        caps,
+        "idpsim-proof",
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(o.verdict, Verdict::Fail);
+    assert!(o.precondition, "{o:?}");
+    assert_eq!(o.rule.as_deref(), Some("status"));
+    assert_eq!(o.message, None, "no PATCH was sent: {o:?}");
+    let console = idpsim_conformance::report::console(
+        &runner::Report {
+            schema_version: 1,
+            tool: "idpsim",
+            target: String::new(),
+            started: String::new(),
+            millis: 0,
+            capabilities: vec![],
+            outcomes: vec![o],
+        },
+        false,
+    );
+    assert!(
+        console.contains("precondition not met [status]"),
+        "{console}"
+    );
+    assert!(!console.contains("rule: status"), "{console}");
+}
+
+/// A PATCH that is what failed still says the advertised support is broken.
+#[tokio::test]
+async fn a_failed_patch_names_the_advertised_support() {
+    let sp = idpsim_reference_sp::spawn(Config::default()).await.unwrap();
+    let hooks = Hooks {
+        intercept: |r| (r.method == "PATCH").then(|| bad("no PATCH here")),
+        ..hooks()
+    };
+    let target = Target {
+        base_url: format!(
+            "{}{}",
+            proxy::start(sp.origin(), hooks).await,
+            idpsim_reference_sp::SCIM_PREFIX
+        ),
+        token: Some(sp.token().to_owned()),
+    };
+    let check = checks::all()
+        .into_iter()
+        .find(|c| c.id == "rfc7644.patch.replace-path")
+        .unwrap();
+    let caps = Arc::new(runner::discover(&target, &Options::default()).await);
+    let o = runner::run_one(
+        check,
+        &target,
+        caps,
+        "idpsim-proof",
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!((o.verdict, o.precondition), (Verdict::Fail, false));
+    assert!(
+        o.message
+            .as_deref()
+            .is_some_and(|m| m.contains("patch is supported")),
+        "{o:?}"
+    );
+}
+
 #[test]
 fn every_check_has_a_proof() {
     let missing: Vec<&str> = checks::all()

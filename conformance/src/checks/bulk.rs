@@ -28,7 +28,8 @@ pub async fn bulk_id(c: Ctx) -> CheckResult {
             .map(str::to_owned)
     };
     let (Some(ul), Some(gl)) = (location("u"), location("g")) else {
-        return Err(Finding::fail("bulk-locations", 
+        return Err(Finding::fail(
+            "bulk-locations",
             "a location for bulkIds u and g",
             clip(&r.text),
         ));

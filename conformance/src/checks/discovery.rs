@@ -13,14 +13,16 @@ pub async fn spc(c: Ctx) -> CheckResult {
     )?;
     for f in ["patch", "bulk", "filter", "changePassword", "sort", "etag"] {
         if !r.json[f]["supported"].is_boolean() {
-            return Err(Finding::fail("supported-boolean", 
+            return Err(Finding::fail(
+                "supported-boolean",
                 format!("{f}.supported as a boolean"),
                 clip(&r.json[f].to_string()),
             ));
         }
     }
     if !r.json["authenticationSchemes"].is_array() {
-        return Err(Finding::fail("authentication-schemes", 
+        return Err(Finding::fail(
+            "authentication-schemes",
             "authenticationSchemes as an array",
             clip(&r.text),
         ));
@@ -34,7 +36,8 @@ pub async fn spc_public(c: Ctx) -> CheckResult {
         r.json["schemas"] == json!(["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"]);
     r.expect_status(200, "GET /ServiceProviderConfig without credentials")?;
     if !is_spc {
-        return Err(Finding::fail("document", 
+        return Err(Finding::fail(
+            "document",
             "the ServiceProviderConfig document",
             clip(&r.text),
         ));
@@ -56,13 +59,17 @@ pub async fn resource_types(c: Ctx) -> CheckResult {
         .collect();
     let types = r.json["Resources"].as_array().cloned().unwrap_or_default();
     for want in ["User", "Group"] {
-        let t = types
-            .iter()
-            .find(|t| t["name"] == want)
-            .ok_or_else(|| Finding::fail("resource-type-listed", format!("a {want} resource type"), clip(&r.text)))?;
+        let t = types.iter().find(|t| t["name"] == want).ok_or_else(|| {
+            Finding::fail(
+                "resource-type-listed",
+                format!("a {want} resource type"),
+                clip(&r.text),
+            )
+        })?;
         let schema = t["schema"].as_str().unwrap_or_default();
         if t["endpoint"].as_str().is_none() || !ids.contains(&schema) {
-            return Err(Finding::fail("endpoint-and-schema", 
+            return Err(Finding::fail(
+                "endpoint-and-schema",
                 format!("{want} with an endpoint and a schema /Schemas serves"),
                 clip(&t.to_string()),
             ));
@@ -125,13 +132,15 @@ pub async fn no_message_schemas(c: Ctx) -> CheckResult {
         .iter()
         .any(|id| id.starts_with("urn:ietf:params:scim:api:"))
     {
-        return Err(Finding::fail("no-message-schemas", 
+        return Err(Finding::fail(
+            "no-message-schemas",
             "no protocol message schemas in /Schemas",
             format!("{listed:?}"),
         ));
     }
     if !listed.iter().any(|id| id == USER) {
-        return Err(Finding::fail("user-schema-listed", 
+        return Err(Finding::fail(
+            "user-schema-listed",
             format!("{USER} among the schemas"),
             format!("{listed:?}"),
         ));
@@ -184,10 +193,19 @@ pub async fn attribute_characteristics(c: Ctx) -> CheckResult {
     }
     let attrs = r.json["attributes"].as_array().cloned().unwrap_or_default();
     if attrs.is_empty() {
-        return Err(Finding::fail("attributes-listed", "a non-empty attributes list", clip(&r.text)));
+        return Err(Finding::fail(
+            "attributes-listed",
+            "a non-empty attributes list",
+            clip(&r.text),
+        ));
     }
-    walk(&attrs, 0)
-        .map_err(|e| Finding::fail("characteristics", "legal attribute characteristics (RFC 7643 §7)", e))?;
+    walk(&attrs, 0).map_err(|e| {
+        Finding::fail(
+            "characteristics",
+            "legal attribute characteristics (RFC 7643 §7)",
+            e,
+        )
+    })?;
     Ok(vec![])
 }
 
@@ -199,7 +217,8 @@ pub async fn ignores_query(c: Ctx) -> CheckResult {
     if (r.status == 200 && listed) || r.status == 403 {
         Ok(vec![])
     } else {
-        Err(Finding::fail("ignored-or-403", 
+        Err(Finding::fail(
+            "ignored-or-403",
             "HTTP 200 (parameters ignored) or 403",
             format!("HTTP {}", r.status),
         ))

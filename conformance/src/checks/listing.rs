@@ -3,8 +3,8 @@
 use idpsim_simulator::idp::encode;
 use serde_json::{Value, json};
 
-use crate::check::{CheckResult, Finding, RuleExt};
 use crate::check::rule_of;
+use crate::check::{CheckResult, Finding, RuleExt};
 use crate::ctx::{Ctx, ENTERPRISE, LIST, Reply, clip, expect_eq};
 
 async fn filter(c: &Ctx, endpoint: &str, f: &str) -> Result<Reply, Finding> {
@@ -62,7 +62,8 @@ pub async fn list_shape(c: Ctx) -> CheckResult {
     r.expect_status(200, "GET /Users")?;
     expect_eq(&r.json["schemas"], &json!([LIST]), "schemas")?;
     if !r.json["totalResults"].is_u64() || !r.json["Resources"].is_array() {
-        return Err(Finding::fail("shape", 
+        return Err(Finding::fail(
+            "shape",
             "integer totalResults and a Resources array",
             clip(&r.text),
         ));
@@ -303,7 +304,8 @@ pub async fn sort_ascending(c: Ctx) -> CheckResult {
     if got == want {
         Ok(vec![])
     } else {
-        Err(Finding::fail("order", 
+        Err(Finding::fail(
+            "order",
             format!("alpha, Bravo, Charlie: {want:?}"),
             format!("{got:?}"),
         ))
@@ -316,7 +318,8 @@ pub async fn sort_descending(c: Ctx) -> CheckResult {
     if got == want {
         Ok(vec![])
     } else {
-        Err(Finding::fail("order", 
+        Err(Finding::fail(
+            "order",
             format!("Charlie, Bravo, alpha: {want:?}"),
             format!("{got:?}"),
         ))
@@ -337,7 +340,8 @@ pub async fn count_zero(c: Ctx) -> CheckResult {
     r.expect_status(200, "GET /Users?count=0")?;
     let n = r.json["Resources"].as_array().map_or(0, Vec::len);
     if n != 0 || r.json["totalResults"].as_u64().unwrap_or(0) == 0 {
-        return Err(Finding::fail("empty-page-with-total", 
+        return Err(Finding::fail(
+            "empty-page-with-total",
             "no resources and a positive totalResults",
             clip(&r.text),
         ));

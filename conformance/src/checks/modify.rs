@@ -73,7 +73,11 @@ pub async fn add_appends(c: Ctx) -> CheckResult {
         .as_array()
         .map_or(0, Vec::len);
     if n != 2 {
-        return Err(Finding::fail("appended", "2 emails after add", format!("{n}")));
+        return Err(Finding::fail(
+            "appended",
+            "2 emails after add",
+            format!("{n}"),
+        ));
     }
     Ok(vec![])
 }
@@ -113,7 +117,8 @@ pub async fn remove_single(c: Ctx) -> CheckResult {
     .await?;
     let g = c.get(&format!("/Users/{id}")).await?;
     if g.json.get("title").is_some_and(|t| !t.is_null()) {
-        return Err(Finding::fail("removed", 
+        return Err(Finding::fail(
+            "removed",
             "no title",
             clip(&g.json["title"].to_string()),
         ));
@@ -159,7 +164,8 @@ pub async fn primary_unique(c: Ctx) -> CheckResult {
         .as_array()
         .map_or(0, |a| a.iter().filter(|e| e["primary"] == true).count());
     if primaries != 1 {
-        return Err(Finding::fail("one-primary", 
+        return Err(Finding::fail(
+            "one-primary",
             "exactly one primary email",
             clip(&emails.to_string()),
         ));
@@ -240,7 +246,8 @@ pub async fn bulk_fail_on_errors(c: Ctx) -> CheckResult {
     r.expect_status(200, "POST /Bulk with failOnErrors 1")?;
     let n = r.json["Operations"].as_array().map_or(0, Vec::len);
     if n != 1 {
-        return Err(Finding::fail("stops-after-errors", 
+        return Err(Finding::fail(
+            "stops-after-errors",
             "1 result: processing stops after the first error",
             format!("{n} results"),
         ));
@@ -254,7 +261,8 @@ pub async fn bulk_post_needs_bulk_id(c: Ctx) -> CheckResult {
         .await?;
     r.expect_status(200, "POST /Bulk")?;
     if r.json["Operations"].as_array().map_or(0, Vec::len) != 1 {
-        return Err(Finding::fail("one-result", 
+        return Err(Finding::fail(
+            "one-result",
             "a BulkResponse with one result",
             clip(&r.text),
         ));
@@ -268,7 +276,8 @@ pub async fn bulk_post_needs_bulk_id(c: Ctx) -> CheckResult {
         .await;
     }
     if op["status"].as_str().is_some_and(|s| s.starts_with('2')) {
-        return Err(Finding::fail("refused", 
+        return Err(Finding::fail(
+            "refused",
             "the POST without bulkId refused",
             clip(&op.to_string()),
         ));

@@ -50,7 +50,8 @@ pub async fn paging_count(c: Ctx) -> CheckResult {
     // Two users exist past startIndex 1, so count=1 means exactly one: an
     // empty page bounds nothing.
     if n != 1 {
-        return Err(Finding::fail("page-size", 
+        return Err(Finding::fail(
+            "page-size",
             "exactly 1 resource",
             format!("{n} resources"),
         ));
@@ -58,7 +59,8 @@ pub async fn paging_count(c: Ctx) -> CheckResult {
     expect_eq(&r.json["startIndex"], &json!(2), "startIndex")?;
     expect_eq(&r.json["itemsPerPage"], &Value::from(n), "itemsPerPage")?;
     if r.json["totalResults"].as_u64().unwrap_or(0) < 2 {
-        return Err(Finding::fail("total-results", 
+        return Err(Finding::fail(
+            "total-results",
             "totalResults of at least 2",
             clip(&r.json["totalResults"].to_string()),
         ));

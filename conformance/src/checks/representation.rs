@@ -12,7 +12,8 @@ pub async fn schemas_listed(c: Ctx) -> CheckResult {
         .as_array()
         .is_some_and(|s| s.iter().any(|x| x == USER));
     if !ok {
-        return Err(Finding::fail("core-schema-listed", 
+        return Err(Finding::fail(
+            "core-schema-listed",
             format!("schemas containing {USER}"),
             clip(&r.json["schemas"].to_string()),
         ));
@@ -48,7 +49,8 @@ pub async fn meta_dates(c: Ctx) -> CheckResult {
     let (_, r) = c.create_user(json!({})).await?;
     let (created, modified) = (&r.json["meta"]["created"], &r.json["meta"]["lastModified"]);
     if !is_datetime(created) || !is_datetime(modified) {
-        return Err(Finding::fail("datetime", 
+        return Err(Finding::fail(
+            "datetime",
             "meta.created and meta.lastModified as xsd:dateTime with a time zone",
             clip(&r.json["meta"].to_string()),
         ));
@@ -64,7 +66,8 @@ pub async fn meta_ignored(c: Ctx) -> CheckResult {
     if r.json["meta"]["created"] == "1999-01-01T00:00:00Z"
         || r.json["meta"]["resourceType"] != "User"
     {
-        return Err(Finding::fail("server-meta", 
+        return Err(Finding::fail(
+            "server-meta",
             "meta set by the server, the client's ignored",
             clip(&r.json["meta"].to_string()),
         ));
@@ -106,7 +109,8 @@ pub async fn extension_object(c: Ctx) -> CheckResult {
     )
     .rule("inside-urn-object")?;
     if r.json.get("department").is_some() {
-        return Err(Finding::fail("no-top-level", 
+        return Err(Finding::fail(
+            "no-top-level",
             "no top-level department",
             "a top-level department",
         ));

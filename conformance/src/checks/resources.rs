@@ -46,7 +46,8 @@ pub async fn create_location(c: Ctx) -> CheckResult {
         .ok_or_else(|| Finding::fail("location-header", "a Location header", "none"))?;
     expect_eq(&json!(loc), &r.json["meta"]["location"], "Location")?;
     if !loc.ends_with(&format!("/Users/{id}")) {
-        return Err(Finding::fail("location-path", 
+        return Err(Finding::fail(
+            "location-path",
             format!("a Location ending in /Users/{id}"),
             loc.to_owned(),
         ));
@@ -59,7 +60,8 @@ pub async fn client_id_ignored(c: Ctx) -> CheckResult {
         .create_user(json!({"id": "idpsim-client-chosen-id"}))
         .await?;
     if id == "idpsim-client-chosen-id" {
-        return Err(Finding::fail("server-id", 
+        return Err(Finding::fail(
+            "server-id",
             "a server-assigned id",
             "the id the client sent",
         ));
@@ -74,7 +76,8 @@ pub async fn password_never_returned(c: Ctx) -> CheckResult {
     let g = c.get(&format!("/Users/{id}")).await?;
     for (what, body) in [("POST answer", &r.json), ("GET answer", &g.json)] {
         if body.get("password").is_some() {
-            return Err(Finding::fail("no-password", 
+            return Err(Finding::fail(
+                "no-password",
                 format!("no password in the {what}"),
                 "a password attribute",
             ));
@@ -140,7 +143,8 @@ pub async fn attributes_projection(c: Ctx) -> CheckResult {
     expect_eq(&r.json["id"], &json!(id), "id (returned always)")?;
     for absent in ["displayName", "userName"] {
         if r.json.get(absent).is_some() {
-            return Err(Finding::fail("only-asked", 
+            return Err(Finding::fail(
+                "only-asked",
                 format!("no {absent} when only title is asked for"),
                 clip(&r.text),
             ));
@@ -168,7 +172,8 @@ pub async fn user_groups_derived(c: Ctx) -> CheckResult {
         .as_array()
         .is_some_and(|g| g.iter().any(|x| x["value"] == gid.as_str()));
     if !listed {
-        return Err(Finding::fail("groups-listed", 
+        return Err(Finding::fail(
+            "groups-listed",
             format!("groups containing {gid}"),
             clip(&r.json["groups"].to_string()),
         ));

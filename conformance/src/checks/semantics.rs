@@ -14,7 +14,11 @@ pub async fn ids_unique_across_types(c: Ctx) -> CheckResult {
         .await?
         .expect_status(404, "GET /Groups/{a user's id}")?;
     if uid.contains("bulkId") {
-        return Err(Finding::fail("no-bulkid-text", "an id without the text bulkId", uid));
+        return Err(Finding::fail(
+            "no-bulkid-text",
+            "an id without the text bulkId",
+            uid,
+        ));
     }
     Ok(vec![])
 }
@@ -28,7 +32,8 @@ pub async fn empty_list_is_unassigned(c: Ctx) -> CheckResult {
             .get("emails")
             .is_none_or(|e| e.as_array().is_some_and(Vec::is_empty));
         if !emails_ok || body.get("nickName").is_some_and(|n| !n.is_null()) {
-            return Err(Finding::fail("unassigned", 
+            return Err(Finding::fail(
+                "unassigned",
                 "emails: [] and nickName: null stored as unassigned",
                 clip(&body.to_string()),
             ));
@@ -48,7 +53,11 @@ pub async fn password_not_in_lists(c: Ctx) -> CheckResult {
         ))
         .await?;
     if r.text.contains("Idpsim-Secret-1!") || r.json["Resources"][0].get("password").is_some() {
-        return Err(Finding::fail("no-password", "no password in list results", clip(&r.text)));
+        return Err(Finding::fail(
+            "no-password",
+            "no password in list results",
+            clip(&r.text),
+        ));
     }
     Ok(vec![])
 }
@@ -68,9 +77,13 @@ pub async fn member_ref_resolves(c: Ctx) -> CheckResult {
         return Ok(vec!["members carry no $ref (optional)".into()]);
     };
     let base = c.client.config().base_url.clone();
-    let path = href
-        .strip_prefix(&base)
-        .ok_or_else(|| Finding::fail("ref-under-base", format!("a $ref under {base}"), href.to_owned()))?;
+    let path = href.strip_prefix(&base).ok_or_else(|| {
+        Finding::fail(
+            "ref-under-base",
+            format!("a $ref under {base}"),
+            href.to_owned(),
+        )
+    })?;
     c.get(path)
         .await?
         .expect_status(200, "GET of a member's $ref")?;
@@ -114,7 +127,8 @@ pub async fn paging_fields_present(c: Ctx) -> CheckResult {
     c.create_user(json!({})).await?;
     let r = c.get("/Users?startIndex=1&count=1").await?;
     if !r.json["startIndex"].is_u64() || !r.json["itemsPerPage"].is_u64() {
-        return Err(Finding::fail("paging-fields", 
+        return Err(Finding::fail(
+            "paging-fields",
             "startIndex and itemsPerPage on a partial page",
             clip(&r.text),
         ));
@@ -139,9 +153,7 @@ pub async fn operator_case(c: Ctx) -> CheckResult {
         ("operator-case", format!("userName EQ \"{name}\"")),
         ("attribute-case", format!("USERNAME eq \"{name}\"")),
     ] {
-        let r = c
-            .get(&format!("/Users?filter={}", encode(&filter)))
-            .await?;
+        let r = c.get(&format!("/Users?filter={}", encode(&filter))).await?;
         r.expect_status(200, &filter).rule(rule)?;
         expect_eq(&r.json["Resources"][0]["id"], &json!(id), &filter).rule(rule)?;
     }
@@ -179,7 +191,11 @@ pub async fn group_by_member(c: Ctx) -> CheckResult {
             .filter_map(|x| x["id"].as_str())
             .collect();
         if ids != [gid.as_str()] {
-            return Err(Finding::fail("found-by-member", format!("{f} → [{gid}]"), format!("{ids:?}")));
+            return Err(Finding::fail(
+                "found-by-member",
+                format!("{f} → [{gid}]"),
+                format!("{ids:?}"),
+            ));
         }
     }
     Ok(vec![])
@@ -214,7 +230,8 @@ pub async fn put_read_only_ignored(c: Ctx) -> CheckResult {
     p.expect_status(200, "PUT with a different id and meta")?;
     expect_eq(&p.json["id"], &json!(id), "id after PUT")?;
     if p.json["meta"]["created"] == "1999-01-01T00:00:00Z" {
-        return Err(Finding::fail("server-meta", 
+        return Err(Finding::fail(
+            "server-meta",
             "meta.created kept by the server",
             "the client's value",
         ));
@@ -283,7 +300,8 @@ pub async fn patch_noop_keeps_last_modified(c: Ctx) -> CheckResult {
     .await?;
     let after = c.get(&format!("/Users/{id}")).await?.json["meta"]["lastModified"].clone();
     if before != after {
-        return Err(Finding::fail("last-modified-kept", 
+        return Err(Finding::fail(
+            "last-modified-kept",
             format!("meta.lastModified still {before} after a no-op"),
             format!("{after}"),
         ));
@@ -320,7 +338,8 @@ pub async fn patch_remove_all_values(c: Ctx) -> CheckResult {
         .get("emails")
         .is_some_and(|e| e.as_array().is_some_and(|a| !a.is_empty()))
     {
-        return Err(Finding::fail("emptied", 
+        return Err(Finding::fail(
+            "emptied",
             "no emails",
             clip(&g.json["emails"].to_string()),
         ));
@@ -376,7 +395,8 @@ pub async fn patch_null_clears(c: Ctx) -> CheckResult {
     .await?;
     let g = c.get(&format!("/Users/{id}")).await?;
     if g.json.get("nickName").is_some_and(|n| !n.is_null()) {
-        return Err(Finding::fail("cleared", 
+        return Err(Finding::fail(
+            "cleared",
             "nickName cleared",
             clip(&g.json["nickName"].to_string()),
         ));
@@ -465,14 +485,16 @@ pub async fn bulk_response_shape(c: Ctx) -> CheckResult {
         .await;
     }
     if ops.len() != 2 {
-        return Err(Finding::fail("all-results", 
+        return Err(Finding::fail(
+            "all-results",
             "2 results: a failure does not stop the job",
             clip(&r.text),
         ));
     }
     for o in &ops {
         if o["method"].as_str().is_none() || !o["status"].is_string() {
-            return Err(Finding::fail("result-shape", 
+            return Err(Finding::fail(
+                "result-shape",
                 "method and a string status in every result",
                 clip(&o.to_string()),
             ));
@@ -488,7 +510,8 @@ pub async fn bulk_response_shape(c: Ctx) -> CheckResult {
         .is_some_and(|s| s.starts_with('4'))
         || failed["response"]["schemas"][0] != "urn:ietf:params:scim:api:messages:2.0:Error"
     {
-        return Err(Finding::fail("error-response", 
+        return Err(Finding::fail(
+            "error-response",
             "the invalid POST failed with a SCIM Error in response",
             clip(&failed.to_string()),
         ));
@@ -560,7 +583,8 @@ pub async fn me_501_or_200(c: Ctx) -> CheckResult {
     if r.status == 501 || (r.status == 200 && is_user) {
         Ok(vec![])
     } else {
-        Err(Finding::fail("status", 
+        Err(Finding::fail(
+            "status",
             "HTTP 200 or, when unsupported, 501",
             format!("HTTP {}", r.status),
         ))
@@ -580,7 +604,8 @@ pub async fn wrong_token_401(c: Ctx) -> CheckResult {
         .await
         .map_err(|e| Finding::fail("answer", "an answer", e.to_string()))?;
     if r.status != 401 {
-        return Err(Finding::fail("status", 
+        return Err(Finding::fail(
+            "status",
             "HTTP 401 for a wrong token",
             format!("HTTP {}", r.status),
         ));
@@ -599,7 +624,8 @@ pub async fn etag_changes(c: Ctx) -> CheckResult {
     .await?;
     let after = c.get(&format!("/Users/{id}")).await?.json["meta"]["version"].clone();
     if before == after || after.is_null() {
-        return Err(Finding::fail("version-changes", 
+        return Err(Finding::fail(
+            "version-changes",
             "a new meta.version after a change",
             format!("{before} then {after}"),
         ));
