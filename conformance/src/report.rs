@@ -59,12 +59,34 @@ pub fn console(r: &Report, colour: bool) -> String {
             if let Some(m) = &o.message {
                 let _ = writeln!(out, "       {m}");
             }
+            if let Some(load) = &o.under_load {
+                let _ = writeln!(
+                    out,
+                    "       failed only under concurrent load ({}), passed alone:",
+                    headline(load)
+                );
+                let _ = writeln!(
+                    out,
+                    "       got:      {}",
+                    load.got.clone().unwrap_or_default()
+                );
+                evidence(&mut out, load);
+                let _ = writeln!(out, "       alone:");
+                evidence(&mut out, o);
+            }
+            if o.confirmed == Some(false) {
+                let _ = writeln!(
+                    out,
+                    "       not confirmed: no time was left to rerun it alone"
+                );
+            }
             for l in &o.leftovers {
                 let _ = writeln!(out, "       left behind: {l}");
             }
         }
     }
-    let _ = writeln!(out, "\n{}", r.summary());
+    let _ = writeln!(out, "\n{}", r.confirmation());
+    let _ = writeln!(out, "{}", r.summary());
     out
 }
 

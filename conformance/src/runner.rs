@@ -110,6 +110,14 @@ pub struct Outcome {
     /// What the check created and could not delete.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub leftovers: Vec<String>,
+    /// For a fail or warn of the parallel phase: whether the rerun alone
+    /// failed too (`false`: no time was left to rerun it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<bool>,
+    /// The check failed among others running at once but passed alone:
+    /// this row is the rerun's (with its exchanges), that is the failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub under_load: Option<Box<Outcome>>,
 }
 
 /// A whole run. `schema_version` changes only when a field changes meaning.
@@ -130,6 +138,36 @@ impl Report {
     }
     pub fn passed(&self) -> bool {
         self.count(Verdict::Fail) == 0
+    }
+    /// Failures and warnings a rerun alone reproduced.
+    pub fn confirmed(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| o.confirmed == Some(true))
+            .count()
+    }
+    /// Checks that failed among others at once and passed alone.
+    pub fn concurrency_only(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| o.under_load.is_some())
+            .count()
+    }
+    /// `N of M failures confirmed by a rerun alone; K failed only under
+    /// concurrent load`, M counting every failure and warning of the
+    /// parallel phase.
+    pub fn confirmation(&self) -> String {
+        let unconfirmed = self
+            .outcomes
+            .iter()
+            .filter(|o| o.confirmed == Some(false))
+            .count();
+        let seen = self.confirmed() + unconfirmed + self.concurrency_only();
+        format!(
+            "{} of {seen} failures confirmed by a rerun alone; {} failed only under concurrent load",
+            self.confirmed(),
+            self.concurrency_only()
+        )
     }
     /// `N passed, N warned, N failed, N skipped`. A warning is neither a
     /// pass nor a failure: only failures make a run fail.
@@ -237,6 +275,8 @@ fn outcome(check: &Check, verdict: Verdict) -> Outcome {
         decided_by: None,
         cleanup_from: None,
         leftovers: Vec::new(),
+        confirmed: None,
+        under_load: None,
     }
 }
 
@@ -254,6 +294,19 @@ pub async fn run_one(
     caps: Arc<Capabilities>,
     prefix: &str,
     timeout: Duration,
+) -> Outcome {
+    run_recorded(check, target, caps, prefix, timeout, false).await
+}
+
+/// [`run_one`], keeping the exchanges of a pass too when `keep` (a rerun
+/// that passes is evidence as much as the failure it contradicts).
+async fn run_recorded(
+    check: Check,
+    target: &Target,
+    caps: Arc<Capabilities>,
+    prefix: &str,
+    timeout: Duration,
+    keep: bool,
 ) -> Outcome {
     let client = client(target, timeout);
     let anon = client_as(target, timeout, Auth::None);
@@ -323,7 +376,7 @@ pub async fn run_one(
             ));
         }
     }
-    if matches!(o.verdict, Verdict::Fail | Verdict::Warn) {
+    if keep || matches!(o.verdict, Verdict::Fail | Verdict::Warn) {
         o.decided_by = decided_by;
         if !cleanup.is_empty() {
             o.cleanup_from = Some(checked);
@@ -332,6 +385,51 @@ pub async fn run_one(
         o.exchanges.extend(cleanup);
     }
     o
+}
+
+/// Reruns every failure and warning of the parallel phase alone, one after
+/// another: a target that breaks only under concurrent load must not be
+/// reported as breaking a rule it keeps. A rerun that passes becomes the
+/// row, the parallel failure kept under it; one that fails again replaces
+/// the parallel one, as the reproducible evidence. Checks the deadline cut
+/// off are not rerun; reruns that no longer fit before it are marked
+/// unconfirmed.
+async fn confirm(
+    outcomes: &mut [Outcome],
+    planned: &[(Check, Option<String>)],
+    target: &Target,
+    caps: &Arc<Capabilities>,
+    prefix: &str,
+    opts: &Options,
+    deadline: tokio::time::Instant,
+) {
+    for (o, (check, _)) in outcomes.iter_mut().zip(planned) {
+        if !matches!(o.verdict, Verdict::Fail | Verdict::Warn)
+            || o.rule.as_deref() == Some("deadline")
+        {
+            continue;
+        }
+        if tokio::time::Instant::now() + opts.check_timeout > deadline {
+            o.confirmed = Some(false);
+            continue;
+        }
+        let again = run_recorded(
+            *check,
+            target,
+            caps.clone(),
+            prefix,
+            opts.check_timeout,
+            true,
+        )
+        .await;
+        if matches!(again.verdict, Verdict::Fail | Verdict::Warn) {
+            *o = again;
+            o.confirmed = Some(true);
+        } else {
+            let under_load = std::mem::replace(o, again);
+            o.under_load = Some(Box::new(under_load));
+        }
+    }
 }
 
 /// Which exchange decided the verdict: the last request the check sent
@@ -418,7 +516,7 @@ pub async fn run(checks: &[Check], target: &Target, opts: &Options) -> Report {
             }
         }
     }
-    let outcomes = planned
+    let mut outcomes: Vec<Outcome> = planned
         .iter()
         .zip(outcomes)
         .map(|((check, _), o)| {
@@ -434,6 +532,16 @@ pub async fn run(checks: &[Check], target: &Target, opts: &Options) -> Report {
             })
         })
         .collect();
+    confirm(
+        &mut outcomes,
+        &planned,
+        target,
+        &caps,
+        &prefix,
+        opts,
+        deadline,
+    )
+    .await;
     let mut capabilities: Vec<&'static str> = caps.advertised.iter().map(|c| c.name()).collect();
     capabilities.sort();
     Report {
