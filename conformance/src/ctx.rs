@@ -28,9 +28,10 @@ pub struct Ctx {
     pub caps: Arc<Capabilities>,
     prefix: Arc<str>,
     cleanup: Arc<Mutex<Vec<String>>>,
-    /// The last request sent, answered or not: the one an assertion that
-    /// fails right after it judged, so the runner can show it first.
-    last: Arc<std::sync::Mutex<Option<(Method, String)>>>,
+    /// Whether the last request this context sent went without
+    /// credentials: the runner shows the exchange an assertion judged
+    /// first, and that is the newest of whichever client sent last.
+    last_anonymous: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A response with its JSON, for assertions.
@@ -127,7 +128,7 @@ impl Ctx {
             caps,
             prefix: Arc::from(prefix),
             cleanup: Arc::new(Mutex::new(Vec::new())),
-            last: Arc::default(),
+            last_anonymous: Arc::default(),
         }
     }
 
@@ -179,15 +180,16 @@ impl Ctx {
         self.send_with(&self.anon, &req).await
     }
 
-    /// The method and path of the last request a check sent through this
-    /// context (`Wire` replays send through the client and leave it unset).
-    pub fn last_request(&self) -> Option<(Method, String)> {
-        self.last.lock().expect("not poisoned").clone()
+    /// Whether the last request went through [`Ctx::anon`] (replays send
+    /// through [`Ctx::client`] directly, which this counts as not).
+    pub fn last_was_anonymous(&self) -> bool {
+        self.last_anonymous.load(Ordering::Relaxed)
     }
 
     async fn send_with(&self, client: &ScimClient, req: &Request) -> Result<Reply, Finding> {
         let sent = client.send(req).await;
-        *self.last.lock().expect("not poisoned") = Some((req.method, req.path.clone()));
+        let anonymous = std::ptr::eq(client, &self.anon);
+        self.last_anonymous.store(anonymous, Ordering::Relaxed);
         let r: Response = sent.map_err(|e| {
             Finding::fail(
                 "answer",

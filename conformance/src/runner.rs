@@ -316,8 +316,15 @@ async fn run_recorded(
     // The check's own exchanges are taken before cleanup, so its DELETEs
     // never pass for the evidence.
     let (mut exchanges, _) = client.take().await;
+    let by_client = exchanges.len();
     exchanges.extend(anon.take().await.0);
-    let decided_by = decisive(&exchanges, ctx.last_request());
+    // The newest exchange of the client that sent last is what the failed
+    // assertion judged: checks assert on the answer they just received.
+    let decided_by = if ctx.last_was_anonymous() && exchanges.len() > by_client {
+        Some(exchanges.len() - 1)
+    } else {
+        by_client.checked_sub(1).or(exchanges.len().checked_sub(1))
+    };
     let checked = exchanges.len();
     let leftovers = ctx.clean_up().await;
     let cleanup = client.take().await.0;
@@ -430,17 +437,6 @@ async fn confirm(
             o.under_load = Some(Box::new(under_load));
         }
     }
-}
-
-/// Which exchange decided the verdict: the last request the check sent
-/// through its context, else the last one recorded.
-fn decisive(exchanges: &[Exchange], last: Option<(Method, String)>) -> Option<usize> {
-    let found = last.and_then(|(method, path)| {
-        exchanges
-            .iter()
-            .rposition(|x| x.method == method && x.url.ends_with(&path))
-    });
-    found.or_else(|| exchanges.len().checked_sub(1))
 }
 
 /// Whether an exchange exercised a feature the ServiceProviderConfig

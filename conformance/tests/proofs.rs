@@ -82,6 +82,11 @@ async fn prove(id: &str, rule: &str, breaker: Breaker) {
         "a fail states what was expected and what came"
     );
     assert!(!o.exchanges.is_empty(), "a fail carries its exchanges");
+    let decided = o.decided_by.expect("the exchange that decided it");
+    assert!(
+        decided < o.cleanup_from.unwrap_or(o.exchanges.len()),
+        "{id}: the deciding exchange is the check's, not its cleanup's"
+    );
     assert_eq!(
         o.rule.as_deref(),
         Some(rule),
