@@ -134,6 +134,7 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
         tenant: tenant.clone(),
         token: Arc::from(token.as_str()),
         saml,
+        in_flight: Arc::default(),
     };
     let router = http::router(app);
     let (stop, stopped) = oneshot::channel::<()>();
