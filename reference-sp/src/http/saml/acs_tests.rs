@@ -46,6 +46,7 @@ fn start(slots: usize, gate: Arc<Gate>) -> (tokio::runtime::Runtime, SocketAddr)
             tenant: Arc::new(Tenant::new(Config::default(), format!("{origin}/scim/v2"))),
             token: Arc::from("token"),
             saml: Some(Arc::new(side)),
+            in_flight: Arc::default(),
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(idpsim_server::run(listener, router(app), stopped));
