@@ -28,9 +28,11 @@ pub struct Args {
     /// The service provider's ACS URL; responses go only there.
     #[arg(long, requires = "sp_entity_id")]
     acs: Option<String>,
-    /// Service providers and their attribute mappings from a YAML file (see
-    /// `simulator/src/saml/sp_config.rs`); the first is the default. With
-    /// --sp-entity-id, that SP comes first.
+    /// Service providers and their attribute mappings from a YAML file; the
+    /// first is the default, and with --sp-entity-id that SP comes first.
+    /// Format (a list under `service_providers:`, each with `entity_id`, `acs`
+    /// and `attributes: {SAML name: directory field}`) and a complete example:
+    /// simulator/README.md, "idpsim serve --config".
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Users in a generated directory (ignored with --scenario).

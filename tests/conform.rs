@@ -22,7 +22,7 @@ fn passes_against_the_embedded_reference_sp() {
             .lines()
             .last()
             .unwrap()
-            .ends_with("0 failed, 0 skipped"),
+            .ends_with(" passed, 0 warned, 0 failed, 0 skipped"),
         "{stdout}"
     );
 }

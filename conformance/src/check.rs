@@ -7,16 +7,29 @@ use std::pin::Pin;
 use serde::Serialize;
 
 use crate::ctx::Ctx;
+use crate::discovery::Capabilities;
 
-/// RFC 2119 level, or an IdP's need.
+/// RFC 2119 level, or an IdP's need: the strictness of a check. It alone
+/// decides whether a failure fails or warns (in the runner), so a check
+/// body only ever says whether the target did what it asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Level {
     Must,
     Should,
+    /// Behaviour the reference allows either way (a server MAY refuse);
+    /// reported, never failed.
     May,
-    /// What Okta or Entra needs of the server, beyond the RFC.
+    /// What Okta or Entra needs of the server, beyond the RFC: the IdP
+    /// breaks without it, so it binds like a MUST.
     Compat,
+}
+
+impl Level {
+    /// Whether not meeting it is a failure (else a warning).
+    pub fn binds(self) -> bool {
+        matches!(self, Level::Must | Level::Compat)
+    }
 }
 
 /// A feature a check needs, read from `/ServiceProviderConfig`.
@@ -57,7 +70,8 @@ impl Capability {
     }
 }
 
-/// How much a check disturbs the target and how central it is.
+/// How much a check disturbs the target and how central it is; which
+/// checks a user runs, not how strictly a failure is judged ([`Level`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Tier {
@@ -97,31 +111,82 @@ impl Suite {
     }
 }
 
-/// Why a check did not pass.
+/// Why a check did not pass: the rule that failed, what it expected and
+/// what came. There is no skip: whether a check applies is decided before
+/// anything runs ([`Check::needs`], [`Check::gate`]), so a harness can list
+/// it as skipped rather than pass it. Whether a failure fails or warns is
+/// the runner's call, by the check's [`Level`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Finding {
-    /// The target did not do what the reference requires.
-    Fail { expected: String, got: String },
-    /// A SHOULD not met, or behaviour the target does not advertise.
-    Warn { message: String },
-    /// The check does not apply.
-    Skip { reason: String },
+pub struct Finding {
+    /// The assertion that failed, stable across runs (`status`,
+    /// `first-op-kept`, `location-header`): what a proof asserts, and what
+    /// a reader greps for.
+    pub rule: String,
+    pub expected: String,
+    pub got: String,
+    /// The step that failed only set the stage (creating the user a check
+    /// is about): the behaviour the check judges was never reached.
+    pub precondition: bool,
 }
 
 impl Finding {
-    pub fn fail(expected: impl Into<String>, got: impl Into<String>) -> Self {
-        Finding::Fail {
+    pub fn fail(
+        rule: impl Into<String>,
+        expected: impl Into<String>,
+        got: impl Into<String>,
+    ) -> Self {
+        Finding {
+            rule: rule.into(),
             expected: expected.into(),
             got: got.into(),
+            precondition: false,
         }
     }
+
+    /// The same failure, as a failed precondition.
+    pub fn precondition(mut self) -> Self {
+        self.precondition = true;
+        self
+    }
+}
+
+/// Renames the rule of a failure, for an assertion a generic helper made
+/// (`expect_status` says `status`; the check knows it was the refusal).
+pub trait RuleExt {
+    fn rule(self, rule: &str) -> Self;
+}
+
+impl<T> RuleExt for Result<T, Finding> {
+    fn rule(self, rule: &str) -> Self {
+        self.map_err(|mut f| {
+            f.rule = rule.to_owned();
+            f
+        })
+    }
+}
+
+/// A rule id from a description: `title after PUT` → `title-after-put`.
+/// Dots, `$` and case stay (`name.givenName`, `scimType`).
+pub fn rule_of(what: &str) -> String {
+    let mut out = String::new();
+    for ch in what.chars() {
+        if ch.is_alphanumeric() || ch == '.' || ch == '$' {
+            out.push(ch);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_owned()
 }
 
 /// What a check body returns: notes on a pass, or a finding.
 pub type CheckResult = Result<Vec<String>, Finding>;
 
 pub type CheckFuture = Pin<Box<dyn Future<Output = CheckResult> + Send>>;
+
+/// A planning-time condition on the discovered configuration: `Err(why)`
+/// skips the check.
+pub type Gate = fn(&Capabilities) -> Result<(), String>;
 
 /// One check.
 #[derive(Clone, Copy)]
@@ -133,6 +198,9 @@ pub struct Check {
     pub reference: &'static str,
     pub level: Level,
     pub needs: &'static [Capability],
+    /// Beyond `needs`: whether the target's discovered configuration lets
+    /// the check run, and if not, why. Decided while planning.
+    pub gate: Option<Gate>,
     pub tier: Tier,
     pub suite: Suite,
     pub run: fn(Ctx) -> CheckFuture,

@@ -9,7 +9,7 @@ use idpsim_simulator::client::{Method, Request, Response, ScimClient};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use crate::check::Finding;
+use crate::check::{Finding, rule_of};
 use crate::discovery::Capabilities;
 
 pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -28,6 +28,10 @@ pub struct Ctx {
     pub caps: Arc<Capabilities>,
     prefix: Arc<str>,
     cleanup: Arc<Mutex<Vec<String>>>,
+    /// Whether the last request this context sent went without
+    /// credentials: the runner shows the exchange an assertion judged
+    /// first, and that is the newest of whichever client sent last.
+    last_anonymous: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A response with its JSON, for assertions.
@@ -52,6 +56,7 @@ impl Reply {
             Ok(self)
         } else {
             Err(Finding::fail(
+                "status",
                 format!("{what}: HTTP {want}"),
                 format!("HTTP {}: {}", self.status, clip(&self.text)),
             ))
@@ -76,7 +81,11 @@ impl Reply {
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .ok_or_else(|| {
-                Finding::fail(format!("{what}: a non-empty string `id`"), clip(&self.text))
+                Finding::fail(
+                    "id",
+                    format!("{what}: a non-empty string `id`"),
+                    clip(&self.text),
+                )
             })
     }
 }
@@ -99,6 +108,7 @@ pub fn expect_eq(got: &Value, want: &Value, what: &str) -> Result<(), Finding> {
         Ok(())
     } else {
         Err(Finding::fail(
+            rule_of(what),
             format!("{what} = {want}"),
             format!("{what} = {got}"),
         ))
@@ -118,6 +128,7 @@ impl Ctx {
             caps,
             prefix: Arc::from(prefix),
             cleanup: Arc::new(Mutex::new(Vec::new())),
+            last_anonymous: Arc::default(),
         }
     }
 
@@ -155,7 +166,7 @@ impl Ctx {
     }
 
     pub async fn send_request(&self, req: &Request) -> Result<Reply, Finding> {
-        Self::send_with(&self.client, req).await
+        self.send_with(&self.client, req).await
     }
 
     /// A GET without credentials.
@@ -166,12 +177,22 @@ impl Ctx {
             headers: vec![],
             body: None,
         };
-        Self::send_with(&self.anon, &req).await
+        self.send_with(&self.anon, &req).await
     }
 
-    async fn send_with(client: &ScimClient, req: &Request) -> Result<Reply, Finding> {
-        let r: Response = client.send(req).await.map_err(|e| {
+    /// Whether the last request went through [`Ctx::anon`] (replays send
+    /// through [`Ctx::client`] directly, which this counts as not).
+    pub fn last_was_anonymous(&self) -> bool {
+        self.last_anonymous.load(Ordering::Relaxed)
+    }
+
+    async fn send_with(&self, client: &ScimClient, req: &Request) -> Result<Reply, Finding> {
+        let sent = client.send(req).await;
+        let anonymous = std::ptr::eq(client, &self.anon);
+        self.last_anonymous.store(anonymous, Ordering::Relaxed);
+        let r: Response = sent.map_err(|e| {
             Finding::fail(
+                "answer",
                 format!("an answer to {:?} {}", req.method, req.path),
                 e.to_string(),
             )
@@ -221,9 +242,15 @@ impl Ctx {
         if body.get("userName").is_none() {
             body["userName"] = self.user_name().into();
         }
-        let r = self.post("/Users", body).await?;
-        r.expect_status(201, "POST /Users")?;
-        let id = r.id("POST /Users")?;
+        // Setting the stage: a failure here is a precondition's, not the
+        // failure of what the check is about.
+        let r = self
+            .post("/Users", body)
+            .await
+            .map_err(Finding::precondition)?;
+        r.expect_status(201, "POST /Users (setup)")
+            .map_err(Finding::precondition)?;
+        let id = r.id("POST /Users (setup)").map_err(Finding::precondition)?;
         self.created(format!("/Users/{id}")).await;
         Ok((id, r))
     }
@@ -236,9 +263,13 @@ impl Ctx {
                 "/Groups",
                 json!({"schemas": [GROUP], "displayName": self.name("group"), "members": list}),
             )
-            .await?;
-        r.expect_status(201, "POST /Groups")?;
-        let id = r.id("POST /Groups")?;
+            .await
+            .map_err(Finding::precondition)?;
+        r.expect_status(201, "POST /Groups (setup)")
+            .map_err(Finding::precondition)?;
+        let id = r
+            .id("POST /Groups (setup)")
+            .map_err(Finding::precondition)?;
         self.created(format!("/Groups/{id}")).await;
         Ok((id, r))
     }

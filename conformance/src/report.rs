@@ -43,25 +43,87 @@ pub fn console(r: &Report, colour: bool) -> String {
             };
             let _ = writeln!(out, "  {mark} {}  {}", o.id, o.title);
             if let (Some(e), Some(g)) = (&o.expected, &o.got) {
-                let _ = writeln!(out, "       expected: {e}\n       got:      {g}");
-                for x in o.exchanges.iter().rev().take(2).rev() {
-                    let status = x
-                        .status
-                        .map(|s| s.to_string())
-                        .unwrap_or_else(|| x.error.clone().unwrap_or_default());
-                    let _ = writeln!(out, "       > {:?} {} → {status}", x.method, x.url);
+                let rule = o.rule.as_deref().unwrap_or("?");
+                if o.precondition {
+                    // Not the check's subject: it was never reached.
+                    let _ = writeln!(
+                        out,
+                        "       precondition not met [{rule}]; the behaviour was not judged"
+                    );
+                } else {
+                    let _ = writeln!(out, "       rule: {rule}");
                 }
+                let _ = writeln!(out, "       expected: {e}\n       got:      {g}");
+                evidence(&mut out, o);
             }
             if let Some(m) = &o.message {
                 let _ = writeln!(out, "       {m}");
+            }
+            if let Some(load) = &o.under_load {
+                let _ = writeln!(
+                    out,
+                    "       failed only under concurrent load ({}), passed alone:",
+                    headline(load)
+                );
+                let _ = writeln!(
+                    out,
+                    "       got:      {}",
+                    load.got.clone().unwrap_or_default()
+                );
+                evidence(&mut out, load);
+                let _ = writeln!(out, "       alone:");
+                evidence(&mut out, o);
+            }
+            if o.confirmed == Some(false) {
+                let _ = writeln!(
+                    out,
+                    "       not confirmed: no time was left to rerun it alone"
+                );
             }
             for l in &o.leftovers {
                 let _ = writeln!(out, "       left behind: {l}");
             }
         }
     }
-    let _ = writeln!(out, "\n{}", r.summary());
+    let _ = writeln!(out, "\n{}", r.confirmation());
+    let _ = writeln!(out, "{}", r.summary());
     out
+}
+
+/// The exchange that decided the verdict first (marked), one before it for
+/// context, then the cleanup's DELETEs, labelled.
+fn evidence(out: &mut String, o: &Outcome) {
+    let line = |x: &idpsim_simulator::client::Exchange| {
+        let status = x
+            .status
+            .map(|s| s.to_string())
+            .unwrap_or_else(|| x.error.clone().unwrap_or_default());
+        format!("{:?} {} → {status}", x.method, x.url)
+    };
+    let cleanup_from = o.cleanup_from.unwrap_or(o.exchanges.len());
+    if let Some(d) = o.decided_by.filter(|d| *d < o.exchanges.len()) {
+        let _ = writeln!(
+            out,
+            "       ▶ {}  (decided the verdict)",
+            line(&o.exchanges[d])
+        );
+        if d > 0 {
+            let _ = writeln!(out, "         before it: {}", line(&o.exchanges[d - 1]));
+        }
+    }
+    for x in &o.exchanges[cleanup_from.min(o.exchanges.len())..] {
+        let _ = writeln!(out, "         cleanup: {}", line(x));
+    }
+}
+
+fn headline(o: &Outcome) -> String {
+    let rule = o.rule.as_deref().unwrap_or("?");
+    let e = o.expected.clone().unwrap_or_default();
+    if o.precondition {
+        format!("precondition not met [{rule}]: expected {e}")
+    } else {
+        format!("[{rule}] expected {e}")
+    }
 }
 
 /// The JSON report (schema in conformance/README.md).
@@ -91,12 +153,17 @@ pub fn junit(r: &Report) -> String {
                     ..
                 } = &mut s
                 {
-                    *message =
-                        Some(format!("expected {}", o.expected.clone().unwrap_or_default()).into());
+                    *message = Some(headline(o).into());
                     *description = Some(
                         format!(
-                            "{}\nexpected: {}\ngot: {}\n{}",
+                            "{}\nrule: {}{}\nexpected: {}\ngot: {}\n{}",
                             o.reference,
+                            o.rule.clone().unwrap_or_default(),
+                            if o.precondition {
+                                " (precondition not met)"
+                            } else {
+                                ""
+                            },
                             o.expected.clone().unwrap_or_default(),
                             o.got.clone().unwrap_or_default(),
                             serde_json::to_string_pretty(&o.exchanges).unwrap_or_default()
@@ -146,9 +213,9 @@ pub fn markdown(r: &Report) -> String {
     for o in r.outcomes.iter().filter(|o| o.verdict == Verdict::Fail) {
         let _ = writeln!(
             out,
-            "\n### ❌ `{}`\n\nexpected: {}\n\ngot: {}\n",
+            "\n### ❌ `{}`\n\n{}\n\ngot: {}\n",
             o.id,
-            o.expected.clone().unwrap_or_default(),
+            headline(o),
             o.got.clone().unwrap_or_default()
         );
     }
@@ -177,9 +244,16 @@ pub fn html(r: &Report) -> String {
         let v = format!("{:?}", o.verdict).to_lowercase();
         let mut detail = String::new();
         if let (Some(e), Some(g)) = (&o.expected, &o.got) {
+            let rule = o.rule.as_deref().unwrap_or("?");
             let _ = write!(
                 detail,
-                "<p><b>expected</b> {}<br><b>got</b> {}</p>",
+                "<p><b>{}</b> <code>{}</code><br><b>expected</b> {}<br><b>got</b> {}</p>",
+                if o.precondition {
+                    "precondition not met"
+                } else {
+                    "rule"
+                },
+                esc(rule),
                 esc(e),
                 esc(g)
             );

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use idpsim_simulator::client::{Auth, ClientConfig, Exchange, RetryPolicy, ScimClient};
+use idpsim_simulator::client::{Auth, ClientConfig, Exchange, Method, RetryPolicy, ScimClient};
 use serde::Serialize;
 use serde_json::Value;
 use tokio::task::JoinSet;
@@ -14,10 +14,20 @@ use crate::ctx::Ctx;
 use crate::discovery::Capabilities;
 
 /// The server under test.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Target {
     pub base_url: String,
     pub token: Option<String>,
+}
+
+impl std::fmt::Debug for Target {
+    // Secrets never reach logs, so Debug says whether there is a token only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("base_url", &self.base_url)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// What to run and how.
@@ -70,6 +80,13 @@ pub struct Outcome {
     pub area: &'static str,
     pub tier: Tier,
     pub verdict: Verdict,
+    /// The rule that failed (a fail or warn): the assertion, the check's
+    /// deadline (`timeout`), or the check itself (`panic`, `deadline`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// The failure was in setting up, not in what the check judges.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub precondition: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,12 +97,27 @@ pub struct Outcome {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     pub millis: u64,
-    /// The requests behind a fail or warn (tokens redacted).
+    /// The requests behind a fail or warn (tokens redacted): the check's
+    /// own, then its cleanup's.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exchanges: Vec<Exchange>,
+    /// The index in `exchanges` of the one that decided the verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<usize>,
+    /// The index in `exchanges` where the cleanup's DELETEs begin.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cleanup_from: Option<usize>,
     /// What the check created and could not delete.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub leftovers: Vec<String>,
+    /// For a fail or warn of the parallel phase: whether the rerun alone
+    /// failed too (`false`: no time was left to rerun it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<bool>,
+    /// The check failed among others running at once but passed alone:
+    /// this row is the rerun's (with its exchanges), that is the failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub under_load: Option<Box<Outcome>>,
 }
 
 /// A whole run. `schema_version` changes only when a field changes meaning.
@@ -107,11 +139,43 @@ impl Report {
     pub fn passed(&self) -> bool {
         self.count(Verdict::Fail) == 0
     }
-    /// `N passed, N failed, N skipped` (warnings count as passed).
+    /// Failures and warnings a rerun alone reproduced.
+    pub fn confirmed(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| o.confirmed == Some(true))
+            .count()
+    }
+    /// Checks that failed among others at once and passed alone.
+    pub fn concurrency_only(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| o.under_load.is_some())
+            .count()
+    }
+    /// `N of M failures confirmed by a rerun alone; K failed only under
+    /// concurrent load`, M counting every failure and warning of the
+    /// parallel phase.
+    pub fn confirmation(&self) -> String {
+        let unconfirmed = self
+            .outcomes
+            .iter()
+            .filter(|o| o.confirmed == Some(false))
+            .count();
+        let seen = self.confirmed() + unconfirmed + self.concurrency_only();
+        format!(
+            "{} of {seen} failures confirmed by a rerun alone; {} failed only under concurrent load",
+            self.confirmed(),
+            self.concurrency_only()
+        )
+    }
+    /// `N passed, N warned, N failed, N skipped`. A warning is neither a
+    /// pass nor a failure: only failures make a run fail.
     pub fn summary(&self) -> String {
         format!(
-            "{} passed, {} failed, {} skipped",
-            self.count(Verdict::Pass) + self.count(Verdict::Warn),
+            "{} passed, {} warned, {} failed, {} skipped",
+            self.count(Verdict::Pass),
+            self.count(Verdict::Warn),
             self.count(Verdict::Fail),
             self.count(Verdict::Skip)
         )
@@ -180,7 +244,11 @@ pub fn plan(checks: &[Check], caps: &Capabilities, opts: &Options) -> Vec<(Check
         .filter(|c| opts.suites.contains(&c.suite))
         .filter(|c| opts.only.as_deref().is_none_or(|o| c.id.contains(o)))
         .map(|c| {
-            let skip = c.needs.iter().find_map(|n| caps.gate(*n).err());
+            let skip = c
+                .needs
+                .iter()
+                .find_map(|n| caps.gate(*n).err())
+                .or_else(|| c.gate.and_then(|g| g(caps).err()));
             (*c, skip)
         })
         .collect()
@@ -196,13 +264,19 @@ fn outcome(check: &Check, verdict: Verdict) -> Outcome {
         area: check.area(),
         tier: check.tier,
         verdict,
+        rule: None,
+        precondition: false,
         expected: None,
         got: None,
         message: None,
         notes: Vec::new(),
         millis: 0,
         exchanges: Vec::new(),
+        decided_by: None,
+        cleanup_from: None,
         leftovers: Vec::new(),
+        confirmed: None,
+        under_load: None,
     }
 }
 
@@ -221,48 +295,81 @@ pub async fn run_one(
     prefix: &str,
     timeout: Duration,
 ) -> Outcome {
+    run_recorded(check, target, caps, prefix, timeout, false).await
+}
+
+/// [`run_one`], keeping the exchanges of a pass too when `keep` (a rerun
+/// that passes is evidence as much as the failure it contradicts).
+async fn run_recorded(
+    check: Check,
+    target: &Target,
+    caps: Arc<Capabilities>,
+    prefix: &str,
+    timeout: Duration,
+    keep: bool,
+) -> Outcome {
     let client = client(target, timeout);
     let anon = client_as(target, timeout, Auth::None);
     let ctx = Ctx::new(client.clone(), anon.clone(), caps.clone(), prefix);
     let started = Instant::now();
     let result = tokio::time::timeout(timeout, (check.run)(ctx.clone())).await;
-    let leftovers = ctx.clean_up().await;
+    // The check's own exchanges are taken before cleanup, so its DELETEs
+    // never pass for the evidence.
     let (mut exchanges, _) = client.take().await;
+    let by_client = exchanges.len();
     exchanges.extend(anon.take().await.0);
+    // The newest exchange of the client that sent last is what the failed
+    // assertion judged: checks assert on the answer they just received.
+    let decided_by = if ctx.last_was_anonymous() && exchanges.len() > by_client {
+        Some(exchanges.len() - 1)
+    } else {
+        by_client.checked_sub(1).or(exchanges.len().checked_sub(1))
+    };
+    let checked = exchanges.len();
+    let leftovers = ctx.clean_up().await;
+    let cleanup = client.take().await.0;
     let mut o = outcome(&check, Verdict::Pass);
     o.millis = started.elapsed().as_millis() as u64;
     o.leftovers = leftovers;
     match result {
         Ok(Ok(notes)) => o.notes = notes,
-        Ok(Err(Finding::Fail { expected, got })) => {
-            o.verdict = Verdict::Fail;
+        Ok(Err(Finding {
+            rule,
+            expected,
+            got,
+            precondition,
+        })) => {
+            // The one place a level turns into a verdict: a SHOULD or MAY
+            // not met warns, whatever the check body thought of it.
+            o.verdict = if check.level.binds() {
+                Verdict::Fail
+            } else {
+                Verdict::Warn
+            };
+            o.rule = Some(rule);
+            o.precondition = precondition;
             o.expected = Some(expected);
             o.got = Some(got);
         }
-        Ok(Err(Finding::Warn { message })) => {
-            o.verdict = Verdict::Warn;
-            o.message = Some(message);
-        }
-        Ok(Err(Finding::Skip { reason })) => {
-            o.verdict = Verdict::Skip;
-            o.message = Some(reason);
-        }
         Err(_) => {
             o.verdict = Verdict::Fail;
+            o.rule = Some("timeout".into());
             o.expected = Some(format!("the check to finish within {timeout:?}"));
             o.got = Some("it did not; the target is too slow or hangs".into());
         }
     }
-    if matches!(o.verdict, Verdict::Fail | Verdict::Warn) {
-        o.exchanges = exchanges;
-    }
     // A gated check that fails on a feature the target advertises says so:
-    // the configuration promised what the server does not do.
-    if o.verdict == Verdict::Fail {
+    // the configuration promised what the server does not do. Only when a
+    // request using that feature was sent before the verdict was decided,
+    // and not for a failed precondition: a setup POST answered 500 says
+    // nothing about PATCH.
+    if o.verdict == Verdict::Fail && !o.precondition {
+        let upto = decided_by.map_or(checked, |i| i + 1);
         let promised: Vec<&str> = check
             .needs
             .iter()
             .filter(|n| caps.advertised.contains(n))
+            .filter(|n| exchanges[..upto].iter().any(|x| uses(**n, x)))
             .map(|n| n.name())
             .collect();
         if !promised.is_empty() {
@@ -276,7 +383,80 @@ pub async fn run_one(
             ));
         }
     }
+    if keep || matches!(o.verdict, Verdict::Fail | Verdict::Warn) {
+        o.decided_by = decided_by;
+        if !cleanup.is_empty() {
+            o.cleanup_from = Some(checked);
+        }
+        o.exchanges = exchanges;
+        o.exchanges.extend(cleanup);
+    }
     o
+}
+
+/// Reruns every failure and warning of the parallel phase alone, one after
+/// another: a target that breaks only under concurrent load must not be
+/// reported as breaking a rule it keeps. A rerun that passes becomes the
+/// row, the parallel failure kept under it; one that fails again replaces
+/// the parallel one, as the reproducible evidence. Checks the deadline cut
+/// off are not rerun; reruns that no longer fit before it are marked
+/// unconfirmed.
+async fn confirm(
+    outcomes: &mut [Outcome],
+    planned: &[(Check, Option<String>)],
+    target: &Target,
+    caps: &Arc<Capabilities>,
+    prefix: &str,
+    opts: &Options,
+    deadline: tokio::time::Instant,
+) {
+    for (o, (check, _)) in outcomes.iter_mut().zip(planned) {
+        if !matches!(o.verdict, Verdict::Fail | Verdict::Warn)
+            || o.rule.as_deref() == Some("deadline")
+        {
+            continue;
+        }
+        if tokio::time::Instant::now() + opts.check_timeout > deadline {
+            o.confirmed = Some(false);
+            continue;
+        }
+        let again = run_recorded(
+            *check,
+            target,
+            caps.clone(),
+            prefix,
+            opts.check_timeout,
+            true,
+        )
+        .await;
+        if matches!(again.verdict, Verdict::Fail | Verdict::Warn) {
+            *o = again;
+            o.confirmed = Some(true);
+        } else {
+            let under_load = std::mem::replace(o, again);
+            o.under_load = Some(Box::new(under_load));
+        }
+    }
+}
+
+/// Whether an exchange exercised a feature the ServiceProviderConfig
+/// advertises.
+fn uses(feature: Capability, x: &Exchange) -> bool {
+    let header = |name: &str| {
+        x.request_headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(name))
+    };
+    match feature {
+        Capability::Patch => x.method == Method::PATCH,
+        Capability::Bulk => x.url.contains("/Bulk"),
+        Capability::Filter => x.url.contains("filter=") || x.url.ends_with(".search"),
+        Capability::Sort => x.url.contains("sortBy="),
+        // Every request of an ETag check is about its ETags.
+        Capability::Etag => {
+            header("if-match") || header("if-none-match") || x.method == Method::GET
+        }
+    }
 }
 
 /// Runs the selected checks against `target`.
@@ -319,6 +499,7 @@ pub async fn run(checks: &[Check], target: &Target, opts: &Options) -> Report {
                 // A check that panicked is a failed check, not a failed run.
                 if let Some(&i) = tasks.get(&e.id()) {
                     let mut o = outcome(&planned[i].0, Verdict::Fail);
+                    o.rule = Some("panic".into());
                     o.expected = Some("the check to run to its end".into());
                     o.got = Some(format!("the check itself failed: {e}"));
                     outcomes[i] = Some(o);
@@ -331,12 +512,13 @@ pub async fn run(checks: &[Check], target: &Target, opts: &Options) -> Report {
             }
         }
     }
-    let outcomes = planned
+    let mut outcomes: Vec<Outcome> = planned
         .iter()
         .zip(outcomes)
         .map(|((check, _), o)| {
             o.unwrap_or_else(|| {
                 let mut o = outcome(check, Verdict::Fail);
+                o.rule = Some("deadline".into());
                 o.expected = Some(format!(
                     "the run to reach this check within its {:?} deadline",
                     opts.deadline
@@ -346,6 +528,16 @@ pub async fn run(checks: &[Check], target: &Target, opts: &Options) -> Report {
             })
         })
         .collect();
+    confirm(
+        &mut outcomes,
+        &planned,
+        target,
+        &caps,
+        &prefix,
+        opts,
+        deadline,
+    )
+    .await;
     let mut capabilities: Vec<&'static str> = caps.advertised.iter().map(|c| c.name()).collect();
     capabilities.sort();
     Report {
@@ -356,5 +548,112 @@ pub async fn run(checks: &[Check], target: &Target, opts: &Options) -> Report {
         millis: started.elapsed().as_millis() as u64,
         capabilities,
         outcomes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let t = Target {
+            base_url: "http://127.0.0.1:1/scim/v2".into(),
+            token: Some("s3cret-t0ken".into()),
+        };
+        let shown = format!("{t:?} {t:#?}");
+        assert!(!shown.contains("s3cret-t0ken"), "{shown}");
+        assert!(shown.contains("<redacted>") && shown.contains("127.0.0.1:1"));
+    }
+
+    async fn fails(_: Ctx) -> crate::check::CheckResult {
+        Err(Finding::fail(
+            "asked",
+            "what the reference asks",
+            "something else",
+        ))
+    }
+
+    fn failing_check(level: Level) -> Check {
+        Check {
+            id: "test.levels.fails",
+            title: "always fails",
+            reference: "none",
+            level,
+            needs: &[],
+            gate: None,
+            tier: Tier::Core,
+            suite: Suite::Rfc,
+            run: |c| Box::pin(fails(c)),
+        }
+    }
+
+    /// A warning is not a pass: the summary counts it on its own.
+    #[test]
+    fn the_summary_counts_warnings_apart() {
+        let mut warned = outcome(&failing_check(Level::Should), Verdict::Warn);
+        warned.message = Some("a SHOULD not met".into());
+        let r = Report {
+            schema_version: 1,
+            tool: "idpsim",
+            target: "t".into(),
+            started: String::new(),
+            millis: 0,
+            capabilities: vec![],
+            outcomes: vec![warned, outcome(&failing_check(Level::Must), Verdict::Pass)],
+        };
+        assert_eq!(r.summary(), "1 passed, 1 warned, 0 failed, 0 skipped");
+        assert!(r.passed());
+    }
+
+    /// Every skip is decided while planning, so a harness can list it as
+    /// such: none is left to a check body.
+    #[test]
+    fn plan_decides_every_skip() {
+        let caps = Capabilities::from_document(serde_json::json!({
+            "bulk": {"supported": true, "maxOperations": 20000}
+        }));
+        let planned = plan(&crate::checks::all(), &caps, &Options::default());
+        let skip = |id: &str| {
+            planned
+                .iter()
+                .find(|(c, _)| c.id == id)
+                .and_then(|(_, s)| s.clone())
+        };
+        assert!(
+            skip("rfc7644.bulk.max-operations-413").is_some_and(|s| s.contains("20000")),
+            "{:?}",
+            skip("rfc7644.bulk.max-operations-413")
+        );
+        assert_eq!(skip("rfc7644.bulk.bulkid"), None);
+    }
+
+    /// The verdict of a failure comes from the check's level, in the
+    /// runner: MUST and IdP needs fail, SHOULD and MAY warn.
+    #[tokio::test]
+    async fn a_failure_is_judged_by_the_check_s_level() {
+        let target = Target {
+            base_url: "http://127.0.0.1:1/scim/v2".into(),
+            token: None,
+        };
+        for (level, want) in [
+            (Level::Must, Verdict::Fail),
+            (Level::Compat, Verdict::Fail),
+            (Level::Should, Verdict::Warn),
+            (Level::May, Verdict::Warn),
+        ] {
+            let o = run_one(
+                failing_check(level),
+                &target,
+                Arc::new(Capabilities::default()),
+                "idpsim-test",
+                Duration::from_secs(5),
+            )
+            .await;
+            assert_eq!(o.verdict, want, "{level:?}");
+            assert_eq!(o.rule.as_deref(), Some("asked"));
+            assert_eq!(o.expected.as_deref(), Some("what the reference asks"));
+            assert_eq!(o.got.as_deref(), Some("something else"));
+        }
     }
 }

@@ -95,6 +95,66 @@ async fn json_markdown_and_html_name_every_check() {
     );
 }
 
+/// A failure names its rule in every report, and the console shows the
+/// exchange that decided it first, marked, and the cleanup's DELETEs after
+/// it, labelled (not as the last two lines of evidence).
+#[tokio::test]
+async fn failures_show_their_rule_and_deciding_exchange_first() {
+    let r = report_with_failures().await;
+    let o = r
+        .outcomes
+        .iter()
+        .find(|o| o.id == "rfc7644.etag.if-match-412")
+        .unwrap();
+    assert_eq!(
+        (o.verdict, o.rule.as_deref()),
+        (Verdict::Fail, Some("status"))
+    );
+    let decided = &o.exchanges[o.decided_by.expect("a deciding exchange")];
+    assert_eq!(format!("{:?}", decided.method), "PATCH");
+    let cleanup = o.cleanup_from.expect("the user was deleted");
+    assert!(
+        o.exchanges[cleanup..]
+            .iter()
+            .all(|x| format!("{:?}", x.method) == "DELETE")
+    );
+
+    let console = report::console(&r, false);
+    // The check's block: its line and the indented lines under it.
+    let lines: Vec<&str> = console
+        .lines()
+        .skip_while(|l| !l.contains("FAIL rfc7644.etag.if-match-412"))
+        .enumerate()
+        .take_while(|(i, l)| *i == 0 || l.starts_with("       "))
+        .map(|(_, l)| l.trim())
+        .collect();
+    let block = lines.join("\n");
+    let at = |p: &str| {
+        lines
+            .iter()
+            .position(|l| l.starts_with(p))
+            .unwrap_or_else(|| panic!("no {p:?} in {block}"))
+    };
+    assert!(at("rule: status") < at("expected:"));
+    assert!(
+        lines[at("▶ PATCH")].ends_with("(decided the verdict)"),
+        "{block}"
+    );
+    assert!(at("▶ PATCH") < at("cleanup: DELETE"), "{block}");
+
+    let json: serde_json::Value = serde_json::from_str(&report::json(&r)).unwrap();
+    let row = json["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == "rfc7644.etag.if-match-412")
+        .unwrap();
+    assert_eq!(row["rule"], "status");
+    assert!(report::junit(&r).contains("[status] expected PATCH with a stale If-Match"));
+    assert!(report::markdown(&r).contains("[status] expected PATCH with a stale If-Match"));
+    assert!(report::html(&r).contains("<code>status</code>"));
+}
+
 /// The HTML report renders in headless Chromium (Debian's `chromium`,
 /// which `.ci/run` installs); the screenshot lands in `target/`.
 #[tokio::test]

@@ -62,7 +62,25 @@ fn main() {
                     Duration::from_secs(30),
                 ));
                 match o.verdict {
-                    Verdict::Pass | Verdict::Warn | Verdict::Skip => Ok(()),
+                    Verdict::Pass => Ok(()),
+                    // libtest has no warning; a SHOULD not met passes the
+                    // trial but says so, rather than passing silently.
+                    Verdict::Warn => {
+                        eprintln!(
+                            "warning: {} ({}, {:?}) not met\nexpected: {}\ngot: {}",
+                            check.id,
+                            check.reference,
+                            check.level,
+                            o.expected.unwrap_or_default(),
+                            o.got.unwrap_or_default()
+                        );
+                        Ok(())
+                    }
+                    // Skips are planned, so this is a runner defect, not a pass.
+                    Verdict::Skip => Err(Failed::from(format!(
+                        "skipped while running ({}); skips are decided while listing",
+                        o.message.unwrap_or_default()
+                    ))),
                     Verdict::Fail => Err(Failed::from(format!(
                         "{} ({})\nexpected: {}\ngot: {}",
                         check.title,

@@ -10,6 +10,15 @@ use time::format_description::well_known::Rfc3339;
 /// The most events kept. Past it the oldest are dropped and counted, so a
 /// 100k-user load run cannot grow the log without bound.
 pub const CAPACITY: usize = 200_000;
+/// The most bytes the kept events may take (their texts plus each event's
+/// fixed size). A count alone bounds nothing when one event can carry
+/// anything a client sent; 64 MiB holds the full 200,000 events of a
+/// 100k-user run (about 250 bytes each) with room to spare.
+pub const MAX_BYTES: usize = 64 * 1024 * 1024;
+/// The most bytes of a name or detail kept. Details quote what others
+/// sent (a refused SAML response's `StatusMessage`, read before any
+/// signature check; a NameID), so only an excerpt is stored.
+pub const MAX_TEXT_BYTES: usize = 512;
 
 /// One event.
 #[derive(Debug, Clone, Serialize)]
@@ -34,8 +43,35 @@ pub struct Event {
 #[derive(Debug, Default)]
 pub struct Audit {
     events: VecDeque<Event>,
+    /// What `events` takes, as [`Event::cost`] counts it.
+    bytes: usize,
     next: u64,
     dropped: u64,
+}
+
+impl Event {
+    /// The bytes this event holds: its own size plus its texts.
+    fn cost(&self) -> usize {
+        std::mem::size_of::<Event>()
+            + self.at.len()
+            + [&self.id, &self.name, &self.detail]
+                .iter()
+                .map(|t| t.as_ref().map_or(0, String::len))
+                .sum::<usize>()
+    }
+}
+
+/// At most [`MAX_TEXT_BYTES`] of `s` (cut on a character boundary), with
+/// `…` and the full length when cut.
+pub fn excerpt(s: &str) -> String {
+    if s.len() <= MAX_TEXT_BYTES {
+        return s.to_owned();
+    }
+    let mut end = MAX_TEXT_BYTES;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &s[..end], s.len())
 }
 
 /// One page of the log.
@@ -58,19 +94,24 @@ impl Audit {
         detail: Option<String>,
     ) {
         self.next += 1;
-        if self.events.len() == CAPACITY {
-            self.events.pop_front();
-            self.dropped += 1;
-        }
-        self.events.push_back(Event {
+        let event = Event {
             seq: self.next,
             at: now_rfc3339(),
             action,
             actor,
-            id: id.map(str::to_owned),
-            name: name.map(str::to_owned),
-            detail,
-        });
+            id: id.map(excerpt),
+            name: name.map(excerpt),
+            detail: detail.as_deref().map(excerpt),
+        };
+        self.bytes += event.cost();
+        self.events.push_back(event);
+        while self.events.len() > CAPACITY || self.bytes > MAX_BYTES {
+            let Some(old) = self.events.pop_front() else {
+                break;
+            };
+            self.bytes -= old.cost();
+            self.dropped += 1;
+        }
     }
 
     /// Events with `seq > after`, at most `limit`.
@@ -91,4 +132,52 @@ pub fn now_rfc3339() -> String {
     OffsetDateTime::now_utc()
         .format(&Rfc3339)
         .expect("UTC times always format")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attacker_sized_text_is_stored_as_a_bounded_excerpt() {
+        let mut a = Audit::default();
+        let huge = "é".repeat(300_000);
+        a.record(
+            "saml.refused",
+            "saml",
+            Some(&huge),
+            Some(&huge),
+            Some(huge.clone()),
+        );
+        let e = &a.page(0, 1).events[0];
+        for t in [&e.id, &e.name, &e.detail] {
+            let t = t.as_deref().unwrap();
+            assert!(t.len() <= MAX_TEXT_BYTES + 32, "{} bytes kept", t.len());
+            assert!(t.ends_with("… (600000 bytes)"), "{}", &t[t.len() - 40..]);
+        }
+        a.record("x", "saml", None, None, Some("short".into()));
+        assert_eq!(a.page(1, 1).events[0].detail.as_deref(), Some("short"));
+    }
+
+    #[test]
+    fn the_log_is_bounded_in_bytes() {
+        let mut a = Audit::default();
+        let big = "x".repeat(MAX_TEXT_BYTES);
+        let per = {
+            let mut one = Audit::default();
+            one.record("e", "saml", Some(&big), Some(&big), Some(big.clone()));
+            one.bytes
+        };
+        // Enough events to pass the byte bound well before the count bound.
+        let n = MAX_BYTES / per + 1_000;
+        assert!(n < CAPACITY);
+        for _ in 0..n {
+            a.record("e", "saml", Some(&big), Some(&big), Some(big.clone()));
+        }
+        assert!(a.bytes <= MAX_BYTES);
+        assert_eq!(a.events.len() as u64 + a.dropped, n as u64);
+        assert!(a.dropped > 500, "{} dropped", a.dropped);
+        // The newest are the ones kept.
+        assert_eq!(a.events.back().unwrap().seq, n as u64);
+    }
 }

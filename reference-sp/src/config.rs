@@ -34,7 +34,15 @@ pub enum Quirk {
     /// their change: concurrent PATCHes lose each other's members, the
     /// read-modify-write race Entra's parallel PATCHes expose.
     RacyMemberPatch,
+    /// More than [`OVERLOADED_ABOVE`] requests in flight at once are
+    /// answered 500: a server that fails only under concurrent load.
+    Overloaded,
 }
+
+/// How many requests the `overloaded` quirk serves at once. One, so that a
+/// client sending one request at a time never meets it and two clients at
+/// once almost always do.
+pub const OVERLOADED_ABOVE: usize = 1;
 
 impl Quirk {
     /// Every quirk with its name, in `--quirk` spelling.
@@ -51,6 +59,7 @@ impl Quirk {
         (Quirk::LiteralMemberRemoval, "literal-member-removal"),
         (Quirk::NotFoundOnEmptyList, "not-found-on-empty-list"),
         (Quirk::RacyMemberPatch, "racy-member-patch"),
+        (Quirk::Overloaded, "overloaded"),
     ];
 
     /// The `--quirk` spelling.

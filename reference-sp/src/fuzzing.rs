@@ -27,8 +27,12 @@ pub const ACS_URL: &str = "https://sp.fuzz.invalid/saml/acs";
 /// the TEST-ONLY fixture key.
 pub const OKTA_ISSUER: &str = "http://www.okta.com/exkidpsim0000000000";
 pub const ENTRA_ISSUER: &str = "https://sts.windows.net/00000000-0000-4000-8000-000000000000/";
-/// The request every run has outstanding, from [`BROWSER`].
+/// An `InResponseTo` this SP never issued. The SP's request IDs are
+/// MACs under a key drawn at start-up, so no fixed input can answer one:
+/// the fuzzed SP accepts IdP-initiated responses instead, and a seed that
+/// names this ID exercises the refusal.
 pub const REQUEST_ID: &str = "_fuzz0000000000000000000000000001";
+/// The browser every run posts from.
 pub const BROWSER: &str = "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0";
 /// The clock of every run (2026-01-01T00:00:00Z), so that a seed signed
 /// for it stays valid and a finding replays the same.
@@ -65,6 +69,7 @@ impl Acs {
                 vec![trusted.clone()],
             );
             c.clock_skew = Duration::from_secs(60);
+            c.allow_idp_initiated = true;
             Validator {
                 config: c,
                 sp_entity_id: SP_ENTITY_ID.into(),
@@ -83,7 +88,7 @@ impl Acs {
     /// re-signed first with the IdP key so that the checks after the
     /// signature are reached; 2 or 3 the form value itself (base64 and
     /// all). The rest goes through [`Validator::validate`], as the ACS
-    /// calls it, with a fresh session store holding [`REQUEST_ID`].
+    /// calls it, with a fresh session store.
     pub fn run(&self, data: &[u8]) -> Result<Identity, Rejection> {
         let Some((&mode, rest)) = data.split_first() else {
             return Err(Rejection::Encoding("empty input".into()));
@@ -102,7 +107,6 @@ impl Acs {
             _ => String::from_utf8_lossy(rest).into_owned(),
         };
         let store = SessionStore::default();
-        store.remember_request(REQUEST_ID, BROWSER);
         let now = OffsetDateTime::from_unix_timestamp(NOW_UNIX).expect("a valid time");
         validator.validate(&form, Some(BROWSER), &store, now)
     }
@@ -132,5 +136,5 @@ pub fn bulk(data: &[u8]) -> Result<Vec<BulkOperationResult>, ScimError> {
     let tenant = Tenant::new(config, "https://sp.fuzz.invalid/scim/v2".into());
     let v = body::parse_json(data)?;
     let req = bulk_http::decode(v, &limits)?;
-    Ok(bulk_http::run(&tenant, req))
+    Ok(crate::bulk::run(&tenant, req))
 }

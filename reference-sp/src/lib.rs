@@ -9,6 +9,8 @@
 //!
 //! - [`config`]: token, limits, tenant rules and [`Quirk`]s, the named
 //!   switches that each break one behaviour on purpose.
+//! - [`account_key`]: the one rule for when two `userName`s are the same
+//!   account, shared by SCIM uniqueness and SAML sign-in.
 //! - [`store`]: records, creation order and the O(1) indexes.
 //! - [`tenant`]: SCIM semantics over the store: uniqueness, the Primary
 //!   Owner, seats, membership, ETags, listing with index plans.
@@ -27,11 +29,14 @@
 //! # Ok(()) }
 //! ```
 
+pub mod account_key;
 pub mod audit;
+pub mod bulk;
 pub mod config;
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;
+mod membership;
 pub mod saml;
 pub mod store;
 pub mod tenant;
@@ -109,6 +114,8 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
         .clone()
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
     let origin = format!("http://{addr}");
+    let acs_url = format!("{origin}/saml/acs");
+    let acs = url::Url::parse(&acs_url).map_err(std::io::Error::other)?;
     let saml = config.saml.clone().map(|c| {
         Arc::new(http::saml::SamlSide {
             validator: saml::Validator {
@@ -116,10 +123,12 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
                     .sp_entity_id
                     .clone()
                     .unwrap_or_else(|| format!("{origin}/saml/metadata")),
-                acs_url: format!("{origin}/saml/acs"),
+                acs_url,
                 config: c,
             },
             store: saml::SessionStore::default(),
+            acs,
+            pool: saml::VerifyPool::default(),
         })
     });
     let tenant = Arc::new(tenant::Tenant::new(config, base_url.clone()));
@@ -127,6 +136,7 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
         tenant: tenant.clone(),
         token: Arc::from(token.as_str()),
         saml,
+        in_flight: Arc::default(),
     };
     let router = http::router(app);
     let (stop, stopped) = oneshot::channel::<()>();

@@ -51,11 +51,10 @@ fn saml_acs_seeds_reach_their_verdict() {
         if name.starts_with("ok-") {
             let id = got.unwrap_or_else(|e| panic!("seed {name} refused: {e}"));
             assert_eq!(id.name_id, "bjensen@example.com", "seed {name}");
-            assert!(id.solicited, "seed {name}");
         } else {
             let e = got.expect_err(&name);
             let want = match name.as_str() {
-                "refused-unsolicited" => matches!(e, Rejection::Unsolicited),
+                "refused-unknown-request" => matches!(e, Rejection::InResponseTo(_)),
                 "refused-expired" => matches!(e, Rejection::Expired(_)),
                 "refused-audience" => matches!(e, Rejection::Audience(_)),
                 "refused-destination" => matches!(e, Rejection::Destination(_)),
@@ -75,10 +74,11 @@ fn saml_acs_findings_are_refused() {
     }
 }
 
-/// Findings in the SAML parser, canonicalizer and ACS time checks, which
-/// the saml-parse branch fixes (`fuzz/regressions/saml_acs/saml-parse/`).
+/// Findings in the SAML parser, canonicalizer and ACS time checks
+/// (`fuzz/regressions/saml_acs/saml-parse/`: a NotOnOrAfter in year 9999
+/// that panicked, namespace-scope copies and a duplicate-attribute scan
+/// that each took seconds), fixed by the saml-parse branch.
 #[test]
-#[ignore = "fixed by the saml-parse branch"]
 fn saml_acs_parser_findings_are_refused() {
     let acs = acs();
     let found = inputs("regressions/saml_acs/saml-parse");

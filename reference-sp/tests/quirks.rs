@@ -140,3 +140,40 @@ fn every_quirk_has_a_name_that_parses_back() {
     }
     assert!("nonsense".parse::<Quirk>().unwrap_err().contains("no-etag"));
 }
+
+/// `overloaded`: one request at a time is served; a second while one is in
+/// flight is answered 500, and once the first leaves, service resumes.
+#[tokio::test]
+async fn overloaded() {
+    use tokio::io::AsyncWriteExt;
+    let sp = with(Quirk::Overloaded).await;
+    assert_eq!(sp.get("/Users?count=1").await.status, 200);
+    // A POST whose body never comes stays in flight: the count is taken
+    // before the handler waits for the body.
+    let mut held = tokio::net::TcpStream::connect(sp.handle.addr())
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/scim+json\r\nContent-Length: 100\r\n\r\n",
+        sp.handle.token()
+    );
+    held.write_all(head.as_bytes()).await.unwrap();
+    let mut status = 0;
+    for _ in 0..200 {
+        status = sp.get("/Users?count=1").await.status;
+        if status == 500 {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(status, 500, "a second request while one is in flight");
+    drop(held);
+    for _ in 0..200 {
+        status = sp.get("/Users?count=1").await.status;
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(status, 200, "served again once the first left");
+}

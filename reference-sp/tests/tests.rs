@@ -5,6 +5,8 @@ mod bulk;
 mod common;
 mod crud;
 mod fuzz_regressions;
+mod hostile;
 mod listing;
 mod quirks;
 mod tenant;
+mod user_names;

@@ -102,8 +102,33 @@ impl ScimError {
             schemas: vec![urn::ERROR.to_owned()],
             status: self.status.to_string(),
             scim_type: self.scim_type,
-            detail: Some(self.detail.clone()),
+            // Details built from a client's input quote only an excerpt
+            // of it; this bounds any that slipped through.
+            detail: Some(bounded_detail(&self.detail).into_owned()),
         }
+    }
+}
+
+/// The longest detail an error body carries, in characters.
+pub const MAX_DETAIL_CHARS: usize = 1000;
+
+fn bounded_detail(d: &str) -> std::borrow::Cow<'_, str> {
+    match d.char_indices().nth(MAX_DETAIL_CHARS) {
+        None => d.into(),
+        Some((cut, _)) => format!("{}…", &d[..cut]).into(),
+    }
+}
+
+/// How many characters of a client's input an error detail repeats.
+pub const EXCERPT_CHARS: usize = 200;
+
+/// The start of `s` for an error detail: at most [`EXCERPT_CHARS`]
+/// characters, then `…` when there was more. A detail that repeated the
+/// whole input would let a 1 MiB filter buy a 1 MiB error body.
+pub fn excerpt(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(EXCERPT_CHARS) {
+        None => s.into(),
+        Some((cut, _)) => format!("{}…", &s[..cut]).into(),
     }
 }
 

@@ -20,7 +20,7 @@ use scim_v2::datetime::ScimDateTime;
 use scim_v2::filter::{AttrExp, AttrPath, CompValue, CompareOp, Filter, ParseError, ValFilter};
 use serde_json::Value;
 
-use crate::error::{ScimError, ScimType};
+use crate::error::{ScimError, ScimType, excerpt};
 use crate::path::{self, Resolved, Target};
 use crate::resource::Object;
 use crate::schema::{Attribute, AttributeType, Container, ResourceSchema};
@@ -34,7 +34,11 @@ pub fn parse(s: &str) -> Result<Filter, ScimError> {
     s.parse::<Filter>().map_err(|e| {
         ScimError::bad_request(
             ScimType::InvalidFilter,
-            format!("invalid filter {s:?}: {}", describe_parse_error(s, &e)),
+            format!(
+                "invalid filter {:?}: {}",
+                excerpt(s),
+                describe_parse_error(s, &e)
+            ),
         )
     })
 }
@@ -115,15 +119,15 @@ pub fn describe_parse_error(input: &str, e: &ParseError) -> String {
         } => {
             format!(
                 "unexpected `{}` at column {}{}",
-                t.trim(),
+                excerpt(t.trim()),
                 col(*l),
                 expected(ex)
             )
         }
         P::ExtraToken { token: (l, t, _) } => {
-            format!("unexpected `{}` at column {}", t.trim(), col(*l))
+            format!("unexpected `{}` at column {}", excerpt(t.trim()), col(*l))
         }
-        P::User { error } => error.to_string(),
+        P::User { error } => excerpt(&error.to_string()).into_owned(),
     }
 }
 
@@ -140,7 +144,7 @@ pub fn check(schema: &ResourceSchema, filter: &Filter) -> Result<(), ScimError> 
                     ScimType::InvalidFilter,
                     format!(
                         "`{}` is not a complex attribute and cannot take a [filter]",
-                        vp.attr
+                        excerpt(&vp.attr.to_string())
                     ),
                 ));
             }
@@ -221,7 +225,11 @@ fn sub_in_value_filter(
     parent.sub_attribute(name).ok_or_else(|| {
         ScimError::bad_request(
             ScimType::InvalidFilter,
-            format!("`{path}` is not a sub-attribute of `{}`", parent.name),
+            format!(
+                "`{}` is not a sub-attribute of `{}`",
+                excerpt(&path.to_string()),
+                parent.name
+            ),
         )
     })
 }
@@ -241,43 +249,134 @@ fn compared_attribute(attr: &'static Attribute) -> &'static Attribute {
     }
 }
 
+/// The attribute expressions in a filter, value filters' included: what
+/// evaluating it over one resource costs, in comparisons.
+pub fn terms(filter: &Filter) -> usize {
+    fn val(f: &ValFilter) -> usize {
+        match f {
+            ValFilter::Attr(_) => 1,
+            ValFilter::Not(f) => val(f),
+            ValFilter::And(fs) | ValFilter::Or(fs) => fs.iter().map(val).sum(),
+        }
+    }
+    match filter {
+        Filter::Attr(_) => 1,
+        Filter::ValuePath(vp) => val(&vp.filter),
+        Filter::Not(f) => terms(f),
+        Filter::And(fs) | Filter::Or(fs) => fs.iter().map(terms).sum(),
+    }
+}
+
 /// Evaluates a checked filter over one canonical resource.
 pub fn matches(schema: &ResourceSchema, filter: &Filter, resource: &Object) -> bool {
+    matches_in(schema, filter, resource, Literals::AsSent)
+}
+
+/// [`matches`] for a filter that went through [`fold_literals`]: the
+/// literals compared ignoring case are not folded again for every
+/// resource, which for a long literal over a directory scan was
+/// O(resources × literal) in time and allocation.
+pub fn matches_folded(schema: &ResourceSchema, filter: &Filter, resource: &Object) -> bool {
+    matches_in(schema, filter, resource, Literals::Folded)
+}
+
+/// Whether a filter's string literals are as the client sent them or
+/// folded already (for the attributes that [`folds`] says compare folded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Literals {
+    AsSent,
+    Folded,
+}
+
+/// Whether strings of `attr` compare case-folded (and so a literal
+/// compared with them can be folded once). Date-times are compared as
+/// instants first, on the text as sent.
+fn folds(attr: &Attribute) -> bool {
+    !attr.case_exact && attr.kind != AttributeType::DateTime
+}
+
+/// Folds, once, every string literal that is compared with a
+/// case-insensitive attribute; evaluate the result with [`matches_folded`].
+/// Literals of attributes the schema does not know are left alone.
+pub fn fold_literals(schema: &ResourceSchema, filter: &mut Filter) {
+    fn fold_exp(e: &mut AttrExp, leaf: Option<&'static Attribute>) {
+        if let (AttrExp::Comparison(_, _, CompValue::Str(s)), Some(leaf)) = (e, leaf)
+            && folds(compared_attribute(leaf))
+        {
+            *s = fold(s).into_owned();
+        }
+    }
+    fn fold_val(parent: &'static Attribute, f: &mut ValFilter) {
+        match f {
+            ValFilter::Attr(e) => {
+                let leaf = sub_in_value_filter(parent, exp_path(e)).ok();
+                fold_exp(e, leaf);
+            }
+            ValFilter::Not(f) => fold_val(parent, f),
+            ValFilter::And(fs) | ValFilter::Or(fs) => {
+                fs.iter_mut().for_each(|f| fold_val(parent, f))
+            }
+        }
+    }
+    match filter {
+        Filter::Attr(e) => {
+            let leaf = path::resolve_attribute(schema, exp_path(e))
+                .ok()
+                .map(|r| r.sub.unwrap_or(r.attr));
+            fold_exp(e, leaf);
+        }
+        Filter::ValuePath(vp) => {
+            if let Ok(r) = path::resolve_attribute(schema, &vp.attr) {
+                fold_val(r.attr, &mut vp.filter);
+            }
+        }
+        Filter::Not(f) => fold_literals(schema, f),
+        Filter::And(fs) | Filter::Or(fs) => fs.iter_mut().for_each(|f| fold_literals(schema, f)),
+    }
+}
+
+fn matches_in(schema: &ResourceSchema, filter: &Filter, resource: &Object, lit: Literals) -> bool {
     match filter {
         Filter::Attr(e) => {
             let Ok(r) = path::resolve_attribute(schema, exp_path(e)) else {
                 return false;
             };
-            let mut values = Vec::new();
-            collect(resource, &r, &mut values);
-            judge(e, r.sub.unwrap_or(r.attr), &values)
+            judge(e, r.sub.unwrap_or(r.attr), leaves(resource, r), lit)
         }
         Filter::ValuePath(vp) => {
             let Ok(Target::Attribute(r)) = path::resolve(schema, &vp.attr) else {
                 return false;
             };
-            elements(resource, &r).any(|el| matches_val(r.attr, &vp.filter, el))
+            elements(resource, &r).any(|el| matches_val_in(r.attr, &vp.filter, el, lit))
         }
-        Filter::Not(f) => !matches(schema, f, resource),
-        Filter::And(fs) => fs.iter().all(|f| matches(schema, f, resource)),
-        Filter::Or(fs) => fs.iter().any(|f| matches(schema, f, resource)),
+        Filter::Not(f) => !matches_in(schema, f, resource, lit),
+        Filter::And(fs) => fs.iter().all(|f| matches_in(schema, f, resource, lit)),
+        Filter::Or(fs) => fs.iter().any(|f| matches_in(schema, f, resource, lit)),
     }
 }
 
 /// Evaluates a `[...]` filter over one element of a complex attribute.
 pub fn matches_val(parent: &'static Attribute, f: &ValFilter, element: &Value) -> bool {
+    matches_val_in(parent, f, element, Literals::AsSent)
+}
+
+fn matches_val_in(
+    parent: &'static Attribute,
+    f: &ValFilter,
+    element: &Value,
+    lit: Literals,
+) -> bool {
     match f {
         ValFilter::Attr(e) => {
             let Ok(sub) = sub_in_value_filter(parent, exp_path(e)) else {
                 return false;
             };
             let v = element.as_object().and_then(|o| o.get(sub.name));
-            let values: Vec<&Value> = v.into_iter().collect();
-            judge(e, sub, &values)
+            judge(e, sub, v.into_iter(), lit)
         }
-        ValFilter::Not(f) => !matches_val(parent, f, element),
-        ValFilter::And(fs) => fs.iter().all(|f| matches_val(parent, f, element)),
-        ValFilter::Or(fs) => fs.iter().any(|f| matches_val(parent, f, element)),
+        ValFilter::Not(f) => !matches_val_in(parent, f, element, lit),
+        ValFilter::And(fs) => fs.iter().all(|f| matches_val_in(parent, f, element, lit)),
+        ValFilter::Or(fs) => fs.iter().any(|f| matches_val_in(parent, f, element, lit)),
     }
 }
 
@@ -296,7 +395,7 @@ pub fn container(resource: &Object, c: Container) -> Option<&Object> {
 }
 
 /// The values of a multi-valued attribute, or the one value of a single one.
-fn elements<'a>(resource: &'a Object, r: &Resolved) -> impl Iterator<Item = &'a Value> {
+fn elements<'a>(resource: &'a Object, r: &Resolved) -> impl Iterator<Item = &'a Value> + use<'a> {
     let v = container(resource, r.container).and_then(|c| c.get(r.attr.name));
     let items: &'a [Value] = match v {
         Some(Value::Array(a)) => a,
@@ -307,48 +406,163 @@ fn elements<'a>(resource: &'a Object, r: &Resolved) -> impl Iterator<Item = &'a 
 }
 
 /// Every leaf value a path reaches, flattening multi-valued attributes.
-fn collect<'a>(resource: &'a Object, r: &Resolved, out: &mut Vec<&'a Value>) {
-    for el in elements(resource, r) {
-        match r.sub {
-            Some(sub) => {
-                if let Some(v) = el.as_object().and_then(|o| o.get(sub.name)) {
-                    out.push(v);
+fn leaves(resource: &Object, r: Resolved) -> impl Iterator<Item = &Value> {
+    elements(resource, &r).filter_map(move |el| match r.sub {
+        Some(sub) => el.as_object().and_then(|o| o.get(sub.name)),
+        None => Some(el),
+    })
+}
+
+/// A filter with every attribute path resolved once, for evaluating over
+/// many resources: resolving a path (a case-insensitive search of the
+/// schema) per term per resource was most of a long filter's cost.
+/// Evaluates exactly as [`matches_folded`]; build it from a filter that went
+/// through [`fold_literals`].
+#[derive(Debug)]
+pub struct Prepared<'f> {
+    root: Node<'f>,
+}
+
+#[derive(Debug)]
+enum Node<'f> {
+    /// A comparison or presence test; `None` when the path names nothing
+    /// of this schema (which never matches).
+    Attr(&'f AttrExp, Option<Resolved>),
+    ValuePath(Option<(Resolved, ValNode<'f>)>),
+    Not(Box<Node<'f>>),
+    And(Vec<Node<'f>>),
+    Or(Vec<Node<'f>>),
+}
+
+#[derive(Debug)]
+enum ValNode<'f> {
+    Attr(&'f AttrExp, Option<&'static Attribute>),
+    Not(Box<ValNode<'f>>),
+    And(Vec<ValNode<'f>>),
+    Or(Vec<ValNode<'f>>),
+}
+
+impl<'f> Prepared<'f> {
+    /// Resolves every path of a filter whose literals are folded.
+    pub fn folded(schema: &ResourceSchema, filter: &'f Filter) -> Self {
+        fn val<'f>(parent: &'static Attribute, f: &'f ValFilter) -> ValNode<'f> {
+            match f {
+                ValFilter::Attr(e) => {
+                    ValNode::Attr(e, sub_in_value_filter(parent, exp_path(e)).ok())
                 }
+                ValFilter::Not(f) => ValNode::Not(Box::new(val(parent, f))),
+                ValFilter::And(fs) => ValNode::And(fs.iter().map(|f| val(parent, f)).collect()),
+                ValFilter::Or(fs) => ValNode::Or(fs.iter().map(|f| val(parent, f)).collect()),
             }
-            None => out.push(el),
         }
+        fn node<'f>(schema: &ResourceSchema, f: &'f Filter) -> Node<'f> {
+            match f {
+                Filter::Attr(e) => Node::Attr(e, path::resolve_attribute(schema, exp_path(e)).ok()),
+                Filter::ValuePath(vp) => Node::ValuePath(match path::resolve(schema, &vp.attr) {
+                    Ok(Target::Attribute(r)) => Some((r, val(r.attr, &vp.filter))),
+                    _ => None,
+                }),
+                Filter::Not(f) => Node::Not(Box::new(node(schema, f))),
+                Filter::And(fs) => Node::And(fs.iter().map(|f| node(schema, f)).collect()),
+                Filter::Or(fs) => Node::Or(fs.iter().map(|f| node(schema, f)).collect()),
+            }
+        }
+        Prepared {
+            root: node(schema, filter),
+        }
+    }
+
+    /// The top-level keys of a resource that evaluating the filter reads
+    /// (an attribute's name, or an extension's URN): a caller holding
+    /// resources as text may parse only these.
+    pub fn top_level_keys(&self) -> Vec<&'static str> {
+        fn key(r: &Resolved) -> &'static str {
+            match r.container {
+                Container::Root => r.attr.name,
+                Container::Extension(ext) => ext.id,
+            }
+        }
+        fn walk(n: &Node<'_>, out: &mut Vec<&'static str>) {
+            match n {
+                Node::Attr(_, Some(r)) | Node::ValuePath(Some((r, _))) => out.push(key(r)),
+                Node::Attr(_, None) | Node::ValuePath(None) => {}
+                Node::Not(n) => walk(n, out),
+                Node::And(ns) | Node::Or(ns) => ns.iter().for_each(|n| walk(n, out)),
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.root, &mut out);
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Whether the filter matches one canonical resource.
+    pub fn matches(&self, resource: &Object) -> bool {
+        fn val(n: &ValNode<'_>, element: &Value) -> bool {
+            match n {
+                ValNode::Attr(e, Some(sub)) => {
+                    let v = element.as_object().and_then(|o| o.get(sub.name));
+                    judge(e, sub, v.into_iter(), Literals::Folded)
+                }
+                ValNode::Attr(_, None) => false,
+                ValNode::Not(n) => !val(n, element),
+                ValNode::And(ns) => ns.iter().all(|n| val(n, element)),
+                ValNode::Or(ns) => ns.iter().any(|n| val(n, element)),
+            }
+        }
+        fn node(n: &Node<'_>, res: &Object) -> bool {
+            match n {
+                Node::Attr(e, Some(r)) => judge(
+                    e,
+                    r.sub.unwrap_or(r.attr),
+                    leaves(res, *r),
+                    Literals::Folded,
+                ),
+                Node::Attr(_, None) | Node::ValuePath(None) => false,
+                Node::ValuePath(Some((r, f))) => elements(res, r).any(|el| val(f, el)),
+                Node::Not(n) => !node(n, res),
+                Node::And(ns) => ns.iter().all(|n| node(n, res)),
+                Node::Or(ns) => ns.iter().any(|n| node(n, res)),
+            }
+        }
+        node(&self.root, resource)
     }
 }
 
-fn judge(e: &AttrExp, attr: &'static Attribute, values: &[&Value]) -> bool {
+fn judge<'v>(
+    e: &AttrExp,
+    attr: &'static Attribute,
+    values: impl Iterator<Item = &'v Value>,
+    lit: Literals,
+) -> bool {
     match e {
-        AttrExp::Present(_) => values.iter().any(|v| is_present(v)),
+        AttrExp::Present(_) => values.into_iter().any(is_present),
         AttrExp::Comparison(_, op, expected) => {
             let attr = compared_attribute(attr);
-            let unwrap = |v: &'_ Value| -> Option<Value> {
-                if v.is_object() {
-                    v.get("value").cloned()
-                } else {
-                    Some(v.clone())
-                }
-            };
-            let present: Vec<Value> = values
-                .iter()
-                .filter_map(|v| unwrap(v))
-                .filter(|v| !v.is_null())
-                .collect();
+            // Borrowed, not cloned: a filter of many terms over a resource
+            // of many values would copy them all once per term.
+            let mut present = values
+                .filter_map(|v| {
+                    if v.is_object() {
+                        v.get("value")
+                    } else {
+                        Some(v)
+                    }
+                })
+                .filter(|v| !v.is_null());
             if matches!(expected, CompValue::Null) {
                 return match op {
-                    CompareOp::Eq => present.is_empty(),
-                    CompareOp::Ne => !present.is_empty(),
+                    CompareOp::Eq => present.next().is_none(),
+                    CompareOp::Ne => present.next().is_some(),
                     _ => false,
                 };
             }
             match op {
-                CompareOp::Ne => !present
-                    .iter()
-                    .any(|v| compare(attr, &CompareOp::Eq, v, expected)),
-                op => present.iter().any(|v| compare(attr, op, v, expected)),
+                CompareOp::Ne => {
+                    !present.any(|v| compare_in(attr, &CompareOp::Eq, v, expected, lit))
+                }
+                op => present.any(|v| compare_in(attr, op, v, expected, lit)),
             }
         }
     }
@@ -366,12 +580,25 @@ fn is_present(v: &Value) -> bool {
 
 /// Compares one actual value with a filter literal under `op`.
 pub fn compare(attr: &Attribute, op: &CompareOp, actual: &Value, expected: &CompValue) -> bool {
+    compare_in(attr, op, actual, expected, Literals::AsSent)
+}
+
+fn compare_in(
+    attr: &Attribute,
+    op: &CompareOp,
+    actual: &Value,
+    expected: &CompValue,
+    lit: Literals,
+) -> bool {
     match (actual, expected) {
         (Value::String(a), CompValue::Str(b)) => {
             if attr.kind == AttributeType::DateTime
                 && let (Ok(a), Ok(b)) = (a.parse::<ScimDateTime>(), b.parse::<ScimDateTime>())
             {
                 return a.xsd_partial_cmp(&b).is_some_and(|o| ordering_holds(op, o));
+            }
+            if lit == Literals::Folded && folds(attr) {
+                return compare_folded(op, &fold(a), b);
             }
             compare_strings(attr.case_exact, op, a, b)
         }
@@ -416,11 +643,18 @@ pub fn compare_strings(case_exact: bool, op: &CompareOp, a: &str, b: &str) -> bo
     } else {
         (fold(a), fold(b))
     };
+    compare_folded(op, &a, &b)
+}
+
+/// Compares two strings already in the same case form.
+fn compare_folded(op: &CompareOp, a: &str, b: &str) -> bool {
     match op {
-        CompareOp::Co => a.contains(&*b),
-        CompareOp::Sw => a.starts_with(&*b),
-        CompareOp::Ew => a.ends_with(&*b),
-        op => ordering_holds(op, a.cmp(&b)),
+        // Setting up the substring search reads the whole needle; a needle
+        // longer than the value cannot occur in it.
+        CompareOp::Co => b.len() <= a.len() && a.contains(b),
+        CompareOp::Sw => a.starts_with(b),
+        CompareOp::Ew => a.ends_with(b),
+        op => ordering_holds(op, a.cmp(b)),
     }
 }
 

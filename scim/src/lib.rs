@@ -17,6 +17,7 @@
 //! - [`projection`], [`sort`]: `attributes`/`excludedAttributes` and `sortBy`.
 //! - [`message`]: ListResponse, SearchRequest, BulkRequest/BulkResponse.
 //! - [`service_provider_config`]: the RFC 7643 §5 document, for servers and clients.
+//! - [`bounds`]: how large a stored resource may grow.
 //! - [`error`]: [`ScimError`], the one error type, carrying status and `scimType`.
 //!
 //! # Example
@@ -35,6 +36,7 @@
 //! assert!(filter::matches(ResourceSchema::user(), &f, &user));
 //! ```
 
+pub mod bounds;
 pub mod error;
 pub mod filter;
 #[doc(hidden)]

@@ -23,13 +23,14 @@
 //!   nothing, so an IdP retrying a removal does not get a spurious error.
 //! - Booleans as `"True"`/`"False"` (see [`crate::resource`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use scim_v2::filter::{AttrExp, CompValue, CompareOp, PatchPath, PatchValuePath, ValFilter};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use crate::error::{ScimError, ScimType};
+use crate::bounds;
+use crate::error::{ScimError, ScimType, excerpt};
 use crate::filter;
 use crate::path::{self, Resolved, Target};
 use crate::resource::{self, Object, ReadOnly};
@@ -137,6 +138,7 @@ pub fn apply(
     }
     resource::check_required(schema.core, &out, "")?;
     resource::set_schemas(schema, &mut out);
+    bounds::check(schema, &out)?;
     Ok(out)
 }
 
@@ -153,7 +155,8 @@ fn apply_one(
         ScimError::bad_request(
             ScimType::InvalidPath,
             format!(
-                "invalid path {path:?}: {}",
+                "invalid path {:?}: {}",
+                excerpt(path),
                 filter::describe_parse_error(path, &e)
             ),
         )
@@ -210,7 +213,7 @@ fn invalid_value(detail: String) -> ScimError {
 fn unknown_key(k: &str) -> ScimError {
     ScimError::bad_request(
         ScimType::InvalidPath,
-        format!("`{k}` is not an attribute of this resource"),
+        format!("`{}` is not an attribute of this resource", excerpt(k)),
     )
 }
 
@@ -464,6 +467,9 @@ fn apply_attr(
                         index.push(&item, items.len());
                     }
                     items.push(item);
+                    // Checked as it grows: every added value is compared
+                    // with those already there.
+                    bounds::check_count(r.attr, items.len())?;
                 }
             }
         }
@@ -479,6 +485,9 @@ fn apply_attr(
             }
         }
         _ => {
+            if let Value::Array(items) = &v {
+                bounds::check_count(r.attr, items.len())?;
+            }
             c.insert(r.attr.name.to_owned(), v);
         }
     }
@@ -494,16 +503,14 @@ struct ReferenceIndex(HashMap<String, usize>);
 
 impl ReferenceIndex {
     fn new(attr: &Attribute, items: &[Value]) -> Option<Self> {
-        match attr.sub_attribute("value") {
-            Some(v) if v.mutability == Mutability::Immutable => {
-                let mut index = ReferenceIndex(HashMap::with_capacity(items.len()));
-                for (i, e) in items.iter().enumerate() {
-                    index.push(e, i);
-                }
-                Some(index)
-            }
-            _ => None,
+        if !bounds::is_reference_list(attr) {
+            return None;
         }
+        let mut index = ReferenceIndex(HashMap::with_capacity(items.len()));
+        for (i, e) in items.iter().enumerate() {
+            index.push(e, i);
+        }
+        Some(index)
     }
 
     /// References are strings; anything else is keyed by its JSON text.
@@ -547,17 +554,26 @@ fn clear_primary(items: &mut [Value]) {
     }
 }
 
+/// Removes the elements that a listed element names: by `value` when
+/// both have one, else by being equal. The listed ones are indexed (as
+/// JSON text, so `"1"` and `1` stay apart) rather than scanned for every
+/// element, which was O(elements × listed) for a member batch.
 fn remove_listed(c: &mut Object, attr: &'static Attribute, listed: &[Value]) {
     let Some(Value::Array(items)) = c.get_mut(attr.name) else {
         return;
     };
-    items.retain(|e| {
-        !listed
-            .iter()
-            .any(|l| match (l.get("value"), e.get("value")) {
-                (Some(lv), Some(ev)) => lv == ev,
-                _ => l == e,
-            })
+    let mut by_value: HashSet<String> = HashSet::new();
+    let mut whole: HashSet<String> = HashSet::new();
+    for l in listed {
+        match l.get("value") {
+            Some(lv) => by_value.insert(lv.to_string()),
+            // Equal to an element only if that lacks a `value` too.
+            None => whole.insert(l.to_string()),
+        };
+    }
+    items.retain(|e| match e.get("value") {
+        Some(ev) => !by_value.contains(&ev.to_string()),
+        None => whole.is_empty() || !whole.contains(&e.to_string()),
     });
     if items.is_empty() {
         c.remove(attr.name);
@@ -637,6 +653,15 @@ fn apply_value_path(
                 Some(s) => resource::normalize_value(s, raw, &at, ReadOnly::Drop)?,
                 None => resource::normalize_single(r.attr, raw, &at, ReadOnly::Drop)?,
             };
+            // One value is copied into every matched element: refuse a copy
+            // that could not fit in a resource before making it.
+            let copies = matched.len().max(1);
+            bounds::check_bytes(
+                new_part
+                    .as_ref()
+                    .map_or(0, bounds::json_len)
+                    .saturating_mul(copies),
+            )?;
             if matched.is_empty() {
                 let mut element = seed_from_filter(r.attr, &vp.filter).ok_or_else(|| {
                     ScimError::bad_request(
@@ -649,6 +674,7 @@ fn apply_value_path(
                     clear_primary(&mut items);
                 }
                 items.push(element);
+                bounds::check_count(r.attr, items.len())?;
             } else {
                 for &i in &matched {
                     if kind == OpKind::Replace && sub.is_none() {

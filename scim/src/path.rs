@@ -2,7 +2,7 @@
 
 use scim_v2::filter::{AttrPath, PatchPath};
 
-use crate::error::{ScimError, ScimType};
+use crate::error::{ScimError, ScimType, excerpt};
 use crate::schema::{Attribute, Container, ResourceSchema, Schema};
 
 /// An attribute path after resolution: where it lives, which attribute, and
@@ -53,7 +53,8 @@ pub fn resolve_attribute(schema: &ResourceSchema, path: &AttrPath) -> Result<Res
         Target::Extension(ext) => Err(ScimError::bad_request(
             ScimType::InvalidPath,
             format!(
-                "`{path}` names the whole extension {}; name one of its attributes",
+                "`{}` names the whole extension {}; name one of its attributes",
+                excerpt(&path.to_string()),
                 ext.id
             ),
         )),
@@ -64,7 +65,8 @@ fn unknown(schema: &ResourceSchema, path: &AttrPath) -> ScimError {
     ScimError::bad_request(
         ScimType::InvalidPath,
         format!(
-            "`{path}` is not an attribute of the {} resource type",
+            "`{}` is not an attribute of the {} resource type",
+            excerpt(&path.to_string()),
             schema.name
         ),
     )
@@ -89,12 +91,16 @@ pub fn parse_attr_path(s: &str) -> Result<AttrPath, ScimError> {
         Ok(PatchPath::Attr(p)) => Ok(p),
         Ok(PatchPath::Value(_)) => Err(ScimError::bad_request(
             ScimType::InvalidPath,
-            format!("`{s}` is a value filter where an attribute path was expected"),
+            format!(
+                "`{}` is a value filter where an attribute path was expected",
+                excerpt(s)
+            ),
         )),
         Err(e) => Err(ScimError::bad_request(
             ScimType::InvalidPath,
             format!(
-                "`{s}` is not an attribute path: {}",
+                "`{}` is not an attribute path: {}",
+                excerpt(s),
                 crate::filter::describe_parse_error(s, &e)
             ),
         )),

@@ -20,7 +20,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::error::{ScimError, ScimType};
+use crate::error::{ScimError, ScimType, excerpt};
 use crate::schema::{Attribute, AttributeType, Mutability, ResourceSchema, Schema};
 
 /// A JSON object holding a resource in canonical form.
@@ -85,6 +85,7 @@ pub fn normalize(schema: &ResourceSchema, input: Value) -> Result<Object, ScimEr
     }
     set_schemas(schema, &mut out);
     check_required(schema.core, &out, "")?;
+    crate::bounds::check(schema, &out)?;
     Ok(out)
 }
 
@@ -139,7 +140,10 @@ fn schemas_list(value: &Value) -> Result<Vec<String>, ScimError> {
 fn unknown_attribute(resource: &str, key: &str) -> ScimError {
     ScimError::bad_request(
         ScimType::InvalidSyntax,
-        format!("`{key}` is not an attribute of the {resource} resource type"),
+        format!(
+            "`{}` is not an attribute of the {resource} resource type",
+            excerpt(key)
+        ),
     )
 }
 
@@ -158,7 +162,7 @@ pub fn normalize_object(
         let Some(attr) = crate::schema::find(attrs, &key) else {
             return Err(ScimError::bad_request(
                 ScimType::InvalidSyntax,
-                format!("`{key}` is not an attribute of `{at}`"),
+                format!("`{}` is not an attribute of `{at}`", excerpt(&key)),
             ));
         };
         let here = Dotted(at, attr.name);
@@ -236,7 +240,8 @@ pub fn normalize_single(
                 return Err(ScimError::bad_request(
                     ScimType::InvalidValue,
                     format!(
-                        "`{at}` must be an xsd:dateTime such as 2024-05-01T12:00:00Z, got {s:?}"
+                        "`{at}` must be an xsd:dateTime such as 2024-05-01T12:00:00Z, got {:?}",
+                        excerpt(&s)
                     ),
                 ));
             }

@@ -439,11 +439,32 @@ pub struct ScimClient {
     faults: Arc<std::sync::RwLock<Faults>>,
 }
 
+/// A header as an exchange records it: credentials and cookie values
+/// (sent or set) replaced, the scheme, cookie names and cookie attributes
+/// kept as evidence.
 fn redact(name: &str, value: &str) -> String {
-    if name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("cookie") {
+    let is = |h: &str| name.eq_ignore_ascii_case(h);
+    if is("authorization") || is("proxy-authorization") {
         match value.split_once(' ') {
             Some((scheme, _)) => format!("{scheme} <redacted>"),
             None => "<redacted>".into(),
+        }
+    } else if is("cookie") {
+        value
+            .split(';')
+            .map(|pair| match pair.trim().split_once('=') {
+                Some((k, _)) => format!("{k}=<redacted>"),
+                None => "<redacted>".into(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    } else if is("set-cookie") {
+        let (pair, attributes) = value.split_once(';').unwrap_or((value, ""));
+        let cookie = pair.split_once('=').map_or("", |(k, _)| k.trim());
+        if attributes.is_empty() {
+            format!("{cookie}=<redacted>")
+        } else {
+            format!("{cookie}=<redacted>;{attributes}")
         }
     } else {
         value.to_owned()
@@ -668,7 +689,12 @@ impl ScimClient {
             status: outcome.as_ref().ok().map(|r| r.status),
             response_headers: outcome
                 .as_ref()
-                .map(|r| r.headers.clone())
+                .map(|r| {
+                    r.headers
+                        .iter()
+                        .map(|(k, v)| (k.clone(), redact(k, v)))
+                        .collect()
+                })
                 .unwrap_or_default(),
             response_body: raw.filter(|b| !b.is_empty()).map(|bytes| {
                 let json = bytes
@@ -718,7 +744,25 @@ fn backoff(p: &RetryPolicy, attempt: u32) -> Duration {
 
 #[cfg(test)]
 mod tests {
-    use super::ignored_proxy;
+    use super::{ignored_proxy, redact};
+
+    #[test]
+    fn cookies_and_credentials_are_redacted_names_and_attributes_kept() {
+        assert_eq!(
+            redact("Set-Cookie", "sid=s3cret; Path=/; HttpOnly; SameSite=Lax"),
+            "sid=<redacted>; Path=/; HttpOnly; SameSite=Lax"
+        );
+        assert_eq!(redact("set-cookie", "sid=s3cret"), "sid=<redacted>");
+        assert_eq!(
+            redact("Cookie", "a=s3cret; b=0th3r"),
+            "a=<redacted>; b=<redacted>"
+        );
+        assert_eq!(
+            redact("Authorization", "Bearer s3cret"),
+            "Bearer <redacted>"
+        );
+        assert_eq!(redact("Location", "/Users/1"), "/Users/1");
+    }
 
     #[test]
     fn a_proxy_variable_for_a_remote_target_is_named() {

@@ -215,6 +215,16 @@ fn id_of(r: &Response, what: impl FnOnce() -> String) -> Result<String, EventErr
     })
 }
 
+/// The last `n` characters of `s` (whole characters: an id need not be
+/// ASCII).
+fn last_chars(s: &str, n: usize) -> &str {
+    if n == 0 {
+        return "";
+    }
+    let start = s.char_indices().rev().nth(n - 1).map_or(0, |(i, _)| i);
+    &s[start..]
+}
+
 /// The create body of a user in the profile's shape.
 pub fn user_body(p: &Profile, u: &User, manager_id: Option<&str>) -> Value {
     let mut ent = Map::new();
@@ -244,7 +254,7 @@ pub fn user_body(p: &Profile, u: &User, manager_id: Option<&str>) -> Value {
             // Okta always sends a meaningless placeholder (IDP-WIRE.md §1.4).
             o.insert(
                 "password".into(),
-                format!("{}Aa1!", &u.idp_id[u.idp_id.len().saturating_sub(8)..]).into(),
+                format!("{}Aa1!", last_chars(&u.idp_id, 8)).into(),
             );
         }
         UserShape::Entra => {
@@ -1165,17 +1175,34 @@ impl Idp {
     /// forgets what it had learned.
     pub async fn reset(&mut self) -> Result<usize, EventError> {
         let deleted = if let Some(url) = &self.reset_url {
-            let client = reqwest::Client::new();
-            let mut rb = client.post(url);
-            if let crate::client::Auth::Bearer(t) = &self.wire.client.config().auth {
-                rb = rb.bearer_auth(t);
-            }
-            let r = rb.send().await.map_err(|e| EventError::Transport {
+            let transport = |e: reqwest::Error| EventError::Transport {
                 what: "reset the target".into(),
                 source: ClientError::Transport(e.to_string()),
-            })?;
+            };
+            let config = self.wire.client.config();
+            // The target's own control: the SCIM client's timeout and
+            // credentials, whatever their scheme.
+            let client = reqwest::Client::builder()
+                .timeout(config.timeout)
+                .build()
+                .map_err(transport)?;
+            let rb = match &config.auth {
+                crate::client::Auth::None => client.post(url),
+                crate::client::Auth::Bearer(t) => client.post(url).bearer_auth(t),
+                crate::client::Auth::Basic { user, password } => {
+                    client.post(url).basic_auth(user, Some(password))
+                }
+                crate::client::Auth::Header { name, value } => {
+                    client.post(url).header(name.as_str(), value.as_str())
+                }
+            };
+            let r = rb.send().await.map_err(transport)?;
             let status = r.status().as_u16();
-            let text = r.text().await.unwrap_or_default();
+            // The answer is two counts; a larger one is not a reset answer.
+            let text = crate::capped::read(r, 64 * 1024)
+                .await
+                .map_err(transport)?
+                .text();
             if status >= 400 {
                 return Err(EventError::Rejected {
                     what: "reset the target".into(),
@@ -1218,5 +1245,22 @@ impl Idp {
         };
         self.dir.forget_target_ids();
         Ok(deleted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::OKTA;
+
+    #[test]
+    fn a_non_ascii_idp_id_makes_a_body_not_a_panic() {
+        // Byte len - 8 falls inside 日: slicing by bytes panicked here.
+        let u = User::new("a@x.test", "0000日本語".into());
+        let body = user_body(&OKTA, &u, None);
+        assert_eq!(body["password"], "0000日本語Aa1!");
+        let u = User::new("a@x.test", "00u日本語ab12345".into());
+        assert_eq!(user_body(&OKTA, &u, None)["password"], "語ab12345Aa1!");
+        assert_eq!(last_chars("abc", 0), "");
     }
 }

@@ -12,6 +12,7 @@
 //! - [`scenario`]: the YAML scenario format, with file:line:column errors.
 //! - [`player`]: runs scenarios step by step into a report.
 
+mod capped;
 pub mod client;
 pub mod directory;
 #[doc(hidden)]

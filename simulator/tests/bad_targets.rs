@@ -170,3 +170,122 @@ async fn untrusted_https_target_is_a_connect_error_naming_the_certificate() {
         other => panic!("expected a connect error, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_recording_keeps_no_cookie_a_target_sets() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(500)
+                .insert_header("set-cookie", "AWSALB=s3cret-balancer; Path=/; HttpOnly")
+                .set_body_string("boom"),
+        )
+        .mount(&server)
+        .await;
+    let r = play(&server.uri()).await;
+    let shown = serde_json::to_string(&r.steps[0].exchanges).unwrap();
+    let fixture = idpsim_simulator::record::fixture(&r, &server.uri()).to_string();
+    for text in [&shown, &fixture] {
+        assert!(!text.contains("s3cret-balancer"), "{text}");
+        assert!(
+            text.contains("AWSALB=<redacted>; Path=/; HttpOnly"),
+            "{text}"
+        );
+    }
+}
+
+mod reset {
+    use std::time::Duration;
+
+    use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
+    use idpsim_simulator::directory::Directory;
+    use idpsim_simulator::idp::Idp;
+    use idpsim_simulator::profile::OKTA;
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn idp(server: &MockServer, auth: Auth, timeout: Duration) -> Idp {
+        let mut config = ClientConfig::new(&format!("{}/scim/v2", server.uri()), auth);
+        config.timeout = timeout;
+        let mut idp = Idp::new(Directory::new(1), &OKTA, ScimClient::new(config).unwrap());
+        idp.reset_url = Some(format!("{}/admin/reset", server.uri()));
+        idp
+    }
+
+    /// The control answers only a request carrying `name: value`.
+    async fn control(name: &'static str, value: &'static str) -> MockServer {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/admin/reset"))
+            .and(header(name, value))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(serde_json::json!({"usersDeleted": 2, "groupsDeleted": 1})),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(401))
+            .mount(&server)
+            .await;
+        server
+    }
+
+    #[tokio::test]
+    async fn every_auth_scheme_reaches_the_reset_control() {
+        for (auth, name, value) in [
+            (Auth::Bearer("t0k".into()), "authorization", "Bearer t0k"),
+            (
+                Auth::Basic {
+                    user: "okta".into(),
+                    password: "pw".into(),
+                },
+                "authorization",
+                // base64("okta:pw")
+                "Basic b2t0YTpwdw==",
+            ),
+            (
+                Auth::Header {
+                    name: "X-Api-Key".into(),
+                    value: "k3y".into(),
+                },
+                "x-api-key",
+                "k3y",
+            ),
+        ] {
+            let server = control(name, value).await;
+            let shown = format!("{auth:?}");
+            let n = idp(&server, auth, Duration::from_secs(10))
+                .reset()
+                .await
+                .unwrap_or_else(|e| panic!("{shown}: {e}"));
+            assert_eq!(n, 3, "{shown}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hanging_reset_control_times_out() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(serde_json::json!({"usersDeleted": 0, "groupsDeleted": 0}))
+                    .set_delay(Duration::from_secs(30)),
+            )
+            .mount(&server)
+            .await;
+        let mut idp = idp(
+            &server,
+            Auth::Bearer("t".into()),
+            Duration::from_millis(300),
+        );
+        // The outer bound only keeps a broken build from hanging the suite;
+        // the assertion is that the reset itself gives up (an error), where
+        // it used to wait for the answer and succeed.
+        let r = tokio::time::timeout(Duration::from_secs(60), idp.reset())
+            .await
+            .expect("reset returns");
+        let e = r.expect_err("the SCIM client's timeout applies to the reset control");
+        assert!(e.to_string().contains("reset the target"), "{e}");
+    }
+}

@@ -150,13 +150,13 @@ const SAML_SEEDS: &[SeedSpec] = &[
         },
     ),
     (
-        "refused-unsolicited",
+        "refused-unknown-request",
         0,
         Shape::idpsim_okta,
         SignMode::Both,
         SigAlg::RsaSha256,
         |l| {
-            l.in_response_to = None;
+            l.in_response_to = Some(sp::REQUEST_ID.into());
         },
     ),
     (
@@ -211,7 +211,7 @@ fn seed_bytes(spec: &SeedSpec) -> Vec<u8> {
         groups: Vec::new(),
         sp_entity_id: sp::SP_ENTITY_ID.into(),
         acs_url: sp::ACS_URL.into(),
-        in_response_to: Some(sp::REQUEST_ID.into()),
+        in_response_to: None,
         now: OffsetDateTime::from_unix_timestamp(sp::NOW_UNIX).unwrap(),
         seed: 14,
         name_id_format: None,

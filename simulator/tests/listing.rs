@@ -98,10 +98,13 @@ async fn a_listing_that_changes_under_the_pages_is_read_again_one_page_at_a_time
     // onto the first page after user 1 went.
     let expected: Vec<Value> = (2..=250).map(user).collect();
     assert_eq!(names(&got), names(&expected));
-    assert_eq!(
-        calls.load(Ordering::SeqCst),
-        3 + 3,
-        "three pages, then three again"
+    // The first page, the two after it side by side, then three again one
+    // at a time; the fallback drops the side page still in flight, which
+    // the target may or may not have been sent by then.
+    let calls = calls.load(Ordering::SeqCst);
+    assert!(
+        (2 + 3..=3 + 3).contains(&calls),
+        "{calls} requests: three pages (or two, one dropped in flight), then three again"
     );
 }
 

@@ -315,3 +315,31 @@ async fn several_sps_each_get_their_own_acs_and_attribute_mapping() {
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("no service provider"));
 }
+
+/// Issue 14: `idpsim serve` had no time limit on reading a body, so a
+/// client that sent headers and then trickled (or withheld) its form held
+/// the connection and handler forever. It now gets a 503 after
+/// `REQUEST_TIMEOUT`; the clock is paused, so the test takes no real time.
+#[tokio::test(start_paused = true)]
+async fn a_withheld_body_is_cut_off() {
+    use idpsim_simulator::saml::server::REQUEST_TIMEOUT;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let idp = idp().await;
+    let addr = idp.base_url.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(
+        b"POST /sso/saml HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nSAMLRequest=",
+    )
+    .await
+    .unwrap();
+    let mut buf = vec![0u8; 4096];
+    // A guard in virtual time, far past the limit: without one, a server
+    // that never answers would hang the test instead of failing it.
+    let n = tokio::time::timeout(REQUEST_TIMEOUT * 100, slow.read(&mut buf))
+        .await
+        .expect("the IdP answered a withheld body")
+        .unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.contains("took longer than 30 s"), "{text}");
+}

@@ -43,6 +43,7 @@ struct Outcome {
     status: u16,
     body: String,
     session: Option<String>,
+    location: Option<String>,
 }
 
 fn cookie_value(r: &reqwest::Response, name: &str) -> Option<String> {
@@ -138,22 +139,31 @@ impl Sp {
     }
 
     async fn post(&self, xml: &str, browser: Option<&str>) -> Outcome {
+        self.post_relaying(xml, browser, "/whoami").await
+    }
+
+    async fn post_relaying(&self, xml: &str, browser: Option<&str>, relay: &str) -> Outcome {
         let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, xml);
         let mut req = self
             .http
             .post(self.url("/saml/acs"))
-            .form(&[("SAMLResponse", b64.as_str()), ("RelayState", "/whoami")]);
+            .form(&[("SAMLResponse", b64.as_str()), ("RelayState", relay)]);
         if let Some(b) = browser {
             req = req.header("cookie", format!("idpsim_sp_browser={b}"));
         }
         let r = req.send().await.unwrap();
         let status = r.status().as_u16();
         let session = cookie_value(&r, "idpsim_sp_session");
+        let location = r
+            .headers()
+            .get("location")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let body = r.text().await.unwrap();
         Outcome {
             status,
             body,
             session,
+            location,
         }
     }
 
@@ -696,4 +706,314 @@ async fn a_sha1_signature_is_refused_by_policy() {
         &o,
         "unsupported algorithm http://www.w3.org/2000/09/xmldsig#rsa-sha1",
     );
+}
+
+/// Finding 5: one account key for SCIM uniqueness and SAML sign-in. A
+/// NameID that SCIM would refuse as a userName (edge whitespace, a
+/// compatibility look-alike) signs in as nobody, where it once signed in
+/// as the account it imitates.
+#[tokio::test]
+async fn look_alike_name_ids_sign_in_as_nobody() {
+    let sp = Sp::start(okta(), |_, _| {}).await;
+    sp.add_user("alice@example.com").await;
+    sp.add_user("kate@example.com").await;
+    for name_id in [
+        "alice@example.com ",
+        " alice@example.com",
+        "alice@example.com\u{3000}",
+        "alice@example.com\t",
+        "alice@exa\u{200B}mple.com",
+        "\u{212A}ate@example.com",
+        "\u{FF41}lice@example.com",
+    ] {
+        let o = sp
+            .sign_in(name_id, |l| {
+                sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256)
+            })
+            .await;
+        refused(&o, "names no account");
+    }
+    // Case alone is no look-alike: Okta and Entra compare userName
+    // ignoring case, and so does the account key.
+    let o = sp
+        .sign_in("Alice@Example.COM", |l| {
+            sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256)
+        })
+        .await;
+    let (_, me) = sp.whoami(&accepted(&o)).await;
+    assert_eq!(me["userName"], "alice@example.com");
+}
+
+/// When SCIM let two accounts share a key (the case-sensitive-username
+/// quirk), a NameID with that key is refused rather than given either.
+#[tokio::test]
+async fn a_name_id_matching_two_accounts_is_refused() {
+    let sp = Sp::start(okta(), |_, c| {
+        c.quirks
+            .insert(idpsim_reference_sp::Quirk::CaseSensitiveUsername);
+    })
+    .await;
+    sp.add_user("Admin@example.com").await;
+    sp.add_user("admin@example.com").await;
+    for name_id in [
+        "admin@example.com",
+        "Admin@example.com",
+        "ADMIN@example.com",
+    ] {
+        let o = sp
+            .sign_in(name_id, |l| {
+                sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256)
+            })
+            .await;
+        refused(&o, "matches 2 accounts");
+    }
+}
+
+/// Finding 6: RelayState is followed only to a path on the SP's own
+/// origin, judged by WHATWG URL parsing as a browser does it.
+#[tokio::test]
+async fn relay_state_never_leaves_the_sp() {
+    let sp = Sp::start(okta(), |_, _| {}).await;
+    sp.add_user("jane@example.com").await;
+    let origin = reqwest::Url::parse(&sp.url("/")).unwrap();
+    for (relay, want) in [
+        ("/\t/evil.example/", "/whoami"),
+        ("/\n/evil.example/", "/whoami"),
+        ("/\r/evil.example/", "/whoami"),
+        ("/\\evil.example/", "/whoami"),
+        ("\\/evil.example/", "/whoami"),
+        ("//evil.example/", "/whoami"),
+        ("///evil.example/", "/whoami"),
+        ("https://evil.example/", "/whoami"),
+        ("javascript:alert(1)", "/whoami"),
+        (" /whoami", "/whoami"),
+        ("/whoami?tab=1#top", "/whoami?tab=1#top"),
+        ("/%09/evil.example/", "/%09/evil.example/"),
+        ("/a/../b", "/b"),
+        ("/caf\u{e9}", "/caf%C3%A9"),
+    ] {
+        let (browser, id) = sp.start_login().await;
+        let xml = sp.sign(
+            &sp.login("jane@example.com", Some(id)),
+            SignMode::Assertion,
+            SigAlg::RsaSha256,
+        );
+        let o = sp.post_relaying(&xml, Some(&browser), relay).await;
+        accepted(&o);
+        let location = o.location.expect("a redirect");
+        assert_eq!(location, want, "RelayState {relay:?}");
+        let to = origin.join(&location).unwrap();
+        assert_eq!(to.origin(), origin.origin(), "RelayState {relay:?} -> {to}");
+    }
+}
+
+/// Finding 4: a flood of unauthenticated login starts takes nothing a real
+/// user needs. 10,001 starts fill the 10,000 outstanding-request slots the
+/// SP once had (a real login then got 503 for ten minutes); a user then
+/// signs in, and signs in again while another flood runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_flood_locks_nobody_out() {
+    let sp = Sp::start(okta(), |_, _| {}).await;
+    sp.add_user("jane@example.com").await;
+    // `n` login starts from 32 workers; (redirected to the IdP, anything else).
+    let flood = |n: usize| {
+        let http = sp.http.clone();
+        let url = sp.url("/saml/login");
+        async move {
+            let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let mut workers = tokio::task::JoinSet::new();
+            for _ in 0..32 {
+                let (http, url, next) = (http.clone(), url.clone(), next.clone());
+                workers.spawn(async move {
+                    let (mut started, mut other) = (0, 0);
+                    while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < n {
+                        match http.get(&url).send().await.map(|r| r.status().as_u16()) {
+                            Ok(303) => started += 1,
+                            _ => other += 1,
+                        }
+                    }
+                    (started, other)
+                });
+            }
+            let (mut started, mut other) = (0, 0);
+            while let Some(r) = workers.join_next().await {
+                let (s, o) = r.unwrap();
+                started += s;
+                other += o;
+            }
+            (started, other)
+        }
+    };
+    assert_eq!(flood(10_001).await, (10_001, 0));
+    let o = sp
+        .sign_in("jane@example.com", |l| {
+            sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256)
+        })
+        .await;
+    accepted(&o);
+    let running = tokio::spawn(flood(5_000));
+    let o = sp
+        .sign_in("jane@example.com", |l| {
+            sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256)
+        })
+        .await;
+    accepted(&o);
+    assert_eq!(running.await.unwrap(), (5_000, 0));
+}
+
+/// A request answers once, whatever answers it: a second, fresh assertion
+/// for the same request ID is refused.
+#[tokio::test]
+async fn a_request_is_answered_once_even_by_a_fresh_assertion() {
+    let sp = Sp::start(okta(), |_, _| {}).await;
+    sp.add_user("jane@example.com").await;
+    let (browser, id) = sp.start_login().await;
+    let first = sp.sign(
+        &sp.login("jane@example.com", Some(id.clone())),
+        SignMode::Assertion,
+        SigAlg::RsaSha256,
+    );
+    let second = sp.sign(
+        &sp.login("jane@example.com", Some(id)),
+        SignMode::Assertion,
+        SigAlg::RsaSha256,
+    );
+    assert_ne!(first, second);
+    accepted(&sp.post(&first, Some(&browser)).await);
+    refused(&sp.post(&second, Some(&browser)).await, "InResponseTo");
+}
+
+/// The browser-binding cookie must come back on the IdP's cross-site POST
+/// to the ACS, so it is `SameSite=None; Secure` (127.0.0.1 is a secure
+/// context); the session cookie stays `Lax`.
+#[tokio::test]
+async fn the_binding_cookie_survives_a_cross_site_post() {
+    let sp = Sp::start(okta(), |_, _| {}).await;
+    sp.add_user("jane@example.com").await;
+    let r = sp.http.get(sp.url("/saml/login")).send().await.unwrap();
+    let set: Vec<String> = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let binding = set
+        .iter()
+        .find(|c| c.starts_with("idpsim_sp_browser="))
+        .expect("a binding cookie");
+    let attributes: Vec<String> = binding
+        .split(';')
+        .skip(1)
+        .map(|a| a.trim().to_ascii_lowercase())
+        .collect();
+    for want in ["samesite=none", "secure", "httponly"] {
+        assert!(attributes.iter().any(|a| a == want), "{binding}");
+    }
+    // Over http, a copy without SameSite for a browser that refuses a
+    // Secure cookie from http://127.0.0.1; it alone binds the request.
+    let compat = set
+        .iter()
+        .find(|c| c.starts_with("idpsim_sp_browser_compat="))
+        .expect("a compat copy over http");
+    assert!(
+        !compat.to_ascii_lowercase().contains("samesite"),
+        "{compat}"
+    );
+    let (browser, id) = sp.start_login().await;
+    let xml = sp.sign(
+        &sp.login("jane@example.com", Some(id)),
+        SignMode::Assertion,
+        SigAlg::RsaSha256,
+    );
+    let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, xml);
+    let r = sp
+        .http
+        .post(sp.url("/saml/acs"))
+        .header("cookie", format!("idpsim_sp_browser_compat={browser}"))
+        .form(&[("SAMLResponse", b64.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(cookie_value(&r, "idpsim_sp_session").is_some());
+}
+
+/// The audit log keeps an excerpt of what a refused response said, not
+/// all of it: `StatusMessage` is read before any signature check.
+#[tokio::test]
+async fn a_refusal_is_audited_as_a_bounded_excerpt() {
+    use idpsim_simulator::saml::{Envelope, Failure, TopStatus, error_response};
+    let sp = Sp::start(entra(), |_, _| {}).await;
+    let (browser, id) = sp.start_login().await;
+    let acs = sp.url("/saml/acs");
+    let message = "A".repeat(300 * 1024);
+    let xml = error_response(
+        &sp.shape,
+        &Envelope {
+            id: "_err1",
+            issue_instant: "2026-01-01T00:00:00Z",
+            destination: &acs,
+            in_response_to: Some(&id),
+        },
+        &Failure {
+            top: TopStatus::Responder,
+            sub: None,
+            message: &message,
+        },
+    );
+    refused(&sp.post(&xml, Some(&browser)).await, "status:Responder");
+    let page: Value = sp
+        .http
+        .get(sp.url("/admin/audit?after=0&limit=10000"))
+        .bearer_auth(sp.sp.token())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let refusal = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "saml.refused")
+        .expect("the refusal is audited");
+    let detail = refusal["detail"].as_str().unwrap();
+    assert!(detail.contains("status:Responder"), "{detail}");
+    assert!(
+        detail.len() <= idpsim_reference_sp::audit::MAX_TEXT_BYTES + 32,
+        "{} bytes audited",
+        detail.len()
+    );
+}
+
+/// Issue 14, finding 3: a fresh, correctly signed response valid until the
+/// last second of year 9999 panicked the ACS on `NotOnOrAfter + skew`
+/// ("resulting value is out of range") and dropped the connection. It is
+/// an ordinary sign-in: no time arithmetic on request values may overflow.
+#[tokio::test]
+async fn an_assertion_valid_until_year_9999_signs_in_without_a_panic() {
+    let sp = Sp::start(okta(), |_, _| {}).await;
+    sp.add_user("jane@example.com").await;
+    let o = sp
+        .sign_in("jane@example.com", |l| {
+            let xml = sp.sign(l, SignMode::Assertion, SigAlg::RsaSha256);
+            let mut out = String::new();
+            let mut rest = xml.as_str();
+            let mut changed = 0;
+            while let Some(at) = rest.find("NotOnOrAfter=\"") {
+                let value = at + "NotOnOrAfter=\"".len();
+                let end = value + rest[value..].find('"').unwrap();
+                out.push_str(&rest[..value]);
+                out.push_str("9999-12-31T23:59:59Z");
+                rest = &rest[end..];
+                changed += 1;
+            }
+            out.push_str(rest);
+            assert!(changed >= 2, "SubjectConfirmationData and Conditions");
+            resign_with_xmlsec1(&out)
+        })
+        .await;
+    let session = accepted(&o);
+    assert_eq!(sp.whoami(&session).await.0, 200);
 }

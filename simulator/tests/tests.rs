@@ -9,4 +9,5 @@ mod saml;
 mod saml_server;
 mod saml_sp;
 mod scenarios;
+mod sign_in;
 mod wire;

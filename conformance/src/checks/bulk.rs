@@ -2,6 +2,7 @@ use serde_json::{Value, json};
 
 use crate::check::{CheckResult, Finding};
 use crate::ctx::{Ctx, GROUP, USER, clip, expect_eq};
+use crate::discovery::Capabilities;
 
 const BULK: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 
@@ -28,6 +29,7 @@ pub async fn bulk_id(c: Ctx) -> CheckResult {
     };
     let (Some(ul), Some(gl)) = (location("u"), location("g")) else {
         return Err(Finding::fail(
+            "bulk-locations",
             "a location for bulkIds u and g",
             clip(&r.text),
         ));
@@ -44,18 +46,29 @@ pub async fn bulk_id(c: Ctx) -> CheckResult {
     Ok(vec![])
 }
 
-pub async fn max_operations(c: Ctx) -> CheckResult {
-    let max = c
-        .caps
-        .document
+/// Above this many, one request past `maxOperations` is too large to send.
+const MAX_OPERATIONS_SENDABLE: u64 = 10_000;
+
+/// RFC 7644 §3.7.4 lets a server omit the limit; 1000 is the reference
+/// SP's and a common one.
+fn max_operations_of(caps: &Capabilities) -> u64 {
+    caps.document
         .as_ref()
         .and_then(|d| d["bulk"]["maxOperations"].as_u64())
-        .unwrap_or(1000);
-    if max > 10_000 {
-        return Err(Finding::Skip {
-            reason: format!("maxOperations is {max}; too many to send"),
-        });
+        .unwrap_or(1000)
+}
+
+pub fn max_operations_gate(caps: &Capabilities) -> Result<(), String> {
+    let max = max_operations_of(caps);
+    if max > MAX_OPERATIONS_SENDABLE {
+        Err(format!("maxOperations is {max}; too many to send"))
+    } else {
+        Ok(())
     }
+}
+
+pub async fn max_operations(c: Ctx) -> CheckResult {
+    let max = max_operations_of(&c.caps);
     let ops: Vec<Value> = (0..=max)
         .map(|i| json!({"method": "DELETE", "path": format!("/Users/idpsim-none-{i}")}))
         .collect();

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::check::{CheckResult, Finding};
+use crate::check::{CheckResult, Finding, RuleExt};
 use crate::ctx::{Ctx, clip, expect_eq};
 
 pub async fn integer_paging(c: Ctx) -> CheckResult {
@@ -13,6 +13,7 @@ pub async fn integer_paging(c: Ctx) -> CheckResult {
     for f in ["totalResults", "startIndex", "itemsPerPage"] {
         if !r.json[f].is_u64() {
             return Err(Finding::fail(
+                "integer",
                 format!("{f} as a JSON integer"),
                 clip(&r.json[f].to_string()),
             ));
@@ -107,7 +108,9 @@ pub async fn entra_parallel_adds(c: Ctx) -> CheckResult {
         });
     }
     while let Some(r) = set.join_next().await {
-        let r = r.map_err(|e| Finding::fail("every PATCH to complete", e.to_string()))??;
+        let r = r.map_err(|e| {
+            Finding::fail("patch-completed", "every PATCH to complete", e.to_string())
+        })??;
         r.expect_patch_ok("a parallel member PATCH")?;
     }
     ids.sort();
@@ -115,7 +118,8 @@ pub async fn entra_parallel_adds(c: Ctx) -> CheckResult {
         &json!(c.member_ids(&g).await?),
         &json!(ids),
         "members after 12 parallel adds",
-    )?;
+    )
+    .rule("no-lost-members")?;
     Ok(vec![])
 }
 

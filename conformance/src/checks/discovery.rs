@@ -14,6 +14,7 @@ pub async fn spc(c: Ctx) -> CheckResult {
     for f in ["patch", "bulk", "filter", "changePassword", "sort", "etag"] {
         if !r.json[f]["supported"].is_boolean() {
             return Err(Finding::fail(
+                "supported-boolean",
                 format!("{f}.supported as a boolean"),
                 clip(&r.json[f].to_string()),
             ));
@@ -21,6 +22,7 @@ pub async fn spc(c: Ctx) -> CheckResult {
     }
     if !r.json["authenticationSchemes"].is_array() {
         return Err(Finding::fail(
+            "authentication-schemes",
             "authenticationSchemes as an array",
             clip(&r.text),
         ));
@@ -32,21 +34,15 @@ pub async fn spc_public(c: Ctx) -> CheckResult {
     let r = c.get_anonymously("/ServiceProviderConfig").await?;
     let is_spc =
         r.json["schemas"] == json!(["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"]);
-    if r.status == 200 && is_spc {
-        Ok(vec![])
-    } else if r.status == 200 {
-        Err(Finding::fail(
+    r.expect_status(200, "GET /ServiceProviderConfig without credentials")?;
+    if !is_spc {
+        return Err(Finding::fail(
+            "document",
             "the ServiceProviderConfig document",
             clip(&r.text),
-        ))
-    } else {
-        Err(Finding::Warn {
-            message: format!(
-                "without credentials the ServiceProviderConfig answers HTTP {}",
-                r.status
-            ),
-        })
+        ));
     }
+    Ok(vec![])
 }
 
 pub async fn resource_types(c: Ctx) -> CheckResult {
@@ -63,13 +59,17 @@ pub async fn resource_types(c: Ctx) -> CheckResult {
         .collect();
     let types = r.json["Resources"].as_array().cloned().unwrap_or_default();
     for want in ["User", "Group"] {
-        let t = types
-            .iter()
-            .find(|t| t["name"] == want)
-            .ok_or_else(|| Finding::fail(format!("a {want} resource type"), clip(&r.text)))?;
+        let t = types.iter().find(|t| t["name"] == want).ok_or_else(|| {
+            Finding::fail(
+                "resource-type-listed",
+                format!("a {want} resource type"),
+                clip(&r.text),
+            )
+        })?;
         let schema = t["schema"].as_str().unwrap_or_default();
         if t["endpoint"].as_str().is_none() || !ids.contains(&schema) {
             return Err(Finding::fail(
+                "endpoint-and-schema",
                 format!("{want} with an endpoint and a schema /Schemas serves"),
                 clip(&t.to_string()),
             ));
@@ -133,12 +133,14 @@ pub async fn no_message_schemas(c: Ctx) -> CheckResult {
         .any(|id| id.starts_with("urn:ietf:params:scim:api:"))
     {
         return Err(Finding::fail(
+            "no-message-schemas",
             "no protocol message schemas in /Schemas",
             format!("{listed:?}"),
         ));
     }
     if !listed.iter().any(|id| id == USER) {
         return Err(Finding::fail(
+            "user-schema-listed",
             format!("{USER} among the schemas"),
             format!("{listed:?}"),
         ));
@@ -191,10 +193,19 @@ pub async fn attribute_characteristics(c: Ctx) -> CheckResult {
     }
     let attrs = r.json["attributes"].as_array().cloned().unwrap_or_default();
     if attrs.is_empty() {
-        return Err(Finding::fail("a non-empty attributes list", clip(&r.text)));
+        return Err(Finding::fail(
+            "attributes-listed",
+            "a non-empty attributes list",
+            clip(&r.text),
+        ));
     }
-    walk(&attrs, 0)
-        .map_err(|e| Finding::fail("legal attribute characteristics (RFC 7643 §7)", e))?;
+    walk(&attrs, 0).map_err(|e| {
+        Finding::fail(
+            "characteristics",
+            "legal attribute characteristics (RFC 7643 §7)",
+            e,
+        )
+    })?;
     Ok(vec![])
 }
 
@@ -207,6 +218,7 @@ pub async fn ignores_query(c: Ctx) -> CheckResult {
         Ok(vec![])
     } else {
         Err(Finding::fail(
+            "ignored-or-403",
             "HTTP 200 (parameters ignored) or 403",
             format!("HTTP {}", r.status),
         ))

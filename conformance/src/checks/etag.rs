@@ -1,7 +1,7 @@
 use idpsim_simulator::client::{Method, Request};
 use serde_json::json;
 
-use crate::check::{CheckResult, Finding};
+use crate::check::{CheckResult, Finding, RuleExt};
 use crate::ctx::{Ctx, PATCH_OP, expect_eq};
 
 pub async fn header(c: Ctx) -> CheckResult {
@@ -9,7 +9,7 @@ pub async fn header(c: Ctx) -> CheckResult {
     let r = c.get(&format!("/Users/{id}")).await?;
     let tag = r
         .header("etag")
-        .ok_or_else(|| Finding::fail("an ETag header", "none"))?;
+        .ok_or_else(|| Finding::fail("etag-header", "an ETag header", "none"))?;
     expect_eq(&json!(tag), &r.json["meta"]["version"], "ETag")?;
     Ok(vec![])
 }
@@ -34,6 +34,7 @@ pub async fn if_match(c: Ctx) -> CheckResult {
         &g.json["title"],
         &json!("Before"),
         "title after the refused PATCH",
-    )?;
+    )
+    .rule("unchanged")?;
     Ok(vec![])
 }

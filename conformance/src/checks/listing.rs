@@ -3,7 +3,8 @@
 use idpsim_simulator::idp::encode;
 use serde_json::{Value, json};
 
-use crate::check::{CheckResult, Finding};
+use crate::check::rule_of;
+use crate::check::{CheckResult, Finding, RuleExt};
 use crate::ctx::{Ctx, ENTERPRISE, LIST, Reply, clip, expect_eq};
 
 async fn filter(c: &Ctx, endpoint: &str, f: &str) -> Result<Reply, Finding> {
@@ -31,6 +32,7 @@ fn expect_ids(r: &Reply, want: &[&str], what: &str) -> Result<(), Finding> {
         Ok(())
     } else {
         Err(Finding::fail(
+            rule_of(what),
             format!("{what}: {want:?}"),
             format!("{got:?}"),
         ))
@@ -44,7 +46,7 @@ pub async fn excluded_attributes(c: Ctx) -> CheckResult {
         .await?;
     r.expect_status(200, "GET with excludedAttributes=title,id")?;
     if r.json.get("title").is_some() {
-        return Err(Finding::fail("no title", clip(&r.text)));
+        return Err(Finding::fail("excluded", "no title", clip(&r.text)));
     }
     expect_eq(
         &r.json["id"],
@@ -61,6 +63,7 @@ pub async fn list_shape(c: Ctx) -> CheckResult {
     expect_eq(&r.json["schemas"], &json!([LIST]), "schemas")?;
     if !r.json["totalResults"].is_u64() || !r.json["Resources"].is_array() {
         return Err(Finding::fail(
+            "shape",
             "integer totalResults and a Resources array",
             clip(&r.text),
         ));
@@ -82,7 +85,8 @@ pub async fn deleted_not_listed(c: Ctx) -> CheckResult {
         &r.json["totalResults"],
         &json!(0),
         "totalResults for a deleted user",
-    )?;
+    )
+    .rule("not-listed")?;
     Ok(vec![])
 }
 
@@ -301,6 +305,7 @@ pub async fn sort_ascending(c: Ctx) -> CheckResult {
         Ok(vec![])
     } else {
         Err(Finding::fail(
+            "order",
             format!("alpha, Bravo, Charlie: {want:?}"),
             format!("{got:?}"),
         ))
@@ -314,6 +319,7 @@ pub async fn sort_descending(c: Ctx) -> CheckResult {
         Ok(vec![])
     } else {
         Err(Finding::fail(
+            "order",
             format!("Charlie, Bravo, alpha: {want:?}"),
             format!("{got:?}"),
         ))
@@ -335,6 +341,7 @@ pub async fn count_zero(c: Ctx) -> CheckResult {
     let n = r.json["Resources"].as_array().map_or(0, Vec::len);
     if n != 0 || r.json["totalResults"].as_u64().unwrap_or(0) == 0 {
         return Err(Finding::fail(
+            "empty-page-with-total",
             "no resources and a positive totalResults",
             clip(&r.text),
         ));

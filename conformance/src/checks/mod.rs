@@ -27,7 +27,14 @@ macro_rules! check {
             needs: &[$(Capability::$cap),*],
             tier: Tier::$tier,
             suite: Suite::$suite,
+            gate: None,
             run: |c| Box::pin($body(c)),
+        }
+    };
+    ($id:literal, $title:literal, $reference:literal, $level:ident, [$($cap:ident),*], $tier:ident, $suite:ident, $body:path, gate = $gate:path) => {
+        Check {
+            gate: Some($gate),
+            ..check!($id, $title, $reference, $level, [$($cap),*], $tier, $suite, $body)
         }
     };
 }
@@ -52,7 +59,7 @@ pub fn all() -> Vec<Check> {
         check!("rfc7644.read.unknown-404", "GET of an unknown id answers 404", "RFC 7644 §3.4.1, §3.12", Must, [], Core, Rfc, resources::unknown_404),
         check!("rfc7644.read.attributes", "attributes= returns only what was asked and what is always returned", "RFC 7644 §3.4.2.5, §3.9", Must, [], Core, Rfc, resources::attributes_projection),
         check!("rfc7644.delete.204-then-404", "DELETE answers 204 and the resource is gone", "RFC 7644 §3.6", Must, [], Core, Rfc, resources::delete_then_404),
-        check!("rfc7643.groups.user-groups-derived", "A user's groups reflects group membership", "RFC 7643 §4.1.2", Must, [], Core, Rfc, resources::user_groups_derived),
+        check!("rfc7643.groups.user-groups-derived", "A user's groups reflects group membership", "RFC 7643 §4.1.2", Should, [], Core, Rfc, resources::user_groups_derived),
         check!("rfc7644.filter.username-eq-case-insensitive", "userName eq matches case-insensitively", "RFC 7644 §3.4.2.2; RFC 7643 §4.1.1", Must, [Filter], Core, Rfc, query::username_eq_ci),
         check!("rfc7644.filter.no-match-empty-list", "A filter that matches nothing answers 200 with totalResults 0", "RFC 7644 §3.4.2", Must, [Filter], Core, Rfc, query::no_match_empty),
         check!("rfc7644.filter.invalid-400", "A malformed filter answers 400 invalidFilter", "RFC 7644 §3.4.2.2, §3.12", Must, [Filter], Core, Rfc, query::invalid_filter),
@@ -64,7 +71,7 @@ pub fn all() -> Vec<Check> {
         check!("rfc7644.etag.header", "Single-resource answers carry an ETag equal to meta.version", "RFC 7644 §3.14", Must, [Etag], Optional, Rfc, etag::header),
         check!("rfc7644.etag.if-match-412", "A stale If-Match answers 412 and changes nothing", "RFC 7644 §3.14", Must, [Etag], Optional, Rfc, etag::if_match),
         check!("rfc7644.bulk.bulkid", "Bulk resolves bulkId references to created ids", "RFC 7644 §3.7.2", Must, [Bulk], Optional, Rfc, bulk::bulk_id),
-        check!("rfc7644.bulk.max-operations-413", "Bulk beyond maxOperations answers 413", "RFC 7644 §3.7.4", Must, [Bulk], Optional, Rfc, bulk::max_operations),
+        check!("rfc7644.bulk.max-operations-413", "Bulk beyond maxOperations answers 413", "RFC 7644 §3.7.4", Must, [Bulk], Optional, Rfc, bulk::max_operations, gate = bulk::max_operations_gate),
         check!("rfc7643.resource.schemas", "A resource's schemas lists its core schema", "RFC 7643 §3", Must, [], Core, Rfc, representation::schemas_listed),
         check!("rfc7644.resource.meta-resource-type", "meta.resourceType names the endpoint's type (Group)", "RFC 7644 §3.3.1", Must, [], Core, Rfc, representation::meta_resource_type),
         check!("rfc7643.resource.meta-dates", "meta.created and meta.lastModified are dateTimes, equal on create", "RFC 7643 §3.1, §2.3.5", Must, [], Core, Rfc, representation::meta_dates),
@@ -96,7 +103,7 @@ pub fn all() -> Vec<Check> {
         check!("rfc7644.patch.replace-value-path", "replace on emails[type eq \"work\"].value changes only that element", "RFC 7644 §3.5.2.3", Must, [Patch], Core, Rfc, modify::replace_value_path),
         check!("rfc7644.patch.remove-single", "remove of a single-valued attribute unassigns it", "RFC 7644 §3.5.2.2", Must, [Patch], Core, Rfc, modify::remove_single),
         check!("rfc7644.patch.read-only-400", "replacing the read-only id answers 400 mutability", "RFC 7644 §3.5.2", Must, [Patch], Core, Rfc, modify::read_only_400),
-        check!("rfc7644.patch.schema-required", "A PATCH body without the PatchOp schema answers 400", "RFC 7644 §3.5.2", Must, [Patch], Core, Rfc, modify::schema_required),
+        check!("rfc7644.patch.schema-required", "A PATCH body without the PatchOp schema answers 400", "RFC 7644 §3.5.2", May, [Patch], Core, Rfc, modify::schema_required),
         check!("rfc7643.patch.primary-unique", "Adding a primary email leaves exactly one primary", "RFC 7643 §2.4", Must, [Patch], Core, Rfc, modify::primary_unique),
         check!("rfc7644.patch.extension-path", "Extension attributes are patchable by URN path", "RFC 7644 §3.5.2, §3.10", Must, [Patch], Core, Rfc, modify::extension_path),
         check!("rfc7644.patch.unknown-404", "PATCH on an unknown id answers 404", "RFC 7644 §3.12", Must, [Patch], Core, Rfc, modify::unknown_404),
@@ -109,7 +116,7 @@ pub fn all() -> Vec<Check> {
         check!("rfc7643.discovery.attribute-characteristics", "Attribute definitions use legal characteristics; complex ones list subAttributes, no nesting", "RFC 7643 §7, §2.3.8", Must, [], Core, Rfc, discovery::attribute_characteristics),
         check!("rfc7644.discovery.ignores-query", "Discovery endpoints ignore filter and paging parameters (or answer 403)", "RFC 7644 §4", Should, [], Edge, Rfc, discovery::ignores_query),
         check!("rfc7644.search.type", "POST /Users/.search answers a ListResponse", "RFC 7644 §3.4.3", Must, [], Optional, Rfc, search::type_search),
-        check!("rfc7644.search.needs-schema", "A SearchRequest without its schema answers 400", "RFC 7644 §3.4.3", Must, [], Optional, Rfc, search::search_needs_schema),
+        check!("rfc7644.search.needs-schema", "A SearchRequest without its schema answers 400", "RFC 7644 §3.4.3", May, [], Optional, Rfc, search::search_needs_schema),
         check!("rfc7644.search.invalid-filter", "A SearchRequest with a malformed filter answers 400 invalidFilter", "RFC 7644 §3.4.3", Must, [], Optional, Rfc, search::search_invalid_filter),
         check!("rfc7644.search.root", "POST /.search spans resource types (or answers tooMany)", "RFC 7644 §3.4.3, §3.4.2.1", Must, [], Optional, Rfc, search::root_search),
         check!("rfc7643.resource.ids-unique", "ids are unique across resource types and never contain bulkId", "RFC 7643 §3.1", Must, [], Core, Rfc, semantics::ids_unique_across_types),
@@ -139,7 +146,7 @@ pub fn all() -> Vec<Check> {
         check!("rfc7643.patch.null-clears", "replace with null clears the attribute", "RFC 7643 §2.5", Must, [Patch], Core, Rfc, semantics::patch_null_clears),
         check!("rfc7644.patch.many-members", "One PATCH adding several members adds them all", "RFC 7644 §3.5.2; IDP-WIRE.md §2.9", Must, [Patch], Core, Rfc, semantics::patch_many_members),
         check!("rfc7644.delete.recreate", "A deleted userName can be created again", "RFC 7644 §3.6", Should, [], Core, Rfc, semantics::recreate_after_delete),
-        check!("rfc7643.delete.drops-membership", "A deleted user disappears from its groups", "RFC 7643 §4.2", Must, [], Core, Rfc, semantics::delete_drops_membership),
+        check!("rfc7643.delete.drops-membership", "A deleted user disappears from its groups", "RFC 7643 §4.2; RFC 7644 §3.6", Should, [], Core, Rfc, semantics::delete_drops_membership),
         check!("rfc7644.bulk.response-shape", "A BulkResponse lists every operation with method, string status and errors", "RFC 7644 §3.7, §3.7.3", Must, [Bulk], Optional, Rfc, semantics::bulk_response_shape),
         check!("rfc7644.bulk.circular", "Circular bulkId references are resolved or answer 409", "RFC 7644 §3.7.1", Must, [Bulk], Optional, Rfc, semantics::bulk_circular),
         check!("rfc7644.me.501", "/Me answers 200 or, when unsupported, 501", "RFC 7644 §3.11", Should, [], Edge, Rfc, semantics::me_501_or_200),

@@ -3,7 +3,7 @@
 use idpsim_simulator::client::{Method, Request};
 use serde_json::json;
 
-use crate::check::{CheckResult, Finding};
+use crate::check::{CheckResult, Finding, RuleExt};
 use crate::ctx::{Ctx, ENTERPRISE, PATCH_OP, USER, clip, expect_eq};
 
 pub async fn put_replaces(c: Ctx) -> CheckResult {
@@ -20,7 +20,15 @@ pub async fn put_replaces(c: Ctx) -> CheckResult {
         .await?;
     p.expect_status(200, "PUT /Users/{id}")?;
     let g = c.get(&format!("/Users/{id}")).await?;
-    expect_eq(&g.json["title"], &json!("After"), "title after PUT")?;
+    expect_eq(&g.json["title"], &json!("After"), "title after PUT").rule("replaced")?;
+    // A replace, not a merge: what the PUT left out is gone.
+    if g.json.get("nickName").is_some_and(|n| !n.is_null()) {
+        return Err(Finding::fail(
+            "omitted-cleared",
+            "no nickName after a PUT without it",
+            clip(&g.json["nickName"].to_string()),
+        ));
+    }
     Ok(vec![])
 }
 
@@ -65,7 +73,11 @@ pub async fn add_appends(c: Ctx) -> CheckResult {
         .as_array()
         .map_or(0, Vec::len);
     if n != 2 {
-        return Err(Finding::fail("2 emails after add", format!("{n}")));
+        return Err(Finding::fail(
+            "appended",
+            "2 emails after add",
+            format!("{n}"),
+        ));
     }
     Ok(vec![])
 }
@@ -106,6 +118,7 @@ pub async fn remove_single(c: Ctx) -> CheckResult {
     let g = c.get(&format!("/Users/{id}")).await?;
     if g.json.get("title").is_some_and(|t| !t.is_null()) {
         return Err(Finding::fail(
+            "removed",
             "no title",
             clip(&g.json["title"].to_string()),
         ));
@@ -152,6 +165,7 @@ pub async fn primary_unique(c: Ctx) -> CheckResult {
         .map_or(0, |a| a.iter().filter(|e| e["primary"] == true).count());
     if primaries != 1 {
         return Err(Finding::fail(
+            "one-primary",
             "exactly one primary email",
             clip(&emails.to_string()),
         ));
@@ -202,7 +216,7 @@ pub async fn if_none_match(c: Ctx) -> CheckResult {
     let r = c.get(&format!("/Users/{id}")).await?;
     let tag = r
         .header("etag")
-        .ok_or_else(|| Finding::fail("an ETag", "none"))?
+        .ok_or_else(|| Finding::fail("etag-header", "an ETag", "none"))?
         .to_owned();
     let req = Request {
         method: Method::GET,
@@ -233,6 +247,7 @@ pub async fn bulk_fail_on_errors(c: Ctx) -> CheckResult {
     let n = r.json["Operations"].as_array().map_or(0, Vec::len);
     if n != 1 {
         return Err(Finding::fail(
+            "stops-after-errors",
             "1 result: processing stops after the first error",
             format!("{n} results"),
         ));
@@ -247,6 +262,7 @@ pub async fn bulk_post_needs_bulk_id(c: Ctx) -> CheckResult {
     r.expect_status(200, "POST /Bulk")?;
     if r.json["Operations"].as_array().map_or(0, Vec::len) != 1 {
         return Err(Finding::fail(
+            "one-result",
             "a BulkResponse with one result",
             clip(&r.text),
         ));
@@ -261,6 +277,7 @@ pub async fn bulk_post_needs_bulk_id(c: Ctx) -> CheckResult {
     }
     if op["status"].as_str().is_some_and(|s| s.starts_with('2')) {
         return Err(Finding::fail(
+            "refused",
             "the POST without bulkId refused",
             clip(&op.to_string()),
         ));

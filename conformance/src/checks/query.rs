@@ -47,9 +47,12 @@ pub async fn paging_count(c: Ctx) -> CheckResult {
     let r = c.get("/Users?startIndex=2&count=1").await?;
     r.expect_status(200, "GET /Users?startIndex=2&count=1")?;
     let n = r.json["Resources"].as_array().map_or(0, Vec::len);
-    if n > 1 {
+    // Two users exist past startIndex 1, so count=1 means exactly one: an
+    // empty page bounds nothing.
+    if n != 1 {
         return Err(Finding::fail(
-            "at most 1 resource",
+            "page-size",
+            "exactly 1 resource",
             format!("{n} resources"),
         ));
     }
@@ -57,6 +60,7 @@ pub async fn paging_count(c: Ctx) -> CheckResult {
     expect_eq(&r.json["itemsPerPage"], &Value::from(n), "itemsPerPage")?;
     if r.json["totalResults"].as_u64().unwrap_or(0) < 2 {
         return Err(Finding::fail(
+            "total-results",
             "totalResults of at least 2",
             clip(&r.json["totalResults"].to_string()),
         ));

@@ -28,7 +28,11 @@ pub enum Event {
 }
 
 fn fail(e: EventError) -> Finding {
-    Finding::fail("the IdP's requests to succeed", e.to_string())
+    Finding::fail(
+        "idp-requests",
+        "the IdP's requests to succeed",
+        e.to_string(),
+    )
 }
 
 async fn joined(c: &Ctx, w: &Wire, given: &str) -> Result<(User, String), Finding> {
@@ -198,6 +202,7 @@ pub async fn replay(c: Ctx, profile: &'static Profile, event: Event) -> CheckRes
                 .map_err(fail)?;
             if !all.iter().any(|x| x["userName"] == json!(u.user_name)) {
                 return Err(Finding::fail(
+                    "imported",
                     format!("{} among the imported users", u.user_name),
                     format!("{} users, not it", all.len()),
                 ));

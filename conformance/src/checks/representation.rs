@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::check::{CheckResult, Finding};
+use crate::check::{CheckResult, Finding, RuleExt};
 use crate::ctx::{Ctx, ENTERPRISE, GROUP, USER, clip, expect_eq};
 
 pub async fn schemas_listed(c: Ctx) -> CheckResult {
@@ -13,6 +13,7 @@ pub async fn schemas_listed(c: Ctx) -> CheckResult {
         .is_some_and(|s| s.iter().any(|x| x == USER));
     if !ok {
         return Err(Finding::fail(
+            "core-schema-listed",
             format!("schemas containing {USER}"),
             clip(&r.json["schemas"].to_string()),
         ));
@@ -26,13 +27,15 @@ pub async fn meta_resource_type(c: Ctx) -> CheckResult {
         &g.json["meta"]["resourceType"],
         &json!("Group"),
         "POST /Groups meta.resourceType",
-    )?;
+    )
+    .rule("resource-type")?;
     let r = c.get(&format!("/Groups/{gid}")).await?;
     expect_eq(
         &r.json["meta"]["resourceType"],
         &json!("Group"),
         "GET /Groups/{id} meta.resourceType",
-    )?;
+    )
+    .rule("resource-type")?;
     Ok(vec![])
 }
 
@@ -47,6 +50,7 @@ pub async fn meta_dates(c: Ctx) -> CheckResult {
     let (created, modified) = (&r.json["meta"]["created"], &r.json["meta"]["lastModified"]);
     if !is_datetime(created) || !is_datetime(modified) {
         return Err(Finding::fail(
+            "datetime",
             "meta.created and meta.lastModified as xsd:dateTime with a time zone",
             clip(&r.json["meta"].to_string()),
         ));
@@ -63,6 +67,7 @@ pub async fn meta_ignored(c: Ctx) -> CheckResult {
         || r.json["meta"]["resourceType"] != "User"
     {
         return Err(Finding::fail(
+            "server-meta",
             "meta set by the server, the client's ignored",
             clip(&r.json["meta"].to_string()),
         ));
@@ -101,9 +106,11 @@ pub async fn extension_object(c: Ctx) -> CheckResult {
         &r.json[ENTERPRISE]["department"],
         &json!("Tours"),
         "the enterprise department inside its URN object",
-    )?;
+    )
+    .rule("inside-urn-object")?;
     if r.json.get("department").is_some() {
         return Err(Finding::fail(
+            "no-top-level",
             "no top-level department",
             "a top-level department",
         ));

@@ -21,7 +21,15 @@ pub async fn error_body(c: Ctx) -> CheckResult {
 
 pub async fn create_201(c: Ctx) -> CheckResult {
     let name = c.user_name();
-    let (_, r) = c.create_user(json!({"userName": name})).await?;
+    // Not `create_user`: this POST is the subject, not a precondition.
+    let r = c
+        .post("/Users", json!({"schemas": [USER], "userName": name}))
+        .await?;
+    if let Ok(id) = r.id("") {
+        c.created(format!("/Users/{id}")).await;
+    }
+    r.expect_status(201, "POST /Users")?;
+    r.id("POST /Users")?;
     expect_eq(&r.json["userName"], &json!(name), "userName")?;
     expect_eq(
         &r.json["meta"]["resourceType"],
@@ -35,10 +43,11 @@ pub async fn create_location(c: Ctx) -> CheckResult {
     let (id, r) = c.create_user(json!({})).await?;
     let loc = r
         .header("location")
-        .ok_or_else(|| Finding::fail("a Location header", "none"))?;
+        .ok_or_else(|| Finding::fail("location-header", "a Location header", "none"))?;
     expect_eq(&json!(loc), &r.json["meta"]["location"], "Location")?;
     if !loc.ends_with(&format!("/Users/{id}")) {
         return Err(Finding::fail(
+            "location-path",
             format!("a Location ending in /Users/{id}"),
             loc.to_owned(),
         ));
@@ -52,6 +61,7 @@ pub async fn client_id_ignored(c: Ctx) -> CheckResult {
         .await?;
     if id == "idpsim-client-chosen-id" {
         return Err(Finding::fail(
+            "server-id",
             "a server-assigned id",
             "the id the client sent",
         ));
@@ -67,6 +77,7 @@ pub async fn password_never_returned(c: Ctx) -> CheckResult {
     for (what, body) in [("POST answer", &r.json), ("GET answer", &g.json)] {
         if body.get("password").is_some() {
             return Err(Finding::fail(
+                "no-password",
                 format!("no password in the {what}"),
                 "a password attribute",
             ));
@@ -133,6 +144,7 @@ pub async fn attributes_projection(c: Ctx) -> CheckResult {
     for absent in ["displayName", "userName"] {
         if r.json.get(absent).is_some() {
             return Err(Finding::fail(
+                "only-asked",
                 format!("no {absent} when only title is asked for"),
                 clip(&r.text),
             ));
@@ -161,6 +173,7 @@ pub async fn user_groups_derived(c: Ctx) -> CheckResult {
         .is_some_and(|g| g.iter().any(|x| x["value"] == gid.as_str()));
     if !listed {
         return Err(Finding::fail(
+            "groups-listed",
             format!("groups containing {gid}"),
             clip(&r.json["groups"].to_string()),
         ));

@@ -55,7 +55,11 @@ pub async fn root_search(c: Ctx) -> CheckResult {
         .filter_map(|x| x["id"].as_str())
         .collect();
     if !(ids.contains(&uid.as_str()) && ids.contains(&gid.as_str())) {
-        return Err(Finding::fail("the user and the group", clip(&r.text)));
+        return Err(Finding::fail(
+            "spans-types",
+            "the user and the group",
+            clip(&r.text),
+        ));
     }
     Ok(vec![])
 }

@@ -5,7 +5,7 @@ use idpsim_simulator::client::Method;
 use idpsim_simulator::idp::encode;
 use serde_json::{Value, json};
 
-use crate::check::{CheckResult, Finding};
+use crate::check::{CheckResult, Finding, RuleExt};
 use crate::ctx::{Ctx, GROUP, PATCH_OP, USER, clip, expect_eq};
 
 pub async fn ids_unique_across_types(c: Ctx) -> CheckResult {
@@ -14,7 +14,11 @@ pub async fn ids_unique_across_types(c: Ctx) -> CheckResult {
         .await?
         .expect_status(404, "GET /Groups/{a user's id}")?;
     if uid.contains("bulkId") {
-        return Err(Finding::fail("an id without the text bulkId", uid));
+        return Err(Finding::fail(
+            "no-bulkid-text",
+            "an id without the text bulkId",
+            uid,
+        ));
     }
     Ok(vec![])
 }
@@ -29,6 +33,7 @@ pub async fn empty_list_is_unassigned(c: Ctx) -> CheckResult {
             .is_none_or(|e| e.as_array().is_some_and(Vec::is_empty));
         if !emails_ok || body.get("nickName").is_some_and(|n| !n.is_null()) {
             return Err(Finding::fail(
+                "unassigned",
                 "emails: [] and nickName: null stored as unassigned",
                 clip(&body.to_string()),
             ));
@@ -48,7 +53,11 @@ pub async fn password_not_in_lists(c: Ctx) -> CheckResult {
         ))
         .await?;
     if r.text.contains("Idpsim-Secret-1!") || r.json["Resources"][0].get("password").is_some() {
-        return Err(Finding::fail("no password in list results", clip(&r.text)));
+        return Err(Finding::fail(
+            "no-password",
+            "no password in list results",
+            clip(&r.text),
+        ));
     }
     Ok(vec![])
 }
@@ -56,7 +65,7 @@ pub async fn password_not_in_lists(c: Ctx) -> CheckResult {
 pub async fn id_always_returned(c: Ctx) -> CheckResult {
     let (id, _) = c.create_user(json!({})).await?;
     let r = c.get(&format!("/Users/{id}?attributes=userName")).await?;
-    expect_eq(&r.json["id"], &json!(id), "id with attributes=userName")?;
+    expect_eq(&r.json["id"], &json!(id), "id with attributes=userName").rule("id-returned")?;
     Ok(vec![])
 }
 
@@ -68,9 +77,13 @@ pub async fn member_ref_resolves(c: Ctx) -> CheckResult {
         return Ok(vec!["members carry no $ref (optional)".into()]);
     };
     let base = c.client.config().base_url.clone();
-    let path = href
-        .strip_prefix(&base)
-        .ok_or_else(|| Finding::fail(format!("a $ref under {base}"), href.to_owned()))?;
+    let path = href.strip_prefix(&base).ok_or_else(|| {
+        Finding::fail(
+            "ref-under-base",
+            format!("a $ref under {base}"),
+            href.to_owned(),
+        )
+    })?;
     c.get(path)
         .await?
         .expect_status(200, "GET of a member's $ref")?;
@@ -87,7 +100,8 @@ pub async fn create_answer_is_stored(c: Ctx) -> CheckResult {
             &r.json[k],
             &g.json[k],
             &format!("{k} in the POST answer against GET"),
-        )?;
+        )
+        .rule("answer-equals-get")?;
     }
     Ok(vec![])
 }
@@ -103,7 +117,8 @@ pub async fn sub_attribute_projection(c: Ctx) -> CheckResult {
         &r.json["name"],
         &json!({"givenName": "Ann"}),
         "name with attributes=name.givenName",
-    )?;
+    )
+    .rule("sub-attribute-only")?;
     Ok(vec![])
 }
 
@@ -113,6 +128,7 @@ pub async fn paging_fields_present(c: Ctx) -> CheckResult {
     let r = c.get("/Users?startIndex=1&count=1").await?;
     if !r.json["startIndex"].is_u64() || !r.json["itemsPerPage"].is_u64() {
         return Err(Finding::fail(
+            "paging-fields",
             "startIndex and itemsPerPage on a partial page",
             clip(&r.text),
         ));
@@ -132,14 +148,15 @@ pub async fn boolean_ordering_400(c: Ctx) -> CheckResult {
 pub async fn operator_case(c: Ctx) -> CheckResult {
     let name = c.user_name();
     let (id, _) = c.create_user(json!({"userName": name})).await?;
-    let r = c
-        .get(&format!(
-            "/Users?filter={}",
-            encode(&format!("USERNAME EQ \"{name}\""))
-        ))
-        .await?;
-    r.expect_status(200, "USERNAME EQ")?;
-    expect_eq(&r.json["Resources"][0]["id"], &json!(id), "Resources[0].id")?;
+    // One variation a query, so a failure names the one not honoured.
+    for (rule, filter) in [
+        ("operator-case", format!("userName EQ \"{name}\"")),
+        ("attribute-case", format!("USERNAME eq \"{name}\"")),
+    ] {
+        let r = c.get(&format!("/Users?filter={}", encode(&filter))).await?;
+        r.expect_status(200, &filter).rule(rule)?;
+        expect_eq(&r.json["Resources"][0]["id"], &json!(id), &filter).rule(rule)?;
+    }
     Ok(vec![])
 }
 
@@ -174,7 +191,11 @@ pub async fn group_by_member(c: Ctx) -> CheckResult {
             .filter_map(|x| x["id"].as_str())
             .collect();
         if ids != [gid.as_str()] {
-            return Err(Finding::fail(format!("{f} → [{gid}]"), format!("{ids:?}")));
+            return Err(Finding::fail(
+                "found-by-member",
+                format!("{f} → [{gid}]"),
+                format!("{ids:?}"),
+            ));
         }
     }
     Ok(vec![])
@@ -210,6 +231,7 @@ pub async fn put_read_only_ignored(c: Ctx) -> CheckResult {
     expect_eq(&p.json["id"], &json!(id), "id after PUT")?;
     if p.json["meta"]["created"] == "1999-01-01T00:00:00Z" {
         return Err(Finding::fail(
+            "server-meta",
             "meta.created kept by the server",
             "the client's value",
         ));
@@ -278,9 +300,11 @@ pub async fn patch_noop_keeps_last_modified(c: Ctx) -> CheckResult {
     .await?;
     let after = c.get(&format!("/Users/{id}")).await?.json["meta"]["lastModified"].clone();
     if before != after {
-        return Err(Finding::Warn {
-            message: format!("lastModified moved from {before} to {after} on a no-op"),
-        });
+        return Err(Finding::fail(
+            "last-modified-kept",
+            format!("meta.lastModified still {before} after a no-op"),
+            format!("{after}"),
+        ));
     }
     Ok(vec![])
 }
@@ -315,6 +339,7 @@ pub async fn patch_remove_all_values(c: Ctx) -> CheckResult {
         .is_some_and(|e| e.as_array().is_some_and(|a| !a.is_empty()))
     {
         return Err(Finding::fail(
+            "emptied",
             "no emails",
             clip(&g.json["emails"].to_string()),
         ));
@@ -371,6 +396,7 @@ pub async fn patch_null_clears(c: Ctx) -> CheckResult {
     let g = c.get(&format!("/Users/{id}")).await?;
     if g.json.get("nickName").is_some_and(|n| !n.is_null()) {
         return Err(Finding::fail(
+            "cleared",
             "nickName cleared",
             clip(&g.json["nickName"].to_string()),
         ));
@@ -402,7 +428,16 @@ pub async fn recreate_after_delete(c: Ctx) -> CheckResult {
     c.send(Method::DELETE, &format!("/Users/{id}"), None)
         .await?
         .expect_status(204, "DELETE")?;
-    c.create_user(json!({"userName": name})).await?;
+    // Not `create_user`: the second create is the subject.
+    let again = c
+        .post("/Users", json!({"schemas": [USER], "userName": name}))
+        .await?;
+    if let Ok(id) = again.id("") {
+        c.created(format!("/Users/{id}")).await;
+    }
+    again
+        .expect_status(201, "POST of the deleted userName")
+        .rule("recreated")?;
     Ok(vec![])
 }
 
@@ -417,7 +452,8 @@ pub async fn delete_drops_membership(c: Ctx) -> CheckResult {
         &json!(c.member_ids(&gid).await?),
         &json!([b]),
         "members after deleting one",
-    )?;
+    )
+    .rule("membership-dropped")?;
     Ok(vec![])
 }
 
@@ -450,6 +486,7 @@ pub async fn bulk_response_shape(c: Ctx) -> CheckResult {
     }
     if ops.len() != 2 {
         return Err(Finding::fail(
+            "all-results",
             "2 results: a failure does not stop the job",
             clip(&r.text),
         ));
@@ -457,6 +494,7 @@ pub async fn bulk_response_shape(c: Ctx) -> CheckResult {
     for o in &ops {
         if o["method"].as_str().is_none() || !o["status"].is_string() {
             return Err(Finding::fail(
+                "result-shape",
                 "method and a string status in every result",
                 clip(&o.to_string()),
             ));
@@ -473,6 +511,7 @@ pub async fn bulk_response_shape(c: Ctx) -> CheckResult {
         || failed["response"]["schemas"][0] != "urn:ietf:params:scim:api:messages:2.0:Error"
     {
         return Err(Finding::fail(
+            "error-response",
             "the invalid POST failed with a SCIM Error in response",
             clip(&failed.to_string()),
         ));
@@ -501,11 +540,39 @@ pub async fn bulk_circular(c: Ctx) -> CheckResult {
     }
     let resolved = ops.len() == 2 && ops.iter().all(|o| o["status"] == "201");
     let refused = ops.iter().any(|o| o["status"] == "409");
-    if resolved || refused {
-        Ok(vec![])
-    } else {
-        Err(Finding::fail("both resolved, or 409", clip(&r.text)))
+    if refused {
+        return Ok(vec!["the cycle was refused with 409".into()]);
     }
+    if !resolved {
+        return Err(Finding::fail(
+            "resolved-or-409",
+            "both resolved, or 409",
+            clip(&r.text),
+        ));
+    }
+    // 201 twice is only a resolution if each group now holds the other.
+    let id_of = |bid: &str| {
+        ops.iter()
+            .find(|o| o["bulkId"] == bid)
+            .and_then(|o| o["location"].as_str())
+            .map(|l| l.rsplit('/').next().unwrap_or_default().to_owned())
+    };
+    let (Some(x), Some(y)) = (id_of("x"), id_of("y")) else {
+        return Err(Finding::fail(
+            "references-resolved",
+            "a location for bulkIds x and y",
+            clip(&r.text),
+        ));
+    };
+    for (group, member) in [(&x, &y), (&y, &x)] {
+        expect_eq(
+            &json!(c.member_ids(group).await?),
+            &json!([member]),
+            "members of a group created in the cycle",
+        )
+        .rule("references-resolved")?;
+    }
+    Ok(vec![])
 }
 
 pub async fn me_501_or_200(c: Ctx) -> CheckResult {
@@ -517,6 +584,7 @@ pub async fn me_501_or_200(c: Ctx) -> CheckResult {
         Ok(vec![])
     } else {
         Err(Finding::fail(
+            "status",
             "HTTP 200 or, when unsupported, 501",
             format!("HTTP {}", r.status),
         ))
@@ -534,9 +602,10 @@ pub async fn wrong_token_401(c: Ctx) -> CheckResult {
         .anon
         .send(&req)
         .await
-        .map_err(|e| Finding::fail("an answer", e.to_string()))?;
+        .map_err(|e| Finding::fail("answer", "an answer", e.to_string()))?;
     if r.status != 401 {
         return Err(Finding::fail(
+            "status",
             "HTTP 401 for a wrong token",
             format!("HTTP {}", r.status),
         ));
@@ -556,6 +625,7 @@ pub async fn etag_changes(c: Ctx) -> CheckResult {
     let after = c.get(&format!("/Users/{id}")).await?.json["meta"]["version"].clone();
     if before == after || after.is_null() {
         return Err(Finding::fail(
+            "version-changes",
             "a new meta.version after a change",
             format!("{before} then {after}"),
         ));

@@ -20,7 +20,7 @@ use axum::routing::{any, get, post};
 use idpsim_scim::ScimError;
 use subtle::ConstantTimeEq;
 
-use crate::config::Quirk;
+use crate::config::{OVERLOADED_ABOVE, Quirk};
 use crate::tenant::Tenant;
 
 /// Where the SCIM endpoints are mounted, below the server's origin.
@@ -32,6 +32,8 @@ pub struct App {
     pub tenant: Arc<Tenant>,
     pub token: Arc<str>,
     pub saml: Option<Arc<saml::SamlSide>>,
+    /// Requests being served, counted only for the `overloaded` quirk.
+    pub in_flight: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// A SCIM error as a response: the RFC 7644 §3.12 body with
@@ -157,6 +159,16 @@ async fn guard(State(app): State<App>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let browser = path.starts_with("/saml/") || path == "/whoami";
     let limit = app.tenant.config().limits.request_timeout;
+    let _busy = match InFlight::enter(&app) {
+        Ok(b) => b,
+        Err(n) => {
+            return ApiError(ScimError::status(
+                500,
+                format!("{n} requests in flight; this server serves {OVERLOADED_ABOVE} at once"),
+            ))
+            .into_response();
+        }
+    };
     let r = match tokio::time::timeout(limit, next.run(req)).await {
         Ok(r) => r,
         Err(_) => {
@@ -171,6 +183,31 @@ async fn guard(State(app): State<App>, req: Request, next: Next) -> Response {
         return r;
     }
     shape_error(&app, r).await
+}
+
+/// One request counted in flight under the `overloaded` quirk; leaving
+/// (drop, also when the request is cancelled) counts it out.
+struct InFlight(Option<Arc<std::sync::atomic::AtomicUsize>>);
+
+impl InFlight {
+    /// `Err(n)` when this request makes `n` in flight, more than allowed.
+    fn enter(app: &App) -> Result<InFlight, usize> {
+        use std::sync::atomic::Ordering;
+        if !app.tenant.config().has(Quirk::Overloaded) {
+            return Ok(InFlight(None));
+        }
+        let n = app.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        let me = InFlight(Some(app.in_flight.clone()));
+        if n > OVERLOADED_ABOVE { Err(n) } else { Ok(me) }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Some(c) = &self.0 {
+            c.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
 }
 
 /// Gives axum's own bodiless errors (405, 413 from a layer) a SCIM body, and

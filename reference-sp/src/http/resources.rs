@@ -75,6 +75,18 @@ fn projection(kind: Kind, raw: &Option<String>) -> Result<Projection, ScimError>
     )
 }
 
+/// Runs a tenant call on the blocking pool. Writes hold the store's lock
+/// for their whole read-modify-write, and a group's member changes and
+/// rendering grow with its members: none of that belongs on the reactor,
+/// where it would stall every other connection.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ScimError> + Send + 'static,
+) -> Result<T, ScimError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ScimError::status(500, format!("request task failed: {e}")))?
+}
+
 fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
@@ -92,21 +104,33 @@ fn search_request(v: serde_json::Value) -> Result<SearchRequest, ScimError> {
     Ok(req)
 }
 
+/// Filters up to this long are parsed where the request is read; a
+/// longer one (a SearchRequest body may hold a megabyte of filter) is
+/// parsed on the blocking pool with the rest of the list.
+const PARSE_INLINE_FILTER: usize = 4 * 1024;
+
 async fn list(app: App, kind: Kind, req: SearchRequest) -> ApiResult {
-    let q = ListQuery::parse(
-        schema_of(kind),
-        &req,
-        app.tenant.config().limits.max_results,
-    )?;
-    if let Some(page) = app.tenant.list_if_small(kind, &q) {
-        return Ok(scim_json(StatusCode::OK, &page?));
-    }
+    let max = app.tenant.config().limits.max_results;
     let tenant = app.tenant.clone();
+    let q = if req.filter.as_deref().map_or(0, str::len) <= PARSE_INLINE_FILTER {
+        let q = ListQuery::parse(schema_of(kind), &req, max)?;
+        if let Some(page) = app.tenant.list_if_small(kind, &q) {
+            return Ok(scim_json(StatusCode::OK, &page?));
+        }
+        Some(q)
+    } else {
+        None
+    };
     // A scan over 100k resources is real work, and so are writing out and
     // dropping a page of them: keep all three off the reactor.
-    let page = tokio::task::spawn_blocking(move || tenant.list(kind, &q).map(|p| to_json(&p)))
-        .await
-        .map_err(|e| ScimError::status(500, format!("list task failed: {e}")))??;
+    let page = blocking(move || {
+        let q = match q {
+            Some(q) => q,
+            None => ListQuery::parse(schema_of(kind), &req, max)?,
+        };
+        tenant.list(kind, &q).map(|p| to_json(&p))
+    })
+    .await?;
     Ok(scim_bytes(StatusCode::OK, page))
 }
 
@@ -124,20 +148,25 @@ async fn get_one(
     headers: HeaderMap,
 ) -> ApiResult {
     let p = projection(kind, &raw)?;
-    let r = app.tenant.get(kind, &id, &Projection::Default)?;
-    if let (Some(inm), Some(tag)) = (
-        header_str(&headers, header::IF_NONE_MATCH),
-        r.etag.as_deref(),
-    ) && inm.split(',').any(|t| {
-        t.trim() == "*" || t.trim().trim_start_matches("W/") == tag.trim_start_matches("W/")
-    }) {
-        let mut resp = StatusCode::NOT_MODIFIED.into_response();
-        if let Ok(v) = HeaderValue::from_str(tag) {
-            resp.headers_mut().insert(header::ETAG, v);
+    let inm = header_str(&headers, header::IF_NONE_MATCH).map(str::to_owned);
+    let tenant = app.tenant.clone();
+    let answer = move || -> Result<Response, ScimError> {
+        let r = tenant.get(kind, &id, &Projection::Default)?;
+        if let (Some(inm), Some(tag)) = (inm.as_deref(), r.etag.as_deref())
+            && inm.split(',').any(|t| {
+                t.trim() == "*" || t.trim().trim_start_matches("W/") == tag.trim_start_matches("W/")
+            })
+        {
+            let mut resp = StatusCode::NOT_MODIFIED.into_response();
+            if let Ok(v) = HeaderValue::from_str(tag) {
+                resp.headers_mut().insert(header::ETAG, v);
+            }
+            return Ok(resp);
         }
-        return Ok(resp);
-    }
-    Ok(resource(StatusCode::OK, r, &p, kind))
+        Ok(resource(StatusCode::OK, r, &p, kind))
+    };
+    // A group renders and writes out every member, a user every group.
+    blocking(answer).await.map_err(ApiError)
 }
 
 async fn create(
@@ -149,8 +178,12 @@ async fn create(
 ) -> ApiResult {
     let p = projection(kind, &raw)?;
     let v = body::read_json(&headers, body, app.tenant.config().limits.max_body_bytes).await?;
-    let r = app.tenant.create(kind, v, Actor::Scim)?;
-    Ok(resource(StatusCode::CREATED, r, &p, kind))
+    let tenant = app.tenant.clone();
+    Ok(blocking(move || {
+        let r = tenant.create(kind, v, Actor::Scim)?;
+        Ok(resource(StatusCode::CREATED, r, &p, kind))
+    })
+    .await?)
 }
 
 async fn put(
@@ -163,10 +196,13 @@ async fn put(
 ) -> ApiResult {
     let p = projection(kind, &raw)?;
     let v = body::read_json(&headers, body, app.tenant.config().limits.max_body_bytes).await?;
-    let r = app
-        .tenant
-        .replace(kind, &id, v, header_str(&headers, header::IF_MATCH))?;
-    Ok(resource(StatusCode::OK, r, &p, kind))
+    let if_match = header_str(&headers, header::IF_MATCH).map(str::to_owned);
+    let tenant = app.tenant.clone();
+    Ok(blocking(move || {
+        let r = tenant.replace(kind, &id, v, if_match.as_deref())?;
+        Ok(resource(StatusCode::OK, r, &p, kind))
+    })
+    .await?)
 }
 
 async fn patch(
@@ -177,32 +213,56 @@ async fn patch(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult {
-    let asked_for_attributes = raw.as_deref().is_some_and(|q| q.contains("attributes="));
-    let p = projection(kind, &raw)?;
+    let q = query::parse(raw.as_deref())?;
+    // The parameter itself, not a substring: `excludedAttributes=` also
+    // contains `attributes=`.
+    let asked_for_attributes = q
+        .attributes
+        .as_deref()
+        .is_some_and(|a| !a.trim().is_empty());
+    let p = Projection::parse(
+        schema_of(kind),
+        q.attributes.as_deref(),
+        q.excluded_attributes.as_deref(),
+    )?;
     let v = body::read_json(&headers, body, app.tenant.config().limits.max_body_bytes).await?;
     let req = PatchRequest::from_value(v)?;
-    let r = if kind == Kind::Group
-        && app
-            .tenant
-            .config()
-            .has(crate::config::Quirk::RacyMemberPatch)
-    {
-        let snapshot = app.tenant.snapshot(kind, &id)?;
-        // Long enough that concurrent PATCHes all read before any writes.
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        app.tenant.patch_snapshot(kind, &id, snapshot, req)?
-    } else {
-        app.tenant
-            .patch(kind, &id, req, header_str(&headers, header::IF_MATCH))?
-    };
     // RFC 7240 `Prefer: return=minimal` asks for 204; with `attributes`
     // RFC 7644 §3.5.2 requires the resource, so 200 wins.
     let minimal =
         header_str(&headers, header::HeaderName::from_static("prefer")).is_some_and(|p| {
             p.split(',')
                 .any(|t| t.trim().eq_ignore_ascii_case("return=minimal"))
-        });
-    if minimal && !asked_for_attributes {
+        }) && !asked_for_attributes;
+    let tenant = app.tenant.clone();
+    let if_match = header_str(&headers, header::IF_MATCH).map(str::to_owned);
+    let r = if kind == Kind::Group
+        && app
+            .tenant
+            .config()
+            .has(crate::config::Quirk::RacyMemberPatch)
+    {
+        let (t, i) = (app.tenant.clone(), id.clone());
+        let snapshot = blocking(move || t.snapshot(kind, &i)).await?;
+        // Long enough that concurrent PATCHes all read before any writes.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        blocking(move || tenant.patch_snapshot(kind, &id, snapshot, req)).await?
+    } else if minimal {
+        let etag =
+            blocking(move || tenant.patch_minimal(kind, &id, req, if_match.as_deref())).await?;
+        let mut resp = StatusCode::NO_CONTENT.into_response();
+        if let Some(tag) = etag.as_deref().and_then(|t| HeaderValue::from_str(t).ok()) {
+            resp.headers_mut().insert(header::ETAG, tag);
+        }
+        return Ok(resp);
+    } else {
+        return Ok(blocking(move || {
+            let r = tenant.patch(kind, &id, req, if_match.as_deref())?;
+            Ok(resource(StatusCode::OK, r, &p, kind))
+        })
+        .await?);
+    };
+    if minimal {
         let mut resp = StatusCode::NO_CONTENT.into_response();
         if let Some(tag) = r
             .etag
@@ -217,8 +277,9 @@ async fn patch(
 }
 
 async fn delete(app: App, kind: Kind, id: String, headers: HeaderMap) -> ApiResult {
-    app.tenant
-        .delete(kind, &id, header_str(&headers, header::IF_MATCH))?;
+    let if_match = header_str(&headers, header::IF_MATCH).map(str::to_owned);
+    let tenant = app.tenant.clone();
+    blocking(move || tenant.delete(kind, &id, if_match.as_deref())).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

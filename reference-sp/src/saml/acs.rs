@@ -18,6 +18,11 @@ use super::{ASSERTION, PROTOCOL, SamlConfig};
 pub const MAX_RESPONSE_BYTES: usize = 512 * 1024;
 const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
+/// Longest an assertion ID is remembered against replay. An assertion
+/// valid until the year 9999 is remembered this long, not until then:
+/// `Instant` cannot reach that far on every platform, and by then the
+/// process is long gone.
+const MAX_REPLAY_MEMORY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// Why a response was refused. The text is shown to the browser: it names
 /// the rule, never a key or a secret.
@@ -105,6 +110,27 @@ fn time_attr(e: &Element, name: &str) -> Result<Option<OffsetDateTime>, Rejectio
     OffsetDateTime::parse(v, &Rfc3339)
         .map(Some)
         .map_err(|_| Rejection::Timestamp(v.into()))
+}
+
+/// Whether a time bound `until` (exclusive) has passed at `now`, with
+/// `skew` of tolerance. A bound too far in the future to add the skew to
+/// (year 9999) has not passed; nothing here may overflow, since the values
+/// come from the request.
+fn expired(now: OffsetDateTime, until: OffsetDateTime, skew: time::Duration) -> bool {
+    until.checked_add(skew).is_some_and(|end| now >= end)
+}
+
+/// Whether an `IssueInstant` lies within `[now - skew - max_delay, now +
+/// skew]`; a bound that overflows the calendar is no bound.
+fn issued_in_window(
+    issued: OffsetDateTime,
+    now: OffsetDateTime,
+    skew: time::Duration,
+    max_delay: time::Duration,
+) -> bool {
+    let latest = now.checked_add(skew);
+    let earliest = now.checked_sub(skew).and_then(|t| t.checked_sub(max_delay));
+    latest.is_none_or(|l| issued <= l) && earliest.is_none_or(|e| issued >= e)
 }
 
 /// Checks responses for one SP.
@@ -200,7 +226,7 @@ impl Validator {
         let assertions = resp.count(ASSERTION, "Assertion");
         let mut lookalikes = 0;
         resp.walk(&mut |e| {
-            if (e.name.local == "Assertion" && e.name.ns != ASSERTION)
+            if (e.name.local == "Assertion" && *e.name.ns != *ASSERTION)
                 || e.name.local == "EncryptedAssertion"
                 || (e.name.local == "Response" && !std::ptr::eq(e, resp))
             {
@@ -284,7 +310,7 @@ impl Validator {
             let until = time_attr(data, "NotOnOrAfter")?.ok_or_else(|| {
                 structure("the bearer SubjectConfirmationData has no NotOnOrAfter")
             })?;
-            if now >= until + skew {
+            if expired(now, until, skew) {
                 return Err(Rejection::Expired(
                     data.attr("NotOnOrAfter").unwrap_or_default().into(),
                 ));
@@ -303,7 +329,7 @@ impl Validator {
         // restriction naming this SP in each restriction element.
         let conditions = one(assertion, ASSERTION, "Conditions")?;
         if let Some(nb) = time_attr(conditions, "NotBefore")?
-            && now + skew < nb
+            && now.checked_add(skew).is_some_and(|latest| latest < nb)
         {
             return Err(Rejection::NotYetValid(
                 conditions.attr("NotBefore").unwrap_or_default().into(),
@@ -311,7 +337,7 @@ impl Validator {
         }
         let mut expires = confirmed_until;
         if let Some(na) = time_attr(conditions, "NotOnOrAfter")? {
-            if now >= na + skew {
+            if expired(now, na, skew) {
                 return Err(Rejection::Expired(
                     conditions.attr("NotOnOrAfter").unwrap_or_default().into(),
                 ));
@@ -349,7 +375,7 @@ impl Validator {
             .ok_or_else(|| structure("the Response has no IssueInstant"))?;
         let max_delay =
             time::Duration::try_from(cfg.max_issue_delay).unwrap_or(time::Duration::MINUTE);
-        if issued > now + skew || issued < now - skew - max_delay {
+        if !issued_in_window(issued, now, skew, max_delay) {
             return Err(Rejection::IssueInstant(
                 resp.attr("IssueInstant").unwrap_or_default().into(),
             ));
@@ -357,7 +383,7 @@ impl Validator {
 
         let a_issued = time_attr(assertion, "IssueInstant")?
             .ok_or_else(|| structure("the Assertion has no IssueInstant"))?;
-        if a_issued > now + skew || a_issued < now - skew - max_delay {
+        if !issued_in_window(a_issued, now, skew, max_delay) {
             return Err(Rejection::IssueInstant(
                 assertion.attr("IssueInstant").unwrap_or_default().into(),
             ));
@@ -373,8 +399,14 @@ impl Validator {
             None if cfg.allow_idp_initiated => false,
             None => return Err(Rejection::Unsolicited),
         };
-        let remaining = (expires + skew - now).max(time::Duration::ZERO);
-        let until = Instant::now() + Duration::try_from(remaining).unwrap_or_default();
+        // Kept until the assertion can no longer be accepted anyway.
+        let remaining = expires
+            .checked_add(skew)
+            .map_or(time::Duration::MAX, |end| end - now);
+        let keep = Duration::try_from(remaining)
+            .unwrap_or_default()
+            .min(MAX_REPLAY_MEMORY);
+        let until = Instant::now() + keep;
         store
             .consume_assertion(&assertion_id, until)
             .map_err(|seen| {
@@ -396,8 +428,10 @@ impl Validator {
                 attributes.push((name, values));
             }
         }
-        let value = name_id.text().trim().to_owned();
-        if value.is_empty() {
+        // Untrimmed: the account key refuses edge whitespace, where a trim
+        // would let `alice@example.com ` sign in as `alice@example.com`.
+        let value = name_id.text();
+        if value.trim().is_empty() {
             return Err(structure("the NameID is empty"));
         }
         Ok(Identity {
@@ -432,5 +466,34 @@ fn placed_signature(e: &Element) -> Result<Option<&Element>, Rejection> {
             "the {} has {n} signatures",
             e.name.local
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::PrimitiveDateTime;
+
+    use super::*;
+
+    /// Issue 14, finding 3: `NotOnOrAfter="9999-12-31T23:59:59Z"` plus the
+    /// skew panicked. Every bound, at either end of the calendar and with
+    /// any configured tolerance, is a verdict, never an overflow.
+    #[test]
+    fn time_checks_never_overflow() {
+        let now = OffsetDateTime::now_utc();
+        let last = PrimitiveDateTime::MAX.assume_utc();
+        let first = PrimitiveDateTime::MIN.assume_utc();
+        let minute = time::Duration::MINUTE;
+        let huge = time::Duration::MAX;
+        assert!(!expired(now, last, minute));
+        assert!(!expired(now, last, huge));
+        assert!(expired(now, first, minute));
+        assert!(expired(now, now, time::Duration::ZERO));
+        assert!(issued_in_window(now, now, minute, minute));
+        assert!(issued_in_window(now, now, huge, huge));
+        assert!(issued_in_window(last, last, minute, minute));
+        assert!(issued_in_window(first, first, minute, minute));
+        assert!(!issued_in_window(last, now, minute, minute));
+        assert!(!issued_in_window(first, now, minute, minute));
     }
 }

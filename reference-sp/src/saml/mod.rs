@@ -1,5 +1,5 @@
 //! The reference SP's SAML side: trust configuration, a strict ACS,
-//! outstanding requests, the replay cache and browser sessions.
+//! signed (stateless) request IDs, the replay cache and browser sessions.
 //!
 //! Independent of the simulator on purpose: the SP verifies with its own
 //! parser, canonicalizer and verifier, so a shared bug cannot make both
@@ -8,7 +8,10 @@
 mod acs;
 mod c14n;
 mod dom;
+mod pool;
+mod qname;
 pub(crate) mod resign;
+mod scope;
 mod signature;
 mod state;
 
@@ -16,6 +19,9 @@ use std::time::Duration;
 
 pub use acs::{Identity, Rejection, Validator};
 pub use dom::XmlError;
+#[cfg(test)]
+pub(crate) use pool::gate::Gate;
+pub use pool::{PoolError, VerifyPool};
 pub use signature::{SignatureError, TrustedKey};
 pub use state::{Session, SessionStore};
 

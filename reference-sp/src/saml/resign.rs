@@ -12,7 +12,7 @@
 
 use aws_lc_rs::digest;
 
-use super::c14n::canonicalize;
+use super::c14n;
 use super::dom::{self, Child, Element};
 use super::signature::DSIG;
 
@@ -35,23 +35,30 @@ pub(crate) type Sign<'a> = &'a dyn Fn(Hash, &[u8]) -> Option<Vec<u8>>;
 pub(crate) fn resign(xml: &[u8], sign: Sign<'_>) -> Option<String> {
     let mut root = dom::parse(xml).ok()?;
     sign_below(&mut root, sign);
-    let mut prefixes = Vec::new();
+    let mut prefixes: Vec<String> = Vec::new();
     root.walk(&mut |e| {
-        for p in e.scope.keys() {
-            if p != "xml" && !prefixes.contains(p) {
-                prefixes.push(p.clone());
+        for (p, _) in e.declarations() {
+            let p = if p.is_empty() { "#default" } else { &**p };
+            if p != "xml" && !prefixes.iter().any(|q| q == p) {
+                prefixes.push(p.to_owned());
             }
         }
     });
-    for p in &mut prefixes {
-        if p.is_empty() {
-            "#default".clone_into(p);
-        }
-    }
-    // Every prefix inclusive: each element's in-scope namespaces are then
-    // written out, so that the reparsed tree canonicalizes as this one did
+    // Every prefix inclusive: the namespaces in scope are then written
+    // out, so that the reparsed tree canonicalizes as this one did
     // whatever prefix list a signature names.
-    Some(canonicalize(&root, None, &prefixes))
+    String::from_utf8(canonical(&root, None, &prefixes)?).ok()
+}
+
+/// The canonical bytes, within what the ACS would ever canonicalize.
+fn canonical(apex: &Element, skip: Option<&Element>, inclusive: &[String]) -> Option<Vec<u8>> {
+    let inclusive: Vec<&str> = inclusive.iter().map(String::as_str).collect();
+    let mut out = Vec::new();
+    c14n::canonicalize(apex, skip, &inclusive, 16 << 20, &mut |b| {
+        out.extend_from_slice(b)
+    })
+    .ok()?;
+    Some(out)
 }
 
 /// Inner signatures first: an outer digest covers them.
@@ -89,10 +96,10 @@ fn sign_below(e: &mut Element, sign: Sign<'_>) {
                 }
             });
         }
-        let value = digest::digest(
-            digest_alg,
-            canonicalize(e, Some(sig), &inclusive).as_bytes(),
-        );
+        let Some(canon) = canonical(e, Some(sig), &inclusive) else {
+            continue;
+        };
+        let value = digest::digest(digest_alg, &canon);
         let Child::Element(sig) = &mut e.children[i] else {
             continue;
         };
@@ -114,10 +121,8 @@ fn sign_below(e: &mut Element, sign: Sign<'_>) {
             .and_then(|m| m.all(EXC_C14N, "InclusiveNamespaces").next())
             .map(prefix_list)
             .unwrap_or_default();
-        let Some(value) = sign(
-            hash,
-            canonicalize(signed_info, None, &si_inclusive).as_bytes(),
-        ) else {
+        let Some(value) = canonical(signed_info, None, &si_inclusive).and_then(|c| sign(hash, &c))
+        else {
             continue;
         };
         set_first(sig, "SignatureValue", &b64(&value));

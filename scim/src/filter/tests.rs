@@ -143,3 +143,98 @@ fn escaped_strings() {
     let f = parse(r#"title eq "say \"hi\" \\ \u00fcn\u00ef""#).unwrap();
     assert!(matches(s, &f, &u));
 }
+
+#[test]
+fn folded_literals_match_as_sent_ones() {
+    let s = ResourceSchema::user();
+    let u = user();
+    for f in [
+        r#"userName eq "BJENSEN@example.COM""#,
+        r#"externalId eq "abc-1""#,
+        r#"externalId eq "AbC-1""#,
+        r#"emails[value co "JENSEN" and type eq "WORK"]"#,
+        r#"emails co "@EXAMPLE.com""#,
+        r#"title sw "TOUR" and not (title ew "X")"#,
+        r#"name.familyName gt "JENSEM""#,
+        r#"meta.lastModified gt "2024-04-30T12:00:00Z""#,
+        r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "TOURS""#,
+        r#"title co "A VERY LONG LITERAL THAT IS LONGER THAN THE TITLE ITSELF""#,
+        r#"title eq null or nickName pr or emails[display pr]"#,
+        r#"not (emails.type ne "HOME") and emails[not (type eq "work")]"#,
+        r#"shoeSize eq "9""#,
+    ] {
+        let parsed = parse(f).unwrap();
+        let _ = check(s, &parsed);
+        let mut folded = parsed.clone();
+        fold_literals(s, &mut folded);
+        assert_eq!(
+            matches_folded(s, &folded, &u),
+            matches(s, &parsed, &u),
+            "{f}"
+        );
+        assert_eq!(
+            Prepared::folded(s, &folded).matches(&u),
+            matches(s, &parsed, &u),
+            "{f}"
+        );
+    }
+    // Only literals of attributes that compare ignoring case are folded.
+    let mut f = parse(r#"externalId eq "AbC" or userName eq "AbC""#).unwrap();
+    fold_literals(s, &mut f);
+    assert_eq!(f.to_string(), r#"externalId eq "AbC" or userName eq "abc""#);
+}
+
+#[test]
+fn a_long_filter_is_quoted_in_part() {
+    let long = format!("userName eq \"{}", "x".repeat(600_000));
+    let e = parse(&long).unwrap_err();
+    assert_eq!(e.scim_type, Some(ScimType::InvalidFilter));
+    assert!(e.detail.len() < 1_000, "{} bytes of detail", e.detail.len());
+    assert!(e.detail.contains("…"), "{}", e.detail);
+}
+
+#[test]
+fn deep_nesting_is_refused_without_overflowing_the_stack() {
+    for deep in [
+        format!("{}userName pr{}", "(".repeat(100_000), ")".repeat(100_000)),
+        format!(
+            "{}userName pr{}",
+            "not (".repeat(100_000),
+            ")".repeat(100_000)
+        ),
+        format!(
+            "emails[{}value pr{}]",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        ),
+    ] {
+        let e = parse(&deep).unwrap_err();
+        assert_eq!(e.scim_type, Some(ScimType::InvalidFilter), "{}", e.detail);
+        assert!(e.detail.len() < 1_000);
+    }
+    // Long chains are flat, and bounded by the term limit instead.
+    let chain = vec!["title pr"; 1025].join(" or ");
+    assert_eq!(
+        parse(&chain).unwrap_err().scim_type,
+        Some(ScimType::InvalidFilter)
+    );
+    let chain = vec!["title pr"; 1024].join(" or ");
+    check(ResourceSchema::user(), &parse(&chain).unwrap()).unwrap();
+}
+
+#[test]
+fn prepared_filters_name_the_keys_they_read() {
+    let s = ResourceSchema::user();
+    let f = parse(
+        r#"emails[type eq "work"] and (urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "D" or name.givenName pr) and shoeSize pr"#,
+    )
+    .unwrap();
+    assert_eq!(
+        Prepared::folded(s, &f).top_level_keys(),
+        vec![
+            "emails",
+            "name",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+        ]
+    );
+}

@@ -11,6 +11,11 @@ use quick_xml::{Reader, XmlVersion};
 /// The largest AuthnRequest accepted, after inflation. Real ones are under
 /// 2 KB; the bound stops a deflate bomb from costing more than this.
 pub const MAX_REQUEST_BYTES: u64 = 64 * 1024;
+/// The longest `SAMLRequest` accepted, in base64 characters (whitespace not
+/// counted): the encoding of a `MAX_REQUEST_BYTES` request, plus 1 KiB for
+/// DEFLATE's stored-block headers on incompressible input. Checked before
+/// decoding, so nothing is allocated for a longer one.
+pub const MAX_ENCODED_BYTES: usize = (MAX_REQUEST_BYTES as usize + 1024).div_ceil(3) * 4;
 
 /// What the IdP uses of an AuthnRequest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +36,8 @@ pub enum RequestError {
     Inflate(String),
     #[error("SAMLRequest inflates past {MAX_REQUEST_BYTES} bytes")]
     TooLarge,
+    #[error("SAMLRequest is longer than {MAX_ENCODED_BYTES} base64 characters")]
+    TooLong,
     #[error("SAMLRequest is not well-formed XML: {0}")]
     Xml(String),
     #[error("SAMLRequest carries a DTD; DTDs and entities are refused")]
@@ -40,6 +47,10 @@ pub enum RequestError {
 }
 
 fn decode(b64: &str) -> Result<Vec<u8>, RequestError> {
+    let significant = b64.chars().filter(|c| !c.is_whitespace()).count();
+    if significant > MAX_ENCODED_BYTES {
+        return Err(RequestError::TooLong);
+    }
     let clean: String = b64.chars().filter(|c| !c.is_whitespace()).collect();
     B64.decode(clean)
         .map_err(|e| RequestError::Base64(e.to_string()))
@@ -48,6 +59,7 @@ fn decode(b64: &str) -> Result<Vec<u8>, RequestError> {
 /// HTTP-Redirect binding: base64 of raw DEFLATE (SAML Bindings §3.4.4.1).
 pub fn from_redirect(saml_request: &str) -> Result<AuthnRequest, RequestError> {
     let deflated = decode(saml_request)?;
+    // Read one byte past the bound, to tell "exactly at it" from "beyond".
     let mut out = Vec::new();
     flate2::read::DeflateDecoder::new(&deflated[..])
         .take(MAX_REQUEST_BYTES + 1)
@@ -193,5 +205,35 @@ mod tests {
             from_post(&B64.encode("<x/>")),
             Err(RequestError::NotAuthnRequest)
         );
+    }
+
+    /// `idpsim serve` decodes a request only up to a documented size: an
+    /// over-long encoding is refused before it is decoded (the error says
+    /// so, where a decode would have said "not base64"), and a deflate bomb
+    /// stops inflating one byte past `MAX_REQUEST_BYTES`.
+    #[test]
+    fn bounds_every_decoding_step() {
+        let long = "!".repeat(MAX_ENCODED_BYTES + 1);
+        assert_eq!(from_post(&long), Err(RequestError::TooLong));
+        assert_eq!(from_redirect(&long), Err(RequestError::TooLong));
+        // Whitespace does not count, so wrapped base64 is not penalised.
+        let wrapped = B64
+            .encode(REQ)
+            .into_bytes()
+            .chunks(76)
+            .map(|c| String::from_utf8(c.to_vec()).unwrap() + "\r\n")
+            .collect::<String>();
+        assert_eq!(from_post(&wrapped).unwrap().id, "_abc");
+
+        // 16 MiB of zeros deflate to about 16 KiB: read, and cut off
+        // one byte past the bound.
+        let zeros = vec![0u8; 1 << 20];
+        let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        for _ in 0..16 {
+            e.write_all(&zeros).unwrap();
+        }
+        let bomb = B64.encode(e.finish().unwrap());
+        assert!(bomb.len() <= MAX_ENCODED_BYTES);
+        assert_eq!(from_redirect(&bomb), Err(RequestError::TooLarge));
     }
 }

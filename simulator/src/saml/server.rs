@@ -6,10 +6,12 @@
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{Query, RawForm, State};
+use axum::extract::{Query, RawForm, Request, State};
 use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
@@ -23,6 +25,15 @@ use super::metadata::idp_metadata;
 use super::response::{Login, Shape, SigAlg, SignMode, SigningKey, signed_response};
 use super::status::{Envelope, Failure, SubStatus, TopStatus, error_response};
 use crate::directory::Directory;
+
+/// Time one request may take, its body included. The accept loop
+/// (`idpsim_server`) bounds only the headers, so a client trickling a form
+/// body would hold its handler and connection for as long as it liked; the
+/// reference SP's guard allows the same 30 s.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Largest request body: a POSTed AuthnRequest (at most
+/// `authn_request::MAX_ENCODED_BYTES` of base64) or the login form.
+const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// A service provider this IdP serves.
 #[derive(Debug, Clone, Default)]
@@ -139,7 +150,8 @@ pub async fn spawn(config: IdpConfig, dir: Directory) -> std::io::Result<IdpHand
         .route("/sso/saml", get(sso_redirect).post(sso_post))
         .route("/sso/login", post(login))
         .route("/sso/idp-initiated", get(idp_initiated))
-        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(time_limit))
         .with_state(app);
     let (stop, stopped) = oneshot::channel::<()>();
     match tls {
@@ -150,6 +162,22 @@ pub async fn spawn(config: IdpConfig, dir: Directory) -> std::io::Result<IdpHand
         base_url,
         stop: Some(stop),
     })
+}
+
+/// Answers 503 to a request (body reading included) that runs past
+/// [`REQUEST_TIMEOUT`].
+async fn time_limit(req: Request, next: Next) -> Response {
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Html(format!(
+                "<!doctype html><title>SAML error</title><p>the request took longer than {} s</p>",
+                REQUEST_TIMEOUT.as_secs()
+            )),
+        )
+            .into_response(),
+    }
 }
 
 fn esc(s: &str) -> String {

@@ -15,7 +15,14 @@ use serde_json::Value;
 
 use super::authn_request;
 use super::response::{Login, Shape, SigAlg, SignMode, SigningKey, signed_response};
+use crate::capped;
 use crate::directory::Directory;
+
+/// The most of a refusal page read: only its first 300 bytes are shown.
+const MAX_PAGE_BYTES: usize = 64 * 1024;
+/// The most of a `whoami` answer read: a JSON object naming one user and
+/// their groups; 1 MiB is thousands of groups.
+const MAX_WHOAMI_BYTES: usize = 1024 * 1024;
 
 /// Where the SP under test starts and reports sign-ins.
 #[derive(Debug, Clone)]
@@ -152,9 +159,16 @@ pub async fn sp_initiated(
     jar.take(&posted);
     let status = posted.status().as_u16();
     if !(200..400).contains(&status) {
-        let answer = clip(&posted.text().await.unwrap_or_default());
-        return Ok(Verdict::Rejected { status, answer });
+        let page = capped::read(posted, MAX_PAGE_BYTES)
+            .await
+            .map(|c| c.text())
+            .unwrap_or_default();
+        return Ok(Verdict::Rejected {
+            status,
+            answer: clip(&page),
+        });
     }
+    drop(posted);
     let who = http
         .get(&sp.whoami_url)
         .header(COOKIE, jar.header())
@@ -162,7 +176,19 @@ pub async fn sp_initiated(
         .await
         .map_err(|e| format!("GET {}: {e}", sp.whoami_url))?;
     let who_status = who.status().as_u16();
-    let body = who.text().await.unwrap_or_default();
+    let body = capped::read(who, MAX_WHOAMI_BYTES)
+        .await
+        .map_err(|e| format!("GET {}: {e}", sp.whoami_url))?;
+    if !body.complete {
+        return Ok(Verdict::Rejected {
+            status,
+            answer: format!(
+                "the ACS answered {status}, but {} then answered {who_status} with more than {MAX_WHOAMI_BYTES} bytes",
+                sp.whoami_url
+            ),
+        });
+    }
+    let body = body.text();
     match serde_json::from_str::<Value>(&body) {
         Ok(v) if who_status == 200 => Ok(Verdict::Accepted { whoami: v }),
         _ => Ok(Verdict::Rejected {

@@ -1,20 +1,6 @@
-//! The service providers `idpsim serve` serves, from a YAML file:
-//!
-//! ```yaml
-//! service_providers:
-//!   - entity_id: https://app-one.example/saml
-//!     acs: https://app-one.example/saml/acs
-//!     attributes:              # SAML attribute name: directory field
-//!       department: department
-//!       employeeNumber: employee_number
-//!   - entity_id: https://app-two.example
-//!     acs: https://app-two.example/acs
-//! ```
-//!
-//! The first is the default (IdP-initiated logins, requests without an
-//! Issuer). Fields: user_name, email, given_name, family_name,
-//! display_name, title, department, employee_number, manager, idp_id,
-//! groups.
+//! The service providers `idpsim serve` serves, from a YAML file; the
+//! format, with a complete example, is in `simulator/README.md`
+//! ("`idpsim serve --config`").
 
 use std::path::Path;
 
@@ -90,6 +76,19 @@ pub fn load(path: &Path) -> Result<Vec<ServiceProvider>, ScenarioError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_readme_example_parses() {
+        let readme = include_str!("../../README.md");
+        let section = &readme[readme.find("## `idpsim serve --config`").unwrap()..];
+        let start = section.find("```yaml\n").unwrap() + "```yaml\n".len();
+        let yaml = &section[start..start + section[start..].find("```").unwrap()];
+        let sps = parse("simulator/README.md", yaml).unwrap();
+        assert_eq!(sps.len(), 2);
+        assert_eq!(sps[0].acs_url, "https://app-one.example/saml/acs");
+        assert_eq!(sps[0].attributes.len(), 9);
+        assert!(sps[1].attributes.is_empty());
+    }
 
     #[test]
     fn reads_sps_and_mappings_and_names_the_place_of_a_mistake() {
