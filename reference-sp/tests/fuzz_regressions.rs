@@ -5,33 +5,13 @@
 //! (`ok-*` signs in), so that a change cannot quietly leave the fuzzer
 //! stuck at the signature check.
 
-use std::path::{Path, PathBuf};
+#[path = "../../fuzz/replay.rs"]
+mod replay;
+
+use replay::inputs;
 
 use idpsim_reference_sp::fuzzing::{self, Acs};
 use idpsim_reference_sp::saml::Rejection;
-
-fn fuzz_dir(sub: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz")
-        .join(sub)
-}
-
-/// Every file directly in `fuzz/<sub>`, by name.
-fn inputs(sub: &str) -> Vec<(String, Vec<u8>)> {
-    let Ok(dir) = std::fs::read_dir(fuzz_dir(sub)) else {
-        return Vec::new();
-    };
-    let mut out: Vec<(String, Vec<u8>)> = dir
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            (name, std::fs::read(e.path()).unwrap())
-        })
-        .collect();
-    out.sort();
-    out
-}
 
 fn acs() -> Acs {
     Acs::new(

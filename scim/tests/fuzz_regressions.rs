@@ -3,32 +3,12 @@
 //! (`idpsim_scim::fuzzing`): the seeds (taken from this crate's unit
 //! tests) and every kept finding.
 
-use std::path::{Path, PathBuf};
+#[path = "../../fuzz/replay.rs"]
+mod replay;
+
+use replay::inputs;
 
 use idpsim_scim::fuzzing;
-
-fn fuzz_dir(sub: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz")
-        .join(sub)
-}
-
-/// Every file directly in `fuzz/<sub>`, by name.
-fn inputs(sub: &str) -> Vec<(String, Vec<u8>)> {
-    let Ok(dir) = std::fs::read_dir(fuzz_dir(sub)) else {
-        return Vec::new();
-    };
-    let mut out: Vec<(String, Vec<u8>)> = dir
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            (name, std::fs::read(e.path()).unwrap())
-        })
-        .collect();
-    out.sort();
-    out
-}
 
 #[test]
 fn scim_filter_inputs_replay() {

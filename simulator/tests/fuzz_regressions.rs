@@ -4,7 +4,10 @@
 //! `saml_acs` seeds, which this crate's SAML writer signs, checked to be
 //! what it writes today (regenerate with `IDPSIM_UPDATE_FUZZ_SEEDS=1`).
 
-use std::path::{Path, PathBuf};
+#[path = "../../fuzz/replay.rs"]
+mod replay;
+
+use replay::{fuzz_dir, inputs};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -13,29 +16,6 @@ use idpsim_reference_sp::fuzzing as sp;
 use idpsim_simulator::fuzzing;
 use idpsim_simulator::saml::{Login, Shape, SigAlg, SignMode, response};
 use time::OffsetDateTime;
-
-fn fuzz_dir(sub: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz")
-        .join(sub)
-}
-
-/// Every file directly in `fuzz/<sub>`, by name.
-fn inputs(sub: &str) -> Vec<(String, Vec<u8>)> {
-    let Ok(dir) = std::fs::read_dir(fuzz_dir(sub)) else {
-        return Vec::new();
-    };
-    let mut out: Vec<(String, Vec<u8>)> = dir
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            (name, std::fs::read(e.path()).unwrap())
-        })
-        .collect();
-    out.sort();
-    out
-}
 
 #[test]
 fn authn_request_inputs_replay() {
