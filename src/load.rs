@@ -184,6 +184,9 @@ fn report(s: &Summary, verdicts: &[Verdict]) -> bool {
             h.percentile_ms(99.0).unwrap_or(0.0),
         );
     }
+    for (name, n) in &s.idle {
+        eprintln!("  idle  {name:<22} {n:>8} (found nothing to do; not counted as events)");
+    }
     for (what, n) in &s.objects {
         eprintln!("  {what}: {n}");
     }

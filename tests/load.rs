@@ -2,7 +2,8 @@
 //! global state): a small bulk sync passes its thresholds with a clean
 //! reconcile; a target that refuses creates fails the error-rate threshold
 //! with exit 1 naming it; a data-losing target fails the reconcile; shard
-//! summaries merge and are judged whole.
+//! summaries merge and are judged whole; churn reports the calls that found
+//! nothing to do apart from its events, and refills its directory.
 
 use std::process::{Command, Output};
 
@@ -276,4 +277,67 @@ fn duplicated_requests_and_lost_answers_lose_nothing() {
         "{t}"
     );
     assert!(!t.contains("0.00% errors"), "faults were injected: {t}");
+}
+
+/// A churn run's summary, from `idpsim load churn ARGS --summary FILE`.
+async fn churn_summary(args: &[&str]) -> (Output, serde_json::Value) {
+    let f = std::env::temp_dir().join(format!(
+        "idpsim-churn-{}-{}.json",
+        std::process::id(),
+        args.join("_").replace(['/', ' '], "")
+    ));
+    let mut all = vec!["churn", "--summary", f.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let out = load_against(Config::default(), &all).await;
+    let s = std::fs::read_to_string(&f).unwrap_or_default();
+    let _ = std::fs::remove_file(&f);
+    (out, serde_json::from_str(&s).unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn churn_events_that_find_nothing_to_do_are_reported_not_counted() {
+    // One group: a mover has nowhere to go, so every move finds nothing
+    // to do and sends nothing.
+    let (out, s) =
+        churn_summary(&["--users", "20", "--groups", "1", "--rate", "40", "-t", "2s"]).await;
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    let idle = s["idle"]["okta move"].as_u64().unwrap_or(0);
+    assert!(idle > 0, "moves with one group are idle: {s}");
+    assert!(t.contains("idle  okta move"), "{t}");
+    // None of them is an event: no samples, so no rate or percentile of
+    // the run comes from them.
+    let moves = &s["events"]["okta move"];
+    assert_eq!(moves["ok"].as_u64().unwrap_or(0), 0, "{moves}");
+    assert_eq!(moves["failed"].as_u64().unwrap_or(0), 0, "{moves}");
+    let samples: u64 = moves["buckets"]
+        .as_object()
+        .map(|b| b.values().filter_map(serde_json::Value::as_u64).sum())
+        .unwrap_or(0);
+    assert_eq!(samples, 0, "{moves}");
+    assert!(
+        s["events"]["okta join"]["ok"].as_u64().unwrap_or(0) > 0,
+        "{s}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_churn_refills_its_directory() {
+    // 20 users and about 40 leaves: without joiners entering the pool and
+    // leavers coming back, the leavers would run dry halfway through.
+    let (out, s) =
+        churn_summary(&["--users", "20", "--groups", "3", "--rate", "40", "-t", "4s"]).await;
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    let left = s["objects"]["users left"].as_u64().unwrap_or(0);
+    assert!(left > 20, "more leaves than seeded users: {s}");
+    assert!(
+        s["objects"]["users rejoined"].as_u64().unwrap_or(0) > 0,
+        "{s}"
+    );
+    assert!(s["idle"]["okta leave"].is_null(), "no leaver ran dry: {s}");
+    assert!(
+        t.contains("reconcile") && !t.contains("reconcile FAILED"),
+        "{t}"
+    );
 }

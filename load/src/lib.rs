@@ -2,7 +2,8 @@
 //! churn and import, each lifecycle event a goose transaction, thresholds
 //! judged on mergeable histograms, and a reconcile after every run.
 //!
-//! - [`run`]: the runs and their phases (goose attacks).
+//! - [`run`]: the runs and their phases (goose attacks): the goose adapter
+//!   and one module per run kind.
 //! - [`summary`]: what a run measured, as histograms that merge.
 //! - [`threshold`]: pass/fail rules on a summary.
 //! - [`shard`]: `--shard i/n`, one slice of the seeded directory.

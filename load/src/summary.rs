@@ -140,6 +140,10 @@ pub struct Summary {
     pub events: BTreeMap<String, Histogram>,
     /// Requests by `METHOD name` (`POST /Users`, …).
     pub requests: BTreeMap<String, Histogram>,
+    /// Calls of an event that found nothing to do (a churn with no user
+    /// left to change), by event name: not counted among its events.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub idle: BTreeMap<String, u64>,
     /// Objects created, deleted, listed, by kind (`users created`, …).
     pub objects: BTreeMap<String, u64>,
     /// Peak resident memory of the process, in KiB, where known.
@@ -241,6 +245,9 @@ impl Summary {
         }
         for (k, h) in &o.requests {
             self.requests.entry(k.clone()).or_default().merge(h);
+        }
+        for (k, n) in &o.idle {
+            *self.idle.entry(k.clone()).or_default() += n;
         }
         for (k, n) in &o.objects {
             *self.objects.entry(k.clone()).or_default() += n;
