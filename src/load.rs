@@ -111,6 +111,11 @@ pub struct Args {
     /// Sharded group pushes wait this many seconds for members another shard creates.
     #[arg(long, default_value_t = 600)]
     member_wait: u64,
+    /// After the reconcile, fetch the same listing again without reading it
+    /// and print both times: what the reconcile's own parsing and comparing
+    /// cost (load/bench/scale.sh uses it).
+    #[arg(long)]
+    measure_listing: bool,
     #[command(flatten)]
     goose: GooseConfiguration,
 }
@@ -296,6 +301,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         churn_rate: args.rate,
         // Unsharded, a member this process did not push failed to join:
         // one lookup, no waiting.
+        measure_listing: args.measure_listing,
         member_wait: if args.shard.count > 1 {
             Duration::from_secs(args.member_wait)
         } else {
@@ -342,6 +348,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             "  reconcile: skipped for shard {} (reconcile once all shards are done)",
             plan.shard
         ),
+    }
+    if let Some(l) = outcome.listing_seconds {
+        eprintln!(
+            "  listing alone: {l:.1} s (the reconcile took {:.2}× that)",
+            outcome.reconcile_seconds / l.max(1e-9)
+        );
     }
     if let Some(sp) = embedded {
         tokio::task::spawn_blocking(move || sp.shutdown()).await?;

@@ -260,6 +260,20 @@ impl Directory {
         self.groups.shift_insert(idx, to.to_owned(), g);
         true
     }
+    /// The user at a place in the directory's order: lets a load run
+    /// share out work by index instead of holding a copy of every user.
+    pub fn user_at(&self, i: usize) -> Option<&User> {
+        self.users.get_index(i).map(|(_, u)| u)
+    }
+    pub fn user_at_mut(&mut self, i: usize) -> Option<&mut User> {
+        self.users.get_index_mut(i).map(|(_, u)| u)
+    }
+    pub fn group_at(&self, i: usize) -> Option<&Group> {
+        self.groups.get_index(i).map(|(_, g)| g)
+    }
+    pub fn group_at_mut(&mut self, i: usize) -> Option<&mut Group> {
+        self.groups.get_index_mut(i).map(|(_, g)| g)
+    }
     pub fn users(&self) -> impl Iterator<Item = &User> {
         self.users.values()
     }

@@ -24,9 +24,6 @@ pub(super) struct Shared {
     pub(super) profile: &'static Profile,
     pub(super) client: ClientConfig,
     pub(super) dir: Mutex<Directory>,
-    /// userName (lower-cased) → target id, learned as users are pushed.
-    pub(super) user_ids: Mutex<HashMap<String, String>>,
-    pub(super) group_ids: Mutex<HashMap<String, String>>,
     pub(super) failures: Mutex<Vec<String>>,
     /// Calls that found no work, by event name (see `Summary::add_phase`).
     pub(super) idle: Mutex<BTreeMap<String, u64>>,
@@ -40,6 +37,22 @@ pub(super) struct Shared {
 }
 
 impl Shared {
+    /// A copy of the user at `at`, for one event.
+    pub(super) fn user_at(&self, at: usize) -> idpsim_simulator::directory::User {
+        self.dir
+            .lock()
+            .expect("not poisoned")
+            .user_at(at)
+            .expect("users are not removed during a run")
+            .clone()
+    }
+
+    /// The directory, moved out (an empty one left behind): for work that
+    /// owns it whole, the setup sync and the reconcile, without a copy.
+    pub(super) fn take_dir(&self) -> Directory {
+        std::mem::take(&mut *self.dir.lock().expect("not poisoned"))
+    }
+
     pub(super) fn count(&self, what: &'static str, n: u64) {
         *self
             .counters
@@ -348,8 +361,6 @@ pub(super) fn shared_for(plan: &LoadPlan, dir: Directory) -> Arc<Shared> {
         profile: plan.profile,
         client: plan.client.clone(),
         dir: Mutex::new(dir),
-        user_ids: Mutex::default(),
-        group_ids: Mutex::default(),
         failures: Mutex::default(),
         idle: Mutex::default(),
         starved: Mutex::default(),

@@ -34,14 +34,13 @@ impl Pool {
     /// The next active, linked user nobody else is changing.
     fn claim(&mut self, shared: &Shared) -> Option<(User, String)> {
         let dir = shared.dir.lock().expect("not poisoned");
-        let ids = shared.user_ids.lock().expect("not poisoned");
         for _ in 0..self.names.len() {
             let n = &self.names[self.cursor % self.names.len()];
             self.cursor = self.cursor.wrapping_add(1);
             let Some(u) = dir.user(n).filter(|u| u.active) else {
                 continue;
             };
-            let Some(id) = ids.get(&n.to_lowercase()) else {
+            let Some(id) = &u.target_id else {
                 continue;
             };
             if self.busy.insert(n.clone()) {
@@ -54,9 +53,11 @@ impl Pool {
     /// The longest-departed user, claimed, to bring back.
     fn rejoiner(&mut self, shared: &Shared) -> Option<(User, String)> {
         let dir = shared.dir.lock().expect("not poisoned");
-        let ids = shared.user_ids.lock().expect("not poisoned");
         while let Some(n) = self.departed.pop_front() {
-            let (Some(u), Some(id)) = (dir.user(&n), ids.get(&n.to_lowercase())) else {
+            let Some(u) = dir.user(&n) else {
+                continue;
+            };
+            let Some(id) = &u.target_id else {
                 continue;
             };
             if !u.active && self.busy.insert(n.clone()) {
@@ -144,10 +145,9 @@ pub(super) async fn churn(
                 dir.add_user(u).clone()
             };
             let id = wire.join(&u, None).await?;
-            sh.user_ids
-                .lock()
-                .expect("not poisoned")
-                .insert(u.user_name.to_lowercase(), id);
+            if let Some(d) = sh.dir.lock().expect("not poisoned").user_mut(&u.user_name) {
+                d.target_id = Some(id);
+            }
             pl.lock()
                 .expect("not poisoned")
                 .names
@@ -182,27 +182,31 @@ pub(super) async fn churn(
                     if let Some(g) = dir.group_mut(&to) {
                         g.members.insert(u.user_name.clone());
                     }
-                    let ids = sh.user_ids.lock().expect("not poisoned");
                     let pairs = |g: &str| -> Vec<(String, String)> {
                         dir.group(g)
                             .map(|g| {
                                 g.members
                                     .iter()
                                     .filter_map(|m| {
-                                        ids.get(&m.to_lowercase()).map(|id| (id.clone(), m.clone()))
+                                        let id = dir.user(m)?.target_id.clone()?;
+                                        Some((id, m.clone()))
                                     })
                                     .collect()
                             })
                             .unwrap_or_default()
                     };
-                    let gids = sh.group_ids.lock().expect("not poisoned");
+                    let gid = |g: &str| {
+                        dir.group(g)
+                            .and_then(|g| g.target_id.clone())
+                            .unwrap_or_default()
+                    };
                     (
                         from.clone(),
                         to.clone(),
                         pairs(&from),
                         pairs(&to),
-                        gids.get(&from).cloned().unwrap_or_default(),
-                        gids.get(&to).cloned().unwrap_or_default(),
+                        gid(&from),
+                        gid(&to),
                     )
                 };
                 let me = [(id.clone(), u.user_name.clone())];

@@ -11,6 +11,7 @@
 mod attack;
 mod churn;
 mod import;
+mod listing;
 mod reset;
 mod sync;
 
@@ -73,6 +74,9 @@ pub struct LoadPlan {
     /// Sharded group pushes: how long to wait for members that another
     /// shard creates.
     pub member_wait: Duration,
+    /// After the reconcile, time the bare listing it read (see
+    /// [`listing`]), so the reconcile's own cost shows as a ratio.
+    pub measure_listing: bool,
 }
 
 /// Why a run could not be carried out (as opposed to a threshold failing).
@@ -109,6 +113,8 @@ pub struct Outcome {
     /// How long the reconcile took (zero when skipped): on a 100k directory
     /// it is seconds that the user waits for after the last phase.
     pub reconcile_seconds: f64,
+    /// The bare listing's time, when asked for.
+    pub listing_seconds: Option<f64>,
 }
 
 /// The directory of a plan.
@@ -138,8 +144,6 @@ pub async fn run(plan: &LoadPlan) -> Result<Outcome, LoadError> {
         RunKind::Reset => {
             sync::setup_sync(plan, &shared).await?;
             reset::reset(plan, &shared, &mut summary).await?;
-            shared.user_ids.lock().expect("not poisoned").clear();
-            shared.group_ids.lock().expect("not poisoned").clear();
             shared.dir.lock().expect("not poisoned").forget_target_ids();
             sync::push_users(plan, &shared, "resync-users", &mut summary).await?;
             sync::push_groups(plan, &shared, "resync-groups", &mut summary).await?;
@@ -158,6 +162,7 @@ pub async fn run(plan: &LoadPlan) -> Result<Outcome, LoadError> {
     }
     let failures = shared.failures.lock().expect("not poisoned").clone();
     let reconcile_started = Instant::now();
+    let mut listing_seconds = None;
     let drift = if plan.shard.count == 1 {
         // The run's clients send one request at a time each; the reconcile
         // reads pages side by side.
@@ -168,19 +173,29 @@ pub async fn run(plan: &LoadPlan) -> Result<Outcome, LoadError> {
             profile: plan.profile,
             client,
         };
-        let dir = shared.dir.lock().expect("not poisoned").clone();
-        Some(
-            reconcile::reconcile(&wire, &dir, &plan.exempt)
-                .await
-                .map_err(|e| LoadError::Setup(format!("reconcile: {e}")))?,
-        )
+        let dir = shared.take_dir();
+        let drift = reconcile::reconcile(&wire, &dir, &plan.exempt)
+            .await
+            .map_err(|e| LoadError::Setup(format!("reconcile: {e}")))?;
+        let reconciled = reconcile_started.elapsed().as_secs_f64();
+        drop(dir);
+        if plan.measure_listing {
+            let page = plan.profile.import_page.unwrap_or(100);
+            listing_seconds = Some(
+                listing::seconds(&wire, page, reconcile::PAGES_IN_FLIGHT)
+                    .await
+                    .map_err(|e| LoadError::Setup(format!("listing: {e}")))?,
+            );
+        }
+        Some((drift, reconciled))
     } else {
         None
     };
     Ok(Outcome {
         summary,
-        drift,
+        reconcile_seconds: drift.as_ref().map_or(0.0, |(_, s)| *s),
+        drift: drift.map(|(d, _)| d),
         failures,
-        reconcile_seconds: reconcile_started.elapsed().as_secs_f64(),
+        listing_seconds,
     })
 }
