@@ -171,8 +171,12 @@ fn report(s: &Summary, verdicts: &[Verdict]) -> bool {
         req.error_rate()
     );
     for p in &s.phases {
+        let cpu = p
+            .user_cpu_seconds
+            .map(|c| format!(", {c:.2} s user CPU here"))
+            .unwrap_or_default();
         eprintln!(
-            "  phase {:<14} {:.1} s ({:.1} s with requests in flight)",
+            "  phase {:<14} {:.1} s ({:.1} s with requests in flight{cpu})",
             p.name,
             p.seconds,
             p.busy()

@@ -9,6 +9,7 @@
 //! - [`shard`]: `--shard i/n`, one slice of the seeded directory.
 //! - [`window`]: when a phase's requests were in flight.
 
+mod cpu;
 pub mod run;
 pub mod shard;
 pub mod summary;

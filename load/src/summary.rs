@@ -118,6 +118,11 @@ pub struct Phase {
     /// [`crate::window`]); absent in summaries of older versions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub busy_seconds: Option<f64>,
+    /// CPU time this process spent in user space during the phase (the
+    /// load side's own cost per request, with the target elsewhere);
+    /// summed over shards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_cpu_seconds: Option<f64>,
 }
 
 impl Phase {
@@ -169,6 +174,7 @@ impl Summary {
             name: name.to_owned(),
             seconds,
             busy_seconds,
+            user_cpu_seconds: None,
         });
         for scenario in &m.transactions {
             for t in scenario {
@@ -234,6 +240,10 @@ impl Summary {
                     q.seconds = q.seconds.max(p.seconds);
                     q.busy_seconds = match (q.busy_seconds, p.busy_seconds) {
                         (Some(a), Some(b)) => Some(a.max(b)),
+                        (a, b) => a.or(b),
+                    };
+                    q.user_cpu_seconds = match (q.user_cpu_seconds, p.user_cpu_seconds) {
+                        (Some(a), Some(b)) => Some(a + b),
                         (a, b) => a.or(b),
                     };
                 }

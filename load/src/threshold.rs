@@ -225,6 +225,7 @@ mod tests {
                 name: "users".into(),
                 seconds: 10.5,
                 busy_seconds: Some(10.0),
+                user_cpu_seconds: None,
             }],
             events,
             ..Summary::default()

@@ -306,6 +306,7 @@ pub(super) async fn phase(
     shared.starved.lock().expect("not poisoned").clear();
     shared.busy.clear();
     let started = Instant::now();
+    let cpu_before = crate::cpu::user_seconds();
     let metrics = match attack.execute().await {
         Ok(m) => m,
         Err(e) => return Err(e.into()),
@@ -313,6 +314,13 @@ pub(super) async fn phase(
     let idle = shared.idle.lock().expect("not poisoned").clone();
     let wall = started.elapsed().as_secs_f64();
     summary.add_phase(phase, &metrics, wall, shared.busy.seconds(), &idle);
+    if let (Some(a), Some(b), Some(p)) = (
+        cpu_before,
+        crate::cpu::user_seconds(),
+        summary.phases.last_mut(),
+    ) {
+        p.user_cpu_seconds = Some(b - a);
+    }
     for (event, n) in shared.starved.lock().expect("not poisoned").iter() {
         *summary.idle.entry(event.clone()).or_default() += n;
     }

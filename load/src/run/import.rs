@@ -43,10 +43,7 @@ pub(super) async fn import(
         let (endpoint, start) = list[i];
         Box::pin(async move {
             let r = wire.list_page(endpoint, start, page).await?;
-            let n = r
-                .json()
-                .and_then(|v| v["Resources"].as_array().map(Vec::len))
-                .unwrap_or(0);
+            let n = resources_in(&r.body);
             sh.count(
                 if endpoint == "Users" {
                     "users listed"
@@ -68,4 +65,27 @@ pub(super) async fn import(
         summary,
     )
     .await
+}
+
+/// How many resources a page holds, without building them: an import
+/// counts, and a tree per page would make the load side cost more than the
+/// target serving it.
+fn resources_in(body: &[u8]) -> usize {
+    #[derive(serde::Deserialize)]
+    struct Page {
+        #[serde(rename = "Resources", default)]
+        resources: Vec<serde::de::IgnoredAny>,
+    }
+    serde_json::from_slice::<Page>(body).map_or(0, |p| p.resources.len())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn resources_are_counted_and_garbage_is_none() {
+        let page = br#"{"totalResults":9,"Resources":[{"id":"a","x":[1,{"y":2}]},{"id":"b"}]}"#;
+        assert_eq!(super::resources_in(page), 2);
+        assert_eq!(super::resources_in(br#"{"totalResults":0}"#), 0);
+        assert_eq!(super::resources_in(b"<html>"), 0);
+    }
 }
