@@ -111,6 +111,10 @@ pub struct Args {
     /// Sharded group pushes wait this many seconds for members another shard creates.
     #[arg(long, default_value_t = 600)]
     member_wait: u64,
+    /// Import: read the whole listing this many times (a scheduled import
+    /// repeats; a benchmark wants more requests than one pass makes).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    import_rounds: u32,
     /// After the reconcile, fetch the same listing again without reading it
     /// and print both times: what the reconcile's own parsing and comparing
     /// cost (load/bench/scale.sh uses it).
@@ -303,6 +307,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         exempt,
         goose: args.goose.clone(),
         churn_rate: args.rate,
+        import_rounds: args.import_rounds as usize,
         // Unsharded, a member this process did not push failed to join:
         // one lookup, no waiting.
         measure_listing: args.measure_listing,

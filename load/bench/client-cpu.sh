@@ -4,15 +4,17 @@
 # /Groups?startIndex=…&count=100) against `idpsim target` in a process of
 # its own.
 #
-#   load/bench/client-cpu.sh [USERS] [WRK_SECONDS]     (defaults 100000, 10)
+#   load/bench/client-cpu.sh [USERS] [ROUNDS] [WRK_SECONDS]   (defaults 100000, 20, 10)
 #
 # idpsim's figure is the import phase's user CPU (`user_cpu_seconds` in the
-# --summary, read from /proc/self/stat around the phase) over its requests;
+# --summary, read from /proc/self/stat around the phase) over its requests,
+# the listing read ROUNDS times so that goose's start-up is a small part;
 # wrk's is its process's user CPU (/usr/bin/time) over the requests it made,
 # cycling through the same page URLs with one connection per thread.
 set -euo pipefail
 users=${1:-100000}
-secs=${2:-10}
+rounds=${2:-20}
+secs=${3:-10}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml"
@@ -25,7 +27,7 @@ for _ in $(seq 100); do [ -s "$work/target.out" ] && break; sleep 0.1; done
 url=$(head -1 "$work/target.out")
 
 "$bin" load import --users "$users" --groups $((users / 100)) --target "$url" --token bench-token \
-  --exempt owner@idpsim.test -q --no-print-metrics -u 4 --summary "$work/import.json" >"$work/import.out" 2>&1 \
+  --exempt owner@idpsim.test -q --no-print-metrics -u 4 --import-rounds "$rounds" --summary "$work/import.json" >"$work/import.out" 2>&1 \
   || { cat "$work/import.out" >&2; exit 1; }
 
 pages=$(( (users + 1 + 99) / 100 ))

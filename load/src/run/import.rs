@@ -35,6 +35,12 @@ pub(super) async fn import(
             .unwrap_or(0) as usize;
         pages.extend((0..total.div_ceil(page)).map(|p| (endpoint, 1 + p * page)));
     }
+    let one_pass = pages.len();
+    let pages: Vec<_> = pages
+        .into_iter()
+        .cycle()
+        .take(one_pass * plan.import_rounds.max(1))
+        .collect();
     let pages = Arc::new(pages);
     let sh = shared.clone();
     let list = pages.clone();

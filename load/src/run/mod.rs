@@ -71,6 +71,8 @@ pub struct LoadPlan {
     pub goose: GooseConfiguration,
     /// Churn: lifecycle events per second across all goose users.
     pub churn_rate: f64,
+    /// Import: passes over the whole listing.
+    pub import_rounds: usize,
     /// Sharded group pushes: how long to wait for members that another
     /// shard creates.
     pub member_wait: Duration,
