@@ -50,7 +50,13 @@ pub fn cite<'a>(reference: &'a str) -> Vec<Cited<'a>> {
             .is_none_or(|c| !c.is_alphanumeric());
         if at_word_start && let Some(number) = rfc_number(rest) {
             if let (Some((a, b)), Some(n)) = (unclaimed.take(), rfc) {
-                link(&mut pieces, &mut plain_from, a, b, format!("{RFC_EDITOR}{n}"));
+                link(
+                    &mut pieces,
+                    &mut plain_from,
+                    a,
+                    b,
+                    format!("{RFC_EDITOR}{n}"),
+                );
             }
             let end = i + "RFC ".len() + number.len();
             rfc = Some(number);
@@ -78,7 +84,13 @@ pub fn cite<'a>(reference: &'a str) -> Vec<Cited<'a>> {
             // Another document or a new clause: what follows cites no RFC
             // until one is named again.
             if let (Some((a, b)), Some(n)) = (unclaimed.take(), rfc) {
-                link(&mut pieces, &mut plain_from, a, b, format!("{RFC_EDITOR}{n}"));
+                link(
+                    &mut pieces,
+                    &mut plain_from,
+                    a,
+                    b,
+                    format!("{RFC_EDITOR}{n}"),
+                );
             }
             rfc = None;
             // Skip the whole word, so `RFC` inside `XRFC 1` is not a citation.
@@ -91,7 +103,13 @@ pub fn cite<'a>(reference: &'a str) -> Vec<Cited<'a>> {
         i += c.len_utf8();
     }
     if let (Some((a, b)), Some(n)) = (unclaimed, rfc) {
-        link(&mut pieces, &mut plain_from, a, b, format!("{RFC_EDITOR}{n}"));
+        link(
+            &mut pieces,
+            &mut plain_from,
+            a,
+            b,
+            format!("{RFC_EDITOR}{n}"),
+        );
     }
     if plain_from < reference.len() {
         pieces.push(Cited {
@@ -134,7 +152,10 @@ mod tests {
     use super::*;
 
     fn links(reference: &str) -> Vec<(&str, Option<String>)> {
-        cite(reference).into_iter().map(|c| (c.text, c.url)).collect()
+        cite(reference)
+            .into_iter()
+            .map(|c| (c.text, c.url))
+            .collect()
     }
 
     fn url(rfc: u32, section: &str) -> Option<String> {
@@ -244,7 +265,10 @@ mod tests {
                 c.id
             );
             for p in pieces.iter().filter_map(|p| p.url.as_deref()) {
-                assert!(p.starts_with("https://www.rfc-editor.org/rfc/rfc764"), "{p}");
+                assert!(
+                    p.starts_with("https://www.rfc-editor.org/rfc/rfc764"),
+                    "{p}"
+                );
             }
         }
     }

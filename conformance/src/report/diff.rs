@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use similar::{ChangeTag, TextDiff};
+use similar::{ChangeTag, InlineChangeMode, InlineChangeOptions, TextDiff};
 
 use super::escape;
 
@@ -27,8 +27,13 @@ pub fn push(out: &mut String, expected: &str, got: &str) {
         "<div class=\"diff\"><div class=\"key\"><span class=\"del\">− expected</span> \
          <span class=\"ins\">+ got</span></div>",
     );
+    // Characters, cleaned up to readable runs: ids and JSON arrays have no
+    // spaces to split words at, and `["b"]` against `["a","b"]` should
+    // mark `"a",`, not the whole array.
+    let mut inline = InlineChangeOptions::new();
+    inline.mode(InlineChangeMode::Chars).semantic_cleanup(true);
     for op in diff.ops() {
-        for change in diff.iter_inline_changes(op) {
+        for change in diff.iter_inline_changes_with_options(op, inline) {
             let (class, sign) = match change.tag() {
                 ChangeTag::Delete => ("del", '−'),
                 ChangeTag::Insert => ("ins", '+'),
@@ -113,6 +118,26 @@ mod tests {
         );
     }
 
+    /// Only the added member is marked (where the diff aligns it may put
+    /// the quotes either side), not the whole array.
+    #[test]
+    fn an_added_member_is_what_is_marked() {
+        let html = diff(r#"members = ["b2"]"#, r#"members = ["a1","b2"]"#);
+        assert!(
+            html.contains("<div class=\"del\">− members = [&quot;b2&quot;]</div>"),
+            "{html}"
+        );
+        let marked: Vec<&str> = html
+            .split("<mark>")
+            .skip(1)
+            .map(|m| m.split("</mark>").next().unwrap())
+            .collect();
+        assert!(
+            marked == ["&quot;a1&quot;,"] || marked == ["a1&quot;,&quot;"],
+            "{html}"
+        );
+    }
+
     #[test]
     fn shared_lines_are_kept_unmarked() {
         let html = diff("a\nb\nc", "a\nB\nc");
@@ -131,7 +156,10 @@ mod tests {
             serde_json::json!({"id": "1", "userName": "a", "title": "After", "meta": {"resourceType": "User", "location": "http://127.0.0.1/scim/v2/Users/1"}})
         );
         let html = diff("PATCH with a stale If-Match: HTTP 412", &got);
-        assert!(html.contains("<div class=\"ins\">+ HTTP 200:</div>"), "{html}");
+        assert!(
+            html.contains("<div class=\"ins\">+ HTTP 200:</div>"),
+            "{html}"
+        );
         assert!(
             html.contains("<div class=\"ins\">+   &quot;title&quot;: &quot;After&quot;,</div>"),
             "{html}"
@@ -141,7 +169,10 @@ mod tests {
     #[test]
     fn the_target_s_text_is_escaped_in_the_diff() {
         let html = diff("x", "</script><img src=x onerror=alert(1)>");
-        assert!(!html.contains("<img") && !html.contains("</script>"), "{html}");
+        assert!(
+            !html.contains("<img") && !html.contains("</script>"),
+            "{html}"
+        );
         assert!(html.contains("&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"));
     }
 

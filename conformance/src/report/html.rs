@@ -52,7 +52,7 @@ td.n.warn:not(.zero){color:#9a6700;font-weight:bold}\
 .diff .del{background:#ffebe9}.diff .ins{background:#dafbe1}.diff .key span{background:none}\
 .diff .del mark{background:#ffcecb}.diff .ins mark{background:#aceebb}\
 .exchange{margin:.4em 0}.label{font-weight:bold;margin:.2em 0}\
-.pair{display:grid;grid-template-columns:1fr 1fr;gap:.5em}\
+.pair{display:grid;grid-template-columns:1fr 1fr;gap:.5em;align-items:start}\
 pre{background:#f6f8fa;padding:.5em;margin:0;max-height:22em;overflow:auto;white-space:pre-wrap;overflow-wrap:anywhere}\
 details{margin:.3em 0}summary{cursor:pointer}\
 ol.group{margin:.2em 0;padding-left:1.4em}\
@@ -107,10 +107,14 @@ fn header(out: &mut String, r: &Report) {
     };
     let _ = write!(
         out,
-        "<p class=\"verdict {class}\"><b>Run {word}</b>: {}</p><p class=\"run\">{}</p></header>\n",
+        "<p class=\"verdict {class}\"><b>Run {word}</b>: {}</p>",
         esc(&r.summary()),
-        esc(&r.confirmation())
     );
+    let c = Counts::of(&r.outcomes);
+    if c.fail + c.warn + c.load > 0 {
+        let _ = write!(out, "<p class=\"run\">{}</p>", esc(&r.confirmation()));
+    }
+    out.push_str("</header>\n");
 }
 
 /// Verdict counts of a set of outcomes.
@@ -439,7 +443,9 @@ fn rest(out: &mut String, r: &Report) {
                 push_level_and_reference(out, o);
                 out.push_str("</span>");
                 if o.under_load.is_some() {
-                    out.push_str(" <span class=\"tag load\">failed only under concurrent load</span>");
+                    out.push_str(
+                        " <span class=\"tag load\">failed only under concurrent load</span>",
+                    );
                 }
                 if o.verdict == Verdict::Skip
                     && let Some(m) = &o.message

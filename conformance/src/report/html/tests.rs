@@ -112,7 +112,11 @@ fn the_target_s_text_is_shown_literally() {
     let mut o = row("rfc7644.read.unknown-404", Verdict::Fail);
     o.rule = Some(evil.into());
     o.expected = Some(format!("HTTP 404 {evil}"));
-    o.got = Some(format!("HTTP 200: {{\"detail\":{:?}, \"pad\":\"{}\"}}", evil, "x".repeat(120)));
+    o.got = Some(format!(
+        "HTTP 200: {{\"detail\":{:?}, \"pad\":\"{}\"}}",
+        evil,
+        "x".repeat(120)
+    ));
     o.message = Some(evil.into());
     o.notes = vec![evil.into()];
     o.leftovers = vec![evil.into()];
@@ -132,7 +136,9 @@ fn the_target_s_text_is_shown_literally() {
         assert!(!page.contains(tag), "{tag} in the page");
     }
     assert_eq!(page.matches("<style>").count(), 1);
-    assert!(page.contains("&lt;/script&gt;&lt;img src=x onerror=&quot;document.title=&#39;pwned&#39;&quot;&gt;"));
+    assert!(page.contains(
+        "&lt;/script&gt;&lt;img src=x onerror=&quot;document.title=&#39;pwned&#39;&quot;&gt;"
+    ));
     assert!(page.contains(
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'"
     ));
@@ -140,7 +146,10 @@ fn the_target_s_text_is_shown_literally() {
 
 #[test]
 fn references_link_to_their_rfc_sections() {
-    let page = html(&report(vec![row("rfc7644.auth.no-token-401", Verdict::Fail)]));
+    let page = html(&report(vec![row(
+        "rfc7644.auth.no-token-401",
+        Verdict::Fail,
+    )]));
     assert!(page.contains(
         "<a href=\"https://www.rfc-editor.org/rfc/rfc7644#section-3.12\" rel=\"noreferrer\">RFC 7644 §3.12</a>, \
          <a href=\"https://www.rfc-editor.org/rfc/rfc7644#section-7\" rel=\"noreferrer\">§7</a>"
@@ -155,14 +164,23 @@ fn the_deciding_exchange_is_expanded_and_the_cleanup_collapsed() {
     o.exchanges = vec![
         exchange(1, Method::POST, "http://t/Users", 201, r#"{"id":"u1"}"#),
         exchange(2, Method::DELETE, "http://t/Users/u1", 204, ""),
-        exchange(3, Method::GET, "http://t/Users/u1", 200, r#"{"id":"u1","active":false}"#),
+        exchange(
+            3,
+            Method::GET,
+            "http://t/Users/u1",
+            200,
+            r#"{"id":"u1","active":false}"#,
+        ),
         exchange(4, Method::DELETE, "http://t/Users/u1", 204, ""),
     ];
     o.decided_by = Some(2);
     o.cleanup_from = Some(3);
     let page = html(&report(vec![o]));
     let decided = at(&page, "<div class=\"exchange decided\">");
-    let others = at(&page, "<details class=\"exchanges\"><summary>2 other exchanges of the check</summary>");
+    let others = at(
+        &page,
+        "<details class=\"exchanges\"><summary>2 other exchanges of the check</summary>",
+    );
     let cleanup = at(
         &page,
         "<details class=\"exchanges cleanup\"><summary>cleanup: 1 request after the verdict</summary>",
@@ -171,7 +189,10 @@ fn the_deciding_exchange_is_expanded_and_the_cleanup_collapsed() {
     let shown = &page[decided..others];
     assert!(shown.contains("<b>GET</b> http://t/Users/u1"), "{shown}");
     assert!(shown.contains("<b>HTTP 200</b>"), "{shown}");
-    assert!(shown.contains("&quot;active&quot;: false"), "pretty JSON: {shown}");
+    assert!(
+        shown.contains("&quot;active&quot;: false"),
+        "pretty JSON: {shown}"
+    );
     assert!(
         page[others..cleanup].contains("#2 DELETE http://t/Users/u1 → 204</code> <span class=\"tag\">just before the deciding one</span>"),
         "{}",
@@ -199,7 +220,10 @@ fn the_summary_counts_each_suite_and_area() {
          <td class=\"bar\"><span title=\"1 failed, 0 warned, 1 passed, 0 skipped\"><i class=\"fail\" style=\"flex:1\"></i><i class=\"pass\" style=\"flex:1\"></i></span></td>"
     ), "{page}");
     assert!(page.contains("<tr class=\"total\" data-suite=\"okta\""));
-    assert!(!page.contains("data-suite=\"entra\""), "no row for a suite not run");
+    assert!(
+        !page.contains("data-suite=\"entra\""),
+        "no row for a suite not run"
+    );
 }
 
 /// A target that answers megabytes everywhere gets a bounded page: each
@@ -211,8 +235,16 @@ fn the_page_stays_small_whatever_the_target_sends() {
     // two megabytes here.
     let json_body = Body::recorded(huge_json.clone());
     let text_body = Body::recorded("y".repeat(1 << 20));
-    let mut x = exchange(1, Method::PATCH, &format!("http://t/{}", "p".repeat(10_000)), 200, "");
-    x.request_headers = (0..30).map(|i| (format!("h{i}"), "v".repeat(600))).collect();
+    let mut x = exchange(
+        1,
+        Method::PATCH,
+        &format!("http://t/{}", "p".repeat(10_000)),
+        200,
+        "",
+    );
+    x.request_headers = (0..30)
+        .map(|i| (format!("h{i}"), "v".repeat(600)))
+        .collect();
     x.request_body = Some(json_body);
     x.response_body = Some(text_body);
     let mut o = row("rfc7644.patch.atomic", Verdict::Fail);
@@ -232,14 +264,21 @@ fn the_page_stays_small_whatever_the_target_sends() {
     // deciding exchange, 512-byte bodies for six others, one line each for
     // the next 18, 300-byte lines, 16 headers of 200 bytes.
     assert!(per_check < 48 * 1024, "{per_check} bytes per check");
-    assert!(one - empty < 48 * 1024, "{} bytes for one check", one - empty);
+    assert!(
+        one - empty < 48 * 1024,
+        "{} bytes for one check",
+        one - empty
+    );
     assert!(many < 155 * 48 * 1024, "{many} bytes for 155 checks");
 }
 
 /// A clean run says so, and a report with no script needs none.
 #[test]
 fn a_clean_run_says_it_passed() {
-    let page = html(&report(vec![row("rfc7644.create.status-201", Verdict::Pass)]));
+    let page = html(&report(vec![row(
+        "rfc7644.create.status-201",
+        Verdict::Pass,
+    )]));
     assert!(page.contains("<b>Run passed</b>: 1 passed, 0 warned, 0 failed, 0 skipped"));
     assert!(page.contains("No check failed or warned."));
     assert!(page.starts_with("<!doctype html>") && !page.contains("<script"));
