@@ -351,7 +351,11 @@ fn finding(out: &mut String, o: &Outcome) {
         evidence::push_exchanges(out, o);
         out.push_str("</details>");
     }
-    for l in &o.leftovers {
+    let mut leftovers: Vec<&String> = shown.leftovers.iter().collect();
+    if !std::ptr::eq(shown, o) {
+        leftovers.extend(&o.leftovers);
+    }
+    for l in leftovers {
         out.push_str("<p class=\"cut\">left behind: ");
         push_clipped(out, l, NOTE);
         out.push_str("</p>");

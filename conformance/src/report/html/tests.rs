@@ -68,7 +68,18 @@ fn findings_come_first_in_order_and_the_rest_is_collapsed() {
     let mut precondition = row("rfc7644.patch.atomic", Verdict::Fail);
     precondition.precondition = true;
     let mut load_only = row("rfc7644.paging.count", Verdict::Pass);
-    load_only.under_load = Some(Box::new(row("rfc7644.paging.count", Verdict::Fail)));
+    load_only.exchanges = vec![exchange(
+        1,
+        Method::GET,
+        "http://t/Users?count=1",
+        200,
+        "{}",
+    )];
+    load_only.decided_by = Some(0);
+    let mut under_load = row("rfc7644.paging.count", Verdict::Fail);
+    under_load.exchanges = vec![exchange(1, Method::GET, "http://t/Users?count=1", 500, "")];
+    under_load.decided_by = Some(0);
+    load_only.under_load = Some(Box::new(under_load));
     let mut skipped = row("rfc7644.bulk.bulkid", Verdict::Skip);
     skipped.message = Some("bulk is not advertised".into());
     let r = report(vec![
@@ -91,7 +102,19 @@ fn findings_come_first_in_order_and_the_rest_is_collapsed() {
         page[pre..warn].contains("precondition not met <code>status</code>"),
         "{page}"
     );
-    assert!(page[load..areas].contains("failed only under concurrent load; passed alone"));
+    // What failed under load is shown open; the passing rerun, collapsed.
+    let shown = &page[load..areas];
+    assert!(shown.contains("failed only under concurrent load; passed alone"));
+    let decided = at(shown, "<div class=\"exchange decided\">");
+    let rerun = at(
+        shown,
+        "<details class=\"rerun\"><summary>the rerun alone, which passed (1 exchange)",
+    );
+    assert!(
+        decided < rerun && shown[decided..rerun].contains("<b>HTTP 500</b>"),
+        "{shown}"
+    );
+    assert!(shown[rerun..].contains("<b>HTTP 200</b>"), "{shown}");
     // Passes and skips: only below, inside closed <details>.
     for id in ["rfc7644.create.status-201", "rfc7644.bulk.bulkid"] {
         let i = at(&page, &format!("<code>{id}</code>"));
@@ -259,6 +282,7 @@ fn the_page_stays_small_whatever_the_target_sends() {
     let many = html(&report(vec![o; 155])).len();
     let empty = html(&report(vec![])).len();
     let per_check = (many - empty) / 155;
+    eprintln!("{per_check} bytes per check; {many} bytes for 155 checks");
     // About 40 MB of evidence per check goes in; what comes out is bounded
     // by the cuts: 4 KiB of each side of the diff and of each body of the
     // deciding exchange, 512-byte bodies for six others, one line each for
