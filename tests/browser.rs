@@ -4,12 +4,10 @@
 //! the user and the groups SCIM gave them. The login page's screenshot is
 //! kept at `target/saml-login-page.png` for CI.
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::Locator;
 use idpsim_certs::Material;
 use idpsim_reference_sp::saml::{SamlConfig, key_from_cert_pem};
 use idpsim_reference_sp::{Config, spawn};
@@ -21,56 +19,10 @@ use idpsim_simulator::saml::server::{self, IdpConfig, ServiceProvider};
 use idpsim_simulator::saml::{GroupFilter, Shape, SigAlg, SignMode};
 use serde_json::Value;
 
-const FLAGS: &[&str] = &[
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1200,900",
-];
+#[path = "support/chromium.rs"]
+mod chromium;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// chromedriver, killed when dropped.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn start_driver() -> (Driver, u16) {
-    let port = free_port();
-    let child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver runs (Debian packages chromium and chromium-driver; scripts/test installs them)");
-    let driver = Driver(child);
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return (driver, port);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not listen on port {port} within 10 s");
-}
+use chromium::free_port;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_browser_signs_in_through_the_idp_login_page() {
@@ -154,21 +106,8 @@ async fn sign_in_through(idp_host: &str, shot: Option<&str>) {
         .clone();
     let groups = dir.groups_of(&user.user_name);
 
-    let (_driver, port) = start_driver().await;
-    let profile =
-        std::env::temp_dir().join(format!("idpsim-browser-{}-{idp_host}", std::process::id()));
-    let mut args: Vec<String> = FLAGS.iter().map(|s| s.to_string()).collect();
-    args.push(format!("--user-data-dir={}", profile.display()));
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({"binary": "/usr/bin/chromium", "args": args}),
-    );
-    let browser = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .expect("WebDriver session with headless Chromium");
+    let chrome = chromium::launch(&format!("browser-{idp_host}"), (1200, 900)).await;
+    let browser = &chrome.client;
 
     let outcome = async {
         browser.goto(&format!("{sp_origin}/saml/login")).await?;
@@ -205,8 +144,7 @@ async fn sign_in_through(idp_host: &str, shot: Option<&str>) {
         Ok::<String, fantoccini::error::CmdError>(text)
     }
     .await;
-    let _ = browser.close().await;
-    let _ = std::fs::remove_dir_all(&profile);
+    chrome.close().await;
     let text = outcome.expect("the browser flow");
     let me: Value = serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{e}: {text}"));
     assert_eq!(me["signedIn"], true, "{me}");

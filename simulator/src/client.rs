@@ -31,6 +31,18 @@ pub struct Body {
 }
 
 impl Body {
+    /// A recorded answer's body: read as JSON when it looks like a JSON
+    /// document (some servers send JSON as `text/plain`, others send text
+    /// as JSON), as text otherwise. Public so that reports can be built
+    /// and tested from recorded bodies.
+    pub fn recorded(bytes: impl Into<Bytes>) -> Body {
+        let bytes = bytes.into();
+        let json = bytes
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| matches!(b, b'{' | b'['));
+        Body { bytes, json }
+    }
     /// The body as text.
     pub fn get(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.bytes)
@@ -696,13 +708,7 @@ impl ScimClient {
                         .collect()
                 })
                 .unwrap_or_default(),
-            response_body: raw.filter(|b| !b.is_empty()).map(|bytes| {
-                let json = bytes
-                    .iter()
-                    .find(|b| !b.is_ascii_whitespace())
-                    .is_some_and(|b| matches!(b, b'{' | b'['));
-                Body { bytes, json }
-            }),
+            response_body: raw.filter(|b| !b.is_empty()).map(Body::recorded),
             error: outcome.as_ref().err().map(ToString::to_string),
             micros,
             attempt,

@@ -1,5 +1,10 @@
 //! Reports of a run: console (grouped, coloured), JSON (versioned),
 //! JUnit XML, Markdown and one self-contained HTML page.
+//!
+//! The HTML page is split by what it draws: [`html`] lays out the page,
+//! `evidence` the exchanges (bounded, whatever the target sent), `diff`
+//! expected against got, [`citation`] the links to RFC sections, and
+//! `escape` makes the target's text inert.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -7,6 +12,15 @@ use std::fmt::Write as _;
 use quick_junit::{NonSuccessKind, Report as JUnit, TestCase, TestCaseStatus, TestSuite};
 
 use crate::runner::{Outcome, Report, Verdict};
+
+mod citation;
+mod diff;
+mod escape;
+mod evidence;
+mod html;
+
+pub use citation::{Cited, cite};
+pub use html::html;
 
 fn groups(r: &Report) -> BTreeMap<(&'static str, &'static str), Vec<&Outcome>> {
     let mut g: BTreeMap<(&'static str, &'static str), Vec<&Outcome>> = BTreeMap::new();
@@ -220,101 +234,4 @@ pub fn markdown(r: &Report) -> String {
         );
     }
     out
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// One self-contained HTML page, filterable by verdict and area.
-pub fn html(r: &Report) -> String {
-    let mut rows = String::new();
-    // Failures first: they are what a reader opens the page for.
-    let mut ordered: Vec<&Outcome> = r.outcomes.iter().collect();
-    ordered.sort_by_key(|o| match o.verdict {
-        Verdict::Fail => 0,
-        Verdict::Warn => 1,
-        Verdict::Pass => 2,
-        Verdict::Skip => 3,
-    });
-    for o in ordered {
-        let v = format!("{:?}", o.verdict).to_lowercase();
-        let mut detail = String::new();
-        if let (Some(e), Some(g)) = (&o.expected, &o.got) {
-            let rule = o.rule.as_deref().unwrap_or("?");
-            let _ = write!(
-                detail,
-                "<p><b>{}</b> <code>{}</code><br><b>expected</b> {}<br><b>got</b> {}</p>",
-                if o.precondition {
-                    "precondition not met"
-                } else {
-                    "rule"
-                },
-                esc(rule),
-                esc(e),
-                esc(g)
-            );
-        }
-        if let Some(m) = &o.message {
-            let _ = write!(detail, "<p>{}</p>", esc(m));
-        }
-        if !o.exchanges.is_empty() {
-            let _ = write!(
-                detail,
-                "<details><summary>{} exchanges</summary><pre>{}</pre></details>",
-                o.exchanges.len(),
-                esc(&serde_json::to_string_pretty(&o.exchanges).unwrap_or_default())
-            );
-        }
-        let _ = writeln!(
-            rows,
-            "<tr class=\"{v}\" data-area=\"{area}\"><td class=\"v\">{v}</td><td><code>{id}</code><br>{title}{detail}</td><td>{reference}</td><td>{area}</td></tr>",
-            area = esc(o.area),
-            id = esc(o.id),
-            title = esc(o.title),
-            reference = esc(o.reference)
-        );
-    }
-    let mut areas: Vec<&str> = r.outcomes.iter().map(|o| o.area).collect();
-    areas.sort();
-    areas.dedup();
-    let options: String = areas
-        .iter()
-        .map(|a| format!("<option>{}</option>", esc(a)))
-        .collect();
-    format!(
-        r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>idpsim conformance: {target}</title>
-<style>
-body{{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}}
-table{{border-collapse:collapse;width:100%;table-layout:fixed}}td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:top;overflow-wrap:anywhere}}
-th:nth-child(1){{width:5em}}th:nth-child(3){{width:16em}}th:nth-child(4){{width:7em}}
-.v{{font-weight:bold;text-transform:uppercase}}.pass .v{{color:#1a7f37}}.fail .v{{color:#cf222e}}.warn .v{{color:#9a6700}}.skip .v{{color:#777}}
-pre{{background:#f6f8fa;padding:.5em;overflow:auto;max-height:20em;white-space:pre-wrap;word-break:break-all}}.bar label{{margin-right:1em}}
-</style></head><body>
-<h1>idpsim conformance</h1>
-<p>{target} · {started} · <b>{summary}</b></p>
-<div class="bar">
-<label><input type="checkbox" data-v="pass" checked> pass</label>
-<label><input type="checkbox" data-v="fail" checked> fail</label>
-<label><input type="checkbox" data-v="warn" checked> warn</label>
-<label><input type="checkbox" data-v="skip" checked> skip</label>
-<label>area <select id="area"><option value="">all</option>{options}</select></label>
-</div>
-<table><thead><tr><th>verdict</th><th>check</th><th>reference</th><th>area</th></tr></thead><tbody>
-{rows}</tbody></table>
-<script>
-function apply(){{var on={{}};document.querySelectorAll('.bar input').forEach(function(i){{on[i.dataset.v]=i.checked}});
-var a=document.getElementById('area').value;document.querySelectorAll('tbody tr').forEach(function(tr){{
-tr.style.display=(on[tr.className]&&(!a||tr.dataset.area===a))?'':'none'}})}}
-document.querySelectorAll('.bar input,#area').forEach(function(e){{e.addEventListener('change',apply)}});
-</script></body></html>
-"#,
-        target = esc(&r.target),
-        started = esc(&r.started),
-        summary = esc(&r.summary()),
-    )
 }
