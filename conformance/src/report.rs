@@ -32,6 +32,9 @@ pub fn console(r: &Report, colour: bool) -> String {
         r.target,
         r.outcomes.len()
     );
+    for n in &r.notes {
+        let _ = writeln!(out, "note: {n}");
+    }
     for ((suite, area), rows) in groups(r) {
         let _ = writeln!(out, "\n{suite} · {area}");
         for o in rows {
@@ -195,6 +198,9 @@ pub fn markdown(r: &Report) -> String {
         r.target,
         r.summary()
     );
+    for n in &r.notes {
+        let _ = writeln!(out, "> note: {n}\n");
+    }
     for o in &r.outcomes {
         let v = match o.verdict {
             Verdict::Pass => "✅ pass",
@@ -297,7 +303,7 @@ pre{{background:#f6f8fa;padding:.5em;overflow:auto;max-height:20em;white-space:p
 </style></head><body>
 <h1>idpsim conformance</h1>
 <p>{target} · {started} · <b>{summary}</b></p>
-<div class="bar">
+{notes}<div class="bar">
 <label><input type="checkbox" data-v="pass" checked> pass</label>
 <label><input type="checkbox" data-v="fail" checked> fail</label>
 <label><input type="checkbox" data-v="warn" checked> warn</label>
@@ -316,5 +322,10 @@ document.querySelectorAll('.bar input,#area').forEach(function(e){{e.addEventLis
         target = esc(&r.target),
         started = esc(&r.started),
         summary = esc(&r.summary()),
+        notes = r
+            .notes
+            .iter()
+            .map(|n| format!("<p>note: {}</p>\n", esc(n)))
+            .collect::<String>(),
     )
 }

@@ -10,7 +10,8 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::check::{Capability, Check, Finding, Level, Suite, Tier};
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, ENTERPRISE, GROUP, USER};
+use crate::declared::Declared;
 use crate::discovery::Capabilities;
 
 /// The server under test.
@@ -129,6 +130,10 @@ pub struct Report {
     pub started: String,
     pub millis: u64,
     pub capabilities: Vec<&'static str>,
+    /// What discovery could not read and assumed instead, said once for
+    /// the run rather than in every check it touches.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     pub outcomes: Vec<Outcome>,
 }
 
@@ -202,35 +207,105 @@ fn client_as(target: &Target, timeout: Duration, auth: Auth) -> ScimClient {
     ScimClient::new(c).expect("a client with defaults builds")
 }
 
-/// Reads `/ServiceProviderConfig` and applies `--force` / `--skip`.
-pub async fn discover(target: &Target, opts: &Options) -> Capabilities {
-    let c = client(target, Duration::from_secs(10));
+/// A discovery document as read: the JSON object, or why there is none.
+enum Fetched {
+    Document(Value),
+    /// The server answered, but not with the document.
+    Answered(String),
+    /// No answer at all (refused, timed out).
+    NoAnswer(String),
+}
+
+impl Fetched {
+    fn ok(self) -> Result<Value, String> {
+        match self {
+            Fetched::Document(v) => Ok(v),
+            Fetched::Answered(why) | Fetched::NoAnswer(why) => Err(why),
+        }
+    }
+}
+
+async fn fetch(c: &ScimClient, path: &str) -> Fetched {
     let req = idpsim_simulator::client::Request {
-        method: idpsim_simulator::client::Method::GET,
-        path: "/ServiceProviderConfig".into(),
+        method: Method::GET,
+        path: path.to_owned(),
         headers: vec![("Accept".into(), "application/scim+json".into())],
         body: None,
     };
-    let mut caps = match c.send(&req).await {
+    match c.send(&req).await {
         Ok(r) if r.status == 200 => match r.json() {
-            Some(doc @ Value::Object(_)) => Capabilities::from_document(doc),
-            _ => Capabilities {
-                problem: Some("the ServiceProviderConfig is not a JSON object".into()),
-                ..Default::default()
-            },
+            Some(doc @ Value::Object(_)) => Fetched::Document(doc),
+            _ => Fetched::Answered(format!("GET {path} answered no JSON object")),
         },
-        Ok(r) => Capabilities {
-            problem: Some(format!(
-                "GET /ServiceProviderConfig answered HTTP {}",
-                r.status
-            )),
-            ..Default::default()
+        Ok(r) => Fetched::Answered(format!("GET {path} answered HTTP {}", r.status)),
+        Err(e) => Fetched::NoAnswer(format!("GET {path} failed: {e}")),
+    }
+}
+
+/// The `Resources` of a discovery list.
+fn resources(list: Value) -> Vec<Value> {
+    match list {
+        Value::Object(mut o) => match o.remove("Resources") {
+            Some(Value::Array(a)) => a,
+            _ => Vec::new(),
         },
-        Err(e) => Capabilities {
-            problem: Some(format!("GET /ServiceProviderConfig failed: {e}")),
+        _ => Vec::new(),
+    }
+}
+
+/// Reads `/ServiceProviderConfig`, `/ResourceTypes` and `/Schemas`, and
+/// applies `--force` / `--skip`.
+pub async fn discover(target: &Target, opts: &Options) -> Capabilities {
+    let c = client(target, Duration::from_secs(10));
+    // At once: a target that hangs costs one timeout, not three.
+    let (spc, types, listed) = tokio::join!(
+        fetch(&c, "/ServiceProviderConfig"),
+        fetch(&c, "/ResourceTypes"),
+        fetch(&c, "/Schemas"),
+    );
+    let mut caps = match spc.ok() {
+        Ok(doc) => Capabilities::from_document(doc),
+        Err(why) => Capabilities {
+            problem: Some(why.replace(" answered no JSON object", " is not a JSON object")),
             ..Default::default()
         },
     };
+    let types = types.ok().map(resources);
+    let answered = !matches!(listed, Fetched::NoAnswer(_));
+    let mut schemas = listed.ok().map(resources).unwrap_or_default();
+    // A server may serve /Schemas/{urn} and not the list, or list only
+    // some: ask for each schema the checks read that the list left out.
+    let mut wanted = vec![USER.to_owned(), GROUP.to_owned()];
+    match &types {
+        Ok(list) => wanted.extend(list.iter().flat_map(|t| {
+            t["schemaExtensions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e["schema"].as_str().map(str::to_owned))
+        })),
+        Err(_) => wanted.push(ENTERPRISE.to_owned()),
+    }
+    wanted.retain(|urn| {
+        !schemas.iter().any(|s| {
+            s["id"]
+                .as_str()
+                .is_some_and(|id| id.eq_ignore_ascii_case(urn))
+        })
+    });
+    if answered {
+        let mut set = JoinSet::new();
+        for urn in wanted {
+            let c = c.clone();
+            set.spawn(async move { fetch(&c, &format!("/Schemas/{urn}")).await.ok() });
+        }
+        while let Some(read) = set.join_next().await {
+            if let Ok(Ok(doc)) = read {
+                schemas.push(doc);
+            }
+        }
+    }
+    caps.declared = Declared::read(types, &schemas);
     caps.forced.extend(opts.force.iter().copied());
     caps.skipped.extend(opts.skip.iter().copied());
     caps
@@ -247,7 +322,8 @@ pub fn plan(checks: &[Check], caps: &Capabilities, opts: &Options) -> Vec<(Check
             let skip = c
                 .needs
                 .iter()
-                .find_map(|n| caps.gate(*n).err())
+                .find_map(|n| caps.gate_check(c, *n).err())
+                .or_else(|| c.uses.iter().find_map(|u| caps.declared.lacks(*u)))
                 .or_else(|| c.gate.and_then(|g| g(caps).err()));
             (*c, skip)
         })
@@ -365,15 +441,20 @@ async fn run_recorded(
     // nothing about PATCH.
     if o.verdict == Verdict::Fail && !o.precondition {
         let upto = decided_by.map_or(checked, |i| i + 1);
-        let promised: Vec<&str> = check
+        let sent: Vec<Capability> = check
             .needs
             .iter()
+            .copied()
+            .filter(|n| exchanges[..upto].iter().any(|x| uses(*n, x)))
+            .collect();
+        let promised: Vec<&str> = sent
+            .iter()
             .filter(|n| caps.advertised.contains(n))
-            .filter(|n| exchanges[..upto].iter().any(|x| uses(**n, x)))
             .map(|n| n.name())
             .collect();
+        let mut said = Vec::new();
         if !promised.is_empty() {
-            o.message = Some(format!(
+            said.push(format!(
                 "the ServiceProviderConfig says {} supported; this check shows otherwise",
                 promised
                     .iter()
@@ -381,6 +462,24 @@ async fn run_recorded(
                     .collect::<Vec<_>>()
                     .join(" and ")
             ));
+        }
+        // Not advertising a feature does not excuse failing an IdP's
+        // requests that use it: the IdP sends them anyway.
+        if check.sent_regardless() {
+            said.extend(
+                sent.iter()
+                    .filter(|n| !caps.advertised.contains(n))
+                    .map(|n| {
+                        format!(
+                            "{} will send {} whatever your ServiceProviderConfig says",
+                            check.sender(),
+                            request_using(*n)
+                        )
+                    }),
+            );
+        }
+        if !said.is_empty() {
+            o.message = Some(said.join("; "));
         }
     }
     if keep || matches!(o.verdict, Verdict::Fail | Verdict::Warn) {
@@ -394,13 +493,38 @@ async fn run_recorded(
     o
 }
 
+/// Whether an outcome of a run among others is confirmed by a rerun
+/// alone: every failure and warning, except a check the deadline cut off.
+pub fn needs_confirmation(o: &Outcome) -> bool {
+    matches!(o.verdict, Verdict::Fail | Verdict::Warn) && o.rule.as_deref() != Some("deadline")
+}
+
+/// Runs `check` again, alone (the caller sees to it that nothing else
+/// runs against the target meanwhile), after it failed or warned among
+/// others: a target that breaks only under concurrent load must not be
+/// reported as breaking a rule it keeps. A rerun that fails again is the
+/// row, as the reproducible evidence (`confirmed`); one that passes
+/// becomes the row with the failure kept under it (`under_load`).
+pub async fn confirm_one(
+    check: Check,
+    among_others: Outcome,
+    target: &Target,
+    caps: Arc<Capabilities>,
+    prefix: &str,
+    timeout: Duration,
+) -> Outcome {
+    let mut again = run_recorded(check, target, caps, prefix, timeout, true).await;
+    if matches!(again.verdict, Verdict::Fail | Verdict::Warn) {
+        again.confirmed = Some(true);
+    } else {
+        again.under_load = Some(Box::new(among_others));
+    }
+    again
+}
+
 /// Reruns every failure and warning of the parallel phase alone, one after
-/// another: a target that breaks only under concurrent load must not be
-/// reported as breaking a rule it keeps. A rerun that passes becomes the
-/// row, the parallel failure kept under it; one that fails again replaces
-/// the parallel one, as the reproducible evidence. Checks the deadline cut
-/// off are not rerun; reruns that no longer fit before it are marked
-/// unconfirmed.
+/// another ([`confirm_one`]). Checks the deadline cut off are not rerun;
+/// reruns that no longer fit before it are marked unconfirmed.
 async fn confirm(
     outcomes: &mut [Outcome],
     planned: &[(Check, Option<String>)],
@@ -411,31 +535,34 @@ async fn confirm(
     deadline: tokio::time::Instant,
 ) {
     for (o, (check, _)) in outcomes.iter_mut().zip(planned) {
-        if !matches!(o.verdict, Verdict::Fail | Verdict::Warn)
-            || o.rule.as_deref() == Some("deadline")
-        {
+        if !needs_confirmation(o) {
             continue;
         }
         if tokio::time::Instant::now() + opts.check_timeout > deadline {
             o.confirmed = Some(false);
             continue;
         }
-        let again = run_recorded(
+        let first = std::mem::replace(o, skipped(check, String::new()));
+        *o = confirm_one(
             *check,
+            first,
             target,
             caps.clone(),
             prefix,
             opts.check_timeout,
-            true,
         )
         .await;
-        if matches!(again.verdict, Verdict::Fail | Verdict::Warn) {
-            *o = again;
-            o.confirmed = Some(true);
-        } else {
-            let under_load = std::mem::replace(o, again);
-            o.under_load = Some(Box::new(under_load));
-        }
+    }
+}
+
+/// How a message names the request an IdP sends with a feature.
+fn request_using(feature: Capability) -> &'static str {
+    match feature {
+        Capability::Patch => "this PATCH",
+        Capability::Bulk => "this Bulk request",
+        Capability::Filter => "this filter",
+        Capability::Sort => "this sorted list request",
+        Capability::Etag => "these ETag headers",
     }
 }
 
@@ -547,6 +674,7 @@ pub async fn run(checks: &[Check], target: &Target, opts: &Options) -> Report {
         started: started_at,
         millis: started.elapsed().as_millis() as u64,
         capabilities,
+        notes: caps.declared.assumed.clone(),
         outcomes,
     }
 }
@@ -581,6 +709,7 @@ mod tests {
             reference: "none",
             level,
             needs: &[],
+            uses: &[],
             gate: None,
             tier: Tier::Core,
             suite: Suite::Rfc,
@@ -600,6 +729,7 @@ mod tests {
             started: String::new(),
             millis: 0,
             capabilities: vec![],
+            notes: vec![],
             outcomes: vec![warned, outcome(&failing_check(Level::Must), Verdict::Pass)],
         };
         assert_eq!(r.summary(), "1 passed, 1 warned, 0 failed, 0 skipped");

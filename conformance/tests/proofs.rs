@@ -846,6 +846,7 @@ async fn a_failed_setup_is_a_precondition_not_the_subject() {
             started: String::new(),
             millis: 0,
             capabilities: vec![],
+            notes: vec![],
             outcomes: vec![o],
         },
         false,
