@@ -166,6 +166,17 @@ impl Finding {
         self.precondition = true;
         self
     }
+
+    /// The same failure, as a failed precondition about the state a check
+    /// was about to change (what it removes, excludes or replaces was not
+    /// there to begin with).
+    pub fn before_change(self) -> Self {
+        Finding {
+            expected: format!("{} before the check changes it", self.expected),
+            ..self
+        }
+        .precondition()
+    }
 }
 
 /// Renames the rule of a failure, for an assertion a generic helper made

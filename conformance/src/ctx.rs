@@ -107,12 +107,7 @@ pub fn clip(s: &str) -> String {
 /// pass would prove nothing (a server that never stored `title` "removes"
 /// it perfectly).
 pub fn expect_before(got: &Value, want: &Value, what: &str) -> Result<(), Finding> {
-    expect_eq(got, want, what)
-        .map_err(|f| Finding {
-            expected: format!("{} before the check changes it", f.expected),
-            ..f
-        })
-        .map_err(Finding::precondition)
+    expect_eq(got, want, what).map_err(Finding::before_change)
 }
 
 /// Fails unless `got == want`.
@@ -206,9 +201,9 @@ impl Ctx {
     /// GET of a resource whose state a check is about to change: a
     /// failure is a precondition's.
     pub async fn read_before(&self, path: &str) -> Result<Reply, Finding> {
-        let r = self.get(path).await.map_err(Finding::precondition)?;
-        r.expect_status(200, &format!("GET {path} before the change"))
-            .map_err(Finding::precondition)?;
+        let r = self.get(path).await.map_err(Finding::before_change)?;
+        r.expect_status(200, &format!("GET {path}"))
+            .map_err(Finding::before_change)?;
         Ok(r)
     }
 
@@ -358,6 +353,18 @@ impl Ctx {
             }
         }
         left
+    }
+
+    /// Fails as a precondition unless the group's members are exactly
+    /// `want`: a removal proves nothing of a member never held.
+    pub async fn members_before(&self, group: &str, want: &[&str]) -> Result<(), Finding> {
+        let got = self
+            .member_ids(group)
+            .await
+            .map_err(Finding::before_change)?;
+        let mut want: Vec<&str> = want.to_vec();
+        want.sort_unstable();
+        expect_before(&json!(got), &json!(want), "members")
     }
 
     /// Members of a group by id, read with GET.

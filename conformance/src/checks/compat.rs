@@ -87,13 +87,7 @@ pub async fn entra_legacy_removal(c: Ctx) -> CheckResult {
     let (a, _) = c.create_user(json!({})).await?;
     let (b, _) = c.create_user(json!({})).await?;
     let (g, _) = c.create_group(&[&a, &b]).await?;
-    let mut both = vec![a.clone(), b.clone()];
-    both.sort();
-    expect_before(
-        &json!(c.member_ids(&g).await.map_err(Finding::precondition)?),
-        &json!(both),
-        "members",
-    )?;
+    c.members_before(&g, &[&a, &b]).await?;
     let r = c
         .patch(
             &format!("/Groups/{g}"),

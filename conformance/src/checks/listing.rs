@@ -82,7 +82,7 @@ pub async fn deleted_not_listed(c: Ctx) -> CheckResult {
     // Not listed after DELETE proves nothing of a user never listed.
     let r = filter(&c, "Users", &f)
         .await
-        .map_err(Finding::precondition)?;
+        .map_err(Finding::before_change)?;
     expect_before(
         &r.json["totalResults"],
         &json!(1),

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::check::{CheckResult, Finding, RuleExt};
+use crate::check::{CheckResult, RuleExt};
 use crate::ctx::{Ctx, expect_before, expect_eq};
 
 pub async fn replace_path(c: Ctx) -> CheckResult {
@@ -22,13 +22,7 @@ pub async fn remove_member_filter(c: Ctx) -> CheckResult {
     let (a, _) = c.create_user(json!({})).await?;
     let (b, _) = c.create_user(json!({})).await?;
     let (g, _) = c.create_group(&[&a, &b]).await?;
-    let mut both = vec![a.clone(), b.clone()];
-    both.sort();
-    expect_before(
-        &json!(c.member_ids(&g).await.map_err(Finding::precondition)?),
-        &json!(both),
-        "members",
-    )?;
+    c.members_before(&g, &[&a, &b]).await?;
     let r = c
         .patch(
             &format!("/Groups/{g}"),

@@ -197,13 +197,7 @@ pub async fn replay(c: Ctx, profile: &'static Profile, event: Event) -> CheckRes
                     .await
                     .map_err(fail)?;
                     // Removed proves nothing of a member never added.
-                    let mut both = vec![aid.clone(), bid.clone()];
-                    both.sort();
-                    expect_before(
-                        &json!(c.member_ids(&gid).await.map_err(Finding::precondition)?),
-                        &json!(both),
-                        "members",
-                    )?;
+                    c.members_before(&gid, &[&aid, &bid]).await?;
                     w.remove_members(
                         &gid,
                         &name,

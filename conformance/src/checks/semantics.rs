@@ -478,13 +478,7 @@ pub async fn delete_drops_membership(c: Ctx) -> CheckResult {
     let (b, _) = c.create_user(json!({})).await?;
     let (gid, _) = c.create_group(&[&a, &b]).await?;
     // Dropped proves nothing of a member the group never held.
-    let mut both = vec![a.clone(), b.clone()];
-    both.sort();
-    expect_before(
-        &json!(c.member_ids(&gid).await.map_err(Finding::precondition)?),
-        &json!(both),
-        "members",
-    )?;
+    c.members_before(&gid, &[&a, &b]).await?;
     c.send(Method::DELETE, &format!("/Users/{a}"), None)
         .await?
         .expect_status(204, "DELETE a member")?;
