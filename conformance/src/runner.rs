@@ -522,6 +522,61 @@ pub async fn confirm_one(
     again
 }
 
+/// Runs checks for a harness that starts each on a thread of its own (the
+/// libtest trials of `tests/suite.rs`, several at once), with the
+/// runner's confirmation: a check that fails or warns among the others is
+/// run again alone ([`confirm_one`]) before its verdict stands.
+pub struct Harness {
+    target: Target,
+    caps: Arc<Capabilities>,
+    prefix: String,
+    timeout: Duration,
+    /// Held shared while a check runs among others and exclusively by a
+    /// rerun: the rerun waits for the checks in flight, and (the lock
+    /// being fair) none starts until it is done.
+    alone: tokio::sync::RwLock<()>,
+}
+
+impl Harness {
+    pub fn new(target: Target, caps: Arc<Capabilities>, prefix: &str, timeout: Duration) -> Self {
+        Harness {
+            target,
+            caps,
+            prefix: prefix.to_owned(),
+            timeout,
+            alone: tokio::sync::RwLock::new(()),
+        }
+    }
+
+    /// One check's outcome, confirmed alone if it failed or warned.
+    pub async fn run(&self, check: Check) -> Outcome {
+        let first = {
+            let _among_others = self.alone.read().await;
+            run_one(
+                check,
+                &self.target,
+                self.caps.clone(),
+                &self.prefix,
+                self.timeout,
+            )
+            .await
+        };
+        if !needs_confirmation(&first) {
+            return first;
+        }
+        let _alone = self.alone.write().await;
+        confirm_one(
+            check,
+            first,
+            &self.target,
+            self.caps.clone(),
+            &self.prefix,
+            self.timeout,
+        )
+        .await
+    }
+}
+
 /// Reruns every failure and warning of the parallel phase alone, one after
 /// another ([`confirm_one`]). Checks the deadline cut off are not rerun;
 /// reruns that no longer fit before it are marked unconfirmed.
