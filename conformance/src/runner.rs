@@ -257,18 +257,26 @@ fn resources(list: Value) -> Vec<Value> {
 /// applies `--force` / `--skip`.
 pub async fn discover(target: &Target, opts: &Options) -> Capabilities {
     let c = client(target, Duration::from_secs(10));
-    // At once: a target that hangs costs one timeout, not three.
-    let (spc, types, listed) = tokio::join!(
-        fetch(&c, "/ServiceProviderConfig"),
-        fetch(&c, "/ResourceTypes"),
-        fetch(&c, "/Schemas"),
-    );
+    // One after another, as a server that breaks under concurrent load must
+    // still be read right; a target that does not answer at all costs one
+    // timeout, not one for each document.
+    let spc = fetch(&c, "/ServiceProviderConfig").await;
+    let unreachable = matches!(spc, Fetched::NoAnswer(_));
     let mut caps = match spc.ok() {
         Ok(doc) => Capabilities::from_document(doc),
         Err(why) => Capabilities {
             problem: Some(why.replace(" answered no JSON object", " is not a JSON object")),
             ..Default::default()
         },
+    };
+    let (types, listed) = if unreachable {
+        let why = "not asked: GET /ServiceProviderConfig went unanswered".to_owned();
+        (Fetched::NoAnswer(why.clone()), Fetched::NoAnswer(why))
+    } else {
+        (
+            fetch(&c, "/ResourceTypes").await,
+            fetch(&c, "/Schemas").await,
+        )
     };
     let types = types.ok().map(resources);
     let answered = !matches!(listed, Fetched::NoAnswer(_));
@@ -294,13 +302,8 @@ pub async fn discover(target: &Target, opts: &Options) -> Capabilities {
         })
     });
     if answered {
-        let mut set = JoinSet::new();
         for urn in wanted {
-            let c = c.clone();
-            set.spawn(async move { fetch(&c, &format!("/Schemas/{urn}")).await.ok() });
-        }
-        while let Some(read) = set.join_next().await {
-            if let Ok(Ok(doc)) = read {
+            if let Ok(doc) = fetch(&c, &format!("/Schemas/{urn}")).await.ok() {
                 schemas.push(doc);
             }
         }
@@ -641,6 +644,13 @@ fn uses(feature: Capability, x: &Exchange) -> bool {
     }
 }
 
+/// The prefix of every name one run creates (`idpsim-<8 hex>`): unique
+/// per run, so that a run never meets what an earlier one left behind on
+/// the same target.
+pub fn run_prefix() -> String {
+    format!("idpsim-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+}
+
 /// Runs the selected checks against `target`.
 pub async fn run(checks: &[Check], target: &Target, opts: &Options) -> Report {
     let started_at = time::OffsetDateTime::now_utc()
@@ -648,7 +658,7 @@ pub async fn run(checks: &[Check], target: &Target, opts: &Options) -> Report {
         .unwrap_or_default();
     let started = Instant::now();
     let caps = Arc::new(discover(target, opts).await);
-    let prefix = format!("idpsim-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let prefix = run_prefix();
     let planned = plan(checks, &caps, opts);
     let mut outcomes: Vec<Option<Outcome>> = vec![None; planned.len()];
     let mut set = JoinSet::new();

@@ -5,7 +5,8 @@
 //! ignored, not as passes. Trials run several at once; one that fails or
 //! warns is rerun alone before it stands, as in the runner
 //! (`runner::Harness`), so a target that breaks only under concurrent load
-//! fails no trial for a rule it keeps.
+//! fails no trial for a rule it keeps. Names carry a prefix unique to the
+//! run, as the runner's do, so leftovers of an earlier run never collide.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -59,7 +60,7 @@ fn main() {
     let harness = Arc::new(runner::Harness::new(
         target,
         caps.clone(),
-        "idpsim-test",
+        &runner::run_prefix(),
         Duration::from_secs(30),
     ));
     let all = checks::all();
