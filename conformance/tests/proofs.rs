@@ -948,6 +948,14 @@ precondition_proofs! {
         intercept: |r| (r.method == "GET" && r.path.contains("/Users/")).then(|| Resp::json(404, json!({"status": "404"}))),
         ..hooks()
     });
+    okta_deleted_group_never_found: "okta.replay.delete-group", Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "GET" && r.path.contains("/Groups/")).then(|| Resp::json(404, json!({"status": "404"}))),
+        ..hooks()
+    });
+    entra_deleted_user_never_found: "entra.replay.delete-user", Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "GET" && r.path.contains("/Users/")).then(|| Resp::json(404, json!({"status": "404"}))),
+        ..hooks()
+    });
     family_name_never_stored: "rfc7644.read.sub-attribute-projection", Breaker::Proxy(Hooks {
         rewrite: |r| if r.is("POST", "/Users") { r.body["name"].as_object_mut().map(|n| n.remove("familyName")); },
         ..hooks()

@@ -218,6 +218,8 @@ pub async fn replay(c: Ctx, profile: &'static Profile, event: Event) -> CheckRes
                     vec![aid.clone()]
                 }
                 _ => {
+                    // Gone proves nothing of a group GET never found.
+                    c.read_before(&format!("/Groups/{gid}")).await?;
                     w.delete_group(&gid, &name).await.map_err(fail)?;
                     c.get(&format!("/Groups/{gid}"))
                         .await?
@@ -231,6 +233,7 @@ pub async fn replay(c: Ctx, profile: &'static Profile, event: Event) -> CheckRes
         }
         Event::DeleteUser => {
             let (u, id) = joined(&c, &w, "Ann").await?;
+            c.read_before(&format!("/Users/{id}")).await?;
             w.delete_user(&id, &u.user_name).await.map_err(fail)?;
             c.get(&format!("/Users/{id}"))
                 .await?
