@@ -265,7 +265,7 @@ pub async fn discover(target: &Target, opts: &Options) -> Capabilities {
     let mut caps = match spc.ok() {
         Ok(doc) => Capabilities::from_document(doc),
         Err(why) => Capabilities {
-            problem: Some(why.replace(" answered no JSON object", " is not a JSON object")),
+            problem: Some(why),
             ..Default::default()
         },
     };
@@ -821,6 +821,31 @@ mod tests {
             skip("rfc7644.bulk.max-operations-413")
         );
         assert_eq!(skip("rfc7644.bulk.bulkid"), None);
+    }
+
+    /// Okta and Entra send PATCH whatever the ServiceProviderConfig says,
+    /// so their checks are planned without it; the RFC's are skipped, and
+    /// `--skip patch` still skips both.
+    #[test]
+    fn idp_checks_are_planned_whatever_is_advertised() {
+        let caps = Capabilities::from_document(serde_json::json!({
+            "patch": {"supported": false}
+        }));
+        let skip_of = |caps: &Capabilities, id: &str| {
+            plan(&crate::checks::all(), caps, &Options::default())
+                .into_iter()
+                .find(|(c, _)| c.id == id)
+                .and_then(|(_, s)| s)
+        };
+        assert_eq!(skip_of(&caps, "okta.replay.deactivate"), None);
+        assert_eq!(skip_of(&caps, "entra.patch.capitalised-string-bool"), None);
+        assert!(skip_of(&caps, "rfc7644.patch.replace-path").is_some());
+        let mut skipping = caps.clone();
+        skipping.skipped.insert(Capability::Patch);
+        assert_eq!(
+            skip_of(&skipping, "okta.replay.deactivate").as_deref(),
+            Some("patch skipped by --skip")
+        );
     }
 
     /// The verdict of a failure comes from the check's level, in the
