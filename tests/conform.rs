@@ -87,6 +87,50 @@ fn fails_against_a_broken_target_with_reports() {
     );
 }
 
+/// A target that does not advertise PATCH and refuses it: Okta and Entra
+/// send PATCH regardless, so their checks run, fail saying so, exit 1.
+#[test]
+fn idp_suites_fail_a_target_without_patch() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_idpsim"))
+        .args([
+            "target", "--port", "0", "--token", "t", "--quirk", "no-patch",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut base = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut base)
+        .unwrap();
+    let out = idpsim(&[
+        "conform",
+        "--target",
+        base.trim(),
+        "--token",
+        "t",
+        "--suite",
+        "okta,entra",
+    ]);
+    let _ = child.kill();
+    let _ = child.wait();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL okta.replay.deactivate"), "{stdout}");
+    assert!(
+        stdout.contains("Okta will send this PATCH whatever your ServiceProviderConfig says"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Entra will send this PATCH whatever your ServiceProviderConfig says"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.trim_end().ends_with(" 0 skipped"),
+        "nothing skipped: {stdout}"
+    );
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let out = idpsim(&["conform", "--suite", "pingfed"]);

@@ -70,6 +70,24 @@ impl Capability {
     }
 }
 
+/// What a check relies on the server's schemas to declare, beyond what
+/// every SCIM server has (`userName`, `id`): read from `/Schemas` and
+/// `/ResourceTypes` at discovery; planning skips the check, with the
+/// reason, when the server does not declare it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Uses {
+    /// A User attribute by path: `password`, `name.givenName`, `emails`.
+    Attribute(&'static str),
+    /// This many distinct plain string User attributes, which the check
+    /// sets, reads back and filters on: `title` and `nickName` where the
+    /// server declares them, else others it does
+    /// ([`crate::declared::PLAIN_STRINGS`]).
+    Strings(usize),
+    /// A plain string attribute of a User schema extension the server
+    /// declares (the enterprise extension's `department` where it can).
+    ExtensionString,
+}
+
 /// How much a check disturbs the target and how central it is; which
 /// checks a user runs, not how strictly a failure is judged ([`Level`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -148,6 +166,17 @@ impl Finding {
         self.precondition = true;
         self
     }
+
+    /// The same failure, as a failed precondition about the state a check
+    /// was about to change (what it removes, excludes or replaces was not
+    /// there to begin with).
+    pub fn before_change(self) -> Self {
+        Finding {
+            expected: format!("{} before the check changes it", self.expected),
+            ..self
+        }
+        .precondition()
+    }
 }
 
 /// Renames the rule of a failure, for an assertion a generic helper made
@@ -198,6 +227,8 @@ pub struct Check {
     pub reference: &'static str,
     pub level: Level,
     pub needs: &'static [Capability],
+    /// What the server's schemas must declare for the check to run.
+    pub uses: &'static [Uses],
     /// Beyond `needs`: whether the target's discovered configuration lets
     /// the check run, and if not, why. Decided while planning.
     pub gate: Option<Gate>,
@@ -210,6 +241,24 @@ impl Check {
     /// The area: the id's middle part (`rfc7644.create.location` → `create`).
     pub fn area(&self) -> &'static str {
         self.id.split('.').nth(1).unwrap_or("other")
+    }
+
+    /// Whether the check replays what an IdP sends whatever the server
+    /// advertises (Okta and Entra PATCH even when `patch.supported` is
+    /// false): such a check runs against a feature the server does not
+    /// advertise, and its failure says so.
+    pub fn sent_regardless(&self) -> bool {
+        self.level == Level::Compat
+    }
+
+    /// Who sends this check's requests, for the message of a failure on a
+    /// feature not advertised.
+    pub fn sender(&self) -> &'static str {
+        match self.suite {
+            Suite::Rfc => "A SCIM client",
+            Suite::Okta => "Okta",
+            Suite::Entra => "Entra",
+        }
     }
 }
 

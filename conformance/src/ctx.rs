@@ -102,6 +102,14 @@ pub fn clip(s: &str) -> String {
     }
 }
 
+/// Fails as a precondition unless `got == want`: what a check removes,
+/// excludes or replaces must be there before it judges the effect, or a
+/// pass would prove nothing (a server that never stored `title` "removes"
+/// it perfectly).
+pub fn expect_before(got: &Value, want: &Value, what: &str) -> Result<(), Finding> {
+    expect_eq(got, want, what).map_err(Finding::before_change)
+}
+
 /// Fails unless `got == want`.
 pub fn expect_eq(got: &Value, want: &Value, what: &str) -> Result<(), Finding> {
     if got == want {
@@ -139,6 +147,64 @@ impl Ctx {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         format!("{}-{n}-{stem}", self.prefix)
+    }
+
+    /// `n` or more plain string User attributes the server declares (see
+    /// [`crate::declared::PLAIN_STRINGS`]), those named in `prefer` first:
+    /// a check written for `title` and `nickName` keeps them where the
+    /// server has them and takes others where it has not. Planning skips
+    /// a check whose [`crate::check::Uses::Strings`] the server cannot
+    /// meet, so this fails only for a check run by hand.
+    pub fn strings(&self, n: usize, prefer: &[&str]) -> Result<Vec<&'static str>, Finding> {
+        let mut have = self.caps.declared.plain_strings();
+        have.sort_by_key(|a| {
+            prefer
+                .iter()
+                .position(|p| p.eq_ignore_ascii_case(a))
+                .unwrap_or(prefer.len())
+        });
+        if have.len() < n {
+            return Err(Finding::fail(
+                "declared",
+                format!("{n} plain string attributes in the server's User schema"),
+                format!("{have:?}"),
+            )
+            .precondition());
+        }
+        Ok(have)
+    }
+
+    /// An extension's plain string attribute, as (URN, name).
+    pub fn extension_string(&self) -> Result<(String, String), Finding> {
+        self.caps.declared.extension_string().ok_or_else(|| {
+            Finding::fail(
+                "declared",
+                "a User schema extension with a plain string attribute",
+                "none declared",
+            )
+            .precondition()
+        })
+    }
+
+    /// Whether PATCH is advertised (or forced): a check about something
+    /// else that needs a modification makes it by PUT otherwise.
+    pub fn patch_advertised(&self) -> bool {
+        self.caps.gate(crate::check::Capability::Patch).is_ok()
+    }
+
+    /// Whether the server declares this User attribute (a path, as in
+    /// [`crate::declared::Declared::user_attribute`]).
+    pub fn declares(&self, path: &str) -> bool {
+        self.caps.declared.user_attribute(path).is_some()
+    }
+
+    /// GET of a resource whose state a check is about to change: a
+    /// failure is a precondition's.
+    pub async fn read_before(&self, path: &str) -> Result<Reply, Finding> {
+        let r = self.get(path).await.map_err(Finding::before_change)?;
+        r.expect_status(200, &format!("GET {path}"))
+            .map_err(Finding::before_change)?;
+        Ok(r)
     }
 
     /// A unique userName on the reserved `example.com` domain.
@@ -287,6 +353,18 @@ impl Ctx {
             }
         }
         left
+    }
+
+    /// Fails as a precondition unless the group's members are exactly
+    /// `want`: a removal proves nothing of a member never held.
+    pub async fn members_before(&self, group: &str, want: &[&str]) -> Result<(), Finding> {
+        let got = self
+            .member_ids(group)
+            .await
+            .map_err(Finding::before_change)?;
+        let mut want: Vec<&str> = want.to_vec();
+        want.sort_unstable();
+        expect_before(&json!(got), &json!(want), "members")
     }
 
     /// Members of a group by id, read with GET.

@@ -1,11 +1,12 @@
 //! Capability discovery from `/ServiceProviderConfig`, with the user's
-//! `--force` and `--skip` on top.
+//! `--force` and `--skip` on top, and what the server's schemas declare.
 
 use std::collections::HashSet;
 
 use serde_json::Value;
 
-use crate::check::Capability;
+use crate::check::{Capability, Check};
+use crate::declared::Declared;
 
 /// What the target says it supports, and what the user overrode.
 #[derive(Debug, Clone, Default)]
@@ -17,6 +18,9 @@ pub struct Capabilities {
     pub document: Option<Value>,
     /// Why discovery failed, if it did.
     pub problem: Option<String>,
+    /// What `/Schemas` and `/ResourceTypes` declare (the RFC's schemas
+    /// until discovery has read them).
+    pub declared: Declared,
 }
 
 impl Capabilities {
@@ -38,6 +42,17 @@ impl Capabilities {
             document: Some(doc),
             ..Default::default()
         }
+    }
+
+    /// Whether `check`, which needs `c`, runs. One that replays what an
+    /// IdP sends whatever the server advertises runs unless the user
+    /// skipped the feature: not advertising PATCH does not stop Okta
+    /// sending it.
+    pub fn gate_check(&self, check: &Check, c: Capability) -> Result<(), String> {
+        if check.sent_regardless() && !self.skipped.contains(&c) {
+            return Ok(());
+        }
+        self.gate(c)
     }
 
     /// Whether checks gated on `c` run, and if not, why.

@@ -6,6 +6,8 @@
 //! - [`check`]: what a check is (id, reference, level, gate, tier, suite).
 //! - [`checks`]: the registry, one table driving runs, listings and proofs.
 //! - [`discovery`]: capabilities from `/ServiceProviderConfig`, with overrides.
+//! - [`declared`]: what `/Schemas` and `/ResourceTypes` declare, which
+//!   checks gate on.
 //! - [`ctx`]: what a check body works with: client, unique names, cleanup.
 //! - [`runner`]: skip decisions, parallel runs with timeouts and a deadline.
 //! - [`report`]: console, JSON, JUnit, Markdown, HTML.
@@ -27,6 +29,7 @@
 pub mod check;
 pub mod checks;
 pub mod ctx;
+pub mod declared;
 pub mod discovery;
 pub mod report;
 pub mod runner;

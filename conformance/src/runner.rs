@@ -10,7 +10,8 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 
 use crate::check::{Capability, Check, Finding, Level, Suite, Tier};
-use crate::ctx::Ctx;
+use crate::ctx::{Ctx, ENTERPRISE, GROUP, USER};
+use crate::declared::Declared;
 use crate::discovery::Capabilities;
 
 /// The server under test.
@@ -129,6 +130,10 @@ pub struct Report {
     pub started: String,
     pub millis: u64,
     pub capabilities: Vec<&'static str>,
+    /// What discovery could not read and assumed instead, said once for
+    /// the run rather than in every check it touches.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     pub outcomes: Vec<Outcome>,
 }
 
@@ -202,35 +207,108 @@ fn client_as(target: &Target, timeout: Duration, auth: Auth) -> ScimClient {
     ScimClient::new(c).expect("a client with defaults builds")
 }
 
-/// Reads `/ServiceProviderConfig` and applies `--force` / `--skip`.
-pub async fn discover(target: &Target, opts: &Options) -> Capabilities {
-    let c = client(target, Duration::from_secs(10));
+/// A discovery document as read: the JSON object, or why there is none.
+enum Fetched {
+    Document(Value),
+    /// The server answered, but not with the document.
+    Answered(String),
+    /// No answer at all (refused, timed out).
+    NoAnswer(String),
+}
+
+impl Fetched {
+    fn ok(self) -> Result<Value, String> {
+        match self {
+            Fetched::Document(v) => Ok(v),
+            Fetched::Answered(why) | Fetched::NoAnswer(why) => Err(why),
+        }
+    }
+}
+
+async fn fetch(c: &ScimClient, path: &str) -> Fetched {
     let req = idpsim_simulator::client::Request {
-        method: idpsim_simulator::client::Method::GET,
-        path: "/ServiceProviderConfig".into(),
+        method: Method::GET,
+        path: path.to_owned(),
         headers: vec![("Accept".into(), "application/scim+json".into())],
         body: None,
     };
-    let mut caps = match c.send(&req).await {
+    match c.send(&req).await {
         Ok(r) if r.status == 200 => match r.json() {
-            Some(doc @ Value::Object(_)) => Capabilities::from_document(doc),
-            _ => Capabilities {
-                problem: Some("the ServiceProviderConfig is not a JSON object".into()),
-                ..Default::default()
-            },
+            Some(doc @ Value::Object(_)) => Fetched::Document(doc),
+            _ => Fetched::Answered(format!("GET {path} answered no JSON object")),
         },
-        Ok(r) => Capabilities {
-            problem: Some(format!(
-                "GET /ServiceProviderConfig answered HTTP {}",
-                r.status
-            )),
-            ..Default::default()
+        Ok(r) => Fetched::Answered(format!("GET {path} answered HTTP {}", r.status)),
+        Err(e) => Fetched::NoAnswer(format!("GET {path} failed: {e}")),
+    }
+}
+
+/// The `Resources` of a discovery list.
+fn resources(list: Value) -> Vec<Value> {
+    match list {
+        Value::Object(mut o) => match o.remove("Resources") {
+            Some(Value::Array(a)) => a,
+            _ => Vec::new(),
         },
-        Err(e) => Capabilities {
-            problem: Some(format!("GET /ServiceProviderConfig failed: {e}")),
+        _ => Vec::new(),
+    }
+}
+
+/// Reads `/ServiceProviderConfig`, `/ResourceTypes` and `/Schemas`, and
+/// applies `--force` / `--skip`.
+pub async fn discover(target: &Target, opts: &Options) -> Capabilities {
+    let c = client(target, Duration::from_secs(10));
+    // One after another, as a server that breaks under concurrent load must
+    // still be read right; a target that does not answer at all costs one
+    // timeout, not one for each document.
+    let spc = fetch(&c, "/ServiceProviderConfig").await;
+    let unreachable = matches!(spc, Fetched::NoAnswer(_));
+    let mut caps = match spc.ok() {
+        Ok(doc) => Capabilities::from_document(doc),
+        Err(why) => Capabilities {
+            problem: Some(why),
             ..Default::default()
         },
     };
+    let (types, listed) = if unreachable {
+        let why = "not asked: GET /ServiceProviderConfig went unanswered".to_owned();
+        (Fetched::NoAnswer(why.clone()), Fetched::NoAnswer(why))
+    } else {
+        (
+            fetch(&c, "/ResourceTypes").await,
+            fetch(&c, "/Schemas").await,
+        )
+    };
+    let types = types.ok().map(resources);
+    let answered = !matches!(listed, Fetched::NoAnswer(_));
+    let mut schemas = listed.ok().map(resources).unwrap_or_default();
+    // A server may serve /Schemas/{urn} and not the list, or list only
+    // some: ask for each schema the checks read that the list left out.
+    let mut wanted = vec![USER.to_owned(), GROUP.to_owned()];
+    match &types {
+        Ok(list) => wanted.extend(list.iter().flat_map(|t| {
+            t["schemaExtensions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e["schema"].as_str().map(str::to_owned))
+        })),
+        Err(_) => wanted.push(ENTERPRISE.to_owned()),
+    }
+    wanted.retain(|urn| {
+        !schemas.iter().any(|s| {
+            s["id"]
+                .as_str()
+                .is_some_and(|id| id.eq_ignore_ascii_case(urn))
+        })
+    });
+    if answered {
+        for urn in wanted {
+            if let Ok(doc) = fetch(&c, &format!("/Schemas/{urn}")).await.ok() {
+                schemas.push(doc);
+            }
+        }
+    }
+    caps.declared = Declared::read(types, &schemas);
     caps.forced.extend(opts.force.iter().copied());
     caps.skipped.extend(opts.skip.iter().copied());
     caps
@@ -247,7 +325,8 @@ pub fn plan(checks: &[Check], caps: &Capabilities, opts: &Options) -> Vec<(Check
             let skip = c
                 .needs
                 .iter()
-                .find_map(|n| caps.gate(*n).err())
+                .find_map(|n| caps.gate_check(c, *n).err())
+                .or_else(|| c.uses.iter().find_map(|u| caps.declared.lacks(*u)))
                 .or_else(|| c.gate.and_then(|g| g(caps).err()));
             (*c, skip)
         })
@@ -365,15 +444,20 @@ async fn run_recorded(
     // nothing about PATCH.
     if o.verdict == Verdict::Fail && !o.precondition {
         let upto = decided_by.map_or(checked, |i| i + 1);
-        let promised: Vec<&str> = check
+        let sent: Vec<Capability> = check
             .needs
             .iter()
+            .copied()
+            .filter(|n| exchanges[..upto].iter().any(|x| uses(*n, x)))
+            .collect();
+        let promised: Vec<&str> = sent
+            .iter()
             .filter(|n| caps.advertised.contains(n))
-            .filter(|n| exchanges[..upto].iter().any(|x| uses(**n, x)))
             .map(|n| n.name())
             .collect();
+        let mut said = Vec::new();
         if !promised.is_empty() {
-            o.message = Some(format!(
+            said.push(format!(
                 "the ServiceProviderConfig says {} supported; this check shows otherwise",
                 promised
                     .iter()
@@ -381,6 +465,24 @@ async fn run_recorded(
                     .collect::<Vec<_>>()
                     .join(" and ")
             ));
+        }
+        // Not advertising a feature does not excuse failing an IdP's
+        // requests that use it: the IdP sends them anyway.
+        if check.sent_regardless() {
+            said.extend(
+                sent.iter()
+                    .filter(|n| !caps.advertised.contains(n))
+                    .map(|n| {
+                        format!(
+                            "{} will send {} whatever your ServiceProviderConfig says",
+                            check.sender(),
+                            request_using(*n)
+                        )
+                    }),
+            );
+        }
+        if !said.is_empty() {
+            o.message = Some(said.join("; "));
         }
     }
     if keep || matches!(o.verdict, Verdict::Fail | Verdict::Warn) {
@@ -394,13 +496,93 @@ async fn run_recorded(
     o
 }
 
+/// Whether an outcome of a run among others is confirmed by a rerun
+/// alone: every failure and warning, except a check the deadline cut off.
+pub fn needs_confirmation(o: &Outcome) -> bool {
+    matches!(o.verdict, Verdict::Fail | Verdict::Warn) && o.rule.as_deref() != Some("deadline")
+}
+
+/// Runs `check` again, alone (the caller sees to it that nothing else
+/// runs against the target meanwhile), after it failed or warned among
+/// others: a target that breaks only under concurrent load must not be
+/// reported as breaking a rule it keeps. A rerun that fails again is the
+/// row, as the reproducible evidence (`confirmed`); one that passes
+/// becomes the row with the failure kept under it (`under_load`).
+pub async fn confirm_one(
+    check: Check,
+    among_others: Outcome,
+    target: &Target,
+    caps: Arc<Capabilities>,
+    prefix: &str,
+    timeout: Duration,
+) -> Outcome {
+    let mut again = run_recorded(check, target, caps, prefix, timeout, true).await;
+    if matches!(again.verdict, Verdict::Fail | Verdict::Warn) {
+        again.confirmed = Some(true);
+    } else {
+        again.under_load = Some(Box::new(among_others));
+    }
+    again
+}
+
+/// Runs checks for a harness that starts each on a thread of its own (the
+/// libtest trials of `tests/suite.rs`, several at once), with the
+/// runner's confirmation: a check that fails or warns among the others is
+/// run again alone ([`confirm_one`]) before its verdict stands.
+pub struct Harness {
+    target: Target,
+    caps: Arc<Capabilities>,
+    prefix: String,
+    timeout: Duration,
+    /// Held shared while a check runs among others and exclusively by a
+    /// rerun: the rerun waits for the checks in flight, and (the lock
+    /// being fair) none starts until it is done.
+    alone: tokio::sync::RwLock<()>,
+}
+
+impl Harness {
+    pub fn new(target: Target, caps: Arc<Capabilities>, prefix: &str, timeout: Duration) -> Self {
+        Harness {
+            target,
+            caps,
+            prefix: prefix.to_owned(),
+            timeout,
+            alone: tokio::sync::RwLock::new(()),
+        }
+    }
+
+    /// One check's outcome, confirmed alone if it failed or warned.
+    pub async fn run(&self, check: Check) -> Outcome {
+        let first = {
+            let _among_others = self.alone.read().await;
+            run_one(
+                check,
+                &self.target,
+                self.caps.clone(),
+                &self.prefix,
+                self.timeout,
+            )
+            .await
+        };
+        if !needs_confirmation(&first) {
+            return first;
+        }
+        let _alone = self.alone.write().await;
+        confirm_one(
+            check,
+            first,
+            &self.target,
+            self.caps.clone(),
+            &self.prefix,
+            self.timeout,
+        )
+        .await
+    }
+}
+
 /// Reruns every failure and warning of the parallel phase alone, one after
-/// another: a target that breaks only under concurrent load must not be
-/// reported as breaking a rule it keeps. A rerun that passes becomes the
-/// row, the parallel failure kept under it; one that fails again replaces
-/// the parallel one, as the reproducible evidence. Checks the deadline cut
-/// off are not rerun; reruns that no longer fit before it are marked
-/// unconfirmed.
+/// another ([`confirm_one`]). Checks the deadline cut off are not rerun;
+/// reruns that no longer fit before it are marked unconfirmed.
 async fn confirm(
     outcomes: &mut [Outcome],
     planned: &[(Check, Option<String>)],
@@ -411,31 +593,34 @@ async fn confirm(
     deadline: tokio::time::Instant,
 ) {
     for (o, (check, _)) in outcomes.iter_mut().zip(planned) {
-        if !matches!(o.verdict, Verdict::Fail | Verdict::Warn)
-            || o.rule.as_deref() == Some("deadline")
-        {
+        if !needs_confirmation(o) {
             continue;
         }
         if tokio::time::Instant::now() + opts.check_timeout > deadline {
             o.confirmed = Some(false);
             continue;
         }
-        let again = run_recorded(
+        let first = std::mem::replace(o, skipped(check, String::new()));
+        *o = confirm_one(
             *check,
+            first,
             target,
             caps.clone(),
             prefix,
             opts.check_timeout,
-            true,
         )
         .await;
-        if matches!(again.verdict, Verdict::Fail | Verdict::Warn) {
-            *o = again;
-            o.confirmed = Some(true);
-        } else {
-            let under_load = std::mem::replace(o, again);
-            o.under_load = Some(Box::new(under_load));
-        }
+    }
+}
+
+/// How a message names the request an IdP sends with a feature.
+fn request_using(feature: Capability) -> &'static str {
+    match feature {
+        Capability::Patch => "this PATCH",
+        Capability::Bulk => "this Bulk request",
+        Capability::Filter => "this filter",
+        Capability::Sort => "this sorted list request",
+        Capability::Etag => "these ETag headers",
     }
 }
 
@@ -459,6 +644,13 @@ fn uses(feature: Capability, x: &Exchange) -> bool {
     }
 }
 
+/// The prefix of every name one run creates (`idpsim-<8 hex>`): unique
+/// per run, so that a run never meets what an earlier one left behind on
+/// the same target.
+pub fn run_prefix() -> String {
+    format!("idpsim-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+}
+
 /// Runs the selected checks against `target`.
 pub async fn run(checks: &[Check], target: &Target, opts: &Options) -> Report {
     let started_at = time::OffsetDateTime::now_utc()
@@ -466,7 +658,7 @@ pub async fn run(checks: &[Check], target: &Target, opts: &Options) -> Report {
         .unwrap_or_default();
     let started = Instant::now();
     let caps = Arc::new(discover(target, opts).await);
-    let prefix = format!("idpsim-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let prefix = run_prefix();
     let planned = plan(checks, &caps, opts);
     let mut outcomes: Vec<Option<Outcome>> = vec![None; planned.len()];
     let mut set = JoinSet::new();
@@ -547,6 +739,7 @@ pub async fn run(checks: &[Check], target: &Target, opts: &Options) -> Report {
         started: started_at,
         millis: started.elapsed().as_millis() as u64,
         capabilities,
+        notes: caps.declared.assumed.clone(),
         outcomes,
     }
 }
@@ -581,6 +774,7 @@ mod tests {
             reference: "none",
             level,
             needs: &[],
+            uses: &[],
             gate: None,
             tier: Tier::Core,
             suite: Suite::Rfc,
@@ -600,6 +794,7 @@ mod tests {
             started: String::new(),
             millis: 0,
             capabilities: vec![],
+            notes: vec![],
             outcomes: vec![warned, outcome(&failing_check(Level::Must), Verdict::Pass)],
         };
         assert_eq!(r.summary(), "1 passed, 1 warned, 0 failed, 0 skipped");
@@ -626,6 +821,31 @@ mod tests {
             skip("rfc7644.bulk.max-operations-413")
         );
         assert_eq!(skip("rfc7644.bulk.bulkid"), None);
+    }
+
+    /// Okta and Entra send PATCH whatever the ServiceProviderConfig says,
+    /// so their checks are planned without it; the RFC's are skipped, and
+    /// `--skip patch` still skips both.
+    #[test]
+    fn idp_checks_are_planned_whatever_is_advertised() {
+        let caps = Capabilities::from_document(serde_json::json!({
+            "patch": {"supported": false}
+        }));
+        let skip_of = |caps: &Capabilities, id: &str| {
+            plan(&crate::checks::all(), caps, &Options::default())
+                .into_iter()
+                .find(|(c, _)| c.id == id)
+                .and_then(|(_, s)| s)
+        };
+        assert_eq!(skip_of(&caps, "okta.replay.deactivate"), None);
+        assert_eq!(skip_of(&caps, "entra.patch.capitalised-string-bool"), None);
+        assert!(skip_of(&caps, "rfc7644.patch.replace-path").is_some());
+        let mut skipping = caps.clone();
+        skipping.skipped.insert(Capability::Patch);
+        assert_eq!(
+            skip_of(&skipping, "okta.replay.deactivate").as_deref(),
+            Some("patch skipped by --skip")
+        );
     }
 
     /// The verdict of a failure comes from the check's level, in the

@@ -66,3 +66,61 @@ async fn concurrency_only_failures_are_confirmed_and_marked() {
         "eight checks at once against a target that takes one request at a time"
     );
 }
+
+/// The `cargo test` harness (tests/suite.rs) runs each check as a libtest
+/// trial, several at once: through `runner::Harness` a failure among them
+/// is rerun alone before it stands, as in the runner. Against a target
+/// that breaks under concurrent load, checks run at once without it fail;
+/// with it, each that failed passes alone and is marked so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn harness_trials_confirm_failures_alone() {
+    let sp = idpsim_reference_sp::spawn(Config::default().with_quirk(Quirk::Overloaded))
+        .await
+        .unwrap();
+    let target = Target {
+        base_url: sp.base_url().to_owned(),
+        token: Some(sp.token().to_owned()),
+    };
+    let caps = std::sync::Arc::new(runner::discover(&target, &Options::default()).await);
+    let selected: Vec<_> = checks::all()
+        .into_iter()
+        .filter(|c| c.suite == idpsim_conformance::check::Suite::Rfc)
+        .filter(|c| {
+            runner::plan(&[*c], &caps, &Options::default())[0]
+                .1
+                .is_none()
+        })
+        .take(24)
+        .collect();
+    let timeout = std::time::Duration::from_secs(30);
+    // Without confirmation: what libtest did before, one trial a thread.
+    let mut set = tokio::task::JoinSet::new();
+    for c in selected.clone() {
+        let (target, caps) = (target.clone(), caps.clone());
+        set.spawn(async move { runner::run_one(c, &target, caps, "idpsim-test", timeout).await });
+    }
+    let failed_at_once = set
+        .join_all()
+        .await
+        .iter()
+        .filter(|o| o.verdict != Verdict::Pass)
+        .count();
+    assert!(failed_at_once > 0, "24 checks at once overload this target");
+    let harness = std::sync::Arc::new(runner::Harness::new(
+        target.clone(),
+        caps.clone(),
+        "idpsim-test",
+        timeout,
+    ));
+    let mut set = tokio::task::JoinSet::new();
+    for c in selected {
+        let harness = harness.clone();
+        set.spawn(async move { harness.run(c).await });
+    }
+    let outcomes = set.join_all().await;
+    for o in &outcomes {
+        assert_eq!(o.verdict, Verdict::Pass, "{}: {o:?}", o.id);
+    }
+    let marked = outcomes.iter().filter(|o| o.under_load.is_some()).count();
+    assert!(marked > 0, "some failed among others and passed alone");
+}

@@ -8,9 +8,9 @@ mod proxy;
 use std::sync::Arc;
 use std::time::Duration;
 
-use idpsim_conformance::check::Suite;
+use idpsim_conformance::check::{Check, Suite};
 use idpsim_conformance::checks;
-use idpsim_conformance::runner::{self, Options, Target, Verdict};
+use idpsim_conformance::runner::{self, Options, Outcome, Target, Verdict};
 use idpsim_reference_sp::{Config, Quirk};
 use proxy::{Hooks, Resp};
 use serde_json::{Value, json};
@@ -22,28 +22,34 @@ const PROOF_TOKEN: &str = "idpsim-proof-token";
 enum Breaker {
     Quirk(Quirk),
     Proxy(Hooks),
+    /// A quirk behind a proxy.
+    Both(Quirk, Hooks),
 }
 
-/// Runs check `id` against a target `breaker` breaks and requires that it
-/// fails (or warns, by its level) on `rule`: a panic, a timeout or another
-/// assertion failing first would prove nothing about the behaviour.
-async fn prove(id: &str, rule: &str, breaker: Breaker) {
+/// Runs check `id` alone against a target `breaker` breaks, planned as
+/// the runner plans it (every capability forced).
+async fn judge(id: &str, breaker: Breaker) -> (Check, Outcome) {
     let check = checks::all()
         .into_iter()
         .find(|c| c.id == id)
         .unwrap_or_else(|| panic!("no check {id}"));
-    let config = match &breaker {
-        Breaker::Quirk(q) => Config::default().with_quirk(*q),
-        Breaker::Proxy(_) => Config::default(),
+    let (quirk, hooks) = match breaker {
+        Breaker::Quirk(q) => (Some(q), None),
+        Breaker::Proxy(h) => (None, Some(h)),
+        Breaker::Both(q, h) => (Some(q), Some(h)),
+    };
+    let config = match quirk {
+        Some(q) => Config::default().with_quirk(q),
+        None => Config::default(),
     };
     let config = Config {
         token: Some(PROOF_TOKEN.into()),
         ..config
     };
     let sp = idpsim_reference_sp::spawn(config).await.unwrap();
-    let base_url = match breaker {
-        Breaker::Quirk(_) => sp.base_url().to_owned(),
-        Breaker::Proxy(hooks) => format!(
+    let base_url = match hooks {
+        None => sp.base_url().to_owned(),
+        Some(hooks) => format!(
             "{}{}",
             proxy::start(sp.origin(), hooks).await,
             idpsim_reference_sp::SCIM_PREFIX
@@ -58,6 +64,8 @@ async fn prove(id: &str, rule: &str, breaker: Breaker) {
         ..Options::default()
     };
     let caps = Arc::new(runner::discover(&target, &opts).await);
+    let planned = runner::plan(&[check], &caps, &opts);
+    assert_eq!(planned[0].1, None, "{id} is planned to run");
     let o = runner::run_one(
         check,
         &target,
@@ -66,14 +74,27 @@ async fn prove(id: &str, rule: &str, breaker: Breaker) {
         Duration::from_secs(20),
     )
     .await;
-    // The runner, not the check, turns a failure into a warning by level.
-    let want = if check.level.binds() {
+    (check, o)
+}
+
+/// What a check that did not pass must read: a fail, or a warning for a
+/// SHOULD or MAY; the runner, not the check, decides which by level.
+fn not_passed(check: &Check) -> Verdict {
+    if check.level.binds() {
         Verdict::Fail
     } else {
         Verdict::Warn
-    };
+    }
+}
+
+/// Runs check `id` against a target `breaker` breaks and requires that it
+/// fails (or warns, by its level) on `rule`: a panic, a timeout or another
+/// assertion failing first would prove nothing about the behaviour.
+async fn prove(id: &str, rule: &str, breaker: Breaker) {
+    let (check, o) = judge(id, breaker).await;
     assert_eq!(
-        o.verdict, want,
+        o.verdict,
+        not_passed(&check),
         "{id} ({:?}) against a target that breaks it: {o:?}",
         check.level
     );
@@ -96,6 +117,44 @@ async fn prove(id: &str, rule: &str, breaker: Breaker) {
         !o.precondition,
         "{id} failed before it judged anything: {o:?}"
     );
+}
+
+/// Runs check `id` against a target that does not hold the state the
+/// check is about to change (it drops the attribute, the member, the
+/// value) and requires a failed precondition: neither a pass, which would
+/// prove nothing, nor a failure blamed on the behaviour judged.
+async fn prove_precondition(id: &str, breaker: Breaker) {
+    let (check, o) = judge(id, breaker).await;
+    assert_eq!(
+        o.verdict,
+        not_passed(&check),
+        "{id} passed without its precondition: {o:?}"
+    );
+    assert!(
+        o.precondition,
+        "{id} blamed the behaviour it judges for a missing precondition: {:?} {:?} {:?}",
+        o.rule, o.expected, o.got
+    );
+    assert!(
+        o.expected
+            .as_deref()
+            .is_some_and(|e| e.ends_with("before the check changes it")),
+        "{o:?}"
+    );
+    let console = idpsim_conformance::report::console(
+        &runner::Report {
+            schema_version: 1,
+            tool: "idpsim",
+            target: String::new(),
+            started: String::new(),
+            millis: 0,
+            capabilities: vec![],
+            notes: vec![],
+            outcomes: vec![o],
+        },
+        false,
+    );
+    assert!(console.contains("precondition not met ["), "{console}");
 }
 
 fn hooks() -> Hooks {
@@ -796,6 +855,113 @@ proofs! {
     });
 }
 
+/// A server that declares nothing: it answers /Schemas and /ResourceTypes
+/// 404, so the checks assume RFC 7643's schemas (title, nickName). Behind
+/// it, the `minimal-schema` quirk drops those silently.
+fn hide_schemas() -> Hooks {
+    Hooks {
+        intercept: |r| {
+            (r.path.contains("/Schemas") || r.path.contains("/ResourceTypes"))
+                .then(|| Resp::json(404, json!({"status": "404"})))
+        },
+        ..hooks()
+    }
+}
+
+fn drops_titles() -> Breaker {
+    Breaker::Both(Quirk::MinimalSchema, hide_schemas())
+}
+
+/// A server that keeps only the last member a new group is created with.
+fn keeps_last_member() -> Breaker {
+    Breaker::Proxy(Hooks {
+        rewrite: |r| {
+            if r.is("POST", "/Groups")
+                && let Some(m) = r.body["members"].as_array_mut()
+                && m.len() > 1
+            {
+                m.drain(..m.len() - 1);
+            }
+        },
+        ..hooks()
+    })
+}
+
+macro_rules! precondition_proofs {
+    ($($name:ident: $id:literal, $breaker:expr;)*) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                prove_precondition($id, $breaker).await;
+            }
+        )*
+    };
+}
+
+// A removal, exclusion or replacement judged only afterwards would pass
+// against a target that never held what is removed: each check reads it
+// back first.
+precondition_proofs! {
+    removed_title_never_stored: "rfc7644.patch.remove-single", drops_titles();
+    excluded_title_never_stored: "rfc7644.read.excluded-attributes", drops_titles();
+    omitted_nickname_never_stored: "rfc7644.put.replaces", drops_titles();
+    nulled_nickname_never_stored: "rfc7643.patch.null-clears", drops_titles();
+    atomic_title_never_stored: "rfc7644.patch.atomic", drops_titles();
+    if_match_title_never_stored: "rfc7644.etag.if-match-412", drops_titles();
+    noop_title_never_stored: "rfc7644.patch.noop-keeps-last-modified", drops_titles();
+    untouched_title_never_stored: "rfc7644.patch.add-pathless", drops_titles();
+    removed_member_never_held: "rfc7644.patch.remove-member-filter", keeps_last_member();
+    dropped_member_never_held: "rfc7643.delete.drops-membership", keeps_last_member();
+    entra_removed_member_never_held: "entra.groups.legacy-member-removal", keeps_last_member();
+    okta_removed_member_never_added: "okta.replay.remove-member", Breaker::Proxy(Hooks {
+        // A server that answers member adds and keeps none.
+        intercept: |r| (r.method == "PATCH" && r.path.contains("/Groups/")
+            && r.body["Operations"].as_array().is_some_and(|ops| ops.iter().any(|o| o["op"].as_str().is_some_and(|op| op.eq_ignore_ascii_case("add")) && o["path"] == "members")))
+            .then(no_content),
+        ..hooks()
+    });
+    home_email_never_stored: "rfc7644.patch.replace-value-path", Breaker::Proxy(Hooks {
+        rewrite: |r| if r.is("POST", "/Users") && let Some(e) = r.body["emails"].as_array_mut() { e.truncate(1); },
+        ..hooks()
+    });
+    emails_never_stored: "rfc7644.patch.remove-all-values", Breaker::Proxy(Hooks {
+        rewrite: |r| if r.is("POST", "/Users") && let Some(e) = r.body["emails"].as_array_mut() { e.truncate(1); },
+        ..hooks()
+    });
+    okta_never_active: "okta.patch.pathless-deactivate", Breaker::Proxy(Hooks {
+        rewrite: |r| if r.is("POST", "/Users") { r.body["active"] = false.into(); },
+        ..hooks()
+    });
+    entra_never_active: "entra.patch.capitalised-string-bool", Breaker::Proxy(Hooks {
+        rewrite: |r| if r.is("POST", "/Users") { r.body["active"] = false.into(); },
+        ..hooks()
+    });
+    okta_replay_never_active: "okta.replay.deactivate", Breaker::Proxy(Hooks {
+        rewrite: |r| if r.is("POST", "/Users") { r.body["active"] = false.into(); },
+        ..hooks()
+    });
+    deleted_never_listed: "rfc7644.list.deleted-absent", Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("GET", "/Users") && r.query.as_deref().is_some_and(|q| q.contains("filter=")) { empty_list(a) },
+        ..hooks()
+    });
+    deleted_never_found: "rfc7644.delete.204-then-404", Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "GET" && r.path.contains("/Users/")).then(|| Resp::json(404, json!({"status": "404"}))),
+        ..hooks()
+    });
+    okta_deleted_group_never_found: "okta.replay.delete-group", Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "GET" && r.path.contains("/Groups/")).then(|| Resp::json(404, json!({"status": "404"}))),
+        ..hooks()
+    });
+    entra_deleted_user_never_found: "entra.replay.delete-user", Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "GET" && r.path.contains("/Users/")).then(|| Resp::json(404, json!({"status": "404"}))),
+        ..hooks()
+    });
+    family_name_never_stored: "rfc7644.read.sub-attribute-projection", Breaker::Proxy(Hooks {
+        rewrite: |r| if r.is("POST", "/Users") { r.body["name"].as_object_mut().map(|n| n.remove("familyName")); },
+        ..hooks()
+    });
+}
+
 /// A setup POST answered 500 is a failed precondition, reported as such:
 /// not as the PATCH the check is about, and without the claim that the
 /// advertised PATCH support is broken.
@@ -846,6 +1012,7 @@ async fn a_failed_setup_is_a_precondition_not_the_subject() {
             started: String::new(),
             millis: 0,
             capabilities: vec![],
+            notes: vec![],
             outcomes: vec![o],
         },
         false,

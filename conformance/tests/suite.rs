@@ -1,7 +1,12 @@
 //! `cargo test -p idpsim-conformance --test suite`: one trial per check,
 //! against `IDPSIM_TARGET_URL` / `IDPSIM_TARGET_TOKEN`, else an embedded
 //! reference SP. Skips are decided while listing, from the target's
-//! ServiceProviderConfig, so they show as ignored, not as passes.
+//! ServiceProviderConfig, ResourceTypes and Schemas, so they show as
+//! ignored, not as passes. Trials run several at once; one that fails or
+//! warns is rerun alone before it stands, as in the runner
+//! (`runner::Harness`), so a target that breaks only under concurrent load
+//! fails no trial for a rule it keeps. Names carry a prefix unique to the
+//! run, as the runner's do, so leftovers of an earlier run never collide.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -48,21 +53,34 @@ fn main() {
     };
     let opts = Options::default();
     let caps = Arc::new(rt.block_on(runner::discover(&target, &opts)));
+    // Said once, as the runner's report does.
+    for note in &caps.declared.assumed {
+        eprintln!("note: {note}");
+    }
+    let harness = Arc::new(runner::Harness::new(
+        target,
+        caps.clone(),
+        &runner::run_prefix(),
+        Duration::from_secs(30),
+    ));
     let all = checks::all();
     let trials = runner::plan(&all, &caps, &opts)
         .into_iter()
         .map(|(check, skip)| {
-            let (target, caps) = (target.clone(), caps.clone());
+            let harness = harness.clone();
             let trial = Trial::test(check.id, move || {
-                let o = runtime().block_on(runner::run_one(
-                    check,
-                    &target,
-                    caps,
-                    "idpsim-test",
-                    Duration::from_secs(30),
-                ));
+                let o = runtime().block_on(harness.run(check));
                 match o.verdict {
-                    Verdict::Pass => Ok(()),
+                    Verdict::Pass => {
+                        if let Some(load) = &o.under_load {
+                            eprintln!(
+                                "note: {} failed only among other trials ({}), passed alone",
+                                check.id,
+                                load.got.clone().unwrap_or_default()
+                            );
+                        }
+                        Ok(())
+                    }
                     // libtest has no warning; a SHOULD not met passes the
                     // trial but says so, rather than passing silently.
                     Verdict::Warn => {

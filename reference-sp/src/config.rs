@@ -6,8 +6,9 @@ use std::fmt;
 use std::str::FromStr;
 use std::time::Duration;
 
-/// One deliberate defect. Each breaks exactly one behaviour so that a
-/// conformance check can be shown to fail against it.
+/// One deliberate defect, or a departure a real server may make. Each
+/// changes exactly one behaviour so that a conformance check can be shown
+/// to fail against it, or to gate on it rather than fail.
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Quirk {
@@ -37,6 +38,16 @@ pub enum Quirk {
     /// More than [`OVERLOADED_ABOVE`] requests in flight at once are
     /// answered 500: a server that fails only under concurrent load.
     Overloaded,
+    /// The User schema served by `/Schemas` has no `title`, `nickName` or
+    /// `password`, the User resource type no enterprise extension, and the
+    /// server keeps none of them: what a client sends of them is dropped.
+    /// A server that implements less of RFC 7643, which the conformance
+    /// checks must gate on rather than fail.
+    MinimalSchema,
+    /// The ServiceProviderConfig says `patch.supported: false` and every
+    /// PATCH, in Bulk too, answers 501 (RFC 7644 §3.12): a server without
+    /// PATCH, which Okta and Entra send all the same.
+    NoPatch,
 }
 
 /// How many requests the `overloaded` quirk serves at once. One, so that a
@@ -60,6 +71,8 @@ impl Quirk {
         (Quirk::NotFoundOnEmptyList, "not-found-on-empty-list"),
         (Quirk::RacyMemberPatch, "racy-member-patch"),
         (Quirk::Overloaded, "overloaded"),
+        (Quirk::MinimalSchema, "minimal-schema"),
+        (Quirk::NoPatch, "no-patch"),
     ];
 
     /// The `--quirk` spelling.

@@ -37,6 +37,7 @@ pub mod config;
 pub mod fuzzing;
 mod http;
 mod membership;
+mod minimal_schema;
 pub mod saml;
 pub mod store;
 pub mod tenant;

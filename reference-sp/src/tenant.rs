@@ -320,6 +320,7 @@ impl Tenant {
     pub fn create(&self, kind: Kind, input: Value, actor: Actor) -> Result<Rendered, ScimError> {
         let schema = schema_of(kind);
         let mut body = resource::normalize(schema, input)?;
+        self.keep_only_declared(kind, &mut body);
         let members = body.remove("members");
         let mut store = self.store.write();
         let name = body
@@ -449,6 +450,7 @@ impl Tenant {
         req: PatchRequest,
         if_match: Option<&str>,
     ) -> Result<(), ScimError> {
+        self.check_patch_supported()?;
         let schema = schema_of(kind);
         let ops = self.quirk_ops(req.operations);
         let rec = self.visible(store, kind, id)?;
@@ -494,12 +496,31 @@ impl Tenant {
         snapshot: Object,
         req: PatchRequest,
     ) -> Result<Rendered, ScimError> {
+        self.check_patch_supported()?;
         let next = patch::apply(schema_of(kind), &snapshot, &self.quirk_ops(req.operations))?;
         let mut store = self.store.write();
         self.visible(&store, kind, id)?;
         self.commit(&mut store, kind, id, next, Actor::Scim)?;
         let rec = store.collection(kind).get(id).expect("present");
         Ok(self.render(&store, kind, id, rec, &Projection::Default))
+    }
+
+    /// Under `minimal-schema`, drops what that server does not have from a
+    /// body about to be stored: every write passes here or through
+    /// `commit_with`.
+    fn keep_only_declared(&self, kind: Kind, body: &mut Object) {
+        if kind == Kind::User && self.config.has(Quirk::MinimalSchema) {
+            crate::minimal_schema::strip(body);
+        }
+    }
+
+    /// Under `no-patch`, refuses every PATCH (RFC 7644 §3.12: 501 for an
+    /// operation the server does not support).
+    fn check_patch_supported(&self) -> Result<(), ScimError> {
+        if self.config.has(Quirk::NoPatch) {
+            return Err(ScimError::status(501, "this server does not support PATCH"));
+        }
+        Ok(())
     }
 
     /// The quirks that change how PATCH operations are read.
@@ -547,6 +568,7 @@ impl Tenant {
         actor: Actor,
     ) -> Result<(), ScimError> {
         body.remove("meta");
+        self.keep_only_declared(kind, &mut body);
         let rec = store.collection(kind).get(id).expect("caller checked");
         let name = body
             .get(kind.name_attr())

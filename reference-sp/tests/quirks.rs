@@ -177,3 +177,115 @@ async fn overloaded() {
     }
     assert_eq!(status, 200, "served again once the first left");
 }
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// A server with less of RFC 7643: its discovery documents leave out
+/// `title`, `nickName`, `password` and the enterprise extension, and it
+/// keeps none of them, whichever way they come.
+#[tokio::test]
+async fn minimal_schema() {
+    let sp = with(Quirk::MinimalSchema).await;
+    let user_schema = sp.get(&format!("/Schemas/{USER}")).await.body;
+    let names: Vec<&str> = user_schema["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["name"].as_str())
+        .collect();
+    assert!(names.contains(&"userName") && names.contains(&"displayName"));
+    for gone in ["title", "nickName", "password"] {
+        assert!(!names.contains(&gone), "{names:?}");
+    }
+    let listed = sp.get("/Schemas").await.body;
+    assert!(!listed.to_string().contains(ENTERPRISE), "{listed}");
+    sp.get(&format!("/Schemas/{ENTERPRISE}"))
+        .await
+        .assert_error(404, None);
+    let user_type = sp.get("/ResourceTypes/User").await.body;
+    assert_eq!(user_type["schemaExtensions"], json!([]));
+
+    let r = sp
+        .post(
+            "/Users",
+            json!({"schemas": [USER, ENTERPRISE], "userName": "m@x", "title": "T", "nickName": "N",
+                   "password": "Secret-1!", "displayName": "D", ENTERPRISE: {"department": "Tours"}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let id = r.id();
+    let dropped = |body: &serde_json::Value| {
+        assert_eq!(body["displayName"], "D", "{body}");
+        for gone in ["title", "nickName", "password", ENTERPRISE] {
+            assert!(body.get(gone).is_none(), "{gone}: {body}");
+        }
+        assert_eq!(body["schemas"], json!([USER]), "{body}");
+    };
+    dropped(&r.body);
+    dropped(&sp.get(&format!("/Users/{id}")).await.body);
+    let r = sp
+        .patch(
+            &format!("/Users/{id}"),
+            json!([{"op": "add", "path": "title", "value": "T"},
+                   {"op": "add", "path": format!("{ENTERPRISE}:department"), "value": "Tours"}]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    dropped(&sp.get(&format!("/Users/{id}")).await.body);
+    let r = sp
+        .send(
+            Method::PUT,
+            &format!("/Users/{id}"),
+            Some(
+                json!({"schemas": [USER], "userName": "m@x", "displayName": "D", "nickName": "N"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    dropped(&sp.get(&format!("/Users/{id}")).await.body);
+    assert_eq!(
+        sp.get("/Users?filter=title%20pr").await.body["totalResults"],
+        0
+    );
+}
+
+/// A server without PATCH says so in its ServiceProviderConfig and
+/// answers every PATCH, Bulk's included, 501 (RFC 7644 §3.12).
+#[tokio::test]
+async fn no_patch() {
+    let sp = with(Quirk::NoPatch).await;
+    assert_eq!(
+        sp.get("/ServiceProviderConfig").await.body["patch"]["supported"],
+        false
+    );
+    let id = sp.user("p@x").await;
+    sp.patch(
+        &format!("/Users/{id}"),
+        json!([{"op": "replace", "path": "active", "value": false}]),
+    )
+    .await
+    .assert_error(501, None);
+    let g = sp.group("g", &[]).await;
+    sp.patch(
+        &format!("/Groups/{g}"),
+        json!([{"op": "add", "path": "members", "value": [{"value": id}]}]),
+    )
+    .await
+    .assert_error(501, None);
+    let bulk = sp
+        .post(
+            "/Bulk",
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": [
+                {"method": "PATCH", "path": format!("/Users/{id}"),
+                 "data": {"schemas": [PATCH], "Operations": [{"op": "replace", "path": "active", "value": false}]}}
+            ]}),
+        )
+        .await;
+    assert_eq!(bulk.body["Operations"][0]["status"], "501", "{}", bulk.text);
+    assert_eq!(sp.get(&format!("/Users/{id}")).await.body["active"], true);
+    // Everything else still works.
+    assert_eq!(
+        sp.get("/ServiceProviderConfig").await.body["bulk"]["supported"],
+        true
+    );
+}

@@ -1,7 +1,8 @@
 use serde_json::json;
 
 use crate::check::{CheckResult, Finding, RuleExt};
-use crate::ctx::{Ctx, clip, expect_eq};
+use crate::ctx::{Ctx, ENTERPRISE, clip, expect_before, expect_eq};
+use crate::declared::Attribute;
 
 pub async fn integer_paging(c: Ctx) -> CheckResult {
     c.create_user(json!({})).await?;
@@ -24,6 +25,7 @@ pub async fn integer_paging(c: Ctx) -> CheckResult {
 
 pub async fn okta_pathless_deactivate(c: Ctx) -> CheckResult {
     let (id, _) = c.create_user(json!({"active": true})).await?;
+    active_before(&c, &id, true).await?;
     let r = c
         .patch(
             &format!("/Users/{id}"),
@@ -37,6 +39,12 @@ pub async fn okta_pathless_deactivate(c: Ctx) -> CheckResult {
         "active",
     )?;
     Ok(vec![])
+}
+
+/// A deactivation proves nothing of a user that was never active.
+async fn active_before(c: &Ctx, id: &str, want: bool) -> Result<(), Finding> {
+    let r = c.read_before(&format!("/Users/{id}")).await?;
+    expect_before(&r.json["active"], &json!(want), "active")
 }
 
 pub async fn okta_rename_with_id(c: Ctx) -> CheckResult {
@@ -59,6 +67,7 @@ pub async fn okta_rename_with_id(c: Ctx) -> CheckResult {
 
 pub async fn entra_string_bool(c: Ctx) -> CheckResult {
     let (id, _) = c.create_user(json!({"active": true})).await?;
+    active_before(&c, &id, true).await?;
     let r = c
         .patch(
             &format!("/Users/{id}"),
@@ -78,6 +87,7 @@ pub async fn entra_legacy_removal(c: Ctx) -> CheckResult {
     let (a, _) = c.create_user(json!({})).await?;
     let (b, _) = c.create_user(json!({})).await?;
     let (g, _) = c.create_group(&[&a, &b]).await?;
+    c.members_before(&g, &[&a, &b]).await?;
     let r = c
         .patch(
             &format!("/Groups/{g}"),
@@ -124,14 +134,31 @@ pub async fn entra_parallel_adds(c: Ctx) -> CheckResult {
 }
 
 pub async fn entra_dotted_keys(c: Ctx) -> CheckResult {
+    // Entra sends the enterprise employeeNumber this way; an extension
+    // attribute the server declares stands in, and without one only the
+    // dotted key is sent (Entra maps no attribute the server lacks).
+    let employee_number = format!("{ENTERPRISE}:employeeNumber");
+    let urn_key = if c
+        .caps
+        .declared
+        .user_attribute(&employee_number)
+        .is_some_and(Attribute::is_plain_string)
+    {
+        Some((ENTERPRISE.to_owned(), "employeeNumber".to_owned()))
+    } else {
+        c.caps.declared.extension_string()
+    };
     let (id, _) = c
         .create_user(json!({"name": {"givenName": "A", "familyName": "B"}}))
         .await?;
+    let mut value = json!({"name.givenName": "Kkom"});
+    if let Some((urn, attr)) = &urn_key {
+        value[format!("{urn}:{attr}")] = "Aklq".into();
+    }
     let r = c
         .patch(
             &format!("/Users/{id}"),
-            json!([{"op": "replace", "value": {"name.givenName": "Kkom",
-                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "Aklq"}}]),
+            json!([{"op": "replace", "value": value}]),
         )
         .await?;
     r.expect_patch_ok("a pathless replace with dotted keys")?;
@@ -146,10 +173,19 @@ pub async fn entra_dotted_keys(c: Ctx) -> CheckResult {
         &json!("B"),
         "name.familyName",
     )?;
+    let Some((urn, attr)) = urn_key else {
+        return Ok(vec![
+            "no URN key sent: the server's User resource type declares no extension with a plain string attribute".into(),
+        ]);
+    };
     expect_eq(
-        &g.json["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["employeeNumber"],
+        &g.json[&urn][&attr],
         &json!("Aklq"),
-        "enterprise employeeNumber",
+        &if urn == ENTERPRISE {
+            format!("enterprise {attr}")
+        } else {
+            format!("extension {attr}")
+        },
     )?;
     Ok(vec![])
 }

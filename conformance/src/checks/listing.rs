@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::check::rule_of;
 use crate::check::{CheckResult, Finding, RuleExt};
-use crate::ctx::{Ctx, ENTERPRISE, LIST, Reply, clip, expect_eq};
+use crate::ctx::{Ctx, LIST, Reply, USER, clip, expect_before, expect_eq};
 
 async fn filter(c: &Ctx, endpoint: &str, f: &str) -> Result<Reply, Finding> {
     let r = c.get(&format!("/{endpoint}?filter={}", encode(f))).await?;
@@ -40,13 +40,17 @@ fn expect_ids(r: &Reply, want: &[&str], what: &str) -> Result<(), Finding> {
 }
 
 pub async fn excluded_attributes(c: Ctx) -> CheckResult {
-    let (id, _) = c.create_user(json!({"title": "Guide"})).await?;
+    let a = c.strings(1, &["title"])?[0];
+    let (id, _) = c.create_user(json!({a: "Guide"})).await?;
+    // Absent after the exclusion proves nothing unless present before it.
+    let full = c.read_before(&format!("/Users/{id}")).await?;
+    expect_before(&full.json[a], &json!("Guide"), a)?;
     let r = c
-        .get(&format!("/Users/{id}?excludedAttributes=title,id"))
+        .get(&format!("/Users/{id}?excludedAttributes={a},id"))
         .await?;
-    r.expect_status(200, "GET with excludedAttributes=title,id")?;
-    if r.json.get("title").is_some() {
-        return Err(Finding::fail("excluded", "no title", clip(&r.text)));
+    r.expect_status(200, &format!("GET with excludedAttributes={a},id"))?;
+    if r.json.get(a).is_some() {
+        return Err(Finding::fail("excluded", format!("no {a}"), clip(&r.text)));
     }
     expect_eq(
         &r.json["id"],
@@ -74,13 +78,23 @@ pub async fn list_shape(c: Ctx) -> CheckResult {
 pub async fn deleted_not_listed(c: Ctx) -> CheckResult {
     let name = c.user_name();
     let (id, _) = c.create_user(json!({"userName": name})).await?;
+    let f = format!("userName eq \"{name}\"");
+    // Not listed after DELETE proves nothing of a user never listed.
+    let r = filter(&c, "Users", &f)
+        .await
+        .map_err(Finding::before_change)?;
+    expect_before(
+        &r.json["totalResults"],
+        &json!(1),
+        "totalResults for the user",
+    )?;
     c.send(
         idpsim_simulator::client::Method::DELETE,
         &format!("/Users/{id}"),
         None,
     )
     .await?;
-    let r = filter(&c, "Users", &format!("userName eq \"{name}\"")).await?;
+    let r = filter(&c, "Users", &f).await?;
     expect_eq(
         &r.json["totalResults"],
         &json!(0),
@@ -91,11 +105,16 @@ pub async fn deleted_not_listed(c: Ctx) -> CheckResult {
 }
 
 pub async fn string_operators(c: Ctx) -> CheckResult {
+    let t = c.strings(1, &["title"])?[0];
     let stem = c.name("ops");
-    let (a, _) = c.create_user(json!({"userName": format!("{stem}-alpha@example.com"), "title": format!("{stem} Tour Guide")})).await?;
-    let (b, _) = c.create_user(json!({"userName": format!("{stem}-beta@example.com"), "title": format!("{stem} Pilot")})).await?;
+    let (a, _) = c.create_user(json!({"userName": format!("{stem}-alpha@example.com"), t: format!("{stem} Tour Guide")})).await?;
+    let (b, _) = c
+        .create_user(
+            json!({"userName": format!("{stem}-beta@example.com"), t: format!("{stem} Pilot")}),
+        )
+        .await?;
     expect_ids(
-        &filter(&c, "Users", &format!("title co \"{stem} tour\"")).await?,
+        &filter(&c, "Users", &format!("{t} co \"{stem} tour\"")).await?,
         &[&a],
         "co",
     )?;
@@ -108,7 +127,7 @@ pub async fn string_operators(c: Ctx) -> CheckResult {
         &filter(
             &c,
             "Users",
-            &format!("userName sw \"{stem}\" and title ew \"pilot\""),
+            &format!("userName sw \"{stem}\" and {t} ew \"pilot\""),
         )
         .await?,
         &[&b],
@@ -118,7 +137,7 @@ pub async fn string_operators(c: Ctx) -> CheckResult {
         &filter(
             &c,
             "Users",
-            &format!("userName sw \"{stem}\" and title ne \"{stem} pilot\""),
+            &format!("userName sw \"{stem}\" and {t} ne \"{stem} pilot\""),
         )
         .await?,
         &[&a],
@@ -128,44 +147,40 @@ pub async fn string_operators(c: Ctx) -> CheckResult {
 }
 
 pub async fn presence(c: Ctx) -> CheckResult {
+    let n = c.strings(1, &["nickName"])?[0];
     let stem = c.name("pr");
     let (a, _) = c
-        .create_user(json!({"userName": format!("{stem}-a@example.com"), "nickName": "Nick"}))
+        .create_user(json!({"userName": format!("{stem}-a@example.com"), n: "Nick"}))
         .await?;
     c.create_user(json!({"userName": format!("{stem}-b@example.com")}))
         .await?;
     expect_ids(
-        &filter(
-            &c,
-            "Users",
-            &format!("userName sw \"{stem}\" and nickName pr"),
-        )
-        .await?,
+        &filter(&c, "Users", &format!("userName sw \"{stem}\" and {n} pr")).await?,
         &[&a],
-        "nickName pr",
+        &format!("{n} pr"),
     )?;
     Ok(vec![])
 }
 
 pub async fn logic(c: Ctx) -> CheckResult {
+    let s = c.strings(2, &["title", "nickName"])?;
+    let (t, n) = (s[0], s[1]);
     let stem = c.name("logic");
     let (a, _) = c
-        .create_user(
-            json!({"userName": format!("{stem}-a@example.com"), "title": "x", "nickName": "n"}),
-        )
+        .create_user(json!({"userName": format!("{stem}-a@example.com"), t: "x", n: "n"}))
         .await?;
     let (b, _) = c
-        .create_user(json!({"userName": format!("{stem}-b@example.com"), "title": "y"}))
+        .create_user(json!({"userName": format!("{stem}-b@example.com"), t: "y"}))
         .await?;
     let (_c3, _) = c
-        .create_user(json!({"userName": format!("{stem}-c@example.com"), "title": "z"}))
+        .create_user(json!({"userName": format!("{stem}-c@example.com"), t: "z"}))
         .await?;
     let p = format!("userName sw \"{stem}\"");
     expect_ids(
         &filter(
             &c,
             "Users",
-            &format!("{p} and (title eq \"x\" or title eq \"y\")"),
+            &format!("{p} and ({t} eq \"x\" or {t} eq \"y\")"),
         )
         .await?,
         &[&a, &b],
@@ -175,7 +190,7 @@ pub async fn logic(c: Ctx) -> CheckResult {
         &filter(
             &c,
             "Users",
-            &format!("{p} and not (title eq \"z\") and not (nickName pr)"),
+            &format!("{p} and not ({t} eq \"z\") and not ({n} pr)"),
         )
         .await?,
         &[&b],
@@ -240,15 +255,13 @@ pub async fn group_display_name_eq(c: Ctx) -> CheckResult {
 }
 
 pub async fn urn_path(c: Ctx) -> CheckResult {
+    let (urn, attr) = c.extension_string()?;
     let dept = c.name("dept");
-    let (a, _) = c.create_user(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE], ENTERPRISE: {"department": dept}})).await?;
+    let (a, _) = c
+        .create_user(json!({"schemas": [USER, urn], urn.clone(): {attr.clone(): dept}}))
+        .await?;
     expect_ids(
-        &filter(
-            &c,
-            "Users",
-            &format!("{ENTERPRISE}:department eq \"{dept}\""),
-        )
-        .await?,
+        &filter(&c, "Users", &format!("{urn}:{attr} eq \"{dept}\"")).await?,
         &[&a],
         "URN-qualified filter",
     )?;

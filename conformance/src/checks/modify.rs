@@ -1,32 +1,37 @@
 //! PUT, more PATCH, If-None-Match and Bulk rules (SCIM-CHECKS.md §5 K, L, N).
 
 use idpsim_simulator::client::{Method, Request};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::check::{CheckResult, Finding, RuleExt};
-use crate::ctx::{Ctx, ENTERPRISE, PATCH_OP, USER, clip, expect_eq};
+use crate::ctx::{Ctx, PATCH_OP, USER, clip, expect_before, expect_eq};
 
 pub async fn put_replaces(c: Ctx) -> CheckResult {
+    let s = c.strings(2, &["title", "nickName"])?;
+    let (kept, left_out) = (s[0], s[1]);
     let (id, r) = c
-        .create_user(json!({"title": "Before", "nickName": "Nick"}))
+        .create_user(json!({kept: "Before", left_out: "Nick"}))
         .await?;
+    // Gone after the PUT proves nothing unless there before it.
+    let before = c.read_before(&format!("/Users/{id}")).await?;
+    expect_before(&before.json[left_out], &json!("Nick"), left_out)?;
     let name = r.json["userName"].clone();
     let p = c
         .send(
             Method::PUT,
             &format!("/Users/{id}"),
-            Some(json!({"schemas": [USER], "userName": name, "title": "After"})),
+            Some(json!({"schemas": [USER], "userName": name, kept: "After"})),
         )
         .await?;
     p.expect_status(200, "PUT /Users/{id}")?;
     let g = c.get(&format!("/Users/{id}")).await?;
-    expect_eq(&g.json["title"], &json!("After"), "title after PUT").rule("replaced")?;
+    expect_eq(&g.json[kept], &json!("After"), &format!("{kept} after PUT")).rule("replaced")?;
     // A replace, not a merge: what the PUT left out is gone.
-    if g.json.get("nickName").is_some_and(|n| !n.is_null()) {
+    if g.json.get(left_out).is_some_and(|n| !n.is_null()) {
         return Err(Finding::fail(
             "omitted-cleared",
-            "no nickName after a PUT without it",
-            clip(&g.json["nickName"].to_string()),
+            format!("no {left_out} after a PUT without it"),
+            clip(&g.json[left_out].to_string()),
         ));
     }
     Ok(vec![])
@@ -45,9 +50,10 @@ pub async fn put_unknown_404(c: Ctx) -> CheckResult {
 }
 
 pub async fn okta_get_put_echo(c: Ctx) -> CheckResult {
-    let (id, _) = c.create_user(json!({"title": "Before"})).await?;
+    let a = c.strings(1, &["title"])?[0];
+    let (id, _) = c.create_user(json!({a: "Before"})).await?;
     let mut body = c.get(&format!("/Users/{id}")).await?.json;
-    body["title"] = "After".into();
+    body[a] = "After".into();
     body["groups"] = json!([]);
     let r = c
         .send(Method::PUT, &format!("/Users/{id}"), Some(body))
@@ -57,9 +63,9 @@ pub async fn okta_get_put_echo(c: Ctx) -> CheckResult {
         "Okta's PUT of the GET body (with id, meta, groups) and one change",
     )?;
     expect_eq(
-        &c.get(&format!("/Users/{id}")).await?.json["title"],
+        &c.get(&format!("/Users/{id}")).await?.json[a],
         &json!("After"),
-        "title",
+        a,
     )?;
     Ok(vec![])
 }
@@ -68,10 +74,11 @@ pub async fn add_appends(c: Ctx) -> CheckResult {
     let (id, _) = c
         .create_user(json!({"emails": [{"value": "a@work.example", "type": "work"}]}))
         .await?;
+    let count = |v: &Value| json!(v["emails"].as_array().map_or(0, Vec::len));
+    let before = c.read_before(&format!("/Users/{id}")).await?;
+    expect_before(&count(&before.json), &json!(1), "number of emails")?;
     c.patch_ok(&format!("/Users/{id}"), json!([{"op": "add", "path": "emails", "value": [{"value": "b@home.example", "type": "home"}]}]), "PATCH add emails").await?;
-    let n = c.get(&format!("/Users/{id}")).await?.json["emails"]
-        .as_array()
-        .map_or(0, Vec::len);
+    let n = count(&c.get(&format!("/Users/{id}")).await?.json);
     if n != 2 {
         return Err(Finding::fail(
             "appended",
@@ -86,6 +93,13 @@ pub async fn replace_value_path(c: Ctx) -> CheckResult {
     let (id, _) = c
         .create_user(json!({"emails": [{"value": "a@work.example", "type": "work"}, {"value": "a@home.example", "type": "home"}]}))
         .await?;
+    // The home email is judged unchanged: it must be there to begin with.
+    let before = c.read_before(&format!("/Users/{id}")).await?;
+    expect_before(
+        &json!(before.json["emails"].as_array().map_or(0, Vec::len)),
+        &json!(2),
+        "number of emails",
+    )?;
     c.patch_ok(&format!("/Users/{id}"), json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "new@work.example"}]), "PATCH replace emails[type eq work].value").await?;
     let emails = c.get(&format!("/Users/{id}")).await?.json["emails"].clone();
     let find = |t: &str| {
@@ -108,19 +122,23 @@ pub async fn replace_value_path(c: Ctx) -> CheckResult {
 }
 
 pub async fn remove_single(c: Ctx) -> CheckResult {
-    let (id, _) = c.create_user(json!({"title": "Guide"})).await?;
+    let a = c.strings(1, &["title"])?[0];
+    let (id, _) = c.create_user(json!({a: "Guide"})).await?;
+    // A server that never stored it would pass without removing anything.
+    let before = c.read_before(&format!("/Users/{id}")).await?;
+    expect_before(&before.json[a], &json!("Guide"), a)?;
     c.patch_ok(
         &format!("/Users/{id}"),
-        json!([{"op": "remove", "path": "title"}]),
-        "PATCH remove title",
+        json!([{"op": "remove", "path": a}]),
+        &format!("PATCH remove {a}"),
     )
     .await?;
     let g = c.get(&format!("/Users/{id}")).await?;
-    if g.json.get("title").is_some_and(|t| !t.is_null()) {
+    if g.json.get(a).is_some_and(|t| !t.is_null()) {
         return Err(Finding::fail(
             "removed",
-            "no title",
-            clip(&g.json["title"].to_string()),
+            format!("no {a}"),
+            clip(&g.json[a].to_string()),
         ));
     }
     Ok(vec![])
@@ -140,12 +158,13 @@ pub async fn read_only_400(c: Ctx) -> CheckResult {
 }
 
 pub async fn schema_required(c: Ctx) -> CheckResult {
+    let a = c.strings(1, &["title"])?[0];
     let (id, _) = c.create_user(json!({})).await?;
     let r = c
         .send(
             Method::PATCH,
             &format!("/Users/{id}"),
-            Some(json!({"Operations": [{"op": "replace", "path": "title", "value": "x"}]})),
+            Some(json!({"Operations": [{"op": "replace", "path": a, "value": "x"}]})),
         )
         .await?;
     r.expect_status(400, "a PATCH body without the PatchOp schema")?;
@@ -174,26 +193,28 @@ pub async fn primary_unique(c: Ctx) -> CheckResult {
 }
 
 pub async fn extension_path(c: Ctx) -> CheckResult {
+    let (urn, attr) = c.extension_string()?;
     let (id, _) = c.create_user(json!({})).await?;
     c.patch_ok(
         &format!("/Users/{id}"),
-        json!([{"op": "add", "path": format!("{ENTERPRISE}:employeeNumber"), "value": "701984"}]),
+        json!([{"op": "add", "path": format!("{urn}:{attr}"), "value": "701984"}]),
         "PATCH add a URN path",
     )
     .await?;
     expect_eq(
-        &c.get(&format!("/Users/{id}")).await?.json[ENTERPRISE]["employeeNumber"],
+        &c.get(&format!("/Users/{id}")).await?.json[&urn][&attr],
         &json!("701984"),
-        "employeeNumber",
+        &attr,
     )?;
     Ok(vec![])
 }
 
 pub async fn unknown_404(c: Ctx) -> CheckResult {
+    let a = c.strings(1, &["title"])?[0];
     let r = c
         .patch(
             "/Users/idpsim-no-such-user",
-            json!([{"op": "replace", "path": "title", "value": "x"}]),
+            json!([{"op": "replace", "path": a, "value": "x"}]),
         )
         .await?;
     r.expect_status(404, "PATCH on an unknown id")?;
@@ -201,13 +222,11 @@ pub async fn unknown_404(c: Ctx) -> CheckResult {
 }
 
 pub async fn add_without_value(c: Ctx) -> CheckResult {
+    let a = c.strings(1, &["title"])?[0];
     let (id, _) = c.create_user(json!({})).await?;
-    c.patch(
-        &format!("/Users/{id}"),
-        json!([{"op": "add", "path": "title"}]),
-    )
-    .await?
-    .expect_status(400, "add without a value")?;
+    c.patch(&format!("/Users/{id}"), json!([{"op": "add", "path": a}]))
+        .await?
+        .expect_status(400, "add without a value")?;
     Ok(vec![])
 }
 

@@ -8,7 +8,7 @@ use idpsim_simulator::profile::{ENTRA, ENTRA_2020, OKTA, OKTA_AIW, Profile};
 use serde_json::{Value, json};
 
 use crate::check::{CheckResult, Finding};
-use crate::ctx::{Ctx, expect_eq};
+use crate::ctx::{Ctx, expect_before, expect_eq};
 
 /// A lifecycle event to replay.
 #[derive(Debug, Clone, Copy)]
@@ -35,15 +35,42 @@ fn fail(e: EventError) -> Finding {
     )
 }
 
+/// The profile string the replays push and judge: `title`, which both
+/// IdPs map by default, else `displayName` where the server does not
+/// declare `title` (an admin maps no attribute the application lacks).
+fn pushed(c: &Ctx) -> Option<(Field, &'static str)> {
+    if c.declares("title") {
+        Some((Field::Title, "title"))
+    } else if c.declares("displayName") {
+        Some((Field::DisplayName, "displayName"))
+    } else {
+        None
+    }
+}
+
+fn set(u: &mut User, field: Field, value: &str) {
+    match field {
+        Field::Title => u.title = Some(value.into()),
+        _ => u.display_name = value.into(),
+    }
+}
+
 async fn joined(c: &Ctx, w: &Wire, given: &str) -> Result<(User, String), Finding> {
     let name = c.user_name();
     let mut u = User::new(&name, format!("00u{}", c.name("okta").replace('-', "")));
     u.given_name = given.into();
-    u.title = Some("Engineer".into());
+    if c.declares("title") {
+        u.title = Some("Engineer".into());
+    }
     let id = w.join(&u, None).await.map_err(fail)?;
     c.created(format!("/Users/{id}")).await;
     u.target_id = Some(id.clone());
     Ok((u, id))
+}
+
+async fn active_before(c: &Ctx, id: &str, want: bool) -> Result<(), Finding> {
+    let r = c.read_before(&format!("/Users/{id}")).await?;
+    expect_before(&r.json["active"], &json!(want), "active")
 }
 
 async fn user_json(c: &Ctx, id: &str) -> Result<Value, Finding> {
@@ -89,37 +116,50 @@ pub async fn replay(c: Ctx, profile: &'static Profile, event: Event) -> CheckRes
             let name = c.user_name();
             let (existing, _) = c.create_user(json!({"userName": name})).await?;
             let mut u = User::new(&name, "00uidpsimlink0000000".into());
-            u.title = Some("Linked".into());
+            let pushed = pushed(&c);
+            if let Some((field, _)) = pushed {
+                set(&mut u, field, "Linked");
+            }
             let id = w.join(&u, None).await.map_err(fail)?;
             expect_eq(
                 &json!(id),
                 &json!(existing),
                 "the id the IdP linked to (no second account)",
             )?;
-            if profile.name.starts_with("okta") {
+            if profile.name.starts_with("okta")
+                && let Some((_, attr)) = pushed
+            {
                 expect_eq(
-                    &user_json(&c, &id).await?["title"],
+                    &user_json(&c, &id).await?[attr],
                     &json!("Linked"),
-                    "title pushed after linking",
+                    &format!("{attr} pushed after linking"),
                 )?;
             }
         }
         Event::Update => {
             let (mut u, id) = joined(&c, &w, "Ann").await?;
-            u.title = Some("Staff Engineer".into());
+            let pushed = pushed(&c);
+            let mut changed = vec![Field::GivenName];
+            if let Some((field, _)) = pushed {
+                set(&mut u, field, "Staff Engineer");
+                changed.insert(0, field);
+            }
             u.given_name = "Annie".into();
-            w.push_profile(&id, &u, &[Field::Title, Field::GivenName])
-                .await
-                .map_err(fail)?;
+            w.push_profile(&id, &u, &changed).await.map_err(fail)?;
             let got = user_json(&c, &id).await?;
-            expect_eq(&got["title"], &json!("Staff Engineer"), "title")?;
+            if let Some((_, attr)) = pushed {
+                expect_eq(&got[attr], &json!("Staff Engineer"), attr)?;
+            }
             expect_eq(&got["name"]["givenName"], &json!("Annie"), "name.givenName")?;
         }
         Event::Deactivate | Event::Reactivate => {
             let (u, id) = joined(&c, &w, "Ann").await?;
+            // Each change of `active` is judged from the state before it.
+            active_before(&c, &id, true).await?;
             w.set_active(&id, &u, false).await.map_err(fail)?;
             let want = matches!(event, Event::Reactivate);
             if want {
+                active_before(&c, &id, false).await?;
                 w.set_active(&id, &u, true).await.map_err(fail)?;
             }
             expect_eq(&user_json(&c, &id).await?["active"], &json!(want), "active")?;
@@ -156,6 +196,8 @@ pub async fn replay(c: Ctx, profile: &'static Profile, event: Event) -> CheckRes
                     )
                     .await
                     .map_err(fail)?;
+                    // Removed proves nothing of a member never added.
+                    c.members_before(&gid, &[&aid, &bid]).await?;
                     w.remove_members(
                         &gid,
                         &name,
@@ -176,6 +218,8 @@ pub async fn replay(c: Ctx, profile: &'static Profile, event: Event) -> CheckRes
                     vec![aid.clone()]
                 }
                 _ => {
+                    // Gone proves nothing of a group GET never found.
+                    c.read_before(&format!("/Groups/{gid}")).await?;
                     w.delete_group(&gid, &name).await.map_err(fail)?;
                     c.get(&format!("/Groups/{gid}"))
                         .await?
@@ -189,6 +233,7 @@ pub async fn replay(c: Ctx, profile: &'static Profile, event: Event) -> CheckRes
         }
         Event::DeleteUser => {
             let (u, id) = joined(&c, &w, "Ann").await?;
+            c.read_before(&format!("/Users/{id}")).await?;
             w.delete_user(&id, &u.user_name).await.map_err(fail)?;
             c.get(&format!("/Users/{id}"))
                 .await?

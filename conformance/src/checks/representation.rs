@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::check::{CheckResult, Finding, RuleExt};
-use crate::ctx::{Ctx, ENTERPRISE, GROUP, USER, clip, expect_eq};
+use crate::ctx::{Ctx, GROUP, USER, clip, expect_eq};
 
 pub async fn schemas_listed(c: Ctx) -> CheckResult {
     let (id, _) = c.create_user(json!({})).await?;
@@ -98,21 +98,22 @@ pub async fn names_case_insensitive(c: Ctx) -> CheckResult {
 }
 
 pub async fn extension_object(c: Ctx) -> CheckResult {
+    let (urn, attr) = c.extension_string()?;
     let (id, _) = c
-        .create_user(json!({"schemas": [USER, ENTERPRISE], ENTERPRISE: {"department": "Tours"}}))
+        .create_user(json!({"schemas": [USER, urn], urn.clone(): {attr.clone(): "Tours"}}))
         .await?;
     let r = c.get(&format!("/Users/{id}")).await?;
     expect_eq(
-        &r.json[ENTERPRISE]["department"],
+        &r.json[&urn][&attr],
         &json!("Tours"),
-        "the enterprise department inside its URN object",
+        &format!("the extension's {attr} inside its URN object"),
     )
     .rule("inside-urn-object")?;
-    if r.json.get("department").is_some() {
+    if r.json.get(&attr).is_some() {
         return Err(Finding::fail(
             "no-top-level",
-            "no top-level department",
-            "a top-level department",
+            format!("no top-level {attr}"),
+            format!("a top-level {attr}"),
         ));
     }
     Ok(vec![])

@@ -2,7 +2,7 @@ use idpsim_simulator::client::Method;
 use serde_json::json;
 
 use crate::check::{CheckResult, Finding};
-use crate::ctx::{Ctx, ERROR, USER, clip, expect_eq};
+use crate::ctx::{Ctx, ERROR, USER, clip, expect_before, expect_eq};
 
 pub async fn no_token(c: Ctx) -> CheckResult {
     c.get_anonymously("/Users?count=1")
@@ -134,18 +134,27 @@ pub async fn unknown_404(c: Ctx) -> CheckResult {
 }
 
 pub async fn attributes_projection(c: Ctx) -> CheckResult {
-    let (id, _) = c
-        .create_user(json!({"title": "Guide", "displayName": "D"}))
-        .await?;
-    let r = c.get(&format!("/Users/{id}?attributes=title")).await?;
-    r.expect_status(200, "GET with attributes=title")?;
-    expect_eq(&r.json["title"], &json!("Guide"), "title")?;
+    let s = c.strings(1, &["title", "displayName"])?;
+    let (asked, other) = (s[0], s.get(1).copied());
+    let mut body = json!({asked: "Guide"});
+    if let Some(o) = other {
+        body[o] = "D".into();
+    }
+    let (id, _) = c.create_user(body).await?;
+    // What must be left out has to be there to be left out.
+    if let Some(o) = other {
+        let full = c.read_before(&format!("/Users/{id}")).await?;
+        expect_before(&full.json[o], &json!("D"), o)?;
+    }
+    let r = c.get(&format!("/Users/{id}?attributes={asked}")).await?;
+    r.expect_status(200, &format!("GET with attributes={asked}"))?;
+    expect_eq(&r.json[asked], &json!("Guide"), asked)?;
     expect_eq(&r.json["id"], &json!(id), "id (returned always)")?;
-    for absent in ["displayName", "userName"] {
+    for absent in other.into_iter().chain(["userName"]) {
         if r.json.get(absent).is_some() {
             return Err(Finding::fail(
                 "only-asked",
-                format!("no {absent} when only title is asked for"),
+                format!("no {absent} when only {asked} is asked for"),
                 clip(&r.text),
             ));
         }
@@ -155,6 +164,8 @@ pub async fn attributes_projection(c: Ctx) -> CheckResult {
 
 pub async fn delete_then_404(c: Ctx) -> CheckResult {
     let (id, _) = c.create_user(json!({})).await?;
+    // A 404 after DELETE says nothing of a resource GET never found.
+    c.read_before(&format!("/Users/{id}")).await?;
     c.send(Method::DELETE, &format!("/Users/{id}"), None)
         .await?
         .expect_status(204, "DELETE /Users/{id}")?;

@@ -6,7 +6,7 @@ use idpsim_simulator::idp::encode;
 use serde_json::{Value, json};
 
 use crate::check::{CheckResult, Finding, RuleExt};
-use crate::ctx::{Ctx, GROUP, PATCH_OP, USER, clip, expect_eq};
+use crate::ctx::{Ctx, GROUP, PATCH_OP, USER, clip, expect_before, expect_eq};
 
 pub async fn ids_unique_across_types(c: Ctx) -> CheckResult {
     let (uid, _) = c.create_user(json!({})).await?;
@@ -24,17 +24,16 @@ pub async fn ids_unique_across_types(c: Ctx) -> CheckResult {
 }
 
 pub async fn empty_list_is_unassigned(c: Ctx) -> CheckResult {
-    let (id, r) = c
-        .create_user(json!({"emails": [], "nickName": null}))
-        .await?;
+    let n = c.strings(1, &["nickName"])?[0];
+    let (id, r) = c.create_user(json!({"emails": [], n: null})).await?;
     for body in [&r.json, &c.get(&format!("/Users/{id}")).await?.json] {
         let emails_ok = body
             .get("emails")
             .is_none_or(|e| e.as_array().is_some_and(Vec::is_empty));
-        if !emails_ok || body.get("nickName").is_some_and(|n| !n.is_null()) {
+        if !emails_ok || body.get(n).is_some_and(|v| !v.is_null()) {
             return Err(Finding::fail(
                 "unassigned",
-                "emails: [] and nickName: null stored as unassigned",
+                format!("emails: [] and {n}: null stored as unassigned"),
                 clip(&body.to_string()),
             ));
         }
@@ -91,11 +90,12 @@ pub async fn member_ref_resolves(c: Ctx) -> CheckResult {
 }
 
 pub async fn create_answer_is_stored(c: Ctx) -> CheckResult {
+    let a = c.strings(1, &["title"])?[0];
     let (id, r) = c
-        .create_user(json!({"title": "Guide", "name": {"givenName": "A"}}))
+        .create_user(json!({a: "Guide", "name": {"givenName": "A"}}))
         .await?;
     let g = c.get(&format!("/Users/{id}")).await?;
-    for k in ["userName", "title", "name", "meta"] {
+    for k in ["userName", a, "name", "meta"] {
         expect_eq(
             &r.json[k],
             &g.json[k],
@@ -110,6 +110,13 @@ pub async fn sub_attribute_projection(c: Ctx) -> CheckResult {
     let (id, _) = c
         .create_user(json!({"name": {"givenName": "Ann", "familyName": "Lee"}}))
         .await?;
+    // familyName is judged left out: it must be there to be left out.
+    let full = c.read_before(&format!("/Users/{id}")).await?;
+    expect_before(
+        &full.json["name"]["familyName"],
+        &json!("Lee"),
+        "name.familyName",
+    )?;
     let r = c
         .get(&format!("/Users/{id}?attributes=name.givenName"))
         .await?;
@@ -161,13 +168,14 @@ pub async fn operator_case(c: Ctx) -> CheckResult {
 }
 
 pub async fn escaped_values(c: Ctx) -> CheckResult {
-    let title = format!("{} \"quoted\" \\ back", c.name("esc"));
-    let (id, _) = c.create_user(json!({"title": title})).await?;
-    let literal = serde_json::to_string(&title).expect("strings serialise");
+    let a = c.strings(1, &["title"])?[0];
+    let value = format!("{} \"quoted\" \\ back", c.name("esc"));
+    let (id, _) = c.create_user(json!({a: value})).await?;
+    let literal = serde_json::to_string(&value).expect("strings serialise");
     let r = c
         .get(&format!(
             "/Users?filter={}",
-            encode(&format!("title eq {literal}"))
+            encode(&format!("{a} eq {literal}"))
         ))
         .await?;
     r.expect_status(200, "a filter with escaped quotes and backslashes")?;
@@ -240,12 +248,13 @@ pub async fn put_read_only_ignored(c: Ctx) -> CheckResult {
 }
 
 pub async fn put_missing_required(c: Ctx) -> CheckResult {
+    let a = c.strings(1, &["title"])?[0];
     let (id, _) = c.create_user(json!({})).await?;
     let r = c
         .send(
             Method::PUT,
             &format!("/Users/{id}"),
-            Some(json!({"schemas": [USER], "title": "x"})),
+            Some(json!({"schemas": [USER], a: "x"})),
         )
         .await?;
     r.expect_status(400, "PUT without userName")?;
@@ -265,10 +274,11 @@ pub async fn patch_empty_operations(c: Ctx) -> CheckResult {
 }
 
 pub async fn patch_unknown_op(c: Ctx) -> CheckResult {
+    let a = c.strings(1, &["title"])?[0];
     let (id, _) = c.create_user(json!({})).await?;
     c.patch(
         &format!("/Users/{id}"),
-        json!([{"op": "move", "path": "title", "value": "x"}]),
+        json!([{"op": "move", "path": a, "value": "x"}]),
     )
     .await?
     .expect_status(400, "op move")?;
@@ -276,25 +286,34 @@ pub async fn patch_unknown_op(c: Ctx) -> CheckResult {
 }
 
 pub async fn patch_add_pathless(c: Ctx) -> CheckResult {
-    let (id, _) = c.create_user(json!({"title": "T"})).await?;
+    let s = c.strings(2, &["title", "nickName"])?;
+    let (kept, added) = (s[0], s[1]);
+    let (id, _) = c.create_user(json!({kept: "T"})).await?;
+    // Judged untouched below: it must be there to begin with.
+    let before = c.read_before(&format!("/Users/{id}")).await?;
+    expect_before(&before.json[kept], &json!("T"), kept)?;
     c.patch_ok(
         &format!("/Users/{id}"),
-        json!([{"op": "add", "value": {"nickName": "Nick", "name": {"givenName": "G"}}}]),
+        json!([{"op": "add", "value": {added: "Nick", "name": {"givenName": "G"}}}]),
         "add without path",
     )
     .await?;
     let g = c.get(&format!("/Users/{id}")).await?;
-    expect_eq(&g.json["nickName"], &json!("Nick"), "nickName")?;
-    expect_eq(&g.json["title"], &json!("T"), "title (untouched)")?;
+    expect_eq(&g.json[added], &json!("Nick"), added)?;
+    expect_eq(&g.json[kept], &json!("T"), &format!("{kept} (untouched)"))?;
     Ok(vec![])
 }
 
 pub async fn patch_noop_keeps_last_modified(c: Ctx) -> CheckResult {
-    let (id, _) = c.create_user(json!({"title": "Same"})).await?;
-    let before = c.get(&format!("/Users/{id}")).await?.json["meta"]["lastModified"].clone();
+    let a = c.strings(1, &["title"])?[0];
+    let (id, _) = c.create_user(json!({a: "Same"})).await?;
+    // The add changes nothing only if the value is there already.
+    let before = c.read_before(&format!("/Users/{id}")).await?;
+    expect_before(&before.json[a], &json!("Same"), a)?;
+    let before = before.json["meta"]["lastModified"].clone();
     c.patch_ok(
         &format!("/Users/{id}"),
-        json!([{"op": "add", "path": "title", "value": "Same"}]),
+        json!([{"op": "add", "path": a, "value": "Same"}]),
         "an add that changes nothing",
     )
     .await?;
@@ -310,23 +329,31 @@ pub async fn patch_noop_keeps_last_modified(c: Ctx) -> CheckResult {
 }
 
 pub async fn patch_replace_unset(c: Ctx) -> CheckResult {
+    let a = c.strings(1, &["nickName"])?[0];
     let (id, _) = c.create_user(json!({})).await?;
     c.patch_ok(
         &format!("/Users/{id}"),
-        json!([{"op": "replace", "path": "nickName", "value": "Nick"}]),
+        json!([{"op": "replace", "path": a, "value": "Nick"}]),
         "replace of an unset attribute",
     )
     .await?;
     expect_eq(
-        &c.get(&format!("/Users/{id}")).await?.json["nickName"],
+        &c.get(&format!("/Users/{id}")).await?.json[a],
         &json!("Nick"),
-        "nickName",
+        a,
     )?;
     Ok(vec![])
 }
 
 pub async fn patch_remove_all_values(c: Ctx) -> CheckResult {
     let (id, _) = c.create_user(json!({"emails": [{"value": "a@x.example", "type": "work"}, {"value": "b@x.example", "type": "home"}]})).await?;
+    // "No emails" after the remove proves nothing unless there were some.
+    let before = c.read_before(&format!("/Users/{id}")).await?;
+    expect_before(
+        &json!(before.json["emails"].as_array().map_or(0, Vec::len)),
+        &json!(2),
+        "number of emails",
+    )?;
     c.patch_ok(
         &format!("/Users/{id}"),
         json!([{"op": "remove", "path": "emails"}]),
@@ -360,15 +387,16 @@ pub async fn patch_remove_required(c: Ctx) -> CheckResult {
 }
 
 pub async fn patch_with_attributes(c: Ctx) -> CheckResult {
+    let a = c.strings(1, &["title"])?[0];
     let (id, _) = c.create_user(json!({})).await?;
     let r = c
         .patch(
-            &format!("/Users/{id}?attributes=title"),
-            json!([{"op": "add", "path": "title", "value": "T"}]),
+            &format!("/Users/{id}?attributes={a}"),
+            json!([{"op": "add", "path": a, "value": "T"}]),
         )
         .await?;
-    r.expect_status(200, "PATCH with attributes=title")?;
-    expect_eq(&r.json["title"], &json!("T"), "title in the answer")?;
+    r.expect_status(200, &format!("PATCH with attributes={a}"))?;
+    expect_eq(&r.json[a], &json!("T"), &format!("{a} in the answer"))?;
     Ok(vec![])
 }
 
@@ -386,19 +414,23 @@ pub async fn patch_malformed_path(c: Ctx) -> CheckResult {
 }
 
 pub async fn patch_null_clears(c: Ctx) -> CheckResult {
-    let (id, _) = c.create_user(json!({"nickName": "Nick"})).await?;
+    let a = c.strings(1, &["nickName"])?[0];
+    let (id, _) = c.create_user(json!({a: "Nick"})).await?;
+    // Cleared proves nothing of a value that was never stored.
+    let before = c.read_before(&format!("/Users/{id}")).await?;
+    expect_before(&before.json[a], &json!("Nick"), a)?;
     c.patch_ok(
         &format!("/Users/{id}"),
-        json!([{"op": "replace", "path": "nickName", "value": null}]),
+        json!([{"op": "replace", "path": a, "value": null}]),
         "replace with null",
     )
     .await?;
     let g = c.get(&format!("/Users/{id}")).await?;
-    if g.json.get("nickName").is_some_and(|n| !n.is_null()) {
+    if g.json.get(a).is_some_and(|n| !n.is_null()) {
         return Err(Finding::fail(
             "cleared",
-            "nickName cleared",
-            clip(&g.json["nickName"].to_string()),
+            format!("{a} cleared"),
+            clip(&g.json[a].to_string()),
         ));
     }
     Ok(vec![])
@@ -445,6 +477,8 @@ pub async fn delete_drops_membership(c: Ctx) -> CheckResult {
     let (a, _) = c.create_user(json!({})).await?;
     let (b, _) = c.create_user(json!({})).await?;
     let (gid, _) = c.create_group(&[&a, &b]).await?;
+    // Dropped proves nothing of a member the group never held.
+    c.members_before(&gid, &[&a, &b]).await?;
     c.send(Method::DELETE, &format!("/Users/{a}"), None)
         .await?
         .expect_status(204, "DELETE a member")?;
@@ -614,14 +648,24 @@ pub async fn wrong_token_401(c: Ctx) -> CheckResult {
 }
 
 pub async fn etag_changes(c: Ctx) -> CheckResult {
+    let a = c.strings(1, &["title"])?[0];
     let (id, r) = c.create_user(json!({})).await?;
     let before = r.json["meta"]["version"].clone();
-    c.patch_ok(
-        &format!("/Users/{id}"),
-        json!([{"op": "add", "path": "title", "value": "New"}]),
-        "a change",
-    )
-    .await?;
+    if c.patch_advertised() {
+        c.patch_ok(
+            &format!("/Users/{id}"),
+            json!([{"op": "add", "path": a, "value": "New"}]),
+            "a change",
+        )
+        .await?;
+    } else {
+        // The version must change with any change; without PATCH, a PUT.
+        let mut put = r.json.clone();
+        put[a] = "New".into();
+        c.send(Method::PUT, &format!("/Users/{id}"), Some(put))
+            .await?
+            .expect_status(200, "a change by PUT")?;
+    }
     let after = c.get(&format!("/Users/{id}")).await?.json["meta"]["version"].clone();
     if before == after || after.is_null() {
         return Err(Finding::fail(

@@ -114,6 +114,12 @@ fn header(out: &mut String, r: &Report) {
     if c.fail + c.warn + c.load > 0 {
         let _ = write!(out, "<p class=\"run\">{}</p>", esc(&r.confirmation()));
     }
+    // What the run had to assume (unreadable schemas): said once, up top.
+    for n in &r.notes {
+        out.push_str("<p class=\"run\">note: ");
+        push_clipped(out, n, 1024);
+        out.push_str("</p>");
+    }
     out.push_str("</header>\n");
 }
 

@@ -46,6 +46,9 @@ pub fn console(r: &Report, colour: bool) -> String {
         r.target,
         r.outcomes.len()
     );
+    for n in &r.notes {
+        let _ = writeln!(out, "note: {n}");
+    }
     for ((suite, area), rows) in groups(r) {
         let _ = writeln!(out, "\n{suite} · {area}");
         for o in rows {
@@ -209,6 +212,9 @@ pub fn markdown(r: &Report) -> String {
         r.target,
         r.summary()
     );
+    for n in &r.notes {
+        let _ = writeln!(out, "> note: {n}\n");
+    }
     for o in &r.outcomes {
         let v = match o.verdict {
             Verdict::Pass => "✅ pass",

@@ -35,6 +35,7 @@ fn report(outcomes: Vec<Outcome>) -> Report {
         millis: 1234,
         capabilities: vec!["patch"],
         outcomes,
+        notes: vec![],
     }
 }
 
@@ -306,4 +307,17 @@ fn a_clean_run_says_it_passed() {
     assert!(page.contains("<b>Run passed</b>: 1 passed, 0 warned, 0 failed, 0 skipped"));
     assert!(page.contains("No check failed or warned."));
     assert!(page.starts_with("<!doctype html>") && !page.contains("<script"));
+}
+
+#[test]
+fn notes_are_said_once_in_the_header() {
+    let mut r = report(vec![]);
+    r.notes = vec!["/Schemas <unreadable>: checks assume RFC 7643".into()];
+    let page = html(&r);
+    let header = &page[page.find("<header>").unwrap()..page.find("</header>").unwrap()];
+    assert!(
+        header.contains("note: /Schemas &lt;unreadable&gt;: checks assume RFC 7643"),
+        "{header}"
+    );
+    assert_eq!(page.matches("note: /Schemas").count(), 1);
 }
