@@ -37,6 +37,11 @@ pub enum Quirk {
     /// More than [`OVERLOADED_ABOVE`] requests in flight at once are
     /// answered 500: a server that fails only under concurrent load.
     Overloaded,
+    /// `userName` and group `displayName` are not unique: a create or a
+    /// rename onto a taken name makes or keeps a second holder, and an `eq`
+    /// lookup lists them all. A server without a uniqueness constraint,
+    /// where a create delivered twice leaves two copies.
+    NoUniqueness,
 }
 
 /// How many requests the `overloaded` quirk serves at once. One, so that a
@@ -60,6 +65,7 @@ impl Quirk {
         (Quirk::NotFoundOnEmptyList, "not-found-on-empty-list"),
         (Quirk::RacyMemberPatch, "racy-member-patch"),
         (Quirk::Overloaded, "overloaded"),
+        (Quirk::NoUniqueness, "no-uniqueness"),
     ];
 
     /// The `--quirk` spelling.
