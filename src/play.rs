@@ -17,7 +17,7 @@ use idpsim_simulator::player::{self, Player, ScenarioReport, StepReport};
 use idpsim_simulator::profile::Profile;
 use idpsim_simulator::saml::sign_in::{SigningIdp, SpEndpoints};
 use idpsim_simulator::saml::{Shape, SigAlg, SignMode, SigningKey};
-use idpsim_simulator::scenario::{self, Scenario};
+use idpsim_simulator::scenario::{self, NeedKind, Scenario};
 use idpsim_simulator::{reconcile, record};
 
 #[derive(Debug, clap::Args)]
@@ -124,6 +124,9 @@ async fn target_for(args: &TargetArgs, s: &Scenario, shape: &Shape) -> anyhow::R
     if let Some(n) = s.target.seat_limit {
         config.tenant.seat_limit = Some(n);
     }
+    if let Some(owner) = &s.target.primary_owner {
+        config.tenant.primary_owner = Some(owner.clone());
+    }
     for q in &s.target.quirks {
         config
             .quirks
@@ -229,6 +232,31 @@ pub async fn play(args: PlayArgs) -> anyhow::Result<ExitCode> {
     if let Some(p) = &args.profile {
         profile_of(p)?;
     }
+    // What a file needs of its target is checked for all files before the
+    // first request: a file that cannot pass says so up front, and a run
+    // that exits 0 has played every file it was given.
+    let mut refusals = Vec::new();
+    let mut refused_files = 0;
+    for (file, s) in &scenarios {
+        let found = refusals_of(file, s, &args.target);
+        refused_files += usize::from(!found.is_empty());
+        refusals.extend(found);
+    }
+    if !refusals.is_empty() {
+        for r in &refusals {
+            eprintln!("error: {r}");
+        }
+        let why = if args.target.target.is_some() {
+            "need what --target does not give; play them without --target, or leave them out"
+        } else {
+            "cannot be played as written"
+        };
+        eprintln!(
+            "error: nothing was played: {refused_files} of {} files {why}",
+            scenarios.len()
+        );
+        return Ok(ExitCode::from(2));
+    }
     if let Some(dir) = &args.record {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
@@ -247,6 +275,37 @@ pub async fn play(args: PlayArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Why `s` cannot be played as asked, one line per reason, each naming the
+/// file, the place and the key: needs a `--target` does not meet, and quirk
+/// names the embedded SP does not know.
+fn refusals_of(file: &str, s: &Scenario, args: &TargetArgs) -> Vec<String> {
+    let mut out = Vec::new();
+    for need in &s.needs {
+        let at = format!("{file}:{}:{}: {}", need.line, need.column, need.key);
+        match need.kind {
+            NeedKind::EmbeddedTarget if args.target.is_some() => out.push(format!(
+                "{at} needs the embedded reference SP, which --target replaces"
+            )),
+            NeedKind::SamlEndpoints if args.target.is_some() && args.sp_login.is_none() => {
+                out.push(format!(
+                    "{at} signs in over SAML; with --target give --sp-login and --sp-whoami"
+                ));
+            }
+            _ => {}
+        }
+    }
+    if args.target.is_none() {
+        let quirks = s.needs.iter().find(|n| n.key == "target.quirks");
+        for q in &s.target.quirks {
+            if let Err(e) = q.parse::<Quirk>() {
+                let (line, column) = quirks.map_or((1, 1), |n| (n.line, n.column));
+                out.push(format!("{file}:{line}:{column}: target.quirks: {e}"));
+            }
+        }
+    }
+    out
 }
 
 async fn play_one(args: &PlayArgs, file: &str, s: &Scenario) -> anyhow::Result<ScenarioReport> {
@@ -378,4 +437,43 @@ pub async fn reconcile(args: ReconcileArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(target: Option<&str>, sp_login: bool) -> TargetArgs {
+        TargetArgs {
+            target: target.map(str::to_owned),
+            token: None,
+            reset_url: None,
+            exempt: vec![],
+            concurrency: 1,
+            timeout: 1,
+            sp_login: sp_login.then(|| "http://sp/login".into()),
+            sp_whoami: sp_login.then(|| "http://sp/whoami".into()),
+        }
+    }
+
+    /// Given the SAML endpoints, a file that signs in plays against a
+    /// target; its `target:` settings are still refused there, and without
+    /// `--target` nothing is refused.
+    #[test]
+    fn saml_endpoints_meet_the_login_need_and_nothing_meets_the_embedded_one() {
+        let s = scenario::parse(
+            "f.yaml",
+            "name: x\ntarget: { seat_limit: 3 }\nsteps:\n  - login: { user: a }\n",
+        )
+        .unwrap();
+        let url = Some("http://t/scim/v2");
+        assert_eq!(
+            refusals_of("f.yaml", &s, &args(url, true)),
+            vec![
+                "f.yaml:2:23: target.seat_limit needs the embedded reference SP, which --target replaces"
+            ]
+        );
+        assert_eq!(refusals_of("f.yaml", &s, &args(url, false)).len(), 2);
+        assert!(refusals_of("f.yaml", &s, &args(None, false)).is_empty());
+    }
 }

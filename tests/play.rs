@@ -187,3 +187,86 @@ fn login_steps_fail_when_the_sp_disagrees() {
         "{stderr}"
     );
 }
+
+/// A listener nobody serves: a run that sends anything leaves a
+/// connection in its backlog.
+fn silent_target() -> (std::net::TcpListener, String) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/scim/v2", l.local_addr().unwrap());
+    (l, url)
+}
+
+fn nothing_connected(l: &std::net::TcpListener) -> bool {
+    matches!(l.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+}
+
+/// A scenario that sets up the embedded SP (`target:`) cannot pass against
+/// someone else's server, and one that signs in cannot without its SAML
+/// endpoints. With `--target`, the run is refused before anything is sent,
+/// naming each file, place and key; the file that could have played is not
+/// played either, since exit 0 could then not mean "every file passed".
+#[test]
+fn needs_a_target_cannot_meet_refuse_the_run_before_anything_is_sent() {
+    let (listener, url) = silent_target();
+    let out = idpsim(&[
+        "play",
+        "scenarios/okta-joiner-mover-leaver.yaml",
+        "scenarios/seat-limit.yaml",
+        "scenarios/reset-and-resync.yaml",
+        "scenarios/leaver-loses-sso.yaml",
+        "--target",
+        &url,
+        "--token",
+        "t",
+        "--timeout",
+        "1",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for line in [
+        "scenarios/seat-limit.yaml:8:15: target.seat_limit needs the embedded reference SP",
+        "scenarios/reset-and-resync.yaml:8:18: target.primary_owner needs the embedded reference SP",
+        "scenarios/leaver-loses-sso.yaml:16:5: step 2 (login) signs in over SAML; with --target give --sp-login and --sp-whoami",
+        "nothing was played: 3 of 4 files need what --target does not give",
+    ] {
+        assert!(stderr.contains(line), "{line:?} not in {stderr}");
+    }
+    assert!(
+        !stderr.contains("okta-joiner-mover-leaver.yaml:"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('▶'), "nothing is played: {stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(nothing_connected(&listener), "a request reached the target");
+}
+
+/// A quirk name is checked with the file, before the first file plays,
+/// not when the file's turn comes.
+#[test]
+fn an_unknown_quirk_is_refused_with_its_place_before_anything_plays() {
+    let dir = std::env::temp_dir().join(format!("idpsim-quirk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("quirk.yaml");
+    std::fs::write(
+        &file,
+        "name: bad quirk\ntarget:\n  quirks: [no-etag, no-such-quirk]\nsteps:\n  - join: a@x.test\n",
+    )
+    .unwrap();
+    let out = idpsim(&[
+        "play",
+        "scenarios/reactivation.yaml",
+        file.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}:3:11: target.quirks: unknown quirk \"no-such-quirk\"",
+            file.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('▶'), "nothing is played: {stderr}");
+}

@@ -14,7 +14,7 @@ use crate::idp::{EventError, Field, Idp, Progress};
 use crate::reconcile::{self, Drift};
 use crate::saml::sign_in::{self, SigningIdp, SpEndpoints, Verdict};
 use crate::scenario::{
-    Expectation, LoginExpect, LoginStep, ReconcileOutcome, Scenario, Step, parse_duration,
+    Expectation, LoginExpect, LoginStep, ReconcileOutcome, Scenario, Settable, Step, parse_duration,
 };
 
 /// The outcome of one step.
@@ -203,39 +203,35 @@ impl Player {
                         .user_mut(&up.user)
                         .ok_or_else(|| format!("no user {:?} in the directory", up.user))?;
                     for (k, v) in &up.set {
-                        let f = match k.as_str() {
-                            "givenName" => {
-                                user.given_name = v.clone();
+                        let v = v.clone();
+                        let f = match k {
+                            Settable::GivenName => {
+                                user.given_name = v;
                                 Field::GivenName
                             }
-                            "familyName" => {
-                                user.family_name = v.clone();
+                            Settable::FamilyName => {
+                                user.family_name = v;
                                 Field::FamilyName
                             }
-                            "displayName" => {
-                                user.display_name = v.clone();
+                            Settable::DisplayName => {
+                                user.display_name = v;
                                 Field::DisplayName
                             }
-                            "email" => {
-                                user.email = v.clone();
+                            Settable::Email => {
+                                user.email = v;
                                 Field::Email
                             }
-                            "title" => {
-                                user.title = Some(v.clone());
+                            Settable::Title => {
+                                user.title = Some(v);
                                 Field::Title
                             }
-                            "department" => {
-                                user.department = Some(v.clone());
+                            Settable::Department => {
+                                user.department = Some(v);
                                 Field::Department
                             }
-                            "employeeNumber" => {
-                                user.employee_number = Some(v.clone());
+                            Settable::EmployeeNumber => {
+                                user.employee_number = Some(v);
                                 Field::EmployeeNumber
-                            }
-                            other => {
-                                return Err(format!(
-                                    "cannot set {other:?}; settable: givenName, familyName, displayName, email, title, department, employeeNumber"
-                                ));
                             }
                         };
                         fields.push(f);
