@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::directory::Directory;
 use crate::idp::{EventError, Wire};
+use crate::namespace::Namespace;
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
@@ -166,6 +167,29 @@ pub async fn reconcile(
     let groups = wire
         .list_all_at_once("Groups", page, PAGES_IN_FLIGHT)
         .await?;
+    Ok(compare(
+        dir,
+        &users,
+        &groups,
+        exempt,
+        wire.profile.deletes_users,
+    ))
+}
+
+/// [`reconcile`] within a namespace: only the target's objects whose names
+/// carry its prefix are compared, so objects of other runs, or of the
+/// target's own, are neither orphans nor duplicates of this run's.
+pub async fn reconcile_in(
+    wire: &Wire,
+    dir: &Directory,
+    exempt: &[String],
+    scope: Option<&Namespace>,
+) -> Result<Drift, EventError> {
+    let Some(ns) = scope else {
+        return reconcile(wire, dir, exempt).await;
+    };
+    let users = ns.list(wire, "Users").await?;
+    let groups = ns.list(wire, "Groups").await?;
     Ok(compare(
         dir,
         &users,
