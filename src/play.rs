@@ -13,11 +13,12 @@ use idpsim_certs::Material;
 use idpsim_reference_sp::{Config, Quirk};
 use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
 use idpsim_simulator::idp::Idp;
+use idpsim_simulator::namespace::Namespace;
 use idpsim_simulator::player::{self, Player, ScenarioReport, StepReport};
 use idpsim_simulator::profile::Profile;
 use idpsim_simulator::saml::sign_in::{SigningIdp, SpEndpoints};
 use idpsim_simulator::saml::{Shape, SigAlg, SignMode, SigningKey};
-use idpsim_simulator::scenario::{self, Scenario};
+use idpsim_simulator::scenario::{self, NeedKind, Scenario};
 use idpsim_simulator::{reconcile, record};
 
 #[derive(Debug, clap::Args)]
@@ -25,6 +26,11 @@ use idpsim_simulator::{reconcile, record};
   idpsim play scenarios/*.yaml                          # against the embedded reference SP
   idpsim play scenarios/okta-jml.yaml --target https://sp.example.com/scim/v2 --token $TOKEN
   idpsim play scenarios/entra-groups.yaml --profile entra-2020 --record fixtures/
+
+With --target, each file runs under its own run prefix (idpsim-<8 hex>-) on
+every userName, externalId and group name it creates; counts, reconcile and
+resets see only that prefix, so files and other users of the target never
+meet. Files that set up the embedded SP (`target:`) are refused with --target.
 
 Exit status: 0 when every expectation held, 1 when one failed, 2 for usage errors.")]
 pub struct PlayArgs {
@@ -45,6 +51,11 @@ pub struct PlayArgs {
     /// Print every exchange of failed steps in full, not only the last few.
     #[arg(long)]
     verbose: bool,
+    /// The --target holds nothing but this run's objects: names get no run
+    /// prefix, and counts, reconcile and resets (through --reset-url when
+    /// given) cover everything on it. Plays one file.
+    #[arg(long, requires = "target")]
+    dedicated_target: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -57,7 +68,9 @@ pub struct TargetArgs {
     #[arg(long, env = "IDPSIM_TARGET_TOKEN", hide_env_values = true)]
     token: Option<String>,
     /// URL the target's own "reset directory" control answers POST on; without it
-    /// a reset lists and deletes everything.
+    /// a reset lists and deletes everything. `play` uses it with
+    /// --dedicated-target only: on a shared target a reset deletes only
+    /// what the file's run prefix names.
     #[arg(long, value_name = "URL")]
     reset_url: Option<String>,
     /// userName of an account the IdP does not manage (a tenant owner); repeatable.
@@ -123,6 +136,9 @@ async fn target_for(args: &TargetArgs, s: &Scenario, shape: &Shape) -> anyhow::R
     };
     if let Some(n) = s.target.seat_limit {
         config.tenant.seat_limit = Some(n);
+    }
+    if let Some(owner) = &s.target.primary_owner {
+        config.tenant.primary_owner = Some(owner.clone());
     }
     for q in &s.target.quirks {
         config
@@ -229,6 +245,35 @@ pub async fn play(args: PlayArgs) -> anyhow::Result<ExitCode> {
     if let Some(p) = &args.profile {
         profile_of(p)?;
     }
+    if let Some(why) = sharing_refusal(&args) {
+        eprintln!("error: {why}");
+        return Ok(ExitCode::from(2));
+    }
+    // What a file needs of its target is checked for all files before the
+    // first request: a file that cannot pass says so up front, and a run
+    // that exits 0 has played every file it was given.
+    let mut refusals = Vec::new();
+    let mut refused_files = 0;
+    for (file, s) in &scenarios {
+        let found = refusals_of(file, s, &args.target);
+        refused_files += usize::from(!found.is_empty());
+        refusals.extend(found);
+    }
+    if !refusals.is_empty() {
+        for r in &refusals {
+            eprintln!("error: {r}");
+        }
+        let why = if args.target.target.is_some() {
+            "need what --target does not give; play them without --target, or leave them out"
+        } else {
+            "cannot be played as written"
+        };
+        eprintln!(
+            "error: nothing was played: {refused_files} of {} files {why}",
+            scenarios.len()
+        );
+        return Ok(ExitCode::from(2));
+    }
     if let Some(dir) = &args.record {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
@@ -249,6 +294,59 @@ pub async fn play(args: PlayArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// Why the files cannot share the target as asked: several files would
+/// see each other's objects on a dedicated target, and a reset control
+/// resets everything on a shared one.
+fn sharing_refusal(args: &PlayArgs) -> Option<String> {
+    if args.dedicated_target && args.files.len() > 1 {
+        return Some(format!(
+            "--dedicated-target plays one file ({} given): files on one target without \
+             their run prefixes count, reconcile and reset each other's objects",
+            args.files.len()
+        ));
+    }
+    if args.target.reset_url.is_some() && args.target.target.is_some() && !args.dedicated_target {
+        return Some(
+            "--reset-url resets the whole target, and play gives each file on a target its \
+             own run prefix so that nothing else is touched; add --dedicated-target if the \
+             target is this run's alone"
+                .into(),
+        );
+    }
+    None
+}
+
+/// Why `s` cannot be played as asked, one line per reason, each naming the
+/// file, the place and the key: needs a `--target` does not meet, and quirk
+/// names the embedded SP does not know.
+fn refusals_of(file: &str, s: &Scenario, args: &TargetArgs) -> Vec<String> {
+    let mut out = Vec::new();
+    for need in &s.needs {
+        let at = format!("{file}:{}:{}: {}", need.line, need.column, need.key);
+        match need.kind {
+            NeedKind::EmbeddedTarget if args.target.is_some() => out.push(format!(
+                "{at} needs the embedded reference SP, which --target replaces"
+            )),
+            NeedKind::SamlEndpoints if args.target.is_some() && args.sp_login.is_none() => {
+                out.push(format!(
+                    "{at} signs in over SAML; with --target give --sp-login and --sp-whoami"
+                ));
+            }
+            _ => {}
+        }
+    }
+    if args.target.is_none() {
+        let quirks = s.needs.iter().find(|n| n.key == "target.quirks");
+        for q in &s.target.quirks {
+            if let Err(e) = q.parse::<Quirk>() {
+                let (line, column) = quirks.map_or((1, 1), |n| (n.line, n.column));
+                out.push(format!("{file}:{line}:{column}: target.quirks: {e}"));
+            }
+        }
+    }
+    out
+}
+
 async fn play_one(args: &PlayArgs, file: &str, s: &Scenario) -> anyhow::Result<ScenarioReport> {
     let profile = profile_of(args.profile.as_deref().unwrap_or(&s.idp))?;
     let seed = args.seed.unwrap_or(s.seed);
@@ -261,6 +359,11 @@ async fn play_one(args: &PlayArgs, file: &str, s: &Scenario) -> anyhow::Result<S
     let mut idp = Idp::new(player::build_directory(s, seed), profile, client);
     idp.reset_url = target.reset_url.clone();
     let mut player = Player::new(idp);
+    // A fresh embedded SP per file needs no prefix (and recordings of it
+    // keep the names the file wrote); a URL may be shared.
+    if args.target.target.is_some() && !args.dedicated_target {
+        player = player.namespaced(Namespace::fresh());
+    }
     player.exempt = target.exempt.clone();
     player.record = args.record.is_some();
     if let Some(sp) = target.saml.clone() {
@@ -279,6 +382,12 @@ async fn play_one(args: &PlayArgs, file: &str, s: &Scenario) -> anyhow::Result<S
         "▶ {} ({file}) as {} against {}",
         s.name, profile.name, target.base_url
     );
+    if let Some(ns) = player.namespace() {
+        eprintln!(
+            "  run prefix {}: every name this file creates starts with it, and only such names are counted, reconciled or reset",
+            ns.prefix()
+        );
+    }
     let bar = progress_bar(player.progress.clone());
     let verbose = args.verbose;
     let report = player.run(file, s, |r| print_step(r, verbose)).await;
@@ -378,4 +487,43 @@ pub async fn reconcile(args: ReconcileArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(target: Option<&str>, sp_login: bool) -> TargetArgs {
+        TargetArgs {
+            target: target.map(str::to_owned),
+            token: None,
+            reset_url: None,
+            exempt: vec![],
+            concurrency: 1,
+            timeout: 1,
+            sp_login: sp_login.then(|| "http://sp/login".into()),
+            sp_whoami: sp_login.then(|| "http://sp/whoami".into()),
+        }
+    }
+
+    /// Given the SAML endpoints, a file that signs in plays against a
+    /// target; its `target:` settings are still refused there, and without
+    /// `--target` nothing is refused.
+    #[test]
+    fn saml_endpoints_meet_the_login_need_and_nothing_meets_the_embedded_one() {
+        let s = scenario::parse(
+            "f.yaml",
+            "name: x\ntarget: { seat_limit: 3 }\nsteps:\n  - login: { user: a }\n",
+        )
+        .unwrap();
+        let url = Some("http://t/scim/v2");
+        assert_eq!(
+            refusals_of("f.yaml", &s, &args(url, true)),
+            vec![
+                "f.yaml:2:23: target.seat_limit needs the embedded reference SP, which --target replaces"
+            ]
+        );
+        assert_eq!(refusals_of("f.yaml", &s, &args(url, false)).len(), 2);
+        assert!(refusals_of("f.yaml", &s, &args(None, false)).is_empty());
+    }
 }

@@ -20,6 +20,8 @@ use idpsim_simulator::saml::Shape;
   literal-member-removal          remove path=members with a value list empties the group
   not-found-on-empty-list         a filter with no match answers 404
   racy-member-patch               concurrent group PATCHes lose each other's members
+  overloaded                      more than one request in flight is answered 500
+  no-uniqueness                   userName and group displayName are not unique
 
 SAML:
   The SP side is always on: /saml/metadata, /saml/login (sends an AuthnRequest by

@@ -187,3 +187,342 @@ fn login_steps_fail_when_the_sp_disagrees() {
         "{stderr}"
     );
 }
+
+/// A listener nobody serves: a run that sends anything leaves a
+/// connection in its backlog.
+fn silent_target() -> (std::net::TcpListener, String) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.set_nonblocking(true).unwrap();
+    let url = format!("http://{}/scim/v2", l.local_addr().unwrap());
+    (l, url)
+}
+
+fn nothing_connected(l: &std::net::TcpListener) -> bool {
+    matches!(l.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock)
+}
+
+/// A scenario that sets up the embedded SP (`target:`) cannot pass against
+/// someone else's server, and one that signs in cannot without its SAML
+/// endpoints. With `--target`, the run is refused before anything is sent,
+/// naming each file, place and key; the file that could have played is not
+/// played either, since exit 0 could then not mean "every file passed".
+#[test]
+fn needs_a_target_cannot_meet_refuse_the_run_before_anything_is_sent() {
+    let (listener, url) = silent_target();
+    let out = idpsim(&[
+        "play",
+        "scenarios/okta-joiner-mover-leaver.yaml",
+        "scenarios/seat-limit.yaml",
+        "scenarios/reset-and-resync.yaml",
+        "scenarios/leaver-loses-sso.yaml",
+        "--target",
+        &url,
+        "--token",
+        "t",
+        "--timeout",
+        "1",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for line in [
+        "scenarios/seat-limit.yaml:8:15: target.seat_limit needs the embedded reference SP",
+        "scenarios/reset-and-resync.yaml:8:18: target.primary_owner needs the embedded reference SP",
+        "scenarios/leaver-loses-sso.yaml:16:5: step 2 (login) signs in over SAML; with --target give --sp-login and --sp-whoami",
+        "nothing was played: 3 of 4 files need what --target does not give",
+    ] {
+        assert!(stderr.contains(line), "{line:?} not in {stderr}");
+    }
+    assert!(
+        !stderr.contains("okta-joiner-mover-leaver.yaml:"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('▶'), "nothing is played: {stderr}");
+    assert!(out.stdout.is_empty());
+    assert!(nothing_connected(&listener), "a request reached the target");
+}
+
+/// A quirk name is checked with the file, before the first file plays,
+/// not when the file's turn comes.
+#[test]
+fn an_unknown_quirk_is_refused_with_its_place_before_anything_plays() {
+    let dir = std::env::temp_dir().join(format!("idpsim-quirk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("quirk.yaml");
+    std::fs::write(
+        &file,
+        "name: bad quirk\ntarget:\n  quirks: [no-etag, no-such-quirk]\nsteps:\n  - join: a@x.test\n",
+    )
+    .unwrap();
+    let out = idpsim(&[
+        "play",
+        "scenarios/reactivation.yaml",
+        file.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}:3:11: target.quirks: unknown quirk \"no-such-quirk\"",
+            file.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains('▶'), "nothing is played: {stderr}");
+}
+
+/// A reference SP started once and shared, as someone else's server is,
+/// already holding objects of its own; the tests reach it over SCIM.
+struct Shared {
+    rt: tokio::runtime::Runtime,
+    sp: idpsim_reference_sp::Handle,
+    http: reqwest::Client,
+}
+
+impl Shared {
+    fn start() -> Shared {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let sp = rt
+            .block_on(idpsim_reference_sp::spawn(
+                idpsim_reference_sp::Config::default(),
+            ))
+            .unwrap();
+        Shared {
+            rt,
+            sp,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        self.rt.block_on(async {
+            let mut rb = self
+                .http
+                .request(method, format!("{}{path}", self.sp.base_url()))
+                .bearer_auth(self.sp.token())
+                .header("content-type", "application/scim+json");
+            if let Some(b) = body {
+                rb = rb.body(b.to_string());
+            }
+            let r = rb.send().await.unwrap();
+            assert!(r.status().is_success(), "{path}: {}", r.status());
+            serde_json::from_str(&r.text().await.unwrap()).unwrap_or_default()
+        })
+    }
+
+    fn create(&self, endpoint: &str, body: serde_json::Value) -> String {
+        let r = self.send(reqwest::Method::POST, &format!("/{endpoint}"), Some(body));
+        r["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Every resource of an endpoint, as the target holds it.
+    fn all(&self, endpoint: &str) -> Vec<serde_json::Value> {
+        let r = self.send(
+            reqwest::Method::GET,
+            &format!("/{endpoint}?startIndex=1&count=100000"),
+            None,
+        );
+        r["Resources"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+
+/// The file the issue met: counts, a reset and group pushes against a
+/// server that others use too. It shares names with the shipped Okta file
+/// and with the objects already on the target.
+const RESET_ON_A_SHARED_TARGET: &str = "name: reset on a shared target
+idp: entra
+seed: 4
+directory:
+  generate: { users: 30, groups: 3, domain: example.com }
+  users:
+    - { userName: jane.smith@example.com, name: Jane Smith, groups: [eng] }
+steps:
+  - sync: all
+  - expect: { users: 31, groups: 4 }
+  - expect: { group: eng, members: [jane.smith@example.com] }
+  - expect: { user: jane.smith@example.com, attributes: { externalId: jane.smith } }
+  - reset: { resync: false }
+  - expect: { users: 0, groups: 0 }
+  - reset: { resync: true }
+  - expect: { users: 31, groups: 4 }
+  - reconcile: {}
+";
+
+/// Issue 15: files played against one shared server ran with nothing
+/// isolating them ("expect 51 users" met thousands; a reset deleted what
+/// other files had made). Each file now runs under its own run prefix:
+/// both pass in either order, and the target's own objects, some with the
+/// very names the files use, are left exactly as they were.
+#[test]
+fn files_sharing_a_target_each_see_and_reset_only_their_own_objects() {
+    let shared = Shared::start();
+    let jane = shared.create(
+        "Users",
+        serde_json::json!({"schemas": [USER_SCHEMA], "userName": "jane.smith@example.com", "title": "Theirs"}),
+    );
+    let other = shared.create(
+        "Users",
+        serde_json::json!({"schemas": [USER_SCHEMA], "userName": "someone@elsewhere.test"}),
+    );
+    shared.create(
+        "Groups",
+        serde_json::json!({"schemas": [GROUP_SCHEMA], "displayName": "eng", "members": [{"value": jane}, {"value": other}]}),
+    );
+    shared.create(
+        "Groups",
+        serde_json::json!({"schemas": [GROUP_SCHEMA], "displayName": "group-0000"}),
+    );
+    let theirs = (shared.all("Users"), shared.all("Groups"));
+    assert_eq!(
+        (theirs.0.len(), theirs.1.len()),
+        (3, 2),
+        "owner + 2, 2 groups"
+    );
+
+    let dir = std::env::temp_dir().join(format!("idpsim-shared-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let reset_file = dir.join("reset-shared.yaml");
+    std::fs::write(&reset_file, RESET_ON_A_SHARED_TARGET).unwrap();
+    let okta = "scenarios/okta-joiner-mover-leaver.yaml";
+    let reset = reset_file.to_str().unwrap();
+    for order in [[okta, reset], [reset, okta]] {
+        let mut args = vec!["play"];
+        args.extend(order);
+        args.extend([
+            "--target",
+            shared.sp.base_url(),
+            "--token",
+            shared.sp.token(),
+        ]);
+        let out = idpsim(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{order:?}: {stderr}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "2 passed, 0 failed"
+        );
+        // Every object the target had before is there, unchanged (same
+        // version, same members).
+        let (users, groups) = (shared.all("Users"), shared.all("Groups"));
+        for before in theirs.0.iter().chain(&theirs.1) {
+            let after = users
+                .iter()
+                .chain(&groups)
+                .find(|r| r["id"] == before["id"])
+                .unwrap_or_else(|| panic!("{order:?} deleted {before}"));
+            assert_eq!(after, before, "{order:?}");
+        }
+        // And everything else on it carries a run prefix.
+        for r in users.iter().chain(&groups) {
+            if theirs.0.iter().chain(&theirs.1).any(|t| t["id"] == r["id"]) {
+                continue;
+            }
+            let name = r["userName"]
+                .as_str()
+                .or(r["displayName"].as_str())
+                .unwrap();
+            assert!(name.starts_with("idpsim-"), "{name} has no run prefix");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Without run prefixes, files on one target meet again; and a target's
+/// reset control resets everyone's objects. Both are refused unless the
+/// target is declared this run's alone, and then for one file only.
+#[test]
+fn sharing_is_refused_where_a_run_prefix_cannot_isolate_the_files() {
+    let (listener, url) = silent_target();
+    let two = idpsim(&[
+        "play",
+        "scenarios/reactivation.yaml",
+        "scenarios/okta-push-groups.yaml",
+        "--target",
+        &url,
+        "--dedicated-target",
+    ]);
+    let stderr = String::from_utf8_lossy(&two.stderr);
+    assert_eq!(two.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--dedicated-target plays one file (2 given)"),
+        "{stderr}"
+    );
+    let reset = idpsim(&[
+        "play",
+        "scenarios/reactivation.yaml",
+        "--target",
+        &url,
+        "--reset-url",
+        &format!("{url}/reset"),
+    ]);
+    let stderr = String::from_utf8_lossy(&reset.stderr);
+    assert_eq!(reset.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--reset-url resets the whole target")
+            && stderr.contains("add --dedicated-target"),
+        "{stderr}"
+    );
+    assert!(nothing_connected(&listener), "a request reached the target");
+}
+
+/// A dedicated target: the file's own names, no prefix; a recording of a
+/// shared one: the prefix is a placeholder, so two runs, each with its own
+/// prefix, record the same file.
+#[test]
+fn a_dedicated_target_gets_plain_names_and_recordings_hide_the_run_prefix() {
+    let shared = Shared::start();
+    let out = idpsim(&[
+        "play",
+        "scenarios/reactivation.yaml",
+        "--target",
+        shared.sp.base_url(),
+        "--token",
+        shared.sp.token(),
+        "--dedicated-target",
+        "--exempt",
+        "owner@idpsim.test",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("run prefix"), "{stderr}");
+    let names: Vec<String> = shared
+        .all("Users")
+        .iter()
+        .map(|u| u["userName"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["owner@idpsim.test", "back@example.com"]);
+
+    let dir = std::env::temp_dir().join(format!("idpsim-rec-ns-{}", std::process::id()));
+    let mut recorded = Vec::new();
+    for run in ["a", "b"] {
+        let out = idpsim(&[
+            "play",
+            "scenarios/reactivation.yaml",
+            "--target",
+            shared.sp.base_url(),
+            "--token",
+            shared.sp.token(),
+            "--record",
+            dir.join(run).to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let text = std::fs::read_to_string(dir.join(run).join("reactivation.okta.json")).unwrap();
+        assert!(
+            text.contains("{base}/Users?filter=userName%20eq%20%22{ns}back%40example.com%22"),
+            "{text}"
+        );
+        assert!(!text.contains("idpsim-"), "the run prefix is normalised");
+        recorded.push(text);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(recorded[0], recorded[1]);
+}

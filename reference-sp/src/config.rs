@@ -48,6 +48,11 @@ pub enum Quirk {
     /// PATCH, in Bulk too, answers 501 (RFC 7644 §3.12): a server without
     /// PATCH, which Okta and Entra send all the same.
     NoPatch,
+    /// `userName` and group `displayName` are not unique: a create or a
+    /// rename onto a taken name makes or keeps a second holder, and an `eq`
+    /// lookup lists them all. A server without a uniqueness constraint,
+    /// where a create delivered twice leaves two copies.
+    NoUniqueness,
 }
 
 /// How many requests the `overloaded` quirk serves at once. One, so that a
@@ -73,6 +78,7 @@ impl Quirk {
         (Quirk::Overloaded, "overloaded"),
         (Quirk::MinimalSchema, "minimal-schema"),
         (Quirk::NoPatch, "no-patch"),
+        (Quirk::NoUniqueness, "no-uniqueness"),
     ];
 
     /// The `--quirk` spelling.

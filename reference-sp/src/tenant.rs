@@ -169,6 +169,7 @@ impl Tenant {
     /// A tenant whose resources live under `base_url` (for `meta.location`).
     pub fn new(config: Config, base_url: String) -> Self {
         let mut store = Store::new(!config.has(Quirk::CaseSensitiveUsername));
+        store.duplicate_names = config.has(Quirk::NoUniqueness);
         let mut audit = Audit::default();
         let owner = config.tenant.primary_owner.clone().map(|name| {
             let body = resource::normalize(
@@ -329,7 +330,7 @@ impl Tenant {
             .unwrap_or_default()
             .to_owned();
         valid_name(kind, &name)?;
-        if store.find_name(kind, &name).is_some() {
+        if !self.config.has(Quirk::NoUniqueness) && store.find_name(kind, &name).is_some() {
             return Err(name_taken(kind, &name));
         }
         if kind == Kind::User && body.get("active").and_then(Value::as_bool).unwrap_or(true) {
@@ -578,6 +579,7 @@ impl Tenant {
         valid_name(kind, &name)?;
         if let Some(holder) = store.find_name(kind, &name)
             && &**holder != id
+            && !self.config.has(Quirk::NoUniqueness)
         {
             return Err(name_taken(kind, &name));
         }
@@ -1406,12 +1408,8 @@ fn plan(store: &Store, kind: Kind, f: &Filter) -> Option<Vec<Arc<str>>> {
                         .collect(),
                 ),
                 ("externalid", None) => Some(coll.by_external(v).cloned().collect()),
-                ("username", None) if kind == Kind::User => {
-                    Some(store.find_name(kind, v).cloned().into_iter().collect())
-                }
-                ("displayname", None) if kind == Kind::Group => {
-                    Some(store.find_name(kind, v).cloned().into_iter().collect())
-                }
+                ("username", None) if kind == Kind::User => Some(store.lookup_name(kind, v)),
+                ("displayname", None) if kind == Kind::Group => Some(store.lookup_name(kind, v)),
                 ("members", Some(s)) if kind == Kind::Group && s.eq_ignore_ascii_case("value") => {
                     Some(groups_of(store, v))
                 }

@@ -289,3 +289,59 @@ async fn no_patch() {
         true
     );
 }
+
+/// `no-uniqueness`: a create with a taken userName or displayName makes a
+/// second resource, as a server without a uniqueness constraint does when
+/// an IdP's create is delivered twice; an `eq` lookup lists every copy.
+#[tokio::test]
+async fn no_uniqueness() {
+    let sp = with(Quirk::NoUniqueness).await;
+    let mut users = Vec::new();
+    for _ in 0..2 {
+        let r = sp
+            .post("/Users", json!({"schemas": [USER], "userName": "twin@x"}))
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        users.push(r.id());
+    }
+    let mut groups = Vec::new();
+    for _ in 0..2 {
+        let r = sp
+            .post(
+                "/Groups",
+                json!({"schemas": [GROUP], "displayName": "Twins"}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        groups.push(r.id());
+    }
+    assert_ne!(users[0], users[1]);
+    assert_ne!(groups[0], groups[1]);
+    let found = sp
+        .get("/Users?filter=userName%20eq%20%22TWIN@x%22")
+        .await
+        .body;
+    assert_eq!(found["totalResults"], 2, "{found}");
+    let found = sp
+        .get("/Groups?filter=displayName%20eq%20%22twins%22")
+        .await
+        .body;
+    assert_eq!(found["totalResults"], 2, "{found}");
+    // A rename onto a taken name goes through as well.
+    let r = sp
+        .post("/Users", json!({"schemas": [USER], "userName": "other@x"}))
+        .await;
+    let ops = json!([{"op": "replace", "path": "userName", "value": "twin@x"}]);
+    let r = sp.patch(&format!("/Users/{}", r.id()), ops).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}
+
+/// Without the quirk the same second create is refused.
+#[tokio::test]
+async fn uniqueness_holds_without_the_quirk() {
+    let sp = Sp::with(Config::default()).await;
+    sp.user("twin@x").await;
+    sp.post("/Users", json!({"schemas": [USER], "userName": "twin@x"}))
+        .await
+        .assert_error(409, Some("uniqueness"));
+}

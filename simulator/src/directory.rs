@@ -94,12 +94,17 @@ pub struct Directory {
 #[derive(Debug, Clone)]
 struct IdMaker {
     rng: ChaCha8Rng,
+    /// Put before every id made, once the directory is namespaced: an
+    /// IdP id becomes an `externalId` (Okta's), which must not collide
+    /// with another run's on a shared target.
+    prefix: String,
 }
 
 impl Default for IdMaker {
     fn default() -> Self {
         IdMaker {
             rng: ChaCha8Rng::seed_from_u64(0),
+            prefix: String::new(),
         }
     }
 }
@@ -121,12 +126,13 @@ impl IdMaker {
     fn next(&mut self, prefix: &str) -> String {
         if prefix.is_empty() {
             let b: [u8; 16] = self.rng.random();
-            return uuid::Builder::from_random_bytes(b).into_uuid().to_string();
+            let id = uuid::Builder::from_random_bytes(b).into_uuid();
+            return format!("{}{id}", self.prefix);
         }
         let tail: String = (0..17)
             .map(|_| BASE62[self.rng.random_range(0..BASE62.len())] as char)
             .collect();
-        format!("{prefix}{tail}")
+        format!("{}{prefix}{tail}", self.prefix)
     }
 }
 
@@ -145,6 +151,7 @@ impl Directory {
         Directory {
             ids: IdMaker {
                 rng: ChaCha8Rng::seed_from_u64(seed ^ 0x1d95_1d95),
+                prefix: String::new(),
             },
             ..Default::default()
         }
@@ -206,9 +213,49 @@ impl Directory {
         self.users.get_mut(&key).expect("just inserted")
     }
 
-    /// A new user with a fresh IdP id.
+    /// A new user with a fresh IdP id. In a namespaced directory, a name
+    /// that carries the prefix gets the names and email the name without it
+    /// would get, the prefix going on the userName and a derived email only.
     pub fn new_user(&mut self, user_name: &str) -> User {
-        User::new(user_name, self.ids.next("00u"))
+        let id = self.ids.next("00u");
+        let prefix = &self.ids.prefix;
+        match strip_prefix_ci(user_name, prefix) {
+            Some(plain) if !prefix.is_empty() => {
+                let mut u = User::new(plain, id);
+                u.user_name = user_name.to_owned();
+                u.email = user_name.to_owned();
+                u
+            }
+            _ => User::new(user_name, id),
+        }
+    }
+
+    /// Puts `prefix` before every userName, group name and IdP id, and
+    /// before every email that is the userName, manager and member
+    /// reference; ids made from now on carry it too. What a scenario file
+    /// names then matches what this directory holds once the same prefix
+    /// is put before the file's names, and nothing the directory creates
+    /// on a target can collide with another run's objects.
+    pub fn namespace(&mut self, prefix: &str) {
+        let p = |s: &str| format!("{prefix}{s}");
+        let users = std::mem::take(&mut self.users);
+        for (_, mut u) in users {
+            if u.email == u.user_name {
+                u.email = p(&u.email);
+            }
+            u.user_name = p(&u.user_name);
+            u.idp_id = p(&u.idp_id);
+            u.manager = u.manager.as_deref().map(p);
+            self.users.insert(u.user_name.to_lowercase(), u);
+        }
+        let groups = std::mem::take(&mut self.groups);
+        for (_, mut g) in groups {
+            g.name = p(&g.name);
+            g.idp_id = p(&g.idp_id);
+            g.members = g.members.iter().map(|m| p(m)).collect();
+            self.groups.insert(g.name.clone(), g);
+        }
+        self.ids.prefix = prefix.to_owned();
     }
 
     /// Adds a group if it is new; returns it.
@@ -307,6 +354,13 @@ impl Directory {
     }
 }
 
+/// `s` without `prefix`, compared case-insensitively as userNames are.
+fn strip_prefix_ci<'s>(s: &'s str, prefix: &str) -> Option<&'s str> {
+    let head = s.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
+}
+
 fn ascii_lower(s: &str) -> String {
     s.chars()
         .filter(char::is_ascii_alphanumeric)
@@ -340,6 +394,53 @@ mod tests {
         assert!(
             ua.iter()
                 .all(|u| u.idp_id.starts_with("00u") && u.idp_id.len() == 20)
+        );
+    }
+
+    /// Namespacing renames everything a run creates, keeps every
+    /// reference between objects, and a user who joins later gets the
+    /// names the same join would give without a namespace.
+    #[test]
+    fn a_namespace_prefixes_names_ids_and_references() {
+        let mut d = gen_(3);
+        let mut boss = d.new_user("boss@x.test");
+        boss.email = "the.boss@mail.test".into();
+        d.add_user(boss);
+        let mut jo = d.new_user("jo.young@x.test");
+        jo.manager = Some("boss@x.test".into());
+        d.add_user(jo);
+        d.add_group("eng").members.insert("jo.young@x.test".into());
+        let plain = d.clone();
+        d.namespace("idpsim-ab12cd34-");
+        assert_eq!(d.user_count(), plain.user_count());
+        for (a, b) in plain.users().zip(d.users()) {
+            assert_eq!(b.user_name, format!("idpsim-ab12cd34-{}", a.user_name));
+            assert_eq!(b.idp_id, format!("idpsim-ab12cd34-{}", a.idp_id));
+            assert_eq!((&b.given_name, &b.title), (&a.given_name, &a.title));
+        }
+        let jo = d.user("IDPSIM-ab12cd34-jo.young@x.test").unwrap();
+        assert_eq!(jo.manager.as_deref(), Some("idpsim-ab12cd34-boss@x.test"));
+        assert_eq!(jo.email, "idpsim-ab12cd34-jo.young@x.test");
+        assert_eq!(jo.mail_nickname(), "idpsim-ab12cd34-jo.young");
+        let boss = d.user("idpsim-ab12cd34-boss@x.test").unwrap();
+        assert_eq!(boss.email, "the.boss@mail.test", "a written email stays");
+        let eng = d.group("idpsim-ab12cd34-eng").unwrap();
+        assert!(eng.members.contains("idpsim-ab12cd34-jo.young@x.test"));
+        assert!(eng.idp_id.starts_with("idpsim-ab12cd34-00g"));
+        assert_eq!(d.groups().count(), plain.groups().count());
+        assert!(d.groups().all(|g| g.name.starts_with("idpsim-ab12cd34-")));
+
+        let later = d.new_user("idpsim-ab12cd34-new.hire@x.test");
+        assert_eq!(
+            (later.given_name.as_str(), later.family_name.as_str()),
+            ("New", "Hire")
+        );
+        assert_eq!(later.email, "idpsim-ab12cd34-new.hire@x.test");
+        assert!(later.idp_id.starts_with("idpsim-ab12cd34-00u"));
+        assert!(
+            d.add_group("sales")
+                .idp_id
+                .starts_with("idpsim-ab12cd34-00g")
         );
     }
 

@@ -865,7 +865,7 @@ impl Wire {
 }
 
 /// A list page's `totalResults` and its resources.
-fn read_page(
+pub(crate) fn read_page(
     endpoint: &str,
     start: usize,
     r: &Response,

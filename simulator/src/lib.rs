@@ -8,6 +8,7 @@
 //!   entra-2020, rfc).
 //! - [`client`]: the SCIM client: auth, timeouts, retries, faults, records.
 //! - [`idp`]: lifecycle events turned into a profile's request sequences.
+//! - [`namespace`]: a run prefix on every name, for targets runs share.
 //! - [`reconcile`]: the directory compared with what the target lists.
 //! - [`scenario`]: the YAML scenario format, with file:line:column errors.
 //! - [`player`]: runs scenarios step by step into a report.
@@ -18,6 +19,7 @@ pub mod directory;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod idp;
+pub mod namespace;
 pub mod player;
 pub mod profile;
 pub mod reconcile;

@@ -11,10 +11,11 @@ use serde_json::Value;
 use crate::client::{Exchange, Faults, Method};
 use crate::directory::{Directory, Generate};
 use crate::idp::{EventError, Field, Idp, Progress};
+use crate::namespace::Namespace;
 use crate::reconcile::{self, Drift};
 use crate::saml::sign_in::{self, SigningIdp, SpEndpoints, Verdict};
 use crate::scenario::{
-    Expectation, LoginExpect, LoginStep, ReconcileOutcome, Scenario, Step, parse_duration,
+    Expectation, LoginExpect, LoginStep, ReconcileOutcome, Scenario, Settable, Step, parse_duration,
 };
 
 /// The outcome of one step.
@@ -45,6 +46,9 @@ pub struct ScenarioReport {
     pub name: String,
     pub idp: String,
     pub passed: bool,
+    /// The run prefix every name carried, on a shared target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     pub steps: Vec<StepReport>,
 }
 
@@ -98,6 +102,8 @@ pub struct Player {
     pub record: bool,
     /// Where `login` steps sign in, and as which IdP.
     pub saml: Option<(SpEndpoints, SigningIdp)>,
+    /// The run prefix on every name, on a target other runs share.
+    namespace: Option<Namespace>,
     deprovisioned_at: HashMap<String, Instant>,
     last_status: Option<u16>,
 }
@@ -110,9 +116,23 @@ impl Player {
             progress: Arc::new(Progress::default()),
             record: false,
             saml: None,
+            namespace: None,
             deprovisioned_at: HashMap::new(),
             last_status: None,
         }
+    }
+
+    /// Plays in a namespace: the directory is renamed into it now, and
+    /// each step as it runs; counts, reconcile and resets see only what is
+    /// in it.
+    pub fn namespaced(mut self, ns: Namespace) -> Self {
+        ns.directory(&mut self.idp.dir);
+        self.namespace = Some(ns);
+        self
+    }
+
+    pub fn namespace(&self) -> Option<&Namespace> {
+        self.namespace.as_ref()
     }
 
     /// Runs every step; `on_step` sees each report as it is made.
@@ -127,6 +147,14 @@ impl Player {
         }
         let mut steps = Vec::new();
         for (i, step) in s.steps.iter().enumerate() {
+            let renamed;
+            let step = match &self.namespace {
+                Some(ns) => {
+                    renamed = ns.step(step);
+                    &renamed
+                }
+                None => step,
+            };
             let _ = self.idp.wire.client.take().await;
             let started = Instant::now();
             let outcome = self.step(step).await;
@@ -162,6 +190,7 @@ impl Player {
             name: s.name.clone(),
             idp: self.idp.wire.profile.name.to_owned(),
             passed: steps.iter().all(|r| r.passed),
+            namespace: self.namespace.as_ref().map(|n| n.prefix().to_owned()),
             steps,
         }
     }
@@ -203,39 +232,35 @@ impl Player {
                         .user_mut(&up.user)
                         .ok_or_else(|| format!("no user {:?} in the directory", up.user))?;
                     for (k, v) in &up.set {
-                        let f = match k.as_str() {
-                            "givenName" => {
-                                user.given_name = v.clone();
+                        let v = v.clone();
+                        let f = match k {
+                            Settable::GivenName => {
+                                user.given_name = v;
                                 Field::GivenName
                             }
-                            "familyName" => {
-                                user.family_name = v.clone();
+                            Settable::FamilyName => {
+                                user.family_name = v;
                                 Field::FamilyName
                             }
-                            "displayName" => {
-                                user.display_name = v.clone();
+                            Settable::DisplayName => {
+                                user.display_name = v;
                                 Field::DisplayName
                             }
-                            "email" => {
-                                user.email = v.clone();
+                            Settable::Email => {
+                                user.email = v;
                                 Field::Email
                             }
-                            "title" => {
-                                user.title = Some(v.clone());
+                            Settable::Title => {
+                                user.title = Some(v);
                                 Field::Title
                             }
-                            "department" => {
-                                user.department = Some(v.clone());
+                            Settable::Department => {
+                                user.department = Some(v);
                                 Field::Department
                             }
-                            "employeeNumber" => {
-                                user.employee_number = Some(v.clone());
+                            Settable::EmployeeNumber => {
+                                user.employee_number = Some(v);
                                 Field::EmployeeNumber
-                            }
-                            other => {
-                                return Err(format!(
-                                    "cannot set {other:?}; settable: givenName, familyName, displayName, email, title, department, employeeNumber"
-                                ));
                             }
                         };
                         fields.push(f);
@@ -320,8 +345,17 @@ impl Player {
                     )])
                 }
                 Step::Reset(r) => {
-                    let n = self.idp.reset().await.map_err(e)?;
-                    let mut notes = vec![format!("{n} objects deleted")];
+                    let mut notes = Vec::new();
+                    if let Some(ns) = &self.namespace {
+                        let n = ns.reset(&mut self.idp).await.map_err(e)?;
+                        notes.push(format!(
+                            "{n} objects deleted, all named {}…; nothing else was touched",
+                            ns.prefix()
+                        ));
+                    } else {
+                        let n = self.idp.reset().await.map_err(e)?;
+                        notes.push(format!("{n} objects deleted"));
+                    }
                     if r.resync {
                         self.reset_progress();
                         self.idp.full_sync(self.progress.clone()).await.map_err(e)?;
@@ -330,10 +364,15 @@ impl Player {
                     Ok(notes)
                 }
                 Step::Reconcile(r) => {
-                    let drift = reconcile::reconcile(&self.idp.wire, &self.idp.dir, &self.exempt)
-                        .await
-                        .map_err(e)?;
-                    judge_drift(&drift, r.expect, &r.findings)
+                    let drift = reconcile::reconcile_in(
+                        &self.idp.wire,
+                        &self.idp.dir,
+                        &self.exempt,
+                        self.namespace.as_ref(),
+                    )
+                    .await
+                    .map_err(e)?;
+                    judge_drift(&drift, r.expect, &r.findings, self.namespace.as_ref())
                 }
                 Step::Expect(x) => self.expect(x).await,
                 Step::Login(l) => self.login(l).await,
@@ -342,7 +381,13 @@ impl Player {
                         "[{}] succeeded; a failure containing {:?} was expected",
                         x.step, x.contains
                     )),
-                    Err(msg) if msg.to_lowercase().contains(&x.contains.to_lowercase()) => {
+                    // What the file wrote has no run prefix; what failed may.
+                    Err(msg)
+                        if self
+                            .written(&msg)
+                            .to_lowercase()
+                            .contains(&x.contains.to_lowercase()) =>
+                    {
                         Ok(vec![format!("failed as expected: {msg}")])
                     }
                     Err(msg) => Err(format!(
@@ -392,6 +437,33 @@ impl Player {
                 }
             }
         })
+    }
+
+    /// A message as the scenario file would name things: without the run
+    /// prefix.
+    fn written(&self, text: &str) -> String {
+        match &self.namespace {
+            Some(ns) => ns.unprefixed(text),
+            None => text.to_owned(),
+        }
+    }
+
+    /// How many users or groups the target holds: within the namespace
+    /// when there is one, else all it lists less exempt accounts.
+    async fn count_of(&self, endpoint: &str) -> Result<u64, String> {
+        if let Some(ns) = &self.namespace {
+            let listed = ns
+                .list(&self.idp.wire, endpoint)
+                .await
+                .map_err(|e| e.to_string())?;
+            return Ok(listed.len() as u64);
+        }
+        let all = self.count(endpoint).await?;
+        if endpoint == "Users" {
+            Ok(all.saturating_sub(self.exempt_present().await?))
+        } else {
+            Ok(all)
+        }
     }
 
     fn reset_progress(&self) {
@@ -546,18 +618,28 @@ impl Player {
 
     async fn expect(&mut self, x: &Expectation) -> Result<Vec<String>, String> {
         let mut notes = Vec::new();
+        // What a count covers, as the failure says it.
+        let (users_scope, groups_scope) = match &self.namespace {
+            Some(ns) => {
+                let named = format!(" named {}…", ns.prefix());
+                (named.clone(), named)
+            }
+            None => (" (not counting exempt accounts)".to_owned(), String::new()),
+        };
         if let Some(want) = x.users {
-            let got = self.count("Users").await? - self.exempt_present().await?;
+            let got = self.count_of("Users").await?;
             if got != want {
                 return Err(format!(
-                    "the target lists {got} users (not counting exempt accounts), expected {want}"
+                    "the target lists {got} users{users_scope}, expected {want}"
                 ));
             }
         }
         if let Some(want) = x.groups {
-            let got = self.count("Groups").await?;
+            let got = self.count_of("Groups").await?;
             if got != want {
-                return Err(format!("the target lists {got} groups, expected {want}"));
+                return Err(format!(
+                    "the target lists {got} groups{groups_scope}, expected {want}"
+                ));
             }
         }
         if let Some(name) = &x.user {
@@ -732,10 +814,13 @@ fn check_attributes(
     Ok(())
 }
 
+/// `findings` are as the file wrote them; in a namespace they are matched
+/// against the findings with the run prefix taken out.
 fn judge_drift(
     drift: &Drift,
     expect: ReconcileOutcome,
     findings: &[String],
+    ns: Option<&Namespace>,
 ) -> Result<Vec<String>, String> {
     let mut notes = vec![format!(
         "compared {} users and {} groups",
@@ -755,8 +840,12 @@ fn judge_drift(
             Err("reconcile found no drift, but drift was expected".into())
         }
         ReconcileOutcome::Drift => {
+            let written: Vec<String> = match ns {
+                Some(ns) => found.iter().map(|f| ns.unprefixed(f)).collect(),
+                None => found.clone(),
+            };
             for want in findings {
-                if !found.iter().any(|f| f.contains(want.as_str())) {
+                if !written.iter().any(|f| f.contains(want.as_str())) {
                     return Err(format!(
                         "expected a finding containing {want:?}; found: {}",
                         found.join("; ")

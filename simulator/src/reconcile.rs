@@ -1,6 +1,6 @@
 //! Reconcile: the directory compared with what the target lists. Orphaned
-//! accounts, missing accounts, attribute drift and membership drift; the
-//! proof that nothing was lost.
+//! accounts, missing accounts, duplicates, attribute drift and membership
+//! drift; the proof that nothing was lost.
 
 use std::collections::{HashMap, HashSet};
 
@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::directory::Directory;
 use crate::idp::{EventError, Wire};
+use crate::namespace::Namespace;
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
@@ -31,6 +32,15 @@ pub struct MembershipDrift {
     pub extra: Vec<String>,
 }
 
+/// Several resources holding one name (compared case-insensitively): what
+/// a retried create leaves on a server that does not enforce uniqueness.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Duplicate {
+    pub name: String,
+    /// In the order the target lists them.
+    pub ids: Vec<String>,
+}
+
 /// What reconcile found.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Drift {
@@ -45,6 +55,10 @@ pub struct Drift {
     pub missing_groups: Vec<String>,
     pub attributes: Vec<AttributeDrift>,
     pub memberships: Vec<MembershipDrift>,
+    /// Accounts whose userName several target accounts hold.
+    pub duplicate_users: Vec<Duplicate>,
+    /// Groups whose displayName several target groups hold.
+    pub duplicate_groups: Vec<Duplicate>,
     pub users_compared: usize,
     pub groups_compared: usize,
 }
@@ -57,11 +71,23 @@ impl Drift {
             && self.missing_groups.is_empty()
             && self.attributes.is_empty()
             && self.memberships.is_empty()
+            && self.duplicate_users.is_empty()
+            && self.duplicate_groups.is_empty()
     }
 
     /// One line per finding, for reports.
     pub fn findings(&self) -> Vec<String> {
         let mut out = Vec::new();
+        let twice = |kind: &str, d: &Duplicate| {
+            format!(
+                "{} {kind} named {} (ids {})",
+                d.ids.len(),
+                d.name,
+                d.ids.join(", ")
+            )
+        };
+        out.extend(self.duplicate_users.iter().map(|d| twice("users", d)));
+        out.extend(self.duplicate_groups.iter().map(|d| twice("groups", d)));
         out.extend(
             self.orphaned_users
                 .iter()
@@ -141,23 +167,117 @@ pub async fn reconcile(
     let groups = wire
         .list_all_at_once("Groups", page, PAGES_IN_FLIGHT)
         .await?;
+    Ok(compare(
+        dir,
+        &users,
+        &groups,
+        exempt,
+        wire.profile.deletes_users,
+    ))
+}
+
+/// [`reconcile`] within a namespace: only the target's objects whose names
+/// carry its prefix are compared, so objects of other runs, or of the
+/// target's own, are neither orphans nor duplicates of this run's.
+pub async fn reconcile_in(
+    wire: &Wire,
+    dir: &Directory,
+    exempt: &[String],
+    scope: Option<&Namespace>,
+) -> Result<Drift, EventError> {
+    let Some(ns) = scope else {
+        return reconcile(wire, dir, exempt).await;
+    };
+    let users = ns.list(wire, "Users").await?;
+    let groups = ns.list(wire, "Groups").await?;
+    Ok(compare(
+        dir,
+        &users,
+        &groups,
+        exempt,
+        wire.profile.deletes_users,
+    ))
+}
+
+/// Resources of one kind by lower-cased name, every holder kept: a map of
+/// one resource per name would hide all copies but the last.
+fn by_name<'v>(resources: &'v [Value], attr: &str) -> HashMap<String, Vec<&'v Value>> {
+    let mut out: HashMap<String, Vec<&Value>> = HashMap::new();
+    for r in resources {
+        let name = r.get(attr).and_then(Value::as_str).unwrap_or_default();
+        out.entry(name.to_lowercase()).or_default().push(r);
+    }
+    out
+}
+
+fn id(r: &Value) -> Option<&str> {
+    r.get("id").and_then(Value::as_str)
+}
+
+/// Names held more than once, each with its holders' ids, sorted by name.
+fn duplicates(holders: &HashMap<String, Vec<&Value>>, attr: &str) -> Vec<Duplicate> {
+    let mut out: Vec<Duplicate> = holders
+        .values()
+        .filter(|h| h.len() > 1)
+        .map(|h| Duplicate {
+            name: h[0]
+                .get(attr)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            ids: h.iter().map(|r| id(r).unwrap_or("?").to_owned()).collect(),
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// The copy to compare an IdP object with: the only one, or among
+/// duplicates the one the IdP linked. `None` when the IdP linked none of
+/// them: which copy is "the" account cannot be told, and the duplicate
+/// finding already says what is wrong.
+fn the_one<'v>(holders: &[&'v Value], linked: Option<&str>) -> Option<&'v Value> {
+    match holders {
+        [one] => Some(one),
+        _ => holders
+            .iter()
+            .find(|r| linked.is_some() && id(r) == linked)
+            .copied(),
+    }
+}
+
+/// Compares `dir` with what the target listed. `deletes_users` is the
+/// profile's: an IdP that never deletes leaves inactive accounts behind by
+/// design.
+pub fn compare(
+    dir: &Directory,
+    users: &[Value],
+    groups: &[Value],
+    exempt: &[String],
+    deletes_users: bool,
+) -> Drift {
     let exempt: HashSet<String> = exempt.iter().map(|e| e.to_lowercase()).collect();
     let mut drift = Drift::default();
-    let mut by_name: HashMap<String, &Value> = HashMap::new();
+    let target_users = by_name(users, "userName");
     let mut name_of_id: HashMap<String, String> = HashMap::new();
-    for u in &users {
-        let name = u
-            .get("userName")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        by_name.insert(name.to_lowercase(), u);
-        if let Some(id) = u.get("id").and_then(Value::as_str) {
-            name_of_id.insert(id.to_owned(), name.to_owned());
+    for u in users {
+        if let Some(i) = id(u) {
+            let name = u
+                .get("userName")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            name_of_id.insert(i.to_owned(), name.to_owned());
         }
     }
+    let mut dup_users = duplicates(&target_users, "userName");
+    dup_users.retain(|d| !exempt.contains(&d.name.to_lowercase()));
+    drift.duplicate_users = dup_users;
     for u in dir.users() {
-        let Some(t) = by_name.get(&u.user_name.to_lowercase()) else {
+        let Some(holders) = target_users.get(&u.user_name.to_lowercase()) else {
             drift.missing_users.push(u.user_name.clone());
+            continue;
+        };
+        let Some(t) = the_one(holders, u.target_id.as_deref()) else {
             continue;
         };
         drift.users_compared += 1;
@@ -217,10 +337,11 @@ pub async fn reconcile(
             }
         }
     }
-    for (name, t) in &by_name {
+    for (name, holders) in &target_users {
         if dir.user(name).is_some() || exempt.contains(name) {
             continue;
         }
+        let t = holders[0];
         let shown = t
             .get("userName")
             .and_then(Value::as_str)
@@ -228,23 +349,20 @@ pub async fn reconcile(
             .to_owned();
         // An IdP that never deletes (Okta) leaves deactivated accounts
         // behind by design; for one that deletes, any leftover is drift.
-        if t.get("active").and_then(Value::as_bool) == Some(false) && !wire.profile.deletes_users {
+        if t.get("active").and_then(Value::as_bool) == Some(false) && !deletes_users {
             drift.retained_inactive.push(shown);
         } else {
             drift.orphaned_users.push(shown);
         }
     }
-    let mut target_groups: HashMap<String, &Value> = HashMap::new();
-    for g in &groups {
-        let name = g
-            .get("displayName")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        target_groups.insert(name.to_lowercase(), g);
-    }
+    let target_groups = by_name(groups, "displayName");
+    drift.duplicate_groups = duplicates(&target_groups, "displayName");
     for g in dir.groups() {
-        let Some(t) = target_groups.get(&g.name.to_lowercase()) else {
+        let Some(holders) = target_groups.get(&g.name.to_lowercase()) else {
             drift.missing_groups.push(g.name.clone());
+            continue;
+        };
+        let Some(t) = the_one(holders, g.target_id.as_deref()) else {
             continue;
         };
         drift.groups_compared += 1;
@@ -278,10 +396,11 @@ pub async fn reconcile(
         }
     }
     let known: HashSet<String> = dir.groups().map(|g| g.name.to_lowercase()).collect();
-    for (name, t) in &target_groups {
+    for (name, holders) in &target_groups {
         if !known.contains(name) {
             drift.orphaned_groups.push(
-                t.get("displayName")
+                holders[0]
+                    .get("displayName")
                     .and_then(Value::as_str)
                     .unwrap_or(name)
                     .to_owned(),
@@ -291,5 +410,5 @@ pub async fn reconcile(
     drift.orphaned_users.sort();
     drift.retained_inactive.sort();
     drift.orphaned_groups.sort();
-    Ok(drift)
+    drift
 }

@@ -38,14 +38,35 @@ pub fn fixture(report: &ScenarioReport, base_url: &str) -> Value {
                             }
                         }
                     }
+                    if let Some(ns) = &report.namespace {
+                        unprefix(&mut v, ns);
+                    }
                     normalize(&mut v, base_url, &mut ids);
                     v
                 })
                 .collect();
-            json!({"step": s.step, "passed": s.passed, "exchanges": exchanges})
+            let step = match &report.namespace {
+                Some(ns) => s.step.replace(ns.as_str(), NS),
+                None => s.step.clone(),
+            };
+            json!({"step": step, "passed": s.passed, "exchanges": exchanges})
         })
         .collect();
     json!({"fixtureVersion": 1, "scenario": report.name, "idp": report.idp, "steps": steps})
+}
+
+/// What a run prefix becomes: each run draws its own, and a fixture must
+/// not depend on it. Replaced before ids are found, since a prefixed GUID
+/// is not a GUID.
+const NS: &str = "{ns}";
+
+fn unprefix(v: &mut Value, ns: &str) {
+    match v {
+        Value::String(s) if s.contains(ns) => *s = s.replace(ns, NS),
+        Value::Array(a) => a.iter_mut().for_each(|x| unprefix(x, ns)),
+        Value::Object(o) => o.values_mut().for_each(|x| unprefix(x, ns)),
+        _ => {}
+    }
 }
 
 fn normalize(v: &mut Value, base: &str, ids: &mut IndexMap<String, usize>) {

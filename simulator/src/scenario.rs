@@ -8,7 +8,9 @@ use std::fmt;
 use std::path::Path;
 
 use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::Value;
+use serde_saphyr::Spanned;
 
 /// Scenario files larger than this are refused before parsing; the biggest
 /// shipped one is a few kilobytes, and generated directories are described,
@@ -29,12 +31,50 @@ pub struct Scenario {
     pub seed: u64,
     #[serde(default)]
     pub directory: DirectorySpec,
-    /// Settings of the embedded reference SP (ignored with `--target`).
+    /// Settings of the embedded reference SP; a scenario that has any
+    /// needs that SP, and is refused with `--target` (see [`Self::needs`]).
     #[serde(default)]
     pub target: TargetSpec,
     #[serde(default)]
     pub faults: Option<FaultSpec>,
     pub steps: Vec<Step>,
+    /// What the scenario needs of its target beyond SCIM, each with the
+    /// place in the file that asks for it; filled by [`parse`].
+    #[serde(skip)]
+    pub needs: Vec<Need>,
+    /// Line and column of each step, for messages about a step.
+    #[serde(skip)]
+    step_places: Vec<(u64, u64)>,
+}
+
+impl Scenario {
+    /// Line and column of step `index` (from 0), when the file was parsed.
+    pub fn step_place(&self, index: usize) -> Option<(u64, u64)> {
+        self.step_places.get(index).copied()
+    }
+}
+
+/// Something a scenario needs of its target beyond SCIM, and where the
+/// file asks for it: checked before anything is sent, so that a file that
+/// cannot pass against a target says so up front.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Need {
+    pub kind: NeedKind,
+    /// The key that asks: `target.seat_limit`, `step 3 (login)` (numbered
+    /// from 1, as reports number steps).
+    pub key: String,
+    pub line: u64,
+    pub column: u64,
+}
+
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NeedKind {
+    /// A `target:` setting: only the embedded reference SP can be set up
+    /// from a scenario (a seat limit, a Primary Owner, quirks).
+    EmbeddedTarget,
+    /// A SAML sign-in: the target's login and whoami endpoints.
+    SamlEndpoints,
 }
 
 fn default_idp() -> String {
@@ -93,6 +133,8 @@ fn yes() -> bool {
     true
 }
 
+/// How the embedded reference SP is set up for a scenario. Every setting
+/// here is one only that SP honours.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TargetSpec {
@@ -100,6 +142,27 @@ pub struct TargetSpec {
     pub seat_limit: Option<usize>,
     #[serde(default)]
     pub quirks: Vec<String>,
+    /// The tenant's Primary Owner, whom the scenario relies on (a reset
+    /// keeps them); the embedded SP's default owner is `owner@idpsim.test`.
+    #[serde(default)]
+    pub primary_owner: Option<String>,
+}
+
+impl TargetSpec {
+    /// The keys set to something, in the order the struct declares them.
+    fn set_keys(&self) -> Vec<&'static str> {
+        let mut keys = Vec::new();
+        if self.seat_limit.is_some() {
+            keys.push("seat_limit");
+        }
+        if !self.quirks.is_empty() {
+            keys.push("quirks");
+        }
+        if self.primary_owner.is_some() {
+            keys.push("primary_owner");
+        }
+        keys
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -197,9 +260,45 @@ pub enum SyncScope {
 #[serde(deny_unknown_fields)]
 pub struct UpdateStep {
     pub user: String,
-    /// Attributes to change: givenName, familyName, displayName, email,
-    /// title, department, employeeNumber.
-    pub set: BTreeMap<String, String>,
+    /// Attributes to change, sent in the order of [`Settable`].
+    pub set: BTreeMap<Settable, String>,
+}
+
+/// An attribute an `update` step may set. Keyed by this type, a misspelt
+/// attribute is an error with its place when the file is read, not when
+/// the step runs. Declared in the alphabetical order of the names, so the
+/// order the changes are sent in is that of the names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+pub enum Settable {
+    #[serde(rename = "department")]
+    Department,
+    #[serde(rename = "displayName")]
+    DisplayName,
+    #[serde(rename = "email")]
+    Email,
+    #[serde(rename = "employeeNumber")]
+    EmployeeNumber,
+    #[serde(rename = "familyName")]
+    FamilyName,
+    #[serde(rename = "givenName")]
+    GivenName,
+    #[serde(rename = "title")]
+    Title,
+}
+
+impl Settable {
+    /// The name a scenario writes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Settable::Department => "department",
+            Settable::DisplayName => "displayName",
+            Settable::Email => "email",
+            Settable::EmployeeNumber => "employeeNumber",
+            Settable::FamilyName => "familyName",
+            Settable::GivenName => "givenName",
+            Settable::Title => "title",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -320,7 +419,7 @@ pub struct ScenarioError {
 
 /// Parses a scenario held in memory; `file` names it in errors.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
-    let scenario: Scenario = serde_saphyr::from_str(text).map_err(|e| {
+    let mut scenario: Scenario = serde_saphyr::from_str(text).map_err(|e| {
         let (line, column) = e
             .location()
             .map(|l| (l.line(), l.column()))
@@ -332,13 +431,79 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, ScenarioError> {
             message: first_line(&e.to_string()),
         }
     })?;
-    validate(&scenario).map_err(|message| ScenarioError {
-        file: file.to_owned(),
-        line: 1,
-        column: 1,
-        message,
+    let places = Places::of(text);
+    scenario.step_places = places
+        .steps
+        .iter()
+        .map(|p| (p.referenced.line(), p.referenced.column()))
+        .collect();
+    validate(&scenario).map_err(|(message, step)| {
+        let (line, column) = step.and_then(|i| scenario.step_place(i)).unwrap_or((1, 1));
+        ScenarioError {
+            file: file.to_owned(),
+            line,
+            column,
+            message,
+        }
     })?;
+    scenario.needs = needs(&scenario, &places);
     Ok(scenario)
+}
+
+/// Where things are in a file that has already parsed: read again with
+/// every value kept as a place, so that the scenario's own types stay
+/// plain.
+#[derive(Debug, Default, Deserialize)]
+struct Places {
+    #[serde(default)]
+    target: BTreeMap<String, Spanned<IgnoredAny>>,
+    #[serde(default)]
+    steps: Vec<Spanned<IgnoredAny>>,
+}
+
+impl Places {
+    fn of(text: &str) -> Places {
+        // The text parsed as a scenario a moment ago; should this second
+        // reading still fail, messages fall back to 1:1.
+        serde_saphyr::from_str(text).unwrap_or_default()
+    }
+}
+
+/// What the scenario needs beyond SCIM, in file order.
+fn needs(s: &Scenario, places: &Places) -> Vec<Need> {
+    let mut out = Vec::new();
+    for key in s.target.set_keys() {
+        let (line, column) = places
+            .target
+            .get(key)
+            .map_or((1, 1), |p| (p.referenced.line(), p.referenced.column()));
+        out.push(Need {
+            kind: NeedKind::EmbeddedTarget,
+            key: format!("target.{key}"),
+            line,
+            column,
+        });
+    }
+    for (i, step) in s.steps.iter().enumerate() {
+        if signs_in(step) {
+            let (line, column) = s.step_place(i).unwrap_or((1, 1));
+            out.push(Need {
+                kind: NeedKind::SamlEndpoints,
+                key: format!("step {} (login)", i + 1),
+                line,
+                column,
+            });
+        }
+    }
+    out
+}
+
+fn signs_in(step: &Step) -> bool {
+    match step {
+        Step::Login(_) => true,
+        Step::ExpectFailure(x) => signs_in(&x.step),
+        _ => false,
+    }
 }
 
 /// Reads and parses a scenario file.
@@ -382,38 +547,43 @@ fn first_line(s: &str) -> String {
     }
 }
 
-/// Checks that need the whole scenario.
-fn validate(s: &Scenario) -> Result<(), String> {
+/// Checks that need the whole scenario; a failure names the step it is
+/// about, if any.
+fn validate(s: &Scenario) -> Result<(), (String, Option<usize>)> {
     if crate::profile::Profile::by_name(&s.idp).is_none() {
-        return Err(format!(
-            "unknown idp {:?}; expected one of {}",
-            s.idp,
-            crate::profile::Profile::names().join(", ")
+        return Err((
+            format!(
+                "unknown idp {:?}; expected one of {}",
+                s.idp,
+                crate::profile::Profile::names().join(", ")
+            ),
+            None,
         ));
     }
     if s.steps.is_empty() {
-        return Err("`steps` is empty; a scenario needs at least one step".into());
+        return Err((
+            "`steps` is empty; a scenario needs at least one step".into(),
+            None,
+        ));
     }
     for (i, step) in s.steps.iter().enumerate() {
+        let at = |e: String| (format!("step {}: {e}", i + 1), Some(i));
         if let Step::Expect(e) = step
             && e.user.is_none()
             && e.group.is_none()
             && e.users.is_none()
             && e.groups.is_none()
         {
-            return Err(format!(
-                "step {}: `expect` names no user, group or count to check",
-                i + 1
-            ));
+            return Err(at("`expect` names no user, group or count to check".into()));
         }
         if let Step::Wait(w) = step {
-            parse_duration(w).map_err(|e| format!("step {}: {e}", i + 1))?;
+            parse_duration(w).map_err(at)?;
         }
         if let Step::Login(LoginStep {
             within: Some(w), ..
         }) = step
         {
-            parse_duration(w).map_err(|e| format!("step {}: {e}", i + 1))?;
+            parse_duration(w).map_err(at)?;
         }
     }
     Ok(())
@@ -448,7 +618,11 @@ impl fmt::Display for Step {
                 f,
                 "update {} ({})",
                 u.user,
-                u.set.keys().cloned().collect::<Vec<_>>().join(", ")
+                u.set
+                    .keys()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Step::Move(m) => write!(f, "move {} from {} to {}", m.user, m.from, m.to),
             Step::Leave(u) => write!(f, "leave {u}"),

@@ -1,7 +1,7 @@
 //! Reconcile reports the exact drift a data-losing target causes.
 
 use idpsim_reference_sp::{Config, Quirk};
-use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
+use idpsim_simulator::client::{Auth, ClientConfig, Faults, ScimClient};
 use idpsim_simulator::directory::Directory;
 use idpsim_simulator::idp::Idp;
 use idpsim_simulator::profile::{ENTRA, OKTA, Profile};
@@ -115,4 +115,79 @@ async fn a_conformant_target_reconciles_clean_and_drift_in_attributes_is_named()
     assert_eq!(drift.attributes.len(), 1);
     assert_eq!(drift.attributes[0].attribute, "displayName");
     assert_eq!(drift.attributes[0].actual, "Someone Else");
+}
+
+/// A group create delivered twice to a server without uniqueness leaves
+/// two groups of one name; the IdP linked one and filled it. Reconcile
+/// names the duplicate as its own finding, with both ids, and judges the
+/// members of the copy the IdP linked instead of reporting them missing
+/// from whichever copy a name-keyed map kept last.
+#[tokio::test]
+async fn a_group_created_twice_is_a_duplicate_not_missing_members() {
+    let (mut idp, _sp) = idp_against(Quirk::NoUniqueness, &OKTA).await;
+    idp.join("ann@x.test").await.unwrap();
+    idp.join("bo@x.test").await.unwrap();
+    idp.dir
+        .add_group("team")
+        .members
+        .extend(["ann@x.test".to_owned(), "bo@x.test".to_owned()]);
+    idp.wire
+        .client
+        .set_faults(Faults {
+            duplicate: 1.0,
+            ..Faults::default()
+        })
+        .await;
+    idp.push_group("team").await.unwrap();
+    idp.wire.client.set_faults(Faults::default()).await;
+    let linked = idp.dir.group("team").unwrap().target_id.clone().unwrap();
+    let drift = reconcile(&idp.wire, &idp.dir, &[OWNER.into()])
+        .await
+        .unwrap();
+    let findings = drift.findings();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(
+        findings[0].starts_with("2 groups named team (ids ") && findings[0].contains(&linked),
+        "{findings:?}"
+    );
+    assert!(drift.memberships.is_empty(), "{findings:?}");
+    assert!(!drift.is_clean());
+}
+
+/// An account created twice (seeded straight into the target, as a
+/// retried create leaves it): one finding naming both ids; the copy the
+/// IdP linked is the one whose attributes are compared.
+#[tokio::test]
+async fn a_user_created_twice_is_a_duplicate() {
+    let (mut idp, sp) = idp_against(Quirk::NoUniqueness, &ENTRA).await;
+    idp.join("ann@x.test").await.unwrap();
+    idp.join("bo@x.test").await.unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("{}/Users", sp.base_url()))
+        .bearer_auth(sp.token())
+        .header("content-type", "application/scim+json")
+        .body(r#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ANN@x.test","displayName":"Not Ann"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let copy: serde_json::Value = r.json().await.unwrap();
+    let linked = idp
+        .dir
+        .user("ann@x.test")
+        .unwrap()
+        .target_id
+        .clone()
+        .unwrap();
+    let drift = reconcile(&idp.wire, &idp.dir, &[OWNER.into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        drift.findings(),
+        vec![format!(
+            "2 users named ann@x.test (ids {linked}, {})",
+            copy["id"].as_str().unwrap()
+        )]
+    );
+    assert!(drift.attributes.is_empty() && drift.orphaned_users.is_empty());
 }

@@ -1,7 +1,7 @@
 //! Scenario files: every shipped one passes against the reference SP, and
 //! malformed ones are refused with file:line:column and what was wrong.
 
-use idpsim_simulator::scenario::{self, ScenarioError};
+use idpsim_simulator::scenario::{self, Need, NeedKind, ScenarioError};
 
 fn err(text: &str) -> ScenarioError {
     scenario::parse("bad.yaml", text).expect_err("the scenario should be refused")
@@ -168,4 +168,86 @@ fn every_shipped_scenario_parses() {
         }
     }
     assert!(n >= 9, "only {n} shipped scenarios");
+}
+
+/// `set` names attributes; a misspelt one was accepted when the file was
+/// read and failed only when its step ran, after the steps before it had
+/// changed the target.
+#[test]
+fn unknown_attribute_in_an_update() {
+    at(
+        &err("name: x\nsteps:\n  - update: { user: a, set: { titel: T } }\n"),
+        3,
+        31,
+        "unknown variant `titel`",
+    );
+}
+
+#[test]
+fn every_settable_attribute_is_accepted() {
+    let s = scenario::parse(
+        "ok.yaml",
+        "name: x\nsteps:\n  - update:\n      user: a\n      set: { givenName: A, familyName: B, displayName: A B, email: e@x, title: T, department: D, employeeNumber: '7' }\n",
+    )
+    .unwrap();
+    assert_eq!(
+        s.steps[0].to_string(),
+        "update a (department, displayName, email, employeeNumber, familyName, givenName, title)"
+    );
+}
+
+fn need(kind: NeedKind, key: &str, line: u64, column: u64) -> Need {
+    Need {
+        kind,
+        key: key.into(),
+        line,
+        column,
+    }
+}
+
+/// Every `target:` setting is honoured by the embedded reference SP only,
+/// so each is a need with the place that states it; steps that sign in
+/// need SAML endpoints, even inside `expect_failure`.
+#[test]
+fn a_scenario_says_what_it_needs_of_its_target_and_where() {
+    let s = scenario::parse(
+        "needs.yaml",
+        "name: x\ntarget:\n  seat_limit: 21\n  quirks: [no-etag]\n  primary_owner: boss@x.test\nsteps:\n  - join: a\n  - login: { user: a }\n  - expect_failure:\n      step: { login: { user: b } }\n      contains: refused\n",
+    )
+    .unwrap();
+    assert_eq!(
+        s.needs,
+        vec![
+            need(NeedKind::EmbeddedTarget, "target.seat_limit", 3, 15),
+            need(NeedKind::EmbeddedTarget, "target.quirks", 4, 11),
+            need(NeedKind::EmbeddedTarget, "target.primary_owner", 5, 18),
+            need(NeedKind::SamlEndpoints, "step 2 (login)", 8, 5),
+            need(NeedKind::SamlEndpoints, "step 3 (login)", 9, 5),
+        ]
+    );
+    assert_eq!(s.target.primary_owner.as_deref(), Some("boss@x.test"));
+    let plain = scenario::parse(
+        "plain.yaml",
+        "name: x\ntarget: { quirks: [] }\nsteps:\n  - join: a\n",
+    )
+    .unwrap();
+    assert!(plain.needs.is_empty(), "{:?}", plain.needs);
+}
+
+/// Checks that need the whole file used to answer at 1:1; they name the
+/// step's own line now.
+#[test]
+fn a_step_that_fails_validation_is_named_by_its_place() {
+    at(
+        &err("name: x\nsteps:\n  - join: a\n  - expect: { active: true }\n"),
+        4,
+        5,
+        "names no user, group or count",
+    );
+    at(
+        &err("name: x\nsteps:\n  - wait: soon\n"),
+        3,
+        5,
+        "not a duration",
+    );
 }

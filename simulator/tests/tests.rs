@@ -4,6 +4,7 @@ mod bad_targets;
 mod fake_scim;
 mod fuzz_regressions;
 mod listing;
+mod namespace;
 mod reconcile_drift;
 mod saml;
 mod saml_server;

@@ -207,6 +207,9 @@ pub struct Store {
     /// under the `case-sensitive-username` quirk, where only identical
     /// names do).
     pub fold_user_names: bool,
+    /// Whether a name may have several holders (the `no-uniqueness`
+    /// quirk), so that lookups must list every one.
+    pub duplicate_names: bool,
 }
 
 /// Case-folds a group's unique name for its index.
@@ -262,6 +265,24 @@ impl Store {
         } else {
             holders.next()
         }
+    }
+
+    /// Every id an `eq` lookup of `name` finds: its one holder, or each
+    /// copy when names may repeat.
+    pub fn lookup_name(&self, kind: Kind, name: &str) -> Vec<Arc<str>> {
+        if !self.duplicate_names {
+            return self.find_name(kind, name).cloned().into_iter().collect();
+        }
+        let c = self.collection(kind);
+        c.by_name(&self.name_key(kind, name))
+            .iter()
+            .filter(|id| {
+                kind == Kind::Group
+                    || self.fold_user_names
+                    || c.get(id).is_some_and(|r| r.name() == name)
+            })
+            .cloned()
+            .collect()
     }
 
     /// Every user whose `userName` has this account key, quirks or not.
