@@ -7,6 +7,8 @@
 //! - [`checks`]: the registry, one table driving runs, listings and proofs.
 //! - [`discovery`]: capabilities from `/ServiceProviderConfig`, with overrides.
 //! - [`ctx`]: what a check body works with: client, unique names, cleanup.
+//! - [`schema_docs`]: what `/ResourceTypes` and `/Schemas` declare, as read
+//!   at discovery, and the smallest resource those declarations accept.
 //! - [`runner`]: skip decisions, parallel runs with timeouts and a deadline.
 //! - [`report`]: console, JSON, JUnit, Markdown, HTML.
 //!
@@ -30,3 +32,4 @@ pub mod ctx;
 pub mod discovery;
 pub mod report;
 pub mod runner;
+pub mod schema_docs;

@@ -231,9 +231,23 @@ pub async fn discover(target: &Target, opts: &Options) -> Capabilities {
             ..Default::default()
         },
     };
+    caps.schemas_doc = list_document(&c, "/Schemas").await;
+    caps.resource_types_doc = list_document(&c, "/ResourceTypes").await;
     caps.forced.extend(opts.force.iter().copied());
     caps.skipped.extend(opts.skip.iter().copied());
     caps
+}
+
+/// A discovery ListResponse, when it answers 200 with a `Resources` array.
+async fn list_document(c: &ScimClient, path: &str) -> Option<Value> {
+    let req = idpsim_simulator::client::Request {
+        method: Method::GET,
+        path: path.into(),
+        headers: vec![("Accept".into(), "application/scim+json".into())],
+        body: None,
+    };
+    let r = c.send(&req).await.ok().filter(|r| r.status == 200)?;
+    r.json().filter(|doc| doc["Resources"].is_array())
 }
 
 /// The checks selected, each with the reason it will be skipped, if it will.
@@ -452,6 +466,12 @@ fn uses(feature: Capability, x: &Exchange) -> bool {
         Capability::Bulk => x.url.contains("/Bulk"),
         Capability::Filter => x.url.contains("filter=") || x.url.ends_with(".search"),
         Capability::Sort => x.url.contains("sortBy="),
+        Capability::ChangePassword => {
+            x.method != Method::POST
+                && x.request_body
+                    .as_ref()
+                    .is_some_and(|b| b.get().contains("\"password\""))
+        }
         // Every request of an ETag check is about its ETags.
         Capability::Etag => {
             header("if-match") || header("if-none-match") || x.method == Method::GET
