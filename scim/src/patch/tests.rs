@@ -249,3 +249,27 @@ fn a_member_added_twice_is_listed_once() {
     // The later copy of an element merges into the one already listed.
     assert_eq!(g2["members"][1]["display"], "two");
 }
+
+/// A `schemas` key inside an extension's value object names no attribute
+/// of the extension: `schemas` belongs to the resource's top level (RFC
+/// 7643 §3). RFC 7644 §3.5.2 makes an operation incompatible with the
+/// schema an error, and the path being fine, the value is what RFC 7644
+/// §3.12 calls invalidValue. Unknown keys there are the same mistake.
+#[test]
+fn keys_an_extension_lacks_inside_its_value_are_invalid_values() {
+    let ext = crate::urn::ENTERPRISE_USER;
+    for v in [
+        json!([{"op": "add", "path": ext, "value": {"schemas": [ext], "department": "D"}}]),
+        json!([{"op": "replace", "value": {ext: {"schemas": [ext], "department": "D"}}}]),
+        json!([{"op": "add", "path": ext, "value": {"shoeSize": "9"}}]),
+    ] {
+        let e = run(&user(), v.clone()).unwrap_err();
+        assert_eq!(
+            e.scim_type,
+            Some(ScimType::InvalidValue),
+            "{v}: {}",
+            e.detail
+        );
+        assert!(e.detail.contains(ext), "{v}: {}", e.detail);
+    }
+}
