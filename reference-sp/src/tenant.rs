@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 use crate::audit::{self, Audit};
 use crate::config::{Config, ProvisioningMode, Quirk, Role, SeatTier};
 use crate::membership;
-use crate::store::{Kind, Origin, Record, Store};
+use crate::store::{Kind, MemberSet, Membership, Origin, Record, Store};
 
 /// A resource ready to answer with.
 #[derive(Debug, Clone)]
@@ -285,8 +285,14 @@ impl Tenant {
     fn member_list(&self, store: &Store, rec: &Record) -> Vec<Value> {
         rec.members
             .iter()
-            .map(|(m, k)| {
-                let display = store.collection(*k).get(m).map(|r| r.display().to_owned());
+            .map(|(m, ms)| {
+                let k = ms.kind;
+                // The client's display when it gave one, else the member's
+                // own name.
+                let display = match &ms.display {
+                    Some(d) => Some(d.to_string()),
+                    None => store.collection(k).get(m).map(|r| r.display().to_owned()),
+                };
                 let mut v = json!({"value": &**m, "$ref": format!("{}/{}/{m}", self.base_url, k.endpoint()),
                                    "type": k.resource_type()});
                 if let Some(d) = display {
@@ -1120,14 +1126,14 @@ enum Members {
     /// Untouched by the change: the stored ones stay.
     Kept,
     /// Worked out already, and checked (see [`membership`]).
-    Given(IndexMap<Arc<str>, Kind>),
+    Given(MemberSet),
     /// Changes to the stored ones, checked.
     Delta(membership::Delta),
 }
 
 /// What a commit does to a group's member set.
 enum MemberUpdate {
-    Set(IndexMap<Arc<str>, Kind>),
+    Set(MemberSet),
     Delta(membership::Delta),
 }
 
@@ -1137,6 +1143,12 @@ enum MemberUpdate {
 /// a member; 20,000 keeps either well inside the 64 MiB one request may
 /// cost. Raising it needs members rendered without a JSON tree each.
 pub const MAX_MEMBERS: usize = 20_000;
+
+/// The longest `display` a member keeps, in bytes. Members are kept apart
+/// from the 64 KiB bound on a resource, so without a bound of their own
+/// 20,000 members could hold a megabyte each; Okta sends a userName (an
+/// address, at most 254 bytes).
+pub const MAX_MEMBER_DISPLAY: usize = 1024;
 
 /// The most work one filter may cost a request, in units of about an
 /// eighth of a microsecond of this machine's CPU (benches/budget.rs): a
@@ -1215,7 +1227,13 @@ fn with_members(kind: Kind, rec: &Record) -> Object {
         let members: Vec<Value> = rec
             .members
             .iter()
-            .map(|(m, k)| json!({"value": &**m, "type": k.resource_type()}))
+            .map(|(m, ms)| {
+                let mut v = json!({"value": &**m, "type": ms.kind.resource_type()});
+                if let Some(d) = &ms.display {
+                    v["display"] = (**d).into();
+                }
+                v
+            })
             .collect();
         current.insert("members".into(), Value::Array(members));
     }
@@ -1249,7 +1267,7 @@ fn resolve_members(
     store: &Store,
     members: &Value,
     group: Option<&str>,
-) -> Result<IndexMap<Arc<str>, Kind>, ScimError> {
+) -> Result<MemberSet, ScimError> {
     let mut out = IndexMap::new();
     for m in members.as_array().into_iter().flatten() {
         let Some(value) = m.get("value").and_then(Value::as_str) else {
@@ -1302,7 +1320,21 @@ fn resolve_members(
                 ),
             ));
         }
-        out.insert(id, kind);
+        let display = match m.get("display") {
+            Some(Value::String(d)) if d.len() > MAX_MEMBER_DISPLAY => {
+                return Err(ScimError::bad_request(
+                    ScimType::InvalidValue,
+                    format!(
+                        "member {:?}: a display of {} bytes; at most {MAX_MEMBER_DISPLAY}",
+                        excerpt(value),
+                        d.len()
+                    ),
+                ));
+            }
+            Some(Value::String(d)) if !d.is_empty() => Some(Box::from(d.as_str())),
+            _ => None,
+        };
+        out.insert(id, Membership { kind, display });
     }
     Ok(out)
 }

@@ -320,3 +320,90 @@ async fn discovery_documents() {
         .await
         .assert_error(404, None);
 }
+
+/// A member's `display` sent by the client is what the group lists (RFC
+/// 7643 §2.4: a client may set it when it adds the value), on POST, PUT and
+/// PATCH add, and a later change elsewhere in the group keeps it; a member
+/// added without one is shown by its own name.
+#[tokio::test]
+async fn a_member_display_the_client_sent_is_kept() {
+    let sp = Sp::start().await;
+    let (a, b, c) = (
+        sp.user("ann@x").await,
+        sp.user("bob@x").await,
+        sp.user("cat@x").await,
+    );
+    let displays = |r: &Reply| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = r.body["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["value"].as_str().unwrap().to_owned(),
+                    m["display"].as_str().unwrap_or("<none>").to_owned(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let want = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(i, d)| ((*i).to_owned(), (*d).to_owned()))
+            .collect();
+        v.sort();
+        v
+    };
+    let r = sp
+        .post(
+            "/Groups",
+            json!({"schemas": [GROUP], "displayName": "Shown",
+                   "members": [{"value": a, "display": "Ann (Okta)"}, {"value": b}]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let g = r.id();
+    let at = format!("/Groups/{g}");
+    let posted = want(&[(&a, "Ann (Okta)"), (&b, "bob@x")]);
+    assert_eq!(displays(&r), posted, "POST answer");
+    assert_eq!(displays(&sp.get(&at).await), posted, "GET after POST");
+
+    let r = sp
+        .patch(
+            &at,
+            json!([{"op": "add", "path": "members", "value": [{"value": c, "display": "Cat (Okta)"}]}]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let patched = want(&[(&a, "Ann (Okta)"), (&b, "bob@x"), (&c, "Cat (Okta)")]);
+    assert_eq!(displays(&sp.get(&at).await), patched, "GET after PATCH add");
+    // A rename and a removal elsewhere leave the displays alone.
+    sp.patch(
+        &at,
+        json!([{"op": "replace", "value": {"id": g, "displayName": "Shown 2"}},
+               {"op": "remove", "path": format!("members[value eq \"{b}\"]")}]),
+    )
+    .await;
+    assert_eq!(
+        displays(&sp.get(&at).await),
+        want(&[(&a, "Ann (Okta)"), (&c, "Cat (Okta)")]),
+        "GET after rename and removal"
+    );
+
+    let r = sp
+        .send(
+            reqwest::Method::PUT,
+            &at,
+            Some(json!({"schemas": [GROUP], "displayName": "Shown",
+                        "members": [{"value": a, "display": "Ann (AIW)"}, {"value": b, "display": "Bob (AIW)"}]})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        displays(&sp.get(&at).await),
+        want(&[(&a, "Ann (AIW)"), (&b, "Bob (AIW)")]),
+        "GET after PUT"
+    );
+}

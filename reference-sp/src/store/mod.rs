@@ -46,6 +46,18 @@ impl Kind {
     }
 }
 
+/// One member of a group: its kind, and the `display` the client gave it
+/// when it added the member (RFC 7643 §2.4), if any. Without one, a listing
+/// shows the member's own name as it is at the time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub kind: Kind,
+    pub display: Option<Box<str>>,
+}
+
+/// A group's members, in the order they were added.
+pub type MemberSet = IndexMap<Arc<str>, Membership>;
+
 /// How an account came to exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -79,8 +91,8 @@ pub struct Record {
     display: Option<Box<str>>,
     external: Option<Box<str>>,
     active: bool,
-    /// A group's members, in the order they were added, with their kind.
-    pub members: IndexMap<Arc<str>, Kind>,
+    /// A group's members, in the order they were added.
+    pub members: MemberSet,
 }
 
 impl Record {
@@ -341,7 +353,7 @@ impl Store {
     }
 
     /// Replaces a group's member set, keeping `member_of` in step.
-    pub fn set_members(&mut self, group: &str, members: IndexMap<Arc<str>, Kind>) {
+    pub fn set_members(&mut self, group: &str, members: MemberSet) {
         let Some((gid, rec)) = self.groups.records.get_key_value(group) else {
             return;
         };
@@ -369,12 +381,7 @@ impl Store {
     /// Adds members that are not in the group and removes members that
     /// are, keeping `member_of` in step: O(added + removed), plus a pass
     /// over the members when any is removed (to keep their order).
-    pub fn change_members(
-        &mut self,
-        group: &str,
-        added: IndexMap<Arc<str>, Kind>,
-        removed: &HashSet<Arc<str>>,
-    ) {
+    pub fn change_members(&mut self, group: &str, added: MemberSet, removed: &HashSet<Arc<str>>) {
         let Some((gid, _)) = self.groups.records.get_key_value(group) else {
             return;
         };
