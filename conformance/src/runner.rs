@@ -202,7 +202,8 @@ fn client_as(target: &Target, timeout: Duration, auth: Auth) -> ScimClient {
     ScimClient::new(c).expect("a client with defaults builds")
 }
 
-/// Reads `/ServiceProviderConfig` and applies `--force` / `--skip`.
+/// Reads `/ServiceProviderConfig` (and keeps `/Schemas` and
+/// `/ResourceTypes`) and applies `--force` / `--skip`.
 pub async fn discover(target: &Target, opts: &Options) -> Capabilities {
     let c = client(target, Duration::from_secs(10));
     let req = idpsim_simulator::client::Request {
@@ -211,7 +212,19 @@ pub async fn discover(target: &Target, opts: &Options) -> Capabilities {
         headers: vec![("Accept".into(), "application/scim+json".into())],
         body: None,
     };
-    let mut caps = match c.send(&req).await {
+    let spc = c.send(&req).await;
+    // One after the other (a target may take one request at a time), and
+    // not at all when the first got no answer: against a target that
+    // hangs, discovery costs one timeout, not three.
+    let (schemas_doc, resource_types_doc) = if spc.is_ok() {
+        (
+            list_document(&c, "/Schemas").await,
+            list_document(&c, "/ResourceTypes").await,
+        )
+    } else {
+        (None, None)
+    };
+    let mut caps = match spc {
         Ok(r) if r.status == 200 => match r.json() {
             Some(doc @ Value::Object(_)) => Capabilities::from_document(doc),
             _ => Capabilities {
@@ -231,8 +244,8 @@ pub async fn discover(target: &Target, opts: &Options) -> Capabilities {
             ..Default::default()
         },
     };
-    caps.schemas_doc = list_document(&c, "/Schemas").await;
-    caps.resource_types_doc = list_document(&c, "/ResourceTypes").await;
+    caps.schemas_doc = schemas_doc;
+    caps.resource_types_doc = resource_types_doc;
     caps.forced.extend(opts.force.iter().copied());
     caps.skipped.extend(opts.skip.iter().copied());
     caps

@@ -19,6 +19,10 @@ use serde_json::{Value, json};
 /// swap it in.
 const PROOF_TOKEN: &str = "idpsim-proof-token";
 
+/// The reference SP's service-account extension, which its ServiceAccount
+/// resource type requires.
+const SERVICE_ACCOUNT: &str = "urn:idpsim:scim:schemas:extension:serviceAccount:1.0:User";
+
 enum Breaker {
     Quirk(Quirk),
     Proxy(Hooks),
@@ -880,6 +884,49 @@ proofs! {
     walk_total: "rfc7644.paging.walk" => "stable-total", Breaker::Proxy(Hooks {
         // A server that counts the writes beside the walk.
         mutate: |r, a| if r.query.as_deref().is_some_and(|q| q.contains("&startIndex=3&")) { a.body["totalResults"] = json!(8); },
+        ..hooks()
+    });
+    required_ext_optional: "rfc7643.create.required-extension" => "refused", Breaker::Proxy(Hooks {
+        // A server that fills in the extension instead of requiring it.
+        rewrite: |r| if r.is("POST", "/ServiceAccounts") && r.body.get(SERVICE_ACCOUNT).is_none() {
+            r.body[SERVICE_ACCOUNT] = json!({"owner": "filled-in@example.com"});
+        },
+        ..hooks()
+    });
+    required_ext_unlisted: "rfc7643.create.required-extension" => "extension-listed", Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("POST", "/ServiceAccounts") && a.status == 201 {
+            a.body["schemas"] = json!(["urn:ietf:params:scim:schemas:core:2.0:User"]);
+        },
+        ..hooks()
+    });
+    immutable_ignored: "rfc7644.put.immutable-400" => "status", Breaker::Proxy(Hooks {
+        // A server that keeps the value but says nothing of the change.
+        rewrite: |r| if r.method == "PUT" && let Some(e) = r.body[SERVICE_ACCOUNT].as_object_mut() { e.remove("credentialType"); },
+        ..hooks()
+    });
+    immutable_wrong_type: "rfc7644.put.immutable-400" => "scimType", Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "PUT" && a.status == 400 { a.body["scimType"] = "invalidValue".into(); },
+        ..hooks()
+    });
+    immutable_changed: "rfc7643.put.immutable-kept" => "unchanged", Breaker::Proxy(Hooks {
+        // A server that applied the change.
+        mutate: |r, a| if r.method == "GET" && r.path.contains("/ServiceAccounts/") { a.body[SERVICE_ACCOUNT]["credentialType"] = "oauthClient".into(); },
+        ..hooks()
+    });
+    immutable_same_refused: "rfc7643.put.immutable-kept" => "same-value-accepted", Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PUT").then(|| Resp::json(400, json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "400", "scimType": "mutability", "detail": "credentialType is immutable"}))),
+        ..hooks()
+    });
+    password_put: "rfc7643.users.change-password" => "put-change-accepted", Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PUT" && r.body.get("password").is_some()).then(|| bad("password changes are not supported")),
+        ..hooks()
+    });
+    password_patch: "rfc7643.users.change-password" => "patch-change-accepted", Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r)["path"] == "password").then(|| bad("password changes are not supported")),
+        ..hooks()
+    });
+    password_echoed: "rfc7643.users.change-password" => "no-password", Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "PUT" && a.status == 200 { a.body["password"] = r.body["password"].clone(); },
         ..hooks()
     });
     dotted: "entra.patch.dotted-pathless-replace" => "name.givenName", Breaker::Proxy(Hooks {

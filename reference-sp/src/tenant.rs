@@ -146,6 +146,7 @@ fn schema_of(kind: Kind) -> &'static ResourceSchema {
     match kind {
         Kind::User => ResourceSchema::user(),
         Kind::Group => ResourceSchema::group(),
+        Kind::ServiceAccount => ResourceSchema::service_account(),
     }
 }
 
@@ -357,6 +358,7 @@ impl Tenant {
         let what = match kind {
             Kind::User => "user.created",
             Kind::Group => "group.created",
+            Kind::ServiceAccount => "serviceAccount.created",
         };
         self.record(
             what,
@@ -409,10 +411,11 @@ impl Tenant {
         if_match: Option<&str>,
     ) -> Result<Rendered, ScimError> {
         let schema = schema_of(kind);
-        let body = resource::normalize(schema, input)?;
+        let mut body = resource::normalize(schema, input)?;
         let mut store = self.store.write();
         let rec = self.visible(&store, kind, id)?;
         self.check_if_match(rec, if_match)?;
+        idpsim_scim::immutable::keep_on_replace(schema, &rec.object(), &mut body)?;
         self.commit(&mut store, kind, id, body, Actor::Scim)?;
         let rec = store.collection(kind).get(id).expect("present");
         Ok(self.render(&store, kind, id, rec, &Projection::Default))
@@ -628,6 +631,7 @@ impl Tenant {
             (Kind::User, false, true) => "user.reactivated",
             (Kind::User, _, _) => "user.updated",
             (Kind::Group, _, _) => "group.updated",
+            (Kind::ServiceAccount, _, _) => "serviceAccount.updated",
         };
         let detail =
             (added + removed > 0).then(|| format!("{added} members added, {removed} removed"));
@@ -664,6 +668,7 @@ impl Tenant {
         let action = match kind {
             Kind::User => "user.deleted",
             Kind::Group => "group.deleted",
+            Kind::ServiceAccount => "serviceAccount.deleted",
         };
         self.record(action, Actor::Scim, id, &name, None);
         Ok(())
@@ -689,10 +694,11 @@ impl Tenant {
         let derived = |id: &Arc<str>| match kind {
             Kind::Group => store.groups.get(id).map_or(0, |r| r.members.len()),
             Kind::User => store.member_of.get(id).map_or(0, Vec::len),
+            Kind::ServiceAccount => 0,
         };
         let excluded = match kind {
             Kind::Group => "members",
-            Kind::User => "groups",
+            Kind::User | Kind::ServiceAccount => "groups",
         };
         let small = q.projection.excludes_root(schema_of(kind), excluded)
             || ids.iter().map(derived).sum::<usize>() <= MEMBERS;
@@ -776,6 +782,7 @@ impl Tenant {
         let derived = match kind {
             Kind::User => mentions(f, "groups"),
             Kind::Group => mentions(f, "members"),
+            Kind::ServiceAccount => false,
         };
         let test = |id: &Arc<str>| -> bool {
             let Some(rec) = coll.get(id) else {
@@ -797,6 +804,7 @@ impl Tenant {
             let each = |id: &Arc<str>| match kind {
                 Kind::Group => coll.get(id).map_or(0, |r| r.members.len()),
                 Kind::User => store.member_of.get(id).map_or(0, Vec::len),
+                Kind::ServiceAccount => 0,
             };
             match &planned {
                 Some(ids) => ids.iter().map(each).sum(),
@@ -817,7 +825,7 @@ impl Tenant {
         })
     }
 
-    /// `POST /.search` at the root: users then groups. A filter naming an
+    /// `POST /.search` at the root: users, groups, then service accounts. A filter naming an
     /// attribute one type lacks simply matches nothing of that type
     /// (RFC 7644 §3.4.2.1).
     pub fn search_root(&self, req: &SearchRequest) -> Result<ListResponse<Item>, ScimError> {
@@ -831,7 +839,7 @@ impl Tenant {
             Some(raw) => Some(filter::parse(raw)?),
             None => None,
         };
-        let kinds = [Kind::User, Kind::Group];
+        let kinds = [Kind::User, Kind::Group, Kind::ServiceAccount];
         if let Some(f) = &f {
             let errors: Vec<ScimError> = kinds
                 .iter()
@@ -888,10 +896,11 @@ impl Tenant {
         Ok(ListResponse::new(page.items, total as u64, start as u64))
     }
 
-    /// Deletes every user and group except the Primary Owner.
+    /// Deletes every user, group and service account except the Primary Owner.
     pub fn reset(&self) -> Value {
         let mut store = self.store.write();
         let groups: Vec<Arc<str>> = store.groups.records.keys().cloned().collect();
+        let accounts: Vec<Arc<str>> = store.service_accounts.records.keys().cloned().collect();
         let users: Vec<Arc<str>> = store
             .users
             .records
@@ -905,6 +914,9 @@ impl Tenant {
         for u in &users {
             store.remove(Kind::User, u);
         }
+        for a in &accounts {
+            store.remove(Kind::ServiceAccount, a);
+        }
         drop(store);
         self.audit.lock().record(
             "directory.reset",
@@ -917,7 +929,8 @@ impl Tenant {
                 groups.len()
             )),
         );
-        json!({"usersDeleted": users.len(), "groupsDeleted": groups.len()})
+        json!({"usersDeleted": users.len(), "groupsDeleted": groups.len(),
+               "serviceAccountsDeleted": accounts.len()})
     }
 
     /// Records a just-in-time sign-in: creates the account if it is new.
@@ -1416,7 +1429,7 @@ fn plan(store: &Store, kind: Kind, f: &Filter) -> Option<Vec<Arc<str>>> {
                         .collect(),
                 ),
                 ("externalid", None) => Some(coll.by_external(v).cloned().collect()),
-                ("username", None) if kind == Kind::User => {
+                ("username", None) if kind != Kind::Group => {
                     Some(store.find_name(kind, v).cloned().into_iter().collect())
                 }
                 ("displayname", None) if kind == Kind::Group => {

@@ -136,7 +136,9 @@ pub fn apply(
             e
         })?;
     }
+    crate::immutable::unchanged(schema, resource, &out)?;
     resource::check_required(schema.core, &out, "")?;
+    resource::check_extensions(schema, &out)?;
     resource::set_schemas(schema, &mut out);
     bounds::check(schema, &out)?;
     Ok(out)

@@ -17,11 +17,14 @@ use serde_json::Value;
 
 use order::Order;
 
-/// Users or groups.
+/// Users, groups, or service accounts (non-human accounts: the User
+/// schema with the tenant's service-account extension required; they sign
+/// in with no one, hold no seat and belong to no group).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     User,
     Group,
+    ServiceAccount,
 }
 
 impl Kind {
@@ -29,18 +32,20 @@ impl Kind {
         match self {
             Kind::User => "User",
             Kind::Group => "Group",
+            Kind::ServiceAccount => "ServiceAccount",
         }
     }
     pub fn endpoint(self) -> &'static str {
         match self {
             Kind::User => "Users",
             Kind::Group => "Groups",
+            Kind::ServiceAccount => "ServiceAccounts",
         }
     }
     /// The attribute whose value is unique within the kind.
     pub fn name_attr(self) -> &'static str {
         match self {
-            Kind::User => "userName",
+            Kind::User | Kind::ServiceAccount => "userName",
             Kind::Group => "displayName",
         }
     }
@@ -204,11 +209,12 @@ impl Collection {
     }
 }
 
-/// Both collections, the reverse membership index and the version clock.
+/// The collections, the reverse membership index and the version clock.
 #[derive(Debug, Default)]
 pub struct Store {
     pub users: Collection,
     pub groups: Collection,
+    pub service_accounts: Collection,
     /// Member id -> ids of the groups that list it directly. A user is in
     /// few groups, so a `Vec` beats a set in memory and is as fast.
     pub member_of: HashMap<Arc<str>, Vec<Arc<str>>>,
@@ -221,7 +227,7 @@ pub struct Store {
     pub fold_user_names: bool,
 }
 
-/// Case-folds a group's unique name for its index.
+/// Case-folds a group's or a service account's unique name for its index.
 pub fn fold_key(s: &str) -> String {
     s.to_lowercase()
 }
@@ -238,6 +244,7 @@ impl Store {
         match kind {
             Kind::User => &self.users,
             Kind::Group => &self.groups,
+            Kind::ServiceAccount => &self.service_accounts,
         }
     }
 
@@ -245,6 +252,7 @@ impl Store {
         match kind {
             Kind::User => &mut self.users,
             Kind::Group => &mut self.groups,
+            Kind::ServiceAccount => &mut self.service_accounts,
         }
     }
 
@@ -253,7 +261,9 @@ impl Store {
     pub fn name_key(&self, kind: Kind, name: &str) -> String {
         match kind {
             Kind::User => crate::account_key::fold(name),
-            Kind::Group => fold_key(name),
+            // No one signs in as a service account: its name is unique
+            // ignoring case, as userName's caseExact false asks.
+            Kind::Group | Kind::ServiceAccount => fold_key(name),
         }
     }
 
