@@ -89,9 +89,18 @@ pub fn gate(caps: &Capabilities) -> Result<(), String> {
     target(caps).map(|_| ())
 }
 
-/// A created resource holding the immutable attribute: its path, the body
-/// it was created from, and the value set and the other value.
-async fn created(c: &Ctx) -> Result<(Target, String, Value, String, String), Finding> {
+/// A resource created holding the immutable attribute.
+struct Made {
+    t: Target,
+    path: String,
+    /// What it was created from, to PUT back.
+    body: Value,
+    /// The value it holds, and another it may not take.
+    first: String,
+    second: String,
+}
+
+async fn created(c: &Ctx) -> Result<Made, Finding> {
     let t = target(&c.caps).map_err(|why| {
         Finding::fail("immutable-declared", "an immutable attribute", why).precondition()
     })?;
@@ -117,11 +126,23 @@ async fn created(c: &Ctx) -> Result<(Target, String, Value, String, String), Fin
         .map_err(Finding::precondition)?;
     let path = format!("{endpoint}/{id}");
     c.created(path.clone()).await;
-    Ok((t, path, body, first, second))
+    Ok(Made {
+        t,
+        path,
+        body,
+        first,
+        second,
+    })
 }
 
 pub async fn put_refused(c: Ctx) -> CheckResult {
-    let (t, path, mut body, _, second) = created(&c).await?;
+    let Made {
+        t,
+        path,
+        mut body,
+        second,
+        ..
+    } = created(&c).await?;
     set(&mut body, &t.place, &t.name, json!(second));
     let r = c.send(Method::PUT, &path, Some(body)).await?;
     r.expect_status(400, &format!("PUT changing the immutable {}", t.name))?;
@@ -130,7 +151,13 @@ pub async fn put_refused(c: Ctx) -> CheckResult {
 }
 
 pub async fn put_kept(c: Ctx) -> CheckResult {
-    let (t, path, mut body, first, second) = created(&c).await?;
+    let Made {
+        t,
+        path,
+        mut body,
+        first,
+        second,
+    } = created(&c).await?;
     // The same value is no change: "the input value(s) MUST match".
     let r = c.send(Method::PUT, &path, Some(body.clone())).await?;
     if r.status != 200 {
