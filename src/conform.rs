@@ -59,8 +59,10 @@ pub struct Args {
 }
 
 fn feature(s: &str) -> anyhow::Result<Capability> {
-    Capability::parse(s)
-        .with_context(|| format!("unknown feature {s:?}; known: patch, bulk, filter, sort, etag"))
+    Capability::parse(s).with_context(|| {
+        let known: Vec<&str> = Capability::ALL.iter().map(|c| c.name()).collect();
+        format!("unknown feature {s:?}; known: {}", known.join(", "))
+    })
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {

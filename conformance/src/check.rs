@@ -41,6 +41,7 @@ pub enum Capability {
     Filter,
     Sort,
     Etag,
+    ChangePassword,
 }
 
 impl Capability {
@@ -50,6 +51,7 @@ impl Capability {
         Capability::Filter,
         Capability::Sort,
         Capability::Etag,
+        Capability::ChangePassword,
     ];
 
     pub fn name(self) -> &'static str {
@@ -59,6 +61,7 @@ impl Capability {
             Capability::Filter => "filter",
             Capability::Sort => "sort",
             Capability::Etag => "etag",
+            Capability::ChangePassword => "changePassword",
         }
     }
 

@@ -21,6 +21,12 @@ pub struct Capabilities {
     /// What `/Schemas` and `/ResourceTypes` declare (the RFC's schemas
     /// until discovery has read them).
     pub declared: Declared,
+    /// `GET /Schemas` and `GET /ResourceTypes` as answered (ListResponse
+    /// JSON), for the checks whose subject is what the server declares: a
+    /// required extension, an immutable attribute, canonical values.
+    /// `None` when unreadable; those checks then assume RFC 7643's schemas.
+    pub schemas_doc: Option<Value>,
+    pub resource_types_doc: Option<Value>,
 }
 
 impl Capabilities {

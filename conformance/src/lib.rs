@@ -9,6 +9,8 @@
 //! - [`declared`]: what `/Schemas` and `/ResourceTypes` declare, which
 //!   checks gate on.
 //! - [`ctx`]: what a check body works with: client, unique names, cleanup.
+//! - [`schema_docs`]: what `/ResourceTypes` and `/Schemas` declare, as read
+//!   at discovery, and the smallest resource those declarations accept.
 //! - [`runner`]: skip decisions, parallel runs with timeouts and a deadline.
 //! - [`report`]: console, JSON, JUnit, Markdown, HTML.
 //!
@@ -33,3 +35,4 @@ pub mod declared;
 pub mod discovery;
 pub mod report;
 pub mod runner;
+pub mod schema_docs;

@@ -278,9 +278,13 @@ pub async fn discover(target: &Target, opts: &Options) -> Capabilities {
             fetch(&c, "/Schemas").await,
         )
     };
-    let types = types.ok().map(resources);
     let answered = !matches!(listed, Fetched::NoAnswer(_));
-    let mut schemas = listed.ok().map(resources).unwrap_or_default();
+    let (types, listed) = (types.ok(), listed.ok());
+    // As answered, for the checks whose subject is the documents' shape.
+    caps.resource_types_doc = types.as_ref().ok().cloned();
+    caps.schemas_doc = listed.as_ref().ok().cloned();
+    let types = types.map(resources);
+    let mut schemas = listed.map(resources).unwrap_or_default();
     // A server may serve /Schemas/{urn} and not the list, or list only
     // some: ask for each schema the checks read that the list left out.
     let mut wanted = vec![USER.to_owned(), GROUP.to_owned()];
@@ -621,6 +625,7 @@ fn request_using(feature: Capability) -> &'static str {
         Capability::Filter => "this filter",
         Capability::Sort => "this sorted list request",
         Capability::Etag => "these ETag headers",
+        Capability::ChangePassword => "this password change",
     }
 }
 
@@ -637,6 +642,12 @@ fn uses(feature: Capability, x: &Exchange) -> bool {
         Capability::Bulk => x.url.contains("/Bulk"),
         Capability::Filter => x.url.contains("filter=") || x.url.ends_with(".search"),
         Capability::Sort => x.url.contains("sortBy="),
+        Capability::ChangePassword => {
+            x.method != Method::POST
+                && x.request_body
+                    .as_ref()
+                    .is_some_and(|b| b.get().contains("\"password\""))
+        }
         // Every request of an ETag check is about its ETags.
         Capability::Etag => {
             header("if-match") || header("if-none-match") || x.method == Method::GET

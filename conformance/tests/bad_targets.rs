@@ -37,6 +37,16 @@ fn assert_all_failed_with_evidence(r: &runner::Report) {
     assert!(!r.passed());
     assert_eq!(r.outcomes.len(), checks::all().len());
     for o in &r.outcomes {
+        // A check about what the server declares of itself (a required
+        // extension, an immutable attribute) has nothing to judge when
+        // /ResourceTypes and /Schemas cannot be read, and says so.
+        if o.verdict == Verdict::Skip
+            && o.message
+                .as_deref()
+                .is_some_and(|m| m.contains("could not be read"))
+        {
+            continue;
+        }
         assert!(
             matches!(o.verdict, Verdict::Fail | Verdict::Warn),
             "{} was {:?}",

@@ -19,6 +19,10 @@ use serde_json::{Value, json};
 /// swap it in.
 const PROOF_TOKEN: &str = "idpsim-proof-token";
 
+/// The reference SP's service-account extension, which its ServiceAccount
+/// resource type requires.
+const SERVICE_ACCOUNT: &str = "urn:idpsim:scim:schemas:extension:serviceAccount:1.0:User";
+
 enum Breaker {
     Quirk(Quirk),
     Proxy(Hooks),
@@ -847,6 +851,143 @@ proofs! {
     });
     legacy_removal: "entra.groups.legacy-member-removal" => "members", Breaker::Quirk(Quirk::LiteralMemberRemoval);
     parallel: "entra.groups.parallel-member-patches" => "no-lost-members", Breaker::Quirk(Quirk::RacyMemberPatch);
+    list_totals_types: "rfc7644.discovery.list-totals" => "resource-types-total", Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("GET", "/ResourceTypes") { a.body.as_object_mut().map(|o| o.remove("totalResults")); },
+        ..hooks()
+    });
+    list_totals_schemas: "rfc7644.discovery.list-totals" => "schemas-total", Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("GET", "/Schemas") { a.body["totalResults"] = json!(1); },
+        ..hooks()
+    });
+    rt_schemas: "rfc7643.discovery.resource-type-shape" => "resource-type-schemas", Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("GET", "/ResourceTypes") {
+            for t in a.body["Resources"].as_array_mut().unwrap() { t.as_object_mut().unwrap().remove("schemas"); }
+        },
+        ..hooks()
+    });
+    rt_absolute: "rfc7643.discovery.resource-type-shape" => "endpoint-relative", Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("GET", "/ResourceTypes") {
+            for t in a.body["Resources"].as_array_mut().unwrap() {
+                t["endpoint"] = format!("https://scim.example.com/v2{}", t["endpoint"].as_str().unwrap()).into();
+            }
+        },
+        ..hooks()
+    });
+    rt_serves: "rfc7643.discovery.resource-type-shape" => "endpoint-serves", Breaker::Proxy(Hooks {
+        // Endpoints that do not lead to the resources.
+        mutate: |r, a| if r.is("GET", "/ResourceTypes") {
+            for t in a.body["Resources"].as_array_mut().unwrap() { t["endpoint"] = "/Nowhere".into(); }
+        },
+        ..hooks()
+    });
+    rt_extension: "rfc7643.discovery.resource-type-shape" => "extension-served", Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("GET", "/Schemas") {
+            a.body["Resources"].as_array_mut().unwrap().retain(|s| s["id"] != "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User");
+        },
+        ..hooks()
+    });
+    schema_schemas: "rfc7643.discovery.schema-shape" => "schema-schemas", Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("GET", "/Schemas") {
+            for s in a.body["Resources"].as_array_mut().unwrap() { s.as_object_mut().unwrap().remove("schemas"); }
+        },
+        ..hooks()
+    });
+    projected_schemas: "rfc7643.resource.schemas-with-attributes" => "schemas-returned", Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "GET" && r.query.as_deref().is_some_and(|q| q.starts_with("attributes=")) {
+            a.body.as_object_mut().map(|o| o.remove("schemas"));
+        },
+        ..hooks()
+    });
+    projected_list_id: "rfc7643.resource.schemas-with-attributes" => "id-returned", Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("GET", "/Users") && r.query.as_deref().is_some_and(|q| q.contains("&attributes=")) {
+            for x in a.body["Resources"].as_array_mut().unwrap() { x.as_object_mut().unwrap().remove("id"); }
+        },
+        ..hooks()
+    });
+    canonical_refused: "rfc7643.resource.canonical-types" => "accepted", Breaker::Proxy(Hooks {
+        // A server that knows only some IM services.
+        intercept: |r| (r.is("POST", "/Users") && r.body["ims"].as_array().is_some_and(|l| l.iter().any(|e| e["type"] == "qq")))
+            .then(|| Resp::json(400, json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "400", "scimType": "invalidValue", "detail": "unknown ims type qq"}))),
+        ..hooks()
+    });
+    canonical_dropped: "rfc7643.resource.canonical-types" => "type-kept", Breaker::Proxy(Hooks {
+        // A server that ignores pagers.
+        mutate: |r, a| if r.method == "GET" && r.path.contains("/Users/")
+            && let Some(l) = a.body["phoneNumbers"].as_array_mut() { l.retain(|e| e["type"] != "pager"); },
+        ..hooks()
+    });
+    sort_first_value: "rfc7644.sort.multi-valued" => "order", Breaker::Proxy(Hooks {
+        // A server that sorts by the first value, primary or not.
+        mutate: |r, a| if r.query.as_deref().is_some_and(|q| q.contains("sortBy=emails.value"))
+            && let Some(list) = a.body["Resources"].as_array_mut() {
+                list.sort_by(|x, y| x["emails"][0]["value"].as_str().cmp(&y["emails"][0]["value"].as_str()));
+            },
+        ..hooks()
+    });
+    schemas_stale: "rfc7644.patch.schemas-follow" => "implicit-add", Breaker::Proxy(Hooks {
+        // A server that keeps schemas as the resource was created.
+        mutate: |r, a| if r.method == "GET" && r.path.contains("/Users/")
+            && let Some(l) = a.body["schemas"].as_array_mut() { l.retain(|u| u == "urn:ietf:params:scim:schemas:core:2.0:User"); },
+        ..hooks()
+    });
+    schemas_unordered: "rfc7644.patch.schemas-follow" => "sequential", Breaker::Proxy(Hooks {
+        // A server that applies operations in some other order.
+        rewrite: |r| if r.method == "PATCH" && let Some(ops) = r.body["Operations"].as_array_mut() { ops.reverse(); },
+        ..hooks()
+    });
+    walk_shifted: "rfc7644.paging.walk" => "each-once", Breaker::Proxy(Hooks {
+        // A server whose indexes moved by one under the writes between pages.
+        rewrite: |r| if let Some(q) = &mut r.query { *q = q.replace("&startIndex=3&", "&startIndex=2&"); },
+        ..hooks()
+    });
+    walk_total: "rfc7644.paging.walk" => "stable-total", Breaker::Proxy(Hooks {
+        // A server that counts the writes beside the walk.
+        mutate: |r, a| if r.query.as_deref().is_some_and(|q| q.contains("&startIndex=3&")) { a.body["totalResults"] = json!(8); },
+        ..hooks()
+    });
+    required_ext_optional: "rfc7643.create.required-extension" => "refused", Breaker::Proxy(Hooks {
+        // A server that fills in the extension instead of requiring it.
+        rewrite: |r| if r.is("POST", "/ServiceAccounts") && r.body.get(SERVICE_ACCOUNT).is_none() {
+            r.body[SERVICE_ACCOUNT] = json!({"owner": "filled-in@example.com"});
+        },
+        ..hooks()
+    });
+    required_ext_unlisted: "rfc7643.create.required-extension" => "extension-listed", Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.is("POST", "/ServiceAccounts") && a.status == 201 {
+            a.body["schemas"] = json!(["urn:ietf:params:scim:schemas:core:2.0:User"]);
+        },
+        ..hooks()
+    });
+    immutable_ignored: "rfc7644.put.immutable-400" => "status", Breaker::Proxy(Hooks {
+        // A server that keeps the value but says nothing of the change.
+        rewrite: |r| if r.method == "PUT" && let Some(e) = r.body[SERVICE_ACCOUNT].as_object_mut() { e.remove("credentialType"); },
+        ..hooks()
+    });
+    immutable_wrong_type: "rfc7644.put.immutable-400" => "scimType", Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "PUT" && a.status == 400 { a.body["scimType"] = "invalidValue".into(); },
+        ..hooks()
+    });
+    immutable_changed: "rfc7643.put.immutable-kept" => "unchanged", Breaker::Proxy(Hooks {
+        // A server that applied the change.
+        mutate: |r, a| if r.method == "GET" && r.path.contains("/ServiceAccounts/") { a.body[SERVICE_ACCOUNT]["credentialType"] = "oauthClient".into(); },
+        ..hooks()
+    });
+    immutable_same_refused: "rfc7643.put.immutable-kept" => "same-value-accepted", Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PUT").then(|| Resp::json(400, json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "400", "scimType": "mutability", "detail": "credentialType is immutable"}))),
+        ..hooks()
+    });
+    password_put: "rfc7643.users.change-password" => "put-change-accepted", Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PUT" && r.body.get("password").is_some()).then(|| bad("password changes are not supported")),
+        ..hooks()
+    });
+    password_patch: "rfc7643.users.change-password" => "patch-change-accepted", Breaker::Proxy(Hooks {
+        intercept: |r| (r.method == "PATCH" && first_op(r)["path"] == "password").then(|| bad("password changes are not supported")),
+        ..hooks()
+    });
+    password_echoed: "rfc7643.users.change-password" => "no-password", Breaker::Proxy(Hooks {
+        mutate: |r, a| if r.method == "PUT" && a.status == 200 { a.body["password"] = r.body["password"].clone(); },
+        ..hooks()
+    });
     dotted: "entra.patch.dotted-pathless-replace" => "name.givenName", Breaker::Proxy(Hooks {
         // A server that applies the value object literally and drops what it cannot place.
         rewrite: |r| if r.method == "PATCH"

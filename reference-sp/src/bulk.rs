@@ -200,11 +200,12 @@ fn parse_path(path: &str) -> Result<(Kind, Option<String>), ScimError> {
     let kind = match ty {
         "Users" => Kind::User,
         "Groups" => Kind::Group,
+        "ServiceAccounts" => Kind::ServiceAccount,
         _ => {
             return Err(ScimError::bad_request(
                 ScimType::InvalidPath,
                 format!(
-                    "bulk path {:?} must be /Users or /Groups, optionally with an id",
+                    "bulk path {:?} must be /Users, /Groups or /ServiceAccounts, optionally with an id",
                     excerpt(path)
                 ),
             ));

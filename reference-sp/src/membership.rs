@@ -22,11 +22,10 @@ use idpsim_scim::patch::{OpKind, PatchOperation};
 use idpsim_scim::resource::{self, ReadOnly};
 use idpsim_scim::schema::ResourceSchema;
 use idpsim_scim::{PatchPath, ScimError};
-use indexmap::IndexMap;
 use scim_v2::filter::{AttrExp, AttrPath, CompValue, CompareOp, ValFilter};
 use serde_json::Value;
 
-use crate::store::{Kind, Store};
+use crate::store::{MemberSet, Store};
 
 /// One change to a member set.
 #[derive(Debug)]
@@ -198,7 +197,7 @@ fn value_eq(f: &ValFilter) -> Option<String> {
 #[derive(Debug)]
 pub enum Outcome {
     /// The whole new set (a request that replaced or emptied the list).
-    Set(IndexMap<Arc<str>, Kind>),
+    Set(MemberSet),
     /// Members to add (none of them members now) and members to remove
     /// (all of them members now): what adds and removes alone make, and
     /// what a group of 20,000 can take a thousand times in one Bulk
@@ -209,7 +208,7 @@ pub enum Outcome {
 /// See [`Outcome::Delta`].
 #[derive(Debug, Default)]
 pub struct Delta {
-    pub added: IndexMap<Arc<str>, Kind>,
+    pub added: MemberSet,
     pub removed: HashSet<Arc<str>>,
 }
 
@@ -218,9 +217,9 @@ pub struct Delta {
 /// `members` list).
 pub fn apply(
     store: &Store,
-    current: &IndexMap<Arc<str>, Kind>,
+    current: &MemberSet,
     ops: Vec<(usize, MemberOp)>,
-    resolve: impl Fn(&Store, &Value) -> Result<IndexMap<Arc<str>, Kind>, ScimError>,
+    resolve: impl Fn(&Store, &Value) -> Result<MemberSet, ScimError>,
 ) -> Result<Outcome, ScimError> {
     if ops
         .iter()
@@ -235,12 +234,15 @@ pub fn apply(
     for (i, op) in ops {
         match op {
             MemberOp::Add(items) => {
-                for (id, kind) in resolve(store, &Value::Array(items)).map_err(|e| at(i, e))? {
+                for (id, m) in resolve(store, &Value::Array(items)).map_err(|e| at(i, e))? {
+                    // Already a member: nothing changes, its display neither
+                    // (sub-attributes of members are fixed when the member
+                    // is added, RFC 7643 §4.2).
                     if d.removed.remove(&id) || current.contains_key(&id) {
                         continue;
                     }
                     unadded.remove(&id);
-                    d.added.entry(id).or_insert(kind);
+                    d.added.entry(id).or_insert(m);
                 }
             }
             MemberOp::Remove(ids) => {
@@ -263,7 +265,7 @@ pub fn apply(
 
 /// The key of `id` in `set`. Ids are compared ignoring case, as
 /// `value eq` does (members.value is not caseExact); ours are lowercase.
-fn find<'m>(set: &'m IndexMap<Arc<str>, Kind>, id: &str) -> Option<&'m Arc<str>> {
+fn find<'m>(set: &'m MemberSet, id: &str) -> Option<&'m Arc<str>> {
     set.get_key_value(id)
         .or_else(|| set.get_key_value(id.to_lowercase().as_str()))
         .map(|(k, _)| k)
@@ -272,10 +274,10 @@ fn find<'m>(set: &'m IndexMap<Arc<str>, Kind>, id: &str) -> Option<&'m Arc<str>>
 /// The member set after `ops`, for a request that replaces or empties it.
 fn apply_to_set(
     store: &Store,
-    current: &IndexMap<Arc<str>, Kind>,
+    current: &MemberSet,
     ops: Vec<(usize, MemberOp)>,
-    resolve: impl Fn(&Store, &Value) -> Result<IndexMap<Arc<str>, Kind>, ScimError>,
-) -> Result<IndexMap<Arc<str>, Kind>, ScimError> {
+    resolve: impl Fn(&Store, &Value) -> Result<MemberSet, ScimError>,
+) -> Result<MemberSet, ScimError> {
     let mut next = current.clone();
     // Removals are marked and swept once at the end: removing from an
     // ordered map one id at a time shifts the rest, O(members) per id.
@@ -283,9 +285,9 @@ fn apply_to_set(
     for (i, op) in ops {
         match op {
             MemberOp::Add(items) => {
-                for (id, kind) in resolve(store, &Value::Array(items)).map_err(|e| at(i, e))? {
+                for (id, m) in resolve(store, &Value::Array(items)).map_err(|e| at(i, e))? {
                     if !gone.remove(&id) {
-                        next.entry(id).or_insert(kind);
+                        next.entry(id).or_insert(m);
                     }
                 }
             }

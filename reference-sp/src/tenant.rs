@@ -27,7 +27,7 @@ use serde_json::{Value, json};
 use crate::audit::{self, Audit};
 use crate::config::{Config, ProvisioningMode, Quirk, Role, SeatTier};
 use crate::membership;
-use crate::store::{Kind, Origin, Record, Store};
+use crate::store::{Kind, MemberSet, Membership, Origin, Record, Store};
 
 /// A resource ready to answer with.
 #[derive(Debug, Clone)]
@@ -146,6 +146,7 @@ fn schema_of(kind: Kind) -> &'static ResourceSchema {
     match kind {
         Kind::User => ResourceSchema::user(),
         Kind::Group => ResourceSchema::group(),
+        Kind::ServiceAccount => ResourceSchema::service_account(),
     }
 }
 
@@ -286,8 +287,14 @@ impl Tenant {
     fn member_list(&self, store: &Store, rec: &Record) -> Vec<Value> {
         rec.members
             .iter()
-            .map(|(m, k)| {
-                let display = store.collection(*k).get(m).map(|r| r.display().to_owned());
+            .map(|(m, ms)| {
+                let k = ms.kind;
+                // The client's display when it gave one, else the member's
+                // own name.
+                let display = match &ms.display {
+                    Some(d) => Some(d.to_string()),
+                    None => store.collection(k).get(m).map(|r| r.display().to_owned()),
+                };
                 let mut v = json!({"value": &**m, "$ref": format!("{}/{}/{m}", self.base_url, k.endpoint()),
                                    "type": k.resource_type()});
                 if let Some(d) = display {
@@ -353,6 +360,7 @@ impl Tenant {
         let what = match kind {
             Kind::User => "user.created",
             Kind::Group => "group.created",
+            Kind::ServiceAccount => "serviceAccount.created",
         };
         self.record(
             what,
@@ -405,10 +413,11 @@ impl Tenant {
         if_match: Option<&str>,
     ) -> Result<Rendered, ScimError> {
         let schema = schema_of(kind);
-        let body = resource::normalize(schema, input)?;
+        let mut body = resource::normalize(schema, input)?;
         let mut store = self.store.write();
         let rec = self.visible(&store, kind, id)?;
         self.check_if_match(rec, if_match)?;
+        idpsim_scim::immutable::keep_on_replace(schema, &rec.object(), &mut body)?;
         self.commit(&mut store, kind, id, body, Actor::Scim)?;
         let rec = store.collection(kind).get(id).expect("present");
         Ok(self.render(&store, kind, id, rec, &Projection::Default))
@@ -646,6 +655,7 @@ impl Tenant {
             (Kind::User, false, true) => "user.reactivated",
             (Kind::User, _, _) => "user.updated",
             (Kind::Group, _, _) => "group.updated",
+            (Kind::ServiceAccount, _, _) => "serviceAccount.updated",
         };
         let detail =
             (added + removed > 0).then(|| format!("{added} members added, {removed} removed"));
@@ -682,6 +692,7 @@ impl Tenant {
         let action = match kind {
             Kind::User => "user.deleted",
             Kind::Group => "group.deleted",
+            Kind::ServiceAccount => "serviceAccount.deleted",
         };
         self.record(action, Actor::Scim, id, &name, None);
         Ok(())
@@ -707,10 +718,11 @@ impl Tenant {
         let derived = |id: &Arc<str>| match kind {
             Kind::Group => store.groups.get(id).map_or(0, |r| r.members.len()),
             Kind::User => store.member_of.get(id).map_or(0, Vec::len),
+            Kind::ServiceAccount => 0,
         };
         let excluded = match kind {
             Kind::Group => "members",
-            Kind::User => "groups",
+            Kind::User | Kind::ServiceAccount => "groups",
         };
         let small = q.projection.excludes_root(schema_of(kind), excluded)
             || ids.iter().map(derived).sum::<usize>() <= MEMBERS;
@@ -794,6 +806,7 @@ impl Tenant {
         let derived = match kind {
             Kind::User => mentions(f, "groups"),
             Kind::Group => mentions(f, "members"),
+            Kind::ServiceAccount => false,
         };
         let test = |id: &Arc<str>| -> bool {
             let Some(rec) = coll.get(id) else {
@@ -815,6 +828,7 @@ impl Tenant {
             let each = |id: &Arc<str>| match kind {
                 Kind::Group => coll.get(id).map_or(0, |r| r.members.len()),
                 Kind::User => store.member_of.get(id).map_or(0, Vec::len),
+                Kind::ServiceAccount => 0,
             };
             match &planned {
                 Some(ids) => ids.iter().map(each).sum(),
@@ -835,7 +849,7 @@ impl Tenant {
         })
     }
 
-    /// `POST /.search` at the root: users then groups. A filter naming an
+    /// `POST /.search` at the root: users, groups, then service accounts. A filter naming an
     /// attribute one type lacks simply matches nothing of that type
     /// (RFC 7644 §3.4.2.1).
     pub fn search_root(&self, req: &SearchRequest) -> Result<ListResponse<Item>, ScimError> {
@@ -849,7 +863,7 @@ impl Tenant {
             Some(raw) => Some(filter::parse(raw)?),
             None => None,
         };
-        let kinds = [Kind::User, Kind::Group];
+        let kinds = [Kind::User, Kind::Group, Kind::ServiceAccount];
         if let Some(f) = &f {
             let errors: Vec<ScimError> = kinds
                 .iter()
@@ -906,10 +920,11 @@ impl Tenant {
         Ok(ListResponse::new(page.items, total as u64, start as u64))
     }
 
-    /// Deletes every user and group except the Primary Owner.
+    /// Deletes every user, group and service account except the Primary Owner.
     pub fn reset(&self) -> Value {
         let mut store = self.store.write();
         let groups: Vec<Arc<str>> = store.groups.records.keys().cloned().collect();
+        let accounts: Vec<Arc<str>> = store.service_accounts.records.keys().cloned().collect();
         let users: Vec<Arc<str>> = store
             .users
             .records
@@ -923,6 +938,9 @@ impl Tenant {
         for u in &users {
             store.remove(Kind::User, u);
         }
+        for a in &accounts {
+            store.remove(Kind::ServiceAccount, a);
+        }
         drop(store);
         self.audit.lock().record(
             "directory.reset",
@@ -935,7 +953,8 @@ impl Tenant {
                 groups.len()
             )),
         );
-        json!({"usersDeleted": users.len(), "groupsDeleted": groups.len()})
+        json!({"usersDeleted": users.len(), "groupsDeleted": groups.len(),
+               "serviceAccountsDeleted": accounts.len()})
     }
 
     /// Records a just-in-time sign-in: creates the account if it is new.
@@ -1144,14 +1163,14 @@ enum Members {
     /// Untouched by the change: the stored ones stay.
     Kept,
     /// Worked out already, and checked (see [`membership`]).
-    Given(IndexMap<Arc<str>, Kind>),
+    Given(MemberSet),
     /// Changes to the stored ones, checked.
     Delta(membership::Delta),
 }
 
 /// What a commit does to a group's member set.
 enum MemberUpdate {
-    Set(IndexMap<Arc<str>, Kind>),
+    Set(MemberSet),
     Delta(membership::Delta),
 }
 
@@ -1161,6 +1180,12 @@ enum MemberUpdate {
 /// a member; 20,000 keeps either well inside the 64 MiB one request may
 /// cost. Raising it needs members rendered without a JSON tree each.
 pub const MAX_MEMBERS: usize = 20_000;
+
+/// The longest `display` a member keeps, in bytes. Members are kept apart
+/// from the 64 KiB bound on a resource, so without a bound of their own
+/// 20,000 members could hold a megabyte each; Okta sends a userName (an
+/// address, at most 254 bytes).
+pub const MAX_MEMBER_DISPLAY: usize = 1024;
 
 /// The most work one filter may cost a request, in units of about an
 /// eighth of a microsecond of this machine's CPU (benches/budget.rs): a
@@ -1239,7 +1264,13 @@ fn with_members(kind: Kind, rec: &Record) -> Object {
         let members: Vec<Value> = rec
             .members
             .iter()
-            .map(|(m, k)| json!({"value": &**m, "type": k.resource_type()}))
+            .map(|(m, ms)| {
+                let mut v = json!({"value": &**m, "type": ms.kind.resource_type()});
+                if let Some(d) = &ms.display {
+                    v["display"] = (**d).into();
+                }
+                v
+            })
             .collect();
         current.insert("members".into(), Value::Array(members));
     }
@@ -1273,7 +1304,7 @@ fn resolve_members(
     store: &Store,
     members: &Value,
     group: Option<&str>,
-) -> Result<IndexMap<Arc<str>, Kind>, ScimError> {
+) -> Result<MemberSet, ScimError> {
     let mut out = IndexMap::new();
     for m in members.as_array().into_iter().flatten() {
         let Some(value) = m.get("value").and_then(Value::as_str) else {
@@ -1326,7 +1357,21 @@ fn resolve_members(
                 ),
             ));
         }
-        out.insert(id, kind);
+        let display = match m.get("display") {
+            Some(Value::String(d)) if d.len() > MAX_MEMBER_DISPLAY => {
+                return Err(ScimError::bad_request(
+                    ScimType::InvalidValue,
+                    format!(
+                        "member {:?}: a display of {} bytes; at most {MAX_MEMBER_DISPLAY}",
+                        excerpt(value),
+                        d.len()
+                    ),
+                ));
+            }
+            Some(Value::String(d)) if !d.is_empty() => Some(Box::from(d.as_str())),
+            _ => None,
+        };
+        out.insert(id, Membership { kind, display });
     }
     Ok(out)
 }
@@ -1408,7 +1453,7 @@ fn plan(store: &Store, kind: Kind, f: &Filter) -> Option<Vec<Arc<str>>> {
                         .collect(),
                 ),
                 ("externalid", None) => Some(coll.by_external(v).cloned().collect()),
-                ("username", None) if kind == Kind::User => Some(store.lookup_name(kind, v)),
+                ("username", None) if kind != Kind::Group => Some(store.lookup_name(kind, v)),
                 ("displayname", None) if kind == Kind::Group => Some(store.lookup_name(kind, v)),
                 ("members", Some(s)) if kind == Kind::Group && s.eq_ignore_ascii_case("value") => {
                     Some(groups_of(store, v))

@@ -283,3 +283,24 @@ async fn slow_clients_are_cut_off() {
     assert!(text.starts_with("HTTP/1.1 503"), "{text}");
     assert!(text.contains(ERROR), "{text}");
 }
+
+/// An enterprise-extension value carrying `schemas` is refused as
+/// invalidValue (the path is valid, the value is not the extension's), and
+/// changes nothing.
+#[tokio::test]
+async fn schemas_inside_an_extension_value_is_invalid_value() {
+    let sp = Sp::start().await;
+    let id = sp.user("ext-schemas@x").await;
+    let at = format!("/Users/{id}");
+    let ext = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let before = sp.get(&at).await.body;
+    for ops in [
+        json!([{"op": "add", "path": ext, "value": {"schemas": [ext], "department": "D"}}]),
+        json!([{"op": "replace", "value": {ext: {"schemas": [ext], "department": "D"}}}]),
+    ] {
+        sp.patch(&at, ops)
+            .await
+            .assert_error(400, Some("invalidValue"));
+    }
+    assert_eq!(sp.get(&at).await.body, before);
+}

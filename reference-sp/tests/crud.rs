@@ -295,8 +295,11 @@ async fn discovery_documents() {
     let spc = sp.get("/ServiceProviderConfig").await;
     assert_eq!(spc.body["bulk"]["maxOperations"], 1000);
     assert_eq!(spc.body["etag"]["supported"], true);
+    // Passwords are set and changed by POST, PUT and PATCH (and never
+    // returned), so the document says so.
+    assert_eq!(spc.body["changePassword"]["supported"], true);
     let rts = sp.get("/ResourceTypes").await;
-    assert_eq!(rts.body["totalResults"], 2);
+    assert_eq!(rts.body["totalResults"], 3);
     let schemas = sp.get("/Schemas").await;
     let ids: Vec<&str> = schemas.body["Resources"]
         .as_array()
@@ -319,4 +322,191 @@ async fn discovery_documents() {
     sp.get("/ResourceTypes/Widget")
         .await
         .assert_error(404, None);
+}
+
+/// A member's `display` sent by the client is what the group lists (RFC
+/// 7643 §2.4: a client may set it when it adds the value), on POST, PUT and
+/// PATCH add, and a later change elsewhere in the group keeps it; a member
+/// added without one is shown by its own name.
+#[tokio::test]
+async fn a_member_display_the_client_sent_is_kept() {
+    let sp = Sp::start().await;
+    let (a, b, c) = (
+        sp.user("ann@x").await,
+        sp.user("bob@x").await,
+        sp.user("cat@x").await,
+    );
+    let displays = |r: &Reply| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = r.body["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["value"].as_str().unwrap().to_owned(),
+                    m["display"].as_str().unwrap_or("<none>").to_owned(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let want = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(i, d)| ((*i).to_owned(), (*d).to_owned()))
+            .collect();
+        v.sort();
+        v
+    };
+    let r = sp
+        .post(
+            "/Groups",
+            json!({"schemas": [GROUP], "displayName": "Shown",
+                   "members": [{"value": a, "display": "Ann (Okta)"}, {"value": b}]}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let g = r.id();
+    let at = format!("/Groups/{g}");
+    let posted = want(&[(&a, "Ann (Okta)"), (&b, "bob@x")]);
+    assert_eq!(displays(&r), posted, "POST answer");
+    assert_eq!(displays(&sp.get(&at).await), posted, "GET after POST");
+
+    let r = sp
+        .patch(
+            &at,
+            json!([{"op": "add", "path": "members", "value": [{"value": c, "display": "Cat (Okta)"}]}]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let patched = want(&[(&a, "Ann (Okta)"), (&b, "bob@x"), (&c, "Cat (Okta)")]);
+    assert_eq!(displays(&sp.get(&at).await), patched, "GET after PATCH add");
+    // A rename and a removal elsewhere leave the displays alone.
+    sp.patch(
+        &at,
+        json!([{"op": "replace", "value": {"id": g, "displayName": "Shown 2"}},
+               {"op": "remove", "path": format!("members[value eq \"{b}\"]")}]),
+    )
+    .await;
+    assert_eq!(
+        displays(&sp.get(&at).await),
+        want(&[(&a, "Ann (Okta)"), (&c, "Cat (Okta)")]),
+        "GET after rename and removal"
+    );
+
+    let r = sp
+        .send(
+            reqwest::Method::PUT,
+            &at,
+            Some(json!({"schemas": [GROUP], "displayName": "Shown",
+                        "members": [{"value": a, "display": "Ann (AIW)"}, {"value": b, "display": "Bob (AIW)"}]})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        displays(&sp.get(&at).await),
+        want(&[(&a, "Ann (AIW)"), (&b, "Bob (AIW)")]),
+        "GET after PUT"
+    );
+}
+
+/// The ServiceAccount resource type: the User schema with the
+/// service-account extension required (RFC 7643 §6) and its immutable
+/// `credentialType` (RFC 7643 §7; RFC 7644 §3.5.1, §3.5.2). Its accounts
+/// are not users: not in /Users, not in groups, no seat.
+#[tokio::test]
+async fn service_accounts_need_their_extension_and_keep_their_credential_type() {
+    let sp = Sp::start().await;
+    let ext = "urn:idpsim:scim:schemas:extension:serviceAccount:1.0:User";
+    let rt = sp.get("/ResourceTypes/ServiceAccount").await;
+    assert_eq!(rt.status, 200, "{}", rt.text);
+    assert_eq!(rt.body["endpoint"], "/ServiceAccounts");
+    assert_eq!(
+        rt.body["schemaExtensions"],
+        json!([{"schema": ext, "required": true}])
+    );
+    sp.post(
+        "/ServiceAccounts",
+        json!({"schemas": [USER], "userName": "robot@x"}),
+    )
+    .await
+    .assert_error(400, Some("invalidValue"));
+    let r = sp
+        .post(
+            "/ServiceAccounts",
+            json!({"schemas": [USER, ext], "userName": "robot@x",
+                   ext: {"owner": "ann@x", "credentialType": "apiKey"}}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.body["schemas"], json!([USER, ext]));
+    assert_eq!(r.body["meta"]["resourceType"], "ServiceAccount");
+    let id = r.id();
+    let at = format!("/ServiceAccounts/{id}");
+    assert!(
+        r.headers["location"].to_str().unwrap().ends_with(&at),
+        "{:?}",
+        r.headers
+    );
+    assert_eq!(sp.get(&at).await.status, 200);
+    sp.get(&format!("/Users/{id}"))
+        .await
+        .assert_error(404, None);
+    let listed = sp
+        .get("/ServiceAccounts?filter=userName%20eq%20%22ROBOT@x%22")
+        .await;
+    assert_eq!(
+        listed.body["Resources"][0]["id"],
+        json!(id),
+        "{}",
+        listed.text
+    );
+    let users = sp.get("/Users?filter=userName%20eq%20%22robot@x%22").await;
+    assert_eq!(users.body["totalResults"], 0, "{}", users.text);
+
+    let put = |credential: Option<&str>, owner: &str| {
+        let mut e = json!({"owner": owner});
+        if let Some(c) = credential {
+            e["credentialType"] = c.into();
+        }
+        json!({"schemas": [USER, ext], "userName": "robot@x", ext: e})
+    };
+    sp.send(Method::PUT, &at, Some(put(Some("certificate"), "ann@x")))
+        .await
+        .assert_error(400, Some("mutability"));
+    let r = sp.send(Method::PUT, &at, Some(put(None, "bob@x"))).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        r.body[ext],
+        json!({"owner": "bob@x", "credentialType": "apiKey"})
+    );
+    let r = sp
+        .send(Method::PUT, &at, Some(put(Some("apiKey"), "bob@x")))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    sp.patch(
+        &at,
+        json!([{"op": "replace", "path": format!("{ext}:credentialType"), "value": "oauthClient"}]),
+    )
+    .await
+    .assert_error(400, Some("mutability"));
+    sp.patch(
+        &at,
+        json!([{"op": "remove", "path": format!("{ext}:owner")}]),
+    )
+    .await
+    .assert_error(400, Some("mutability"));
+    assert_eq!(sp.get(&at).await.body[ext]["credentialType"], "apiKey");
+    // Not a member of anything: members are users and groups.
+    let g = sp.group("robots", &[]).await;
+    sp.patch(
+        &format!("/Groups/{g}"),
+        json!([{"op": "add", "path": "members", "value": [{"value": id}]}]),
+    )
+    .await
+    .assert_error(400, Some("invalidValue"));
+    let r = sp.send(Method::DELETE, &at, None).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    sp.get(&at).await.assert_error(404, None);
 }

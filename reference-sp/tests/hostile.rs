@@ -369,3 +369,34 @@ async fn root_search_pages_across_users_and_groups() {
     assert_eq!(page[0]["userName"], "r2@x");
     assert_eq!(page[1]["displayName"], "g0");
 }
+
+/// A member's display is kept as the client sent it, so it has a bound of
+/// its own: members are outside the 64 KiB bound on a resource.
+#[tokio::test]
+async fn a_member_display_past_the_bound_is_refused() {
+    let sp = Sp::start().await;
+    let u = sp.user("long-display@x").await;
+    let bound = idpsim_reference_sp::tenant::MAX_MEMBER_DISPLAY;
+    let member = |n: usize| json!([{"value": u, "display": "d".repeat(n)}]);
+    sp.post(
+        "/Groups",
+        json!({"schemas": [GROUP], "displayName": "too long", "members": member(bound + 1)}),
+    )
+    .await
+    .assert_error(400, Some("invalidValue"));
+    let g = sp.group("long enough", &[]).await;
+    sp.patch(
+        &format!("/Groups/{g}"),
+        json!([{"op": "add", "path": "members", "value": member(bound + 1)}]),
+    )
+    .await
+    .assert_error(400, Some("invalidValue"));
+    let r = sp
+        .patch(
+            &format!("/Groups/{g}"),
+            json!([{"op": "add", "path": "members", "value": member(bound)}]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(r.body["members"][0]["display"], "d".repeat(bound));
+}

@@ -245,6 +245,7 @@ async fn only_small_indexed_lookups_skip_the_blocking_pool() {
     let schema_of = |kind| match kind {
         Kind::User => ResourceSchema::user(),
         Kind::Group => ResourceSchema::group(),
+        Kind::ServiceAccount => ResourceSchema::service_account(),
     };
 
     let sp = Sp::start().await;

@@ -14,6 +14,7 @@
 //! - [`filter`]: filter parsing with positioned errors, schema checks and
 //!   evaluation.
 //! - [`patch`]: the PATCH engine, with the leniencies real IdPs need.
+//! - [`immutable`]: immutable attributes on PUT and PATCH.
 //! - [`projection`], [`sort`]: `attributes`/`excludedAttributes` and `sortBy`.
 //! - [`message`]: ListResponse, SearchRequest, BulkRequest/BulkResponse.
 //! - [`service_provider_config`]: the RFC 7643 §5 document, for servers and clients.
@@ -41,6 +42,7 @@ pub mod error;
 pub mod filter;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod immutable;
 pub mod message;
 pub mod patch;
 pub mod path;

@@ -136,7 +136,9 @@ pub fn apply(
             e
         })?;
     }
+    crate::immutable::unchanged(schema, resource, &out)?;
     resource::check_required(schema.core, &out, "")?;
+    resource::check_extensions(schema, &out)?;
     resource::set_schemas(schema, &mut out);
     bounds::check(schema, &out)?;
     Ok(out)
@@ -180,7 +182,9 @@ fn apply_one(
                             )));
                         };
                         for (k, v) in fields {
-                            let attr = ext.attribute(&k).ok_or_else(|| unknown_key(&k))?;
+                            let attr = ext
+                                .attribute(&k)
+                                .ok_or_else(|| not_in_extension(ext.id, &k))?;
                             let r = Resolved {
                                 container: ctx,
                                 attr,
@@ -217,6 +221,23 @@ fn unknown_key(k: &str) -> ScimError {
     )
 }
 
+/// A key inside an extension's value object that the extension does not
+/// define: the path (the extension's URN) was fine, the value is not one
+/// its schema takes, which RFC 7644 §3.12 calls `invalidValue`. `schemas`
+/// is the usual one: it belongs to the resource's top level (RFC 7643 §3),
+/// not inside an extension.
+fn not_in_extension(urn: &str, k: &str) -> ScimError {
+    let hint = if k.eq_ignore_ascii_case("schemas") {
+        "; `schemas` belongs at the top level of the resource"
+    } else {
+        ""
+    };
+    invalid_value(format!(
+        "`{}` is not an attribute of {urn}{hint}",
+        excerpt(k)
+    ))
+}
+
 fn apply_pathless(
     schema: &ResourceSchema,
     res: &mut Object,
@@ -246,7 +267,9 @@ fn apply_pathless(
                 )));
             };
             for (k, v) in inner {
-                let attr = ext.attribute(&k).ok_or_else(|| unknown_key(&k))?;
+                let attr = ext
+                    .attribute(&k)
+                    .ok_or_else(|| not_in_extension(ext.id, &k))?;
                 let r = Resolved {
                     container: Container::Extension(ext),
                     attr,

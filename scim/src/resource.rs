@@ -85,8 +85,32 @@ pub fn normalize(schema: &ResourceSchema, input: Value) -> Result<Object, ScimEr
     }
     set_schemas(schema, &mut out);
     check_required(schema.core, &out, "")?;
+    check_extensions(schema, &out)?;
     crate::bounds::check(schema, &out)?;
     Ok(out)
+}
+
+/// Fails when the resource lacks an extension its type requires, or an
+/// extension it has lacks one of its required attributes (RFC 7643 §6: "a
+/// resource of this type MUST include this schema extension and also
+/// include any attributes declared as required in this schema extension").
+pub fn check_extensions(schema: &ResourceSchema, obj: &Object) -> Result<(), ScimError> {
+    for (ext, required) in schema.extensions {
+        match obj.get(ext.id) {
+            Some(Value::Object(o)) => check_required(ext, o, ext.id)?,
+            _ if *required => {
+                return Err(ScimError::bad_request(
+                    ScimType::InvalidValue,
+                    format!(
+                        "a {} must have the extension {}, which its resource type requires",
+                        schema.name, ext.id
+                    ),
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Rewrites `schemas` to the core URN plus each extension present.
@@ -100,20 +124,26 @@ pub fn set_schemas(schema: &ResourceSchema, obj: &mut Object) {
     obj.insert("schemas".into(), Value::Array(list));
 }
 
-/// Fails when a required attribute of `schema` is missing from `obj`.
-pub fn check_required(schema: &Schema, obj: &Object, _at: &str) -> Result<(), ScimError> {
+/// Fails when a required attribute of `schema` is missing from `obj`;
+/// `at` names where `obj` sits (an extension's URN), or is empty.
+pub fn check_required(schema: &Schema, obj: &Object, at: &str) -> Result<(), ScimError> {
+    let within = if at.is_empty() {
+        String::new()
+    } else {
+        format!(" of {at}")
+    };
     for attr in schema.attributes.iter().filter(|a| a.required) {
         match obj.get(attr.name) {
             None | Some(Value::Null) => {
                 return Err(ScimError::bad_request(
                     ScimType::InvalidValue,
-                    format!("the required attribute `{}` is missing", attr.name),
+                    format!("the required attribute `{}`{within} is missing", attr.name),
                 ));
             }
             Some(Value::String(s)) if s.trim().is_empty() => {
                 return Err(ScimError::bad_request(
                     ScimType::InvalidValue,
-                    format!("the required attribute `{}` is empty", attr.name),
+                    format!("the required attribute `{}`{within} is empty", attr.name),
                 ));
             }
             _ => {}
@@ -369,5 +399,46 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out[crate::urn::ENTERPRISE_USER]["manager"]["value"], "m-1");
+    }
+
+    fn service_account(ext: Option<Value>) -> Result<Object, ScimError> {
+        let mut v = json!({"schemas": [crate::urn::USER, crate::urn::SERVICE_ACCOUNT],
+                           "userName": "robot@x.com"});
+        if let Some(e) = ext {
+            v[crate::urn::SERVICE_ACCOUNT] = e;
+        }
+        normalize(ResourceSchema::service_account(), v)
+    }
+
+    /// RFC 7643 §6: a resource of a type whose extension is `required`
+    /// MUST include it and the attributes it declares required.
+    #[test]
+    fn a_required_extension_and_its_required_attributes_must_be_there() {
+        for (ext, why) in [
+            (None, "without the extension"),
+            (
+                Some(json!({"credentialType": "apiKey"})),
+                "without its required owner",
+            ),
+        ] {
+            let e = service_account(ext).unwrap_err();
+            assert_eq!(
+                e.scim_type,
+                Some(ScimType::InvalidValue),
+                "{why}: {}",
+                e.detail
+            );
+        }
+        let ok = service_account(Some(json!({"owner": "ann@x.com"}))).unwrap();
+        assert_eq!(
+            ok["schemas"],
+            json!([crate::urn::USER, crate::urn::SERVICE_ACCOUNT])
+        );
+        // An optional extension is still optional.
+        normalize(
+            ResourceSchema::user(),
+            json!({"schemas": [crate::urn::USER], "userName": "u@x.com"}),
+        )
+        .unwrap();
     }
 }

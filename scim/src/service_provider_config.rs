@@ -65,7 +65,8 @@ pub struct ServiceProviderConfig {
 }
 
 impl ServiceProviderConfig {
-    /// A document with every feature supported but password change, bearer
+    /// A document with every feature supported (password change too: a
+    /// `password` is set and replaced by POST, PUT and PATCH), bearer
     /// authentication, and the given limits; `location` goes into `meta`.
     pub fn full(
         max_operations: u64,
@@ -87,7 +88,7 @@ impl ServiceProviderConfig {
                 supported: true,
                 max_results,
             },
-            change_password: Supported { supported: false },
+            change_password: yes,
             sort: yes,
             etag: yes,
             authentication_schemes: vec![AuthenticationScheme {

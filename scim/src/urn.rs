@@ -6,6 +6,9 @@ pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 /// Enterprise User extension.
 pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// The reference SP's service-account extension: not an RFC schema, an
+/// extension a service provider defines for itself (RFC 7643 §3.3).
+pub const SERVICE_ACCOUNT: &str = "urn:idpsim:scim:schemas:extension:serviceAccount:1.0:User";
 /// ServiceProviderConfig schema.
 pub const SERVICE_PROVIDER_CONFIG: &str =
     "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";

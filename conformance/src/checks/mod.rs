@@ -2,18 +2,26 @@
 //! and the proof that every check can fail.
 
 mod bulk;
+mod canonical;
 mod compat;
 mod discovery;
+mod documents;
 mod etag;
+mod extensions;
 mod listing;
 mod modify;
+mod mutability;
+mod password;
 mod patch;
+mod projection;
 mod query;
 mod replay;
 mod representation;
 mod resources;
 mod search;
 mod semantics;
+mod sorting;
+mod traversal;
 
 use crate::check::Uses::{Attribute, ExtensionString, Strings};
 use crate::check::{Capability, Check, Level, Suite, Tier};
@@ -150,6 +158,18 @@ pub fn all() -> Vec<Check> {
         check!("rfc7644.me.501", "/Me answers 200 or, when unsupported, 501", "RFC 7644 §3.11", Should, [], Edge, Rfc, semantics::me_501_or_200),
         check!("rfc7644.auth.wrong-token-401", "A wrong bearer token is refused with 401", "RFC 7644 §7", Must, [], Core, Rfc, semantics::wrong_token_401),
         check!("rfc7644.etag.changes", "meta.version changes when the resource changes", "RFC 7644 §3.14", Must, [Etag], Optional, Rfc, semantics::etag_changes, uses = [Strings(1)]),
+        check!("rfc7644.discovery.list-totals", "/ResourceTypes and /Schemas answer ListResponses whose totalResults counts every resource", "RFC 7644 §4, §3.4.2", Must, [], Core, Rfc, documents::list_totals),
+        check!("rfc7643.discovery.resource-type-shape", "Each ResourceType carries its schema URN, a relative endpoint that serves it, and extensions /Schemas serves", "RFC 7643 §6", Must, [], Core, Rfc, documents::resource_type_shape),
+        check!("rfc7643.discovery.schema-shape", "Each Schema resource carries the Schema schema URN and its id", "RFC 7643 §7", Must, [], Core, Rfc, documents::schema_shape),
+        check!("rfc7643.resource.schemas-with-attributes", "attributes= answers keep schemas and id", "RFC 7643 §3, §7; RFC 7644 §3.9", Must, [], Core, Rfc, projection::schemas_with_attributes),
+        check!("rfc7643.resource.canonical-types", "Canonical type values of emails, phoneNumbers, ims, photos and addresses are accepted and kept", "RFC 7643 §2.3.1, §4.1.2, §7", Must, [], Core, Rfc, canonical::canonical_types, gate = canonical::gate),
+        check!("rfc7644.sort.multi-valued", "sortBy a multi-valued attribute sorts by the primary value, else the first", "RFC 7644 §3.4.2.3", Must, [Filter, Sort], Optional, Rfc, sorting::multi_valued),
+        check!("rfc7643.create.required-extension", "A create without a required schema extension is refused", "RFC 7643 §6", Must, [], Core, Rfc, extensions::required_extension, gate = extensions::required_extension_gate),
+        check!("rfc7643.put.immutable-kept", "PUT keeps an immutable attribute's value and accepts the same value", "RFC 7643 §7; RFC 7644 §3.5.1", Must, [], Core, Rfc, mutability::put_kept, gate = mutability::gate),
+        check!("rfc7644.put.immutable-400", "PUT changing an immutable attribute answers 400 mutability", "RFC 7644 §3.5.1", Should, [], Core, Rfc, mutability::put_refused, gate = mutability::gate),
+        check!("rfc7644.patch.schemas-follow", "Adding and removing extension attributes updates schemas for the operations after them", "RFC 7644 §3.5.2", Must, [Patch], Core, Rfc, extensions::schemas_follow_patch, gate = extensions::schemas_follow_gate),
+        check!("rfc7643.users.change-password", "With changePassword supported, a password change by PUT (and PATCH) is accepted and not returned", "RFC 7643 §5, §4.1.1", Must, [ChangePassword], Optional, Rfc, password::change_password),
+        check!("rfc7644.paging.walk", "Paging a sorted result set that does not change returns each match once with a stable totalResults, while other resources change", "RFC 7644 §3.4.2.4, §3.4.2.3", Must, [Filter, Sort], Optional, Rfc, traversal::paging_walk),
         check!("okta.list.integer-paging", "ListResponse paging fields are JSON integers", "Okta SCIM 2.0 guide (IDP-WIRE.md §1.2)", Compat, [], Core, Okta, compat::integer_paging),
         check!("okta.users.get-put-echo", "Okta's PUT of the GET body with id, meta and groups echoed is accepted", "Okta SCIM 2.0 guide (IDP-WIRE.md §1.6)", Compat, [], Core, Okta, modify::okta_get_put_echo, uses = [Strings(1)]),
         check!("okta.patch.pathless-deactivate", "Okta's pathless replace {active:false} deactivates", "Okta SCIM 2.0 guide (IDP-WIRE.md §1.7)", Compat, [Patch], Core, Okta, compat::okta_pathless_deactivate),

@@ -32,8 +32,12 @@ pub async fn service_provider_config(State(app): State<App>) -> ApiResult {
     Ok(scim_json(StatusCode::OK, &doc))
 }
 
-fn types() -> [&'static ResourceSchema; 2] {
-    [ResourceSchema::user(), ResourceSchema::group()]
+fn types() -> [&'static ResourceSchema; 3] {
+    [
+        ResourceSchema::user(),
+        ResourceSchema::group(),
+        ResourceSchema::service_account(),
+    ]
 }
 
 fn minimal(app: &App) -> bool {

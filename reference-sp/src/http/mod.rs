@@ -98,6 +98,21 @@ pub fn router(app: App) -> Router {
                 .patch(resources::patch_group)
                 .delete(resources::delete_group),
         )
+        .route(
+            "/ServiceAccounts",
+            get(resources::list_service_accounts).post(resources::create_service_account),
+        )
+        .route(
+            "/ServiceAccounts/.search",
+            post(resources::search_service_accounts),
+        )
+        .route(
+            "/ServiceAccounts/{id}",
+            get(resources::get_service_account)
+                .put(resources::put_service_account)
+                .patch(resources::patch_service_account)
+                .delete(resources::delete_service_account),
+        )
         .route("/.search", post(resources::search_root))
         .route("/Bulk", post(bulk::bulk))
         .route("/Me", any(resources::me))

@@ -1,4 +1,4 @@
-//! `/Users`, `/Groups`, `/.search` and `/Me`.
+//! `/Users`, `/Groups`, `/ServiceAccounts`, `/.search` and `/Me`.
 
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
@@ -38,6 +38,7 @@ fn schema_of(kind: Kind) -> &'static ResourceSchema {
     match kind {
         Kind::User => ResourceSchema::user(),
         Kind::Group => ResourceSchema::group(),
+        Kind::ServiceAccount => ResourceSchema::service_account(),
     }
 }
 
@@ -356,6 +357,17 @@ handlers!(
     put_group,
     patch_group,
     delete_group
+);
+
+handlers!(
+    Kind::ServiceAccount,
+    list_service_accounts,
+    search_service_accounts,
+    get_service_account,
+    create_service_account,
+    put_service_account,
+    patch_service_account,
+    delete_service_account
 );
 
 /// `POST /.search` across all resource types.

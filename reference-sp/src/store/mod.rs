@@ -17,11 +17,14 @@ use serde_json::Value;
 
 use order::Order;
 
-/// Users or groups.
+/// Users, groups, or service accounts (non-human accounts: the User
+/// schema with the tenant's service-account extension required; they sign
+/// in with no one, hold no seat and belong to no group).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     User,
     Group,
+    ServiceAccount,
 }
 
 impl Kind {
@@ -29,22 +32,36 @@ impl Kind {
         match self {
             Kind::User => "User",
             Kind::Group => "Group",
+            Kind::ServiceAccount => "ServiceAccount",
         }
     }
     pub fn endpoint(self) -> &'static str {
         match self {
             Kind::User => "Users",
             Kind::Group => "Groups",
+            Kind::ServiceAccount => "ServiceAccounts",
         }
     }
     /// The attribute whose value is unique within the kind.
     pub fn name_attr(self) -> &'static str {
         match self {
-            Kind::User => "userName",
+            Kind::User | Kind::ServiceAccount => "userName",
             Kind::Group => "displayName",
         }
     }
 }
+
+/// One member of a group: its kind, and the `display` the client gave it
+/// when it added the member (RFC 7643 §2.4), if any. Without one, a listing
+/// shows the member's own name as it is at the time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub kind: Kind,
+    pub display: Option<Box<str>>,
+}
+
+/// A group's members, in the order they were added.
+pub type MemberSet = IndexMap<Arc<str>, Membership>;
 
 /// How an account came to exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -79,8 +96,8 @@ pub struct Record {
     display: Option<Box<str>>,
     external: Option<Box<str>>,
     active: bool,
-    /// A group's members, in the order they were added, with their kind.
-    pub members: IndexMap<Arc<str>, Kind>,
+    /// A group's members, in the order they were added.
+    pub members: MemberSet,
 }
 
 impl Record {
@@ -192,11 +209,12 @@ impl Collection {
     }
 }
 
-/// Both collections, the reverse membership index and the version clock.
+/// The collections, the reverse membership index and the version clock.
 #[derive(Debug, Default)]
 pub struct Store {
     pub users: Collection,
     pub groups: Collection,
+    pub service_accounts: Collection,
     /// Member id -> ids of the groups that list it directly. A user is in
     /// few groups, so a `Vec` beats a set in memory and is as fast.
     pub member_of: HashMap<Arc<str>, Vec<Arc<str>>>,
@@ -212,7 +230,7 @@ pub struct Store {
     pub duplicate_names: bool,
 }
 
-/// Case-folds a group's unique name for its index.
+/// Case-folds a group's or a service account's unique name for its index.
 pub fn fold_key(s: &str) -> String {
     s.to_lowercase()
 }
@@ -229,6 +247,7 @@ impl Store {
         match kind {
             Kind::User => &self.users,
             Kind::Group => &self.groups,
+            Kind::ServiceAccount => &self.service_accounts,
         }
     }
 
@@ -236,6 +255,7 @@ impl Store {
         match kind {
             Kind::User => &mut self.users,
             Kind::Group => &mut self.groups,
+            Kind::ServiceAccount => &mut self.service_accounts,
         }
     }
 
@@ -244,7 +264,9 @@ impl Store {
     pub fn name_key(&self, kind: Kind, name: &str) -> String {
         match kind {
             Kind::User => crate::account_key::fold(name),
-            Kind::Group => fold_key(name),
+            // No one signs in as a service account: its name is unique
+            // ignoring case, as userName's caseExact false asks.
+            Kind::Group | Kind::ServiceAccount => fold_key(name),
         }
     }
 
@@ -362,7 +384,7 @@ impl Store {
     }
 
     /// Replaces a group's member set, keeping `member_of` in step.
-    pub fn set_members(&mut self, group: &str, members: IndexMap<Arc<str>, Kind>) {
+    pub fn set_members(&mut self, group: &str, members: MemberSet) {
         let Some((gid, rec)) = self.groups.records.get_key_value(group) else {
             return;
         };
@@ -390,12 +412,7 @@ impl Store {
     /// Adds members that are not in the group and removes members that
     /// are, keeping `member_of` in step: O(added + removed), plus a pass
     /// over the members when any is removed (to keep their order).
-    pub fn change_members(
-        &mut self,
-        group: &str,
-        added: IndexMap<Arc<str>, Kind>,
-        removed: &HashSet<Arc<str>>,
-    ) {
+    pub fn change_members(&mut self, group: &str, added: MemberSet, removed: &HashSet<Arc<str>>) {
         let Some((gid, _)) = self.groups.records.get_key_value(group) else {
             return;
         };

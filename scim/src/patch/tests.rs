@@ -249,3 +249,86 @@ fn a_member_added_twice_is_listed_once() {
     // The later copy of an element merges into the one already listed.
     assert_eq!(g2["members"][1]["display"], "two");
 }
+
+/// A `schemas` key inside an extension's value object names no attribute
+/// of the extension: `schemas` belongs to the resource's top level (RFC
+/// 7643 §3). RFC 7644 §3.5.2 makes an operation incompatible with the
+/// schema an error, and the path being fine, the value is what RFC 7644
+/// §3.12 calls invalidValue. Unknown keys there are the same mistake.
+#[test]
+fn keys_an_extension_lacks_inside_its_value_are_invalid_values() {
+    let ext = crate::urn::ENTERPRISE_USER;
+    for v in [
+        json!([{"op": "add", "path": ext, "value": {"schemas": [ext], "department": "D"}}]),
+        json!([{"op": "replace", "value": {ext: {"schemas": [ext], "department": "D"}}}]),
+        json!([{"op": "add", "path": ext, "value": {"shoeSize": "9"}}]),
+    ] {
+        let e = run(&user(), v.clone()).unwrap_err();
+        assert_eq!(
+            e.scim_type,
+            Some(ScimType::InvalidValue),
+            "{v}: {}",
+            e.detail
+        );
+        assert!(e.detail.contains(ext), "{v}: {}", e.detail);
+    }
+}
+
+fn service_account(credential: Option<&str>) -> Object {
+    let mut ext = json!({"owner": "ann@x.com"});
+    if let Some(c) = credential {
+        ext["credentialType"] = c.into();
+    }
+    normalize(
+        ResourceSchema::service_account(),
+        json!({"schemas": [crate::urn::USER, crate::urn::SERVICE_ACCOUNT],
+               "userName": "robot@x.com", crate::urn::SERVICE_ACCOUNT: ext}),
+    )
+    .unwrap()
+}
+
+/// RFC 7644 §3.5.2: "a client MUST NOT modify an attribute that has
+/// mutability ... immutable. However, a client MAY add a value to an
+/// immutable attribute if the attribute had no previous value."
+#[test]
+fn an_immutable_attribute_takes_a_first_value_and_keeps_it() {
+    let ext = crate::urn::SERVICE_ACCOUNT;
+    let at = format!("{ext}:credentialType");
+    let sa = ResourceSchema::service_account();
+    let set = apply(
+        sa,
+        &service_account(None),
+        &ops(json!([{"op": "add", "path": at, "value": "apiKey"}])),
+    )
+    .unwrap();
+    assert_eq!(set[ext]["credentialType"], "apiKey");
+    // The same value again is no change.
+    apply(
+        sa,
+        &set,
+        &ops(json!([{"op": "replace", "path": at, "value": "apiKey"}])),
+    )
+    .unwrap();
+    for v in [
+        json!([{"op": "replace", "path": at, "value": "certificate"}]),
+        json!([{"op": "remove", "path": at}]),
+        json!([{"op": "replace", "value": {ext: {"credentialType": "oauthClient"}}}]),
+        json!([{"op": "remove", "path": ext}]),
+    ] {
+        let e = apply(sa, &set, &ops(v.clone())).unwrap_err();
+        assert_eq!(e.scim_type, Some(ScimType::Mutability), "{v}: {}", e.detail);
+    }
+}
+
+/// A PATCH may not leave a resource without its required extension.
+#[test]
+fn a_required_extension_cannot_be_patched_away() {
+    let ext = crate::urn::SERVICE_ACCOUNT;
+    let e = apply(
+        ResourceSchema::service_account(),
+        &service_account(None),
+        &ops(json!([{"op": "remove", "path": ext}])),
+    )
+    .unwrap_err();
+    assert_eq!(e.scim_type, Some(ScimType::InvalidValue), "{}", e.detail);
+}

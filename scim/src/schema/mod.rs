@@ -6,7 +6,7 @@ mod attribute;
 mod tables;
 
 pub use attribute::{Attribute, AttributeType, Mutability, Returned, Uniqueness};
-pub use tables::{COMMON, ENTERPRISE_USER, GROUP, USER};
+pub use tables::{COMMON, ENTERPRISE_USER, GROUP, SERVICE_ACCOUNT, USER};
 
 use serde_json::{Value, json};
 
@@ -93,6 +93,12 @@ impl ResourceSchema {
         &GROUP_TYPE
     }
 
+    /// The reference SP's ServiceAccount resource type: the User schema
+    /// with the service-account extension required.
+    pub fn service_account() -> &'static ResourceSchema {
+        &SERVICE_ACCOUNT_TYPE
+    }
+
     /// A top-level attribute of the core schema or the common attributes.
     pub fn root_attribute(&self, name: &str) -> Option<&'static Attribute> {
         find(COMMON, name).or_else(|| self.core.attribute(name))
@@ -165,5 +171,12 @@ static GROUP_TYPE: ResourceSchema = ResourceSchema {
     extensions: &[],
 };
 
+static SERVICE_ACCOUNT_TYPE: ResourceSchema = ResourceSchema {
+    name: "ServiceAccount",
+    endpoint: "/ServiceAccounts",
+    core: &USER,
+    extensions: &[(&SERVICE_ACCOUNT, true)],
+};
+
 /// Every schema this crate knows, in the order `/Schemas` lists them.
-pub static ALL: &[&Schema] = &[&USER, &GROUP, &ENTERPRISE_USER];
+pub static ALL: &[&Schema] = &[&USER, &GROUP, &ENTERPRISE_USER, &SERVICE_ACCOUNT];

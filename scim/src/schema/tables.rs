@@ -249,6 +249,30 @@ pub static ENTERPRISE_USER: Schema = Schema {
     ],
 };
 
+/// The reference SP's own extension for non-human accounts, required by
+/// its `ServiceAccount` resource type: who answers for the account, and
+/// how it authenticates, which is chosen when the account is made and
+/// cannot change (an `immutable` attribute, RFC 7643 §7; the RFC's own
+/// schemas have no single-valued one).
+pub static SERVICE_ACCOUNT: Schema = Schema {
+    id: urn::SERVICE_ACCOUNT,
+    name: "ServiceAccount",
+    description: "Service account",
+    attributes: &[
+        A::string(
+            "owner",
+            "userName of the person accountable for the account.",
+        )
+        .required(),
+        A::string(
+            "credentialType",
+            "How the account authenticates; set when it is created.",
+        )
+        .canonical(&["apiKey", "oauthClient", "certificate"])
+        .mutability(M::Immutable),
+    ],
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,7 +296,7 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_only_complex_has_sub_attributes() {
-        for s in [&USER, &GROUP, &ENTERPRISE_USER] {
+        for s in [&USER, &GROUP, &ENTERPRISE_USER, &SERVICE_ACCOUNT] {
             assert_unique(s.attributes, s.id);
         }
         assert_unique(COMMON, "common");
