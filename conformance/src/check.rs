@@ -88,6 +88,8 @@ pub enum Suite {
     Rfc,
     Okta,
     Entra,
+    /// A SAML service provider's ACS (`saml` module), run on its own.
+    Saml,
 }
 
 impl Suite {
@@ -98,6 +100,7 @@ impl Suite {
             Suite::Rfc => "rfc",
             Suite::Okta => "okta",
             Suite::Entra => "entra",
+            Suite::Saml => "saml",
         }
     }
 
@@ -106,6 +109,7 @@ impl Suite {
             "rfc" => Some(Suite::Rfc),
             "okta" => Some(Suite::Okta),
             "entra" | "entra-2020" => Some(Suite::Entra),
+            "saml" => Some(Suite::Saml),
             _ => None,
         }
     }

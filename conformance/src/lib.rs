@@ -9,6 +9,7 @@
 //! - [`ctx`]: what a check body works with: client, unique names, cleanup.
 //! - [`runner`]: skip decisions, parallel runs with timeouts and a deadline.
 //! - [`report`]: console, JSON, JUnit, Markdown, HTML.
+//! - [`saml`]: SAML service-provider cases, their runner and canary.
 //!
 //! Checks state their expected values and read raw JSON; they never ask
 //! the reference SP's evaluator what is right.
@@ -30,3 +31,4 @@ pub mod ctx;
 pub mod discovery;
 pub mod report;
 pub mod runner;
+pub mod saml;

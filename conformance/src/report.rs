@@ -40,6 +40,7 @@ pub fn console(r: &Report, colour: bool) -> String {
                 Verdict::Fail => paint("31", "FAIL"),
                 Verdict::Warn => paint("33", "WARN"),
                 Verdict::Skip => paint("90", "SKIP"),
+                Verdict::Inconclusive => paint("35", "INCONCLUSIVE"),
             };
             let _ = writeln!(out, "  {mark} {}  {}", o.id, o.title);
             if let (Some(e), Some(g)) = (&o.expected, &o.got) {
@@ -145,8 +146,13 @@ pub fn junit(r: &Report) -> String {
                 }
                 s
             }
-            Verdict::Fail => {
-                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            Verdict::Fail | Verdict::Inconclusive => {
+                let kind = if o.verdict == Verdict::Fail {
+                    NonSuccessKind::Failure
+                } else {
+                    NonSuccessKind::Error
+                };
+                let mut s = TestCaseStatus::non_success(kind);
                 if let TestCaseStatus::NonSuccess {
                     message,
                     description,
@@ -201,6 +207,7 @@ pub fn markdown(r: &Report) -> String {
             Verdict::Fail => "❌ fail",
             Verdict::Warn => "⚠️ warn",
             Verdict::Skip => "⏭ skip",
+            Verdict::Inconclusive => "❔ inconclusive",
         };
         let _ = writeln!(
             out,
@@ -237,8 +244,9 @@ pub fn html(r: &Report) -> String {
     ordered.sort_by_key(|o| match o.verdict {
         Verdict::Fail => 0,
         Verdict::Warn => 1,
-        Verdict::Pass => 2,
-        Verdict::Skip => 3,
+        Verdict::Inconclusive => 2,
+        Verdict::Pass => 3,
+        Verdict::Skip => 4,
     });
     for o in ordered {
         let v = format!("{:?}", o.verdict).to_lowercase();
@@ -292,7 +300,7 @@ pub fn html(r: &Report) -> String {
 body{{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}}
 table{{border-collapse:collapse;width:100%;table-layout:fixed}}td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:top;overflow-wrap:anywhere}}
 th:nth-child(1){{width:5em}}th:nth-child(3){{width:16em}}th:nth-child(4){{width:7em}}
-.v{{font-weight:bold;text-transform:uppercase}}.pass .v{{color:#1a7f37}}.fail .v{{color:#cf222e}}.warn .v{{color:#9a6700}}.skip .v{{color:#777}}
+.v{{font-weight:bold;text-transform:uppercase}}.pass .v{{color:#1a7f37}}.fail .v{{color:#cf222e}}.warn .v{{color:#9a6700}}.inconclusive .v{{color:#8250df}}.skip .v{{color:#777}}
 pre{{background:#f6f8fa;padding:.5em;overflow:auto;max-height:20em;white-space:pre-wrap;word-break:break-all}}.bar label{{margin-right:1em}}
 </style></head><body>
 <h1>idpsim conformance</h1>
@@ -302,6 +310,7 @@ pre{{background:#f6f8fa;padding:.5em;overflow:auto;max-height:20em;white-space:p
 <label><input type="checkbox" data-v="fail" checked> fail</label>
 <label><input type="checkbox" data-v="warn" checked> warn</label>
 <label><input type="checkbox" data-v="skip" checked> skip</label>
+<label><input type="checkbox" data-v="inconclusive" checked> inconclusive</label>
 <label>area <select id="area"><option value="">all</option>{options}</select></label>
 </div>
 <table><thead><tr><th>verdict</th><th>check</th><th>reference</th><th>area</th></tr></thead><tbody>

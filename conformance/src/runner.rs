@@ -67,6 +67,10 @@ pub enum Verdict {
     Fail,
     Warn,
     Skip,
+    /// The target could not be judged: a SAML case whose canary sign-in
+    /// failed, so a refusal may mean nothing. Not a pass: a run with one
+    /// does not pass.
+    Inconclusive,
 }
 
 /// One row of a report.
@@ -137,7 +141,7 @@ impl Report {
         self.outcomes.iter().filter(|o| o.verdict == v).count()
     }
     pub fn passed(&self) -> bool {
-        self.count(Verdict::Fail) == 0
+        self.count(Verdict::Fail) == 0 && self.count(Verdict::Inconclusive) == 0
     }
     /// Failures and warnings a rerun alone reproduced.
     pub fn confirmed(&self) -> usize {
@@ -172,8 +176,12 @@ impl Report {
     /// `N passed, N warned, N failed, N skipped`. A warning is neither a
     /// pass nor a failure: only failures make a run fail.
     pub fn summary(&self) -> String {
+        let inconclusive = match self.count(Verdict::Inconclusive) {
+            0 => String::new(),
+            n => format!(", {n} inconclusive"),
+        };
         format!(
-            "{} passed, {} warned, {} failed, {} skipped",
+            "{} passed, {} warned, {} failed, {} skipped{inconclusive}",
             self.count(Verdict::Pass),
             self.count(Verdict::Warn),
             self.count(Verdict::Fail),

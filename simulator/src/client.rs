@@ -31,6 +31,15 @@ pub struct Body {
 }
 
 impl Body {
+    /// A body recorded as text (never parsed as JSON): what a SAML
+    /// exchange records.
+    pub fn text(bytes: impl Into<Bytes>) -> Body {
+        Body {
+            bytes: bytes.into(),
+            json: false,
+        }
+    }
+
     /// The body as text.
     pub fn get(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.bytes)
