@@ -101,13 +101,20 @@ impl Listener {
             while let Ok((mut s, _)) = l.accept().await {
                 let h = h.clone();
                 tokio::spawn(async move {
-                    let mut buf = vec![0u8; 4096];
-                    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await;
-                    if let Ok(Ok(n)) = n {
-                        let head = String::from_utf8_lossy(&buf[..n]);
-                        if let Some(path) = head.split_whitespace().nth(1) {
-                            h.lock().push(path.to_owned());
+                    // The request line may come in pieces: read to the end
+                    // of the head (or 8 KiB, or 5 s) before taking the path.
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+                    while head.len() < 8192 && !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match tokio::time::timeout_at(deadline, s.read(&mut buf)).await {
+                            Ok(Ok(n)) if n > 0 => head.extend_from_slice(&buf[..n]),
+                            _ => break,
                         }
+                    }
+                    let head = String::from_utf8_lossy(&head);
+                    if let Some(path) = head.split_whitespace().nth(1) {
+                        h.lock().push(path.to_owned());
                     }
                     let _ = s
                         .write_all(
@@ -442,6 +449,14 @@ pub async fn run(
             continue;
         }
         if case.kind == Kind::Resource {
+            // The standard cases so far are judged before anything costly
+            // is sent: a resource case may take the SP down on purpose.
+            if !segment.is_empty() {
+                since = 0;
+                let ok_after = check(&r, &mut canary_row).await;
+                close(&mut outcomes, &mut segment, ok_before && ok_after);
+                ok_before = ok_after;
+            }
             let mut j = r.run_case(case).await;
             let answered = j
                 .outcome
@@ -496,7 +511,7 @@ pub async fn run(
             ok_before = ok_after;
         }
     }
-    if !segment.is_empty() || outcomes.is_empty() {
+    if !segment.is_empty() {
         let ok_after = check(&r, &mut canary_row).await;
         close(&mut outcomes, &mut segment, ok_before && ok_after);
     }

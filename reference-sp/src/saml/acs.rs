@@ -373,17 +373,16 @@ impl Validator {
                     .and_then(|r| r.attr("URI"))
                     .unwrap_or_default();
                 let id = uri.trim_start_matches('#');
-                let target = if parent.attr("ID") == Some(id) {
-                    Some(parent)
-                } else {
-                    let mut found = None;
-                    resp.walk(&mut |e| {
-                        if found.is_none() && e.attr("ID") == Some(id) {
-                            found = Some(e);
-                        }
-                    });
-                    found
-                };
+                // An ID map built in document order, where a later element
+                // with the same ID replaces an earlier one (a DOM whose ID
+                // registration overwrites).
+                let mut target = None;
+                resp.walk(&mut |e| {
+                    if e.attr("ID") == Some(id) {
+                        target = Some(e);
+                    }
+                });
+                let _ = parent;
                 if let Some(t) = target
                     && signature::verify_with(t, sig, &cfg.idp_keys, q).is_ok()
                 {
@@ -478,6 +477,9 @@ impl Validator {
             one(subject, ASSERTION, "NameID")?
         };
         let in_response_to = resp.attr("InResponseTo");
+        // Read only by the `skip-in-response-to` quirk's SP, which takes
+        // the request ID from wherever it finds one.
+        let mut scd_in_response_to = None;
         let mut confirmed_until = None;
         for sc in subject.all(ASSERTION, "SubjectConfirmation") {
             if sc.attr("Method") != Some(BEARER) && !q.has(Q::AnyConfirmationMethod) {
@@ -495,9 +497,7 @@ impl Validator {
             }
             let until = match time_attr(q, data, "NotOnOrAfter")? {
                 Some(t) => t,
-                None if q.has(Q::BearerExpiryOptional) || q.has(Q::LenientTimestamps) => {
-                    now + time::Duration::hours(1)
-                }
+                None if q.has(Q::BearerExpiryOptional) => now + time::Duration::hours(1),
                 None => {
                     return Err(structure(
                         "the bearer SubjectConfirmationData has no NotOnOrAfter",
@@ -508,6 +508,9 @@ impl Validator {
                 return Err(Rejection::Expired(
                     data.attr("NotOnOrAfter").unwrap_or_default().into(),
                 ));
+            }
+            if q.has(Q::SkipInResponseTo) {
+                scd_in_response_to = data.attr("InResponseTo");
             }
             if data.attr("InResponseTo") != in_response_to && !q.has(Q::SkipInResponseTo) {
                 return Err(Rejection::InResponseTo(
@@ -591,7 +594,7 @@ impl Validator {
 
         // Solicited or not: only now, after every other check, so a forged
         // response cannot burn a browser's outstanding request.
-        let solicited = match in_response_to {
+        let solicited = match in_response_to.or(scd_in_response_to) {
             Some(id) => match store.take_request(id, browser) {
                 Some(true) => true,
                 Some(false) if q.has(Q::AllowReplay) => true,

@@ -49,6 +49,9 @@ pub struct Broken {
     pub no_escape: bool,
     /// Whitespace-only text is dropped (`strip-whitespace`).
     pub strip_whitespace: bool,
+    /// The enveloped-signature transform drops every Signature child of
+    /// the apex, not only the one verified (`any-signature-position`).
+    pub drop_all_signatures: bool,
 }
 
 /// [`canonicalize`] with a quirky SP's bugs.
@@ -242,6 +245,12 @@ impl<'a> C14n<'a, '_> {
                 Child::Text(t) => self.out.escaped(t, text_escape)?,
                 Child::Element(child) => {
                     if self.skip.is_some_and(|s| std::ptr::eq(s, child)) {
+                        continue;
+                    }
+                    if apex
+                        && self.broken.drop_all_signatures
+                        && child.name.is(super::signature::DSIG, "Signature")
+                    {
                         continue;
                     }
                     self.element(child, false)?;

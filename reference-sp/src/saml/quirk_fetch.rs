@@ -22,7 +22,8 @@ pub fn fetch_named_urls(xml: &[u8]) {
         };
         if let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
             let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-            let _ = write!(s, "GET /{path} HTTP/1.0\r\nHost: {host}\r\n\r\n");
+            let request = format!("GET /{path} HTTP/1.0\r\nHost: {host}\r\n\r\n");
+            let _ = s.write_all(request.as_bytes());
             let mut sink = [0u8; 512];
             let _ = s.read(&mut sink);
         }

@@ -199,7 +199,10 @@ pub fn verify_with(
     };
     let value_el = kids.next_if(|k| k.name.is(DSIG, "SignatureValue"));
     let key_info = kids.next_if(|k| k.name.is(DSIG, "KeyInfo"));
-    if kids.next().is_some() || (value_el.is_none() && !q.has(SamlQuirk::IgnoreSignatureValue)) {
+    // The naive SP of `signature-by-id-lookup` reads what it needs and
+    // ignores whatever else a Signature holds (where XSW hides copies).
+    let extra = kids.next().is_some() && !q.has(SamlQuirk::SignatureById);
+    if extra || (value_el.is_none() && !q.has(SamlQuirk::IgnoreSignatureValue)) {
         return Err(shape());
     }
     if key_info.is_none() && q.has(SamlQuirk::RequireKeyInfo) {
@@ -333,6 +336,7 @@ pub fn verify_with(
     let broken = Broken {
         no_escape: q.has(SamlQuirk::C14nNoEscape),
         strip_whitespace: q.has(SamlQuirk::StripWhitespace),
+        drop_all_signatures: q.has(SamlQuirk::AnySignaturePosition),
     };
     if !q.has(SamlQuirk::IgnoreSignatureValue) {
         let value = match value_el {

@@ -23,7 +23,7 @@ pub fn cases() -> Vec<Case> {
             "Only the Response signed (Entra \"Sign SAML response\")",
             "SAML.md P-03",
             Expect::Accept,
-            &["require-signed-assertion"],
+            &["require-signed-assertion", "reject-signed-response"],
             |f| Ok(Script::doc(&f.genuine_as(f.user(), SignMode::Response)?)),
         ),
         case(

@@ -132,7 +132,7 @@ pub fn cases() -> Vec<Case> {
             "An external entity naming a URL, used in the Response (XXE)",
             "SAML.md N-38; pysaml2 CVE-2017-1000061; samlify #517",
             Expect::Refuse,
-            &["allow-doctype", "dereference-urls"],
+            &["dereference-urls"],
             |f| {
                 let mut d = f.genuine(Who::User)?;
                 let p = if f.okta() { "saml2p" } else { "samlp" };

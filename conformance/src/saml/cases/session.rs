@@ -138,7 +138,7 @@ pub fn cases() -> Vec<Case> {
             "A second genuine response to a request already answered",
             "SAML.md N-56",
             Expect::Refuse,
-            &["allow-replay"],
+            &["allow-replay", "skip-in-response-to"],
             |f| {
                 let first = f.genuine(Who::User)?.xml();
                 let second = f.genuine(Who::User)?;

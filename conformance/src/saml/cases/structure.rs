@@ -137,7 +137,11 @@ pub fn cases() -> Vec<Case> {
             "Two genuine signed assertions, the attacker's first",
             "SAML.md N-18; Better Auth check 2",
             Expect::Refuse,
-            &["first-assertion-wins"],
+            &[
+                "first-assertion-wins",
+                "last-assertion-wins",
+                "signature-by-id-lookup",
+            ],
             |f| {
                 let mut d = f.genuine_as(f.user(), SignMode::Assertion)?;
                 let other = f
