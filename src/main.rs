@@ -4,6 +4,7 @@
 
 mod certs;
 mod conform;
+mod conform_saml;
 mod load;
 mod play;
 mod saml;
