@@ -210,10 +210,20 @@ impl Runner {
         o.exchanges = self.driver.take_log();
         o.decided_by = o.exchanges.len().checked_sub(1);
         match judged {
-            Ok(evidence) => Judged {
-                outcome: o,
-                evidence,
-            },
+            Ok(evidence) => {
+                if o.verdict == Verdict::Pass {
+                    // A pass keeps what the SP did as a note; the evidence
+                    // (every response sent) only where a verdict needs it.
+                    o.notes.extend(o.got.take());
+                    o.expected = None;
+                    o.exchanges.clear();
+                    o.decided_by = None;
+                }
+                Judged {
+                    outcome: o,
+                    evidence,
+                }
+            }
             Err(why) => {
                 o.verdict = Verdict::Inconclusive;
                 o.rule = Some("harness".into());
