@@ -44,6 +44,10 @@ pub struct SamlArgs {
     /// Success is the ACS setting this cookie.
     #[arg(long, value_name = "NAME")]
     pub success_cookie: Option<String>,
+    /// The SP requires signed assertions (WantAssertionsSigned): a
+    /// response signed only at the Response is then not expected to sign in.
+    #[arg(long)]
+    pub sp_requires_signed_assertions: bool,
     /// The SP's entity ID (the Audience); by default the AuthnRequest's Issuer.
     #[arg(long, value_name = "ID")]
     pub sp_entity_id: Option<String>,
@@ -166,6 +170,7 @@ pub async fn run(
             acs_url: a.acs.clone(),
             idp_initiated: a.idp_initiated,
             entity_id: a.sp_entity_id.clone(),
+            requires_signed_assertion: a.sp_requires_signed_assertions,
             success: success(a)?.context("say how to tell a sign-in: --sp-whoami URL (or --success-status, --success-redirect, --success-cookie)")?,
             timeout: Duration::from_secs(timeout.max(1)),
         }
@@ -204,6 +209,7 @@ pub async fn run(
             idp_initiated: false,
             entity_id: None,
             success: Success::Whoami(format!("{}/whoami", sp.origin())),
+            requires_signed_assertion: false,
             timeout: Duration::from_secs(timeout.max(1)),
         };
         _embedded = Some(sp);

@@ -55,6 +55,10 @@ pub enum Flow {
     Any,
     /// Only against an SP-initiated login (InResponseTo cases).
     SpInitiated,
+    /// Only against an SP that takes an unsigned assertion in a signed
+    /// Response (SAML.md P-03: one that requires signed assertions must
+    /// refuse it).
+    UnsignedAssertionAllowed,
 }
 
 /// One case.

@@ -75,9 +75,16 @@ pub fn plan<'a>(
                 || opts.only.as_deref().is_some_and(|o| c.id.contains(o))
         })
         .map(|c| {
-            let skip = (c.flow == Flow::SpInitiated
-                && (target.idp_initiated || target.login_url.is_none()))
-            .then(|| "needs an SP-initiated login (--sp-login)".to_owned());
+            let skip = match c.flow {
+                Flow::SpInitiated if target.idp_initiated || target.login_url.is_none() => {
+                    Some("needs an SP-initiated login (--sp-login)".to_owned())
+                }
+                Flow::UnsignedAssertionAllowed if target.requires_signed_assertion => Some(
+                    "the SP requires signed assertions, so it must refuse this (SAML.md P-03)"
+                        .to_owned(),
+                ),
+                _ => None,
+            };
             (c, skip)
         })
         .collect()
@@ -147,6 +154,8 @@ struct Judged {
 }
 
 struct Runner {
+    /// How long the last post of the last case took to be answered.
+    last_post_ms: parking_lot::Mutex<Option<u64>>,
     driver: Driver,
     id: Identity,
     listener: Listener,
@@ -240,6 +249,7 @@ impl Runner {
     /// Fills `o`'s verdict; `Ok(true)` when the verdict is a failure
     /// proven by what the SP gave; `Err` when the case could not be run.
     async fn attempt(&self, case: &Case, o: &mut Outcome) -> Result<bool, String> {
+        *self.last_post_ms.lock() = None;
         let mut starts: Vec<Started> = Vec::new();
         for _ in 0..case.browsers.max(1) {
             starts.push(
@@ -286,6 +296,7 @@ impl Runner {
                     break;
                 }
             };
+            *self.last_post_ms.lock() = Some(posted.millis);
             sessions[b].extend(posted.set_cookies.iter().cloned());
             let seen = self
                 .driver
@@ -404,6 +415,7 @@ pub async fn run(
         .or(target.acs_url.clone())
         .unwrap_or_default();
     let r = Runner {
+        last_post_ms: parking_lot::Mutex::new(None),
         driver: Driver::new(target.clone()),
         id: Identity {
             shape: setup.shape.clone(),
@@ -468,13 +480,7 @@ pub async fn run(
                 ok_before = ok_after;
             }
             let mut j = r.run_case(case).await;
-            let answered = j
-                .outcome
-                .exchanges
-                .iter()
-                .rev()
-                .find(|x| x.method == idpsim_simulator::client::Method::POST)
-                .map(|x| x.micros / 1000);
+            let answered = *r.last_post_ms.lock();
             let serves = tokio::time::timeout(opts.resource_limit, r.canary()).await;
             r.driver.take_log();
             let serves = matches!(serves, Ok(Ok(())));

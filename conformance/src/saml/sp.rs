@@ -40,6 +40,9 @@ pub struct SpTarget {
     /// The SP's entity ID (Audience); else the AuthnRequest's Issuer.
     pub entity_id: Option<String>,
     pub success: Success,
+    /// The SP requires the assertion itself to be signed (metadata
+    /// `WantAssertionsSigned="true"`).
+    pub requires_signed_assertion: bool,
     /// Each request's time limit.
     pub timeout: Duration,
 }

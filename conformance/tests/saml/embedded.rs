@@ -47,6 +47,7 @@ pub fn target(sp: &Handle) -> SpTarget {
         idp_initiated: false,
         entity_id: None,
         success: Success::Whoami(format!("{}/whoami", sp.origin())),
+        requires_signed_assertion: false,
         timeout: Duration::from_secs(10),
     }
 }

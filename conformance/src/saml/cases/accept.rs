@@ -3,7 +3,7 @@
 
 use idpsim_simulator::saml::SignMode;
 
-use super::super::case::{Case, Expect, Script, Who};
+use super::super::case::{Case, Expect, Flow, Script, Who};
 use super::super::sign::{KeyInfo, RSA_SHA512, SHA512};
 use super::super::xml::{El, Node};
 use super::case;
@@ -18,14 +18,17 @@ pub fn cases() -> Vec<Case> {
             &["reject-signed-response"],
             |f| Ok(Script::doc(&f.genuine_as(f.user(), SignMode::Both)?)),
         ),
-        case(
-            "saml.accept.response-signed-only",
-            "Only the Response signed (Entra \"Sign SAML response\")",
-            "SAML.md P-03",
-            Expect::Accept,
-            &["require-signed-assertion", "reject-signed-response"],
-            |f| Ok(Script::doc(&f.genuine_as(f.user(), SignMode::Response)?)),
-        ),
+        Case {
+            flow: Flow::UnsignedAssertionAllowed,
+            ..case(
+                "saml.accept.response-signed-only",
+                "Only the Response signed (Entra \"Sign SAML response\")",
+                "SAML.md P-03",
+                Expect::Accept,
+                &["require-signed-assertion", "reject-signed-response"],
+                |f| Ok(Script::doc(&f.genuine_as(f.user(), SignMode::Response)?)),
+            )
+        },
         case(
             "saml.accept.rsa-sha512",
             "RSA-SHA512 signature with a SHA-512 digest",
