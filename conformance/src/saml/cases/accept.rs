@@ -155,7 +155,7 @@ pub fn cases() -> Vec<Case> {
 /// element and declaration of `e`'s subtree.
 pub fn reprefix(e: &mut El, from: &str, to: &str) {
     let rename = |e: &mut El| {
-        if e.prefix() == from && (from.is_empty() == !e.name.contains(':')) {
+        if e.prefix() == from && (from.is_empty() != e.name.contains(':')) {
             let local = e.local().to_owned();
             e.name = if to.is_empty() {
                 local
