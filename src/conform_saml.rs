@@ -120,7 +120,7 @@ pub async fn run(
     if list {
         for c in &all {
             println!(
-                "{:<48} {:<16} {:<9} {}  [proof: {}]",
+                "{:<48} {:<16} {:<9} {}\t{}\t[proof: {}]",
                 c.id,
                 format!("{:?}", c.expect),
                 if c.kind == Kind::Resource {
@@ -128,6 +128,7 @@ pub async fn run(
                 } else {
                     "standard"
                 },
+                c.title,
                 c.source,
                 c.proof.join(", ")
             );
