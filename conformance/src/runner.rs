@@ -614,6 +614,26 @@ mod tests {
         assert!(r.passed());
     }
 
+    /// An inconclusive row (a SAML case whose canary failed) is neither a
+    /// pass nor a failure, and a run holding one does not pass.
+    #[test]
+    fn an_inconclusive_run_does_not_pass() {
+        let r = Report {
+            schema_version: 1,
+            tool: "idpsim",
+            target: "t".into(),
+            started: String::new(),
+            millis: 0,
+            capabilities: vec![],
+            outcomes: vec![
+                outcome(&failing_check(Level::Must), Verdict::Inconclusive),
+                outcome(&failing_check(Level::Must), Verdict::Pass),
+            ],
+        };
+        assert_eq!(r.summary(), "1 passed, 0 warned, 0 failed, 0 skipped, 1 inconclusive");
+        assert!(!r.passed());
+    }
+
     /// Every skip is decided while planning, so a harness can list it as
     /// such: none is left to a check body.
     #[test]
