@@ -630,7 +630,10 @@ mod tests {
                 outcome(&failing_check(Level::Must), Verdict::Pass),
             ],
         };
-        assert_eq!(r.summary(), "1 passed, 0 warned, 0 failed, 0 skipped, 1 inconclusive");
+        assert_eq!(
+            r.summary(),
+            "1 passed, 0 warned, 0 failed, 0 skipped, 1 inconclusive"
+        );
         assert!(!r.passed());
     }
 

@@ -95,10 +95,18 @@ fn the_readme_lists_every_case() {
     let readme = include_str!("../README.md");
     for c in cases::all() {
         let row = format!("| `{}` |", c.id);
-        assert!(readme.contains(&row), "conformance/README.md misses {}", c.id);
+        assert!(
+            readme.contains(&row),
+            "conformance/README.md misses {}",
+            c.id
+        );
         let line = readme.lines().find(|l| l.starts_with(&row)).unwrap();
         for p in c.proof {
-            assert!(line.contains(&format!("`{p}`")), "README row of {} misses proof {p}", c.id);
+            assert!(
+                line.contains(&format!("`{p}`")),
+                "README row of {} misses proof {p}",
+                c.id
+            );
         }
     }
 }
