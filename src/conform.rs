@@ -19,6 +19,9 @@ EXAMPLES:
   idpsim conform --target https://sp.example.com/scim/v2 --token $TOKEN --suite rfc,entra \\
                  --report junit:conformance.xml --report html:conformance.html
   idpsim conform --list
+  idpsim conform --saml                                    # SAML cases against the embedded reference SP
+  idpsim conform --saml --sp-login http://127.0.0.1:3000/login --sp-whoami http://127.0.0.1:3000/whoami \\
+                 --user alice@example.com --attacker mallory@example.com
 
 Exit status: 0 when no check failed, 1 when one did, 2 for usage errors."
 )]
@@ -56,6 +59,8 @@ pub struct Args {
     /// List the checks and exit.
     #[arg(long)]
     list: bool,
+    #[command(flatten)]
+    saml: crate::conform_saml::SamlArgs,
 }
 
 fn feature(s: &str) -> anyhow::Result<Capability> {
@@ -99,6 +104,16 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             bail!("--report {r:?}: unknown format {format:?}; known: junit, json, html, md");
         }
         outputs.push((format.to_owned(), PathBuf::from(path)));
+    }
+    if args.saml.saml {
+        return crate::conform_saml::run(
+            &args.saml,
+            args.only.clone(),
+            args.list,
+            args.timeout,
+            outputs,
+        )
+        .await;
     }
     let all = checks::all();
     if args.list {

@@ -4,6 +4,7 @@
 
 mod certs;
 mod conform;
+mod conform_saml;
 mod load;
 mod play;
 mod saml;
@@ -42,7 +43,7 @@ enum Command {
     Play(play::PlayArgs),
     /// Run the conformance suites (RFC 7643/7644, Okta, Entra) against a
     /// SCIM server and write reports.
-    Conform(conform::Args),
+    Conform(Box<conform::Args>),
     /// Run the simulated IdP's SAML side: metadata, SSO (Redirect and POST),
     /// a login page listing the directory's users, IdP-initiated login.
     Serve(serve::Args),
@@ -92,7 +93,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Target(args) => target::run(args).await,
             Command::Play(args) => play::play(args).await,
-            Command::Conform(args) => conform::run(args).await,
+            Command::Conform(args) => conform::run(*args).await,
             Command::Certs(args) => certs::run(args),
             Command::Saml(args) => saml::run(args),
             Command::Serve(args) => serve::run(args).await,

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use idpsim_reference_sp::saml::SamlConfig;
+use idpsim_reference_sp::saml::{SamlConfig, SamlQuirk};
 use idpsim_reference_sp::{Config, ProvisioningMode, Quirk};
 use idpsim_simulator::saml::Shape;
 
@@ -83,6 +83,14 @@ pub struct Args {
     /// Clock skew tolerated on every SAML time window, in seconds.
     #[arg(long, default_value_t = 60, value_name = "SECS")]
     saml_clock_skew: u64,
+    /// Break one SAML check on purpose (repeatable); `idpsim conform --saml
+    /// --list` shows which cases each one fails.
+    #[arg(long = "saml-quirk", value_name = "QUIRK", value_parser = parse_saml_quirk)]
+    saml_quirks: Vec<SamlQuirk>,
+}
+
+fn parse_saml_quirk(s: &str) -> Result<SamlQuirk, String> {
+    s.parse()
 }
 
 /// The SAML trust configuration the flags describe.
@@ -107,6 +115,7 @@ async fn saml_config(args: &Args) -> anyhow::Result<SamlConfig> {
     c.allow_idp_initiated = args.saml_allow_idp_initiated;
     c.require_signed_assertion = args.saml_require_signed_assertion;
     c.clock_skew = std::time::Duration::from_secs(args.saml_clock_skew);
+    c.quirks = args.saml_quirks.iter().copied().collect();
     Ok(c)
 }
 

@@ -109,6 +109,8 @@ pub enum Suite {
     Rfc,
     Okta,
     Entra,
+    /// A SAML service provider's ACS (`saml` module), run on its own.
+    Saml,
 }
 
 impl Suite {
@@ -119,6 +121,7 @@ impl Suite {
             Suite::Rfc => "rfc",
             Suite::Okta => "okta",
             Suite::Entra => "entra",
+            Suite::Saml => "saml",
         }
     }
 
@@ -127,6 +130,7 @@ impl Suite {
             "rfc" => Some(Suite::Rfc),
             "okta" => Some(Suite::Okta),
             "entra" | "entra-2020" => Some(Suite::Entra),
+            "saml" => Some(Suite::Saml),
             _ => None,
         }
     }
@@ -261,6 +265,7 @@ impl Check {
             Suite::Rfc => "A SCIM client",
             Suite::Okta => "Okta",
             Suite::Entra => "Entra",
+            Suite::Saml => "A SAML IdP",
         }
     }
 }

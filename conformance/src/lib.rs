@@ -13,6 +13,7 @@
 //!   at discovery, and the smallest resource those declarations accept.
 //! - [`runner`]: skip decisions, parallel runs with timeouts and a deadline.
 //! - [`report`]: console, JSON, JUnit, Markdown, HTML.
+//! - [`saml`]: SAML service-provider cases, their runner and canary.
 //!
 //! Checks state their expected values and read raw JSON; they never ask
 //! the reference SP's evaluator what is right.
@@ -35,4 +36,5 @@ pub mod declared;
 pub mod discovery;
 pub mod report;
 pub mod runner;
+pub mod saml;
 pub mod schema_docs;

@@ -68,6 +68,10 @@ pub enum Verdict {
     Fail,
     Warn,
     Skip,
+    /// The target could not be judged: a SAML case whose canary sign-in
+    /// failed, so a refusal may mean nothing. Not a pass: a run with one
+    /// does not pass.
+    Inconclusive,
 }
 
 /// One row of a report.
@@ -142,7 +146,7 @@ impl Report {
         self.outcomes.iter().filter(|o| o.verdict == v).count()
     }
     pub fn passed(&self) -> bool {
-        self.count(Verdict::Fail) == 0
+        self.count(Verdict::Fail) == 0 && self.count(Verdict::Inconclusive) == 0
     }
     /// Failures and warnings a rerun alone reproduced.
     pub fn confirmed(&self) -> usize {
@@ -177,8 +181,12 @@ impl Report {
     /// `N passed, N warned, N failed, N skipped`. A warning is neither a
     /// pass nor a failure: only failures make a run fail.
     pub fn summary(&self) -> String {
+        let inconclusive = match self.count(Verdict::Inconclusive) {
+            0 => String::new(),
+            n => format!(", {n} inconclusive"),
+        };
         format!(
-            "{} passed, {} warned, {} failed, {} skipped",
+            "{} passed, {} warned, {} failed, {} skipped{inconclusive}",
             self.count(Verdict::Pass),
             self.count(Verdict::Warn),
             self.count(Verdict::Fail),
@@ -810,6 +818,30 @@ mod tests {
         };
         assert_eq!(r.summary(), "1 passed, 1 warned, 0 failed, 0 skipped");
         assert!(r.passed());
+    }
+
+    /// An inconclusive row (a SAML case whose canary failed) is neither a
+    /// pass nor a failure, and a run holding one does not pass.
+    #[test]
+    fn an_inconclusive_run_does_not_pass() {
+        let r = Report {
+            schema_version: 1,
+            tool: "idpsim",
+            target: "t".into(),
+            started: String::new(),
+            millis: 0,
+            capabilities: vec![],
+            outcomes: vec![
+                outcome(&failing_check(Level::Must), Verdict::Inconclusive),
+                outcome(&failing_check(Level::Must), Verdict::Pass),
+            ],
+            notes: Vec::new(),
+        };
+        assert_eq!(
+            r.summary(),
+            "1 passed, 0 warned, 0 failed, 0 skipped, 1 inconclusive"
+        );
+        assert!(!r.passed());
     }
 
     /// Every skip is decided while planning, so a harness can list it as

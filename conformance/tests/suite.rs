@@ -99,7 +99,8 @@ fn main() {
                         "skipped while running ({}); skips are decided while listing",
                         o.message.unwrap_or_default()
                     ))),
-                    Verdict::Fail => Err(Failed::from(format!(
+                    // Only SAML cases are inconclusive; a SCIM check never is.
+                    Verdict::Fail | Verdict::Inconclusive => Err(Failed::from(format!(
                         "{} ({})\nexpected: {}\ngot: {}",
                         check.title,
                         check.reference,

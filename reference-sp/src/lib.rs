@@ -130,6 +130,7 @@ pub async fn spawn(config: Config) -> std::io::Result<Handle> {
             store: saml::SessionStore::default(),
             acs,
             pool: saml::VerifyPool::default(),
+            broken: Default::default(),
         })
     });
     let tenant = Arc::new(tenant::Tenant::new(config, base_url.clone()));

@@ -43,6 +43,15 @@ impl Body {
             .is_some_and(|b| matches!(b, b'{' | b'['));
         Body { bytes, json }
     }
+    /// A body recorded as text (never parsed as JSON): what a SAML
+    /// exchange records.
+    pub fn text(bytes: impl Into<Bytes>) -> Body {
+        Body {
+            bytes: bytes.into(),
+            json: false,
+        }
+    }
+
     /// The body as text.
     pub fn get(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.bytes)

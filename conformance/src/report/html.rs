@@ -35,11 +35,11 @@ code,pre{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}\
 td.zero{color:#c8ccd1}\
 .bar span{display:flex;height:.8em;border-radius:2px;overflow:hidden;background:#eff2f5;min-width:4em}\
 .bar i{display:block}\
-i.fail,.n.fail{background:#cf222e}i.warn{background:#d4a72c}i.pass{background:#2da44e}i.skip{background:#afb8c1}\
+i.fail,.n.fail{background:#cf222e}i.inconclusive{background:#8250df}i.warn{background:#d4a72c}i.pass{background:#2da44e}i.skip{background:#afb8c1}\
 td.n.fail:not(.zero){color:#cf222e;background:none;font-weight:bold}td.n.fail{background:none}\
 td.n.warn:not(.zero){color:#9a6700;font-weight:bold}\
 .finding{border:1px solid #d1d9e0;border-left:5px solid #cf222e;border-radius:4px;padding:.5em .9em;margin:0 0 .9em}\
-.finding.warn{border-left-color:#d4a72c}.finding.load{border-left-color:#8250df}\
+.finding.warn{border-left-color:#d4a72c}.finding.load{border-left-color:#8250df}.finding.inconclusive{border-left-color:#8250df}\
 .finding h3{font-size:1em;margin:.1em 0 .3em;font-weight:normal}\
 .v{font-weight:bold;text-transform:uppercase;margin-right:.4em}\
 .fail .v{color:#cf222e}.warn .v{color:#9a6700}.pass .v{color:#1a7f37}.skip .v{color:#59636e}.load .v{color:#8250df}\
@@ -130,6 +130,8 @@ struct Counts {
     warn: usize,
     pass: usize,
     skip: usize,
+    /// SAML cases whose canary failed: neither refused nor accepted.
+    inconclusive: usize,
     load: usize,
 }
 
@@ -142,6 +144,7 @@ impl Counts {
                 Verdict::Warn => c.warn += 1,
                 Verdict::Pass => c.pass += 1,
                 Verdict::Skip => c.skip += 1,
+                Verdict::Inconclusive => c.inconclusive += 1,
             }
             if o.under_load.is_some() {
                 c.load += 1;
@@ -151,13 +154,19 @@ impl Counts {
     }
 
     /// The table cells: counts, then a bar whose parts are the counts.
-    fn push_cells(self, out: &mut String) {
+    /// `inconclusive`: whether the table has that column (only runs that
+    /// had an inconclusive case do).
+    fn push_cells(self, out: &mut String, inconclusive: bool) {
+        let extra = inconclusive.then_some(("inconclusive", self.inconclusive));
         for (class, n) in [
             ("fail", self.fail),
             ("warn", self.warn),
             ("pass", self.pass),
             ("skip", self.skip),
-        ] {
+        ]
+        .into_iter()
+        .chain(extra)
+        {
             let zero = if n == 0 { " zero" } else { "" };
             let _ = write!(out, "<td class=\"n {class}{zero}\">{n}</td>");
         }
@@ -168,6 +177,7 @@ impl Counts {
         );
         for (class, n) in [
             ("fail", self.fail),
+            ("inconclusive", self.inconclusive),
             ("warn", self.warn),
             ("pass", self.pass),
             ("skip", self.skip),
@@ -184,7 +194,8 @@ impl Counts {
 /// registry's order (discovery before create before patch …).
 fn suites(r: &Report) -> Vec<(Suite, Vec<&'static str>)> {
     let mut out: Vec<(Suite, Vec<&'static str>)> = Vec::new();
-    for suite in Suite::ALL {
+    // The SCIM suites, then SAML's (not among the suites a SCIM run picks).
+    for suite in Suite::ALL.iter().chain([Suite::Saml].iter()) {
         let mut areas: Vec<&'static str> = Vec::new();
         for o in r.outcomes.iter().filter(|o| o.suite == *suite) {
             if !areas.contains(&o.area) {
@@ -204,12 +215,18 @@ fn area_anchor(suite: Suite, area: &str) -> String {
 
 fn summary(out: &mut String, r: &Report) {
     out.push_str("<section id=\"summary\"><h2>Summary</h2><div class=\"suites\">");
+    let inconclusive = Counts::of(&r.outcomes).inconclusive > 0;
+    let extra_th = if inconclusive {
+        "<th>inconclusive</th>"
+    } else {
+        ""
+    };
     for (suite, areas) in suites(r) {
         let in_suite = || r.outcomes.iter().filter(move |o| o.suite == suite);
         let _ = write!(
             out,
             "<div class=\"suite\" data-suite=\"{s}\"><table><thead><tr><th>{s}</th>\
-             <th>fail</th><th>warn</th><th>pass</th><th>skip</th><th></th></tr></thead><tbody>",
+             <th>fail</th><th>warn</th><th>pass</th><th>skip</th>{extra_th}<th></th></tr></thead><tbody>",
             s = suite.name()
         );
         let _ = write!(
@@ -218,7 +235,7 @@ fn summary(out: &mut String, r: &Report) {
             suite.name(),
             in_suite().count()
         );
-        Counts::of(in_suite()).push_cells(out);
+        Counts::of(in_suite()).push_cells(out, inconclusive);
         out.push_str("</tr>");
         for area in areas {
             let _ = write!(
@@ -228,7 +245,7 @@ fn summary(out: &mut String, r: &Report) {
                 area_anchor(suite, area),
                 a = esc(area)
             );
-            Counts::of(in_suite().filter(|o| o.area == area)).push_cells(out);
+            Counts::of(in_suite().filter(|o| o.area == area)).push_cells(out, inconclusive);
             out.push_str("</tr>");
         }
         out.push_str("</tbody></table></div>");
@@ -243,8 +260,9 @@ fn rank(o: &Outcome) -> Option<u8> {
     match o.verdict {
         Verdict::Fail if !o.precondition => Some(0),
         Verdict::Fail => Some(1),
-        Verdict::Warn => Some(2),
-        _ if o.under_load.is_some() => Some(3),
+        Verdict::Inconclusive => Some(2),
+        Verdict::Warn => Some(3),
+        _ if o.under_load.is_some() => Some(4),
         _ => None,
     }
 }
@@ -260,15 +278,21 @@ fn findings(out: &mut String, r: &Report) {
     let c = Counts::of(&r.outcomes);
     let _ = write!(
         out,
-        "<section id=\"findings\"><h2>Failures ({}) and warnings ({})</h2>",
-        c.fail, c.warn
+        "<section id=\"findings\"><h2>Failures ({}) and warnings ({}){}</h2>",
+        c.fail,
+        c.warn,
+        if c.inconclusive > 0 {
+            format!(", inconclusive ({})", c.inconclusive)
+        } else {
+            String::new()
+        }
     );
-    if c.fail + c.warn == 0 {
+    if c.fail + c.warn + c.inconclusive == 0 {
         out.push_str("<p class=\"clean\">No check failed or warned.</p>");
     }
     let mut load_heading = false;
     for (k, o) in ordered {
-        if k == 3 && !load_heading {
+        if k == 4 && !load_heading {
             load_heading = true;
             let _ = write!(
                 out,
@@ -286,6 +310,7 @@ fn findings(out: &mut String, r: &Report) {
 fn finding(out: &mut String, o: &Outcome) {
     let (class, shown) = match (o.verdict, &o.under_load) {
         (Verdict::Fail, _) => ("fail", o),
+        (Verdict::Inconclusive, _) => ("inconclusive", o),
         (Verdict::Warn, _) => ("warn", o),
         // The failure under load is what the reader needs to see; the
         // passing rerun's evidence follows it, collapsed.
@@ -399,6 +424,7 @@ fn verdict_name(v: Verdict) -> &'static str {
         Verdict::Fail => "fail",
         Verdict::Warn => "warn",
         Verdict::Skip => "skip",
+        Verdict::Inconclusive => "inconclusive",
     }
 }
 

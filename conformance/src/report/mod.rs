@@ -57,6 +57,7 @@ pub fn console(r: &Report, colour: bool) -> String {
                 Verdict::Fail => paint("31", "FAIL"),
                 Verdict::Warn => paint("33", "WARN"),
                 Verdict::Skip => paint("90", "SKIP"),
+                Verdict::Inconclusive => paint("35", "INCONCLUSIVE"),
             };
             let _ = writeln!(out, "  {mark} {}  {}", o.id, o.title);
             if let (Some(e), Some(g)) = (&o.expected, &o.got) {
@@ -162,8 +163,13 @@ pub fn junit(r: &Report) -> String {
                 }
                 s
             }
-            Verdict::Fail => {
-                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            Verdict::Fail | Verdict::Inconclusive => {
+                let kind = if o.verdict == Verdict::Fail {
+                    NonSuccessKind::Failure
+                } else {
+                    NonSuccessKind::Error
+                };
+                let mut s = TestCaseStatus::non_success(kind);
                 if let TestCaseStatus::NonSuccess {
                     message,
                     description,
@@ -221,6 +227,7 @@ pub fn markdown(r: &Report) -> String {
             Verdict::Fail => "❌ fail",
             Verdict::Warn => "⚠️ warn",
             Verdict::Skip => "⏭ skip",
+            Verdict::Inconclusive => "❔ inconclusive",
         };
         let _ = writeln!(
             out,

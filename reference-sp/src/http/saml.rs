@@ -18,7 +18,8 @@ use url::{Host, Position, Url};
 use super::App;
 use crate::config::ProvisioningMode;
 use crate::saml::{
-    Identity, PoolError, Rejection, Session, SessionStore, Validator, VerifyPool, sp_metadata,
+    Identity, PoolError, Rejection, SamlQuirk, Session, SessionStore, Validator, VerifyPool,
+    sp_metadata,
 };
 
 const BROWSER_COOKIE: &str = "idpsim_sp_browser";
@@ -37,6 +38,9 @@ pub struct SamlSide {
     /// Where responses are verified: off the reactor, a bounded number at
     /// once.
     pub pool: VerifyPool,
+    /// Set by the `fragile-parser` quirk once a resource limit was hit:
+    /// from then on the ACS answers 500, as a crashed worker would.
+    pub broken: std::sync::atomic::AtomicBool,
 }
 
 fn esc(s: &str) -> String {
@@ -250,11 +254,14 @@ struct AcsForm {
 /// result is followed; control characters and backslashes are refused
 /// outright. The Location sent is the parsed URL's own serialisation, so
 /// the browser is sent where the check looked.
-fn landing(relay_state: Option<&str>, own: &Url) -> String {
+fn landing(relay_state: Option<&str>, own: &Url, open: bool) -> String {
     const HOME: &str = "/whoami";
     let Some(rs) = relay_state else {
         return HOME.into();
     };
+    if open {
+        return rs.to_owned();
+    }
     if !rs.starts_with('/') || rs.chars().any(|c| c.is_control() || c == '\\') {
         return HOME.into();
     }
@@ -278,6 +285,14 @@ pub async fn acs(State(app): State<App>, headers: HeaderMap, RawForm(form): RawF
             );
         }
     };
+    let fragile = s.validator.config.quirks.has(SamlQuirk::FragileParser);
+    if fragile && s.broken.load(std::sync::atomic::Ordering::Relaxed) {
+        return page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Sign-in failed",
+            "the SAML worker is gone (fragile-parser quirk)",
+        );
+    }
     let browser = browser_id(&headers).map(str::to_owned);
     let side = s.clone();
     let saml_response = form.saml_response;
@@ -291,7 +306,12 @@ pub async fn acs(State(app): State<App>, headers: HeaderMap, RawForm(form): RawF
         .await;
     let identity = match verdict {
         Ok(Ok(i)) => i,
-        Ok(Err(e)) => return refuse(&app, &e),
+        Ok(Err(e)) => {
+            if fragile && is_resource_limit(&e) {
+                s.broken.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            return refuse(&app, &e);
+        }
         Err(PoolError::Busy) => return busy(),
         Err(e @ PoolError::Crashed) => {
             tracing::error!("ACS verification failed: {e}");
@@ -330,9 +350,26 @@ pub async fn acs(State(app): State<App>, headers: HeaderMap, RawForm(form): RawF
             "IdP-initiated"
         },
     );
-    let mut r = redirect(&landing(form.relay_state.as_deref(), &s.acs));
+    let open = s.validator.config.quirks.has(SamlQuirk::OpenRedirect);
+    let mut r = redirect(&landing(form.relay_state.as_deref(), &s.acs, open));
     set_cookie(&mut r, &session_cookie(&s.acs, &token, lifetime.as_secs()));
     r
+}
+
+/// A refusal for what a response cost rather than what it said.
+fn is_resource_limit(e: &Rejection) -> bool {
+    use crate::saml::XmlError as X;
+    matches!(
+        e,
+        Rejection::TooLarge
+            | Rejection::Xml(
+                X::TooDeep
+                    | X::TooManyElements
+                    | X::TooManyAttributes
+                    | X::TooManyElementNamespaces
+                    | X::TooManyNamespaces
+            )
+    )
 }
 
 /// Every verification slot is taken: come back in a second rather than
@@ -362,11 +399,19 @@ fn refuse(app: &App, why: &Rejection) -> Response {
 /// as nobody.
 fn account(app: &App, id: &Identity) -> Result<(String, String), String> {
     let t = &app.tenant;
-    let key = crate::account_key::account_key(&id.name_id)
+    let normalized;
+    let name_id = match app.saml.as_ref() {
+        Some(s) if s.validator.config.quirks.has(SamlQuirk::NormalizeNameId) => {
+            normalized = loosen(&id.name_id);
+            &normalized
+        }
+        _ => &id.name_id,
+    };
+    let key = crate::account_key::account_key(name_id)
         .map_err(|why| format!("the NameID {:?} {why}, so it names no account", id.name_id))?;
     let user_id = match (t.accounts_keyed(&key).as_slice(), t.provisioning()) {
         ([one], _) => one.clone(),
-        ([], ProvisioningMode::Jit) => t.jit_sign_in(&id.name_id).map_err(|e| e.detail)?.0,
+        ([], ProvisioningMode::Jit) => t.jit_sign_in(name_id).map_err(|e| e.detail)?.0,
         ([], ProvisioningMode::Scim) => {
             return Err(format!(
                 "no account for {:?}: this tenant provisions over SCIM and has not been sent that user",
@@ -388,6 +433,20 @@ fn account(app: &App, id: &Identity) -> Result<(String, String), String> {
         return Err(format!("the account {:?} is deactivated", m.user_name));
     }
     Ok((m.id, m.user_name))
+}
+
+/// What the `normalize-name-id` quirk makes of a NameID: trimmed of
+/// Unicode whitespace, format characters removed, NFKC-normalized, so a
+/// look-alike lands on the account it imitates.
+fn loosen(name: &str) -> String {
+    let visible: String = name
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, '\u{200b}'..='\u{200f}' | '\u{2060}' | '\u{feff}'))
+        .collect();
+    icu_normalizer::ComposingNormalizerBorrowed::new_nfkc()
+        .normalize(&visible)
+        .into_owned()
 }
 
 /// Who is signed in. A session whose account was deactivated or deleted
@@ -513,11 +572,11 @@ mod tests {
     #[test]
     fn landing_is_same_origin_or_home() {
         let own = url("http://127.0.0.1:8080/saml/acs");
-        assert_eq!(landing(None, &own), "/whoami");
-        assert_eq!(landing(Some("/\t/evil.example/"), &own), "/whoami");
-        assert_eq!(landing(Some("/\\evil.example/"), &own), "/whoami");
-        assert_eq!(landing(Some("//evil.example/"), &own), "/whoami");
-        assert_eq!(landing(Some("/ok?a=1#f"), &own), "/ok?a=1#f");
+        assert_eq!(landing(None, &own, false), "/whoami");
+        assert_eq!(landing(Some("/\t/evil.example/"), &own, false), "/whoami");
+        assert_eq!(landing(Some("/\\evil.example/"), &own, false), "/whoami");
+        assert_eq!(landing(Some("//evil.example/"), &own, false), "/whoami");
+        assert_eq!(landing(Some("/ok?a=1#f"), &own, false), "/ok?a=1#f");
     }
 }
 

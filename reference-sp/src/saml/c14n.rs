@@ -39,7 +39,32 @@ pub fn canonicalize(
     limit: usize,
     sink: &mut dyn FnMut(&[u8]),
 ) -> Result<(), C14nError> {
+    canonicalize_with(apex, skip, inclusive, limit, Broken::default(), sink)
+}
+
+/// Canonicalization bugs a quirky SP has; none for the strict ACS.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Broken {
+    /// Text is written without escaping (`c14n-no-escape`).
+    pub no_escape: bool,
+    /// Whitespace-only text is dropped (`strip-whitespace`).
+    pub strip_whitespace: bool,
+    /// The enveloped-signature transform drops every Signature child of
+    /// the apex, not only the one verified (`any-signature-position`).
+    pub drop_all_signatures: bool,
+}
+
+/// [`canonicalize`] with a quirky SP's bugs.
+pub fn canonicalize_with(
+    apex: &Element,
+    skip: Option<&Element>,
+    inclusive: &[&str],
+    limit: usize,
+    broken: Broken,
+    sink: &mut dyn FnMut(&[u8]),
+) -> Result<(), C14nError> {
     let mut c = C14n {
+        broken,
         out: Writer {
             buf: Vec::new(),
             sink,
@@ -127,6 +152,7 @@ fn attr_escape(b: u8) -> Option<&'static str> {
 }
 
 struct C14n<'a, 's> {
+    broken: Broken,
     out: Writer<'s>,
     skip: Option<&'a Element>,
     /// The prefix list, `""` standing for `#default`.
@@ -214,9 +240,17 @@ impl<'a> C14n<'a, '_> {
         self.out.push(">")?;
         for c in &e.children {
             match c {
+                Child::Text(t) if self.broken.strip_whitespace && t.trim().is_empty() => {}
+                Child::Text(t) if self.broken.no_escape => self.out.push(t)?,
                 Child::Text(t) => self.out.escaped(t, text_escape)?,
                 Child::Element(child) => {
                     if self.skip.is_some_and(|s| std::ptr::eq(s, child)) {
+                        continue;
+                    }
+                    if apex
+                        && self.broken.drop_all_signatures
+                        && child.name.is(super::signature::DSIG, "Signature")
+                    {
                         continue;
                     }
                     self.element(child, false)?;

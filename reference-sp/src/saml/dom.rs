@@ -119,6 +119,9 @@ pub struct Element {
     /// Whether `scope`'s first link holds this element's own declarations
     /// (otherwise it is an ancestor's).
     declares: bool,
+    /// A comment before any other child, kept only when parsing for the
+    /// `comments-truncate-text` quirk (see [`Leniency`]).
+    pub lead_comment: Option<String>,
 }
 
 impl Element {
@@ -161,6 +164,29 @@ impl Element {
             (Some(e), None) => Ok(e),
             (None, _) => Err(0),
             (Some(_), Some(_)) => Err(2 + it.count()),
+        }
+    }
+
+    /// The first child node's text: a leading comment's (when kept) or
+    /// the first text node's. What a library reading `firstChild` gets;
+    /// only the `comments-truncate-text` quirk reads it.
+    pub fn first_text(&self) -> String {
+        if let Some(c) = &self.lead_comment {
+            return c.clone();
+        }
+        match self.children.first() {
+            Some(Child::Text(t)) => t.clone(),
+            _ => String::new(),
+        }
+    }
+
+    /// Visits this element and every descendant, mutably.
+    pub(crate) fn walk_mut(&mut self, f: &mut impl FnMut(&mut Element)) {
+        f(self);
+        for c in &mut self.children {
+            if let Child::Element(e) = c {
+                e.walk_mut(f);
+            }
         }
     }
 
@@ -213,12 +239,55 @@ fn lines(s: &str) -> String {
     s.replace("\r\n", "\n").replace('\r', "\n")
 }
 
+/// What a quirky SP's parser lets through; all off for the strict ACS.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Leniency {
+    /// A DOCTYPE is skipped and its internal general entities expanded
+    /// (once, not recursively).
+    pub doctype: bool,
+    /// A name that is not a QName is read as a local name in no namespace.
+    pub names: bool,
+    /// Comments and CDATA sections split text nodes, and a leading comment
+    /// is kept ([`Element::first_text`]).
+    pub keep_comments: bool,
+}
+
 /// Parses a document into its root element.
 pub fn parse(xml: &[u8]) -> Result<Element, XmlError> {
+    parse_with(xml, Leniency::default())
+}
+
+/// The internal general entities of a DOCTYPE: `<!ENTITY name "value">`.
+fn entities(doctype: &str) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    for decl in doctype.split("<!ENTITY").skip(1) {
+        let decl = decl.trim_start();
+        if decl.starts_with('%') {
+            continue;
+        }
+        let mut parts = decl.splitn(2, char::is_whitespace);
+        let (Some(name), Some(rest)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        if let Some(q) = rest.chars().next().filter(|c| *c == '"' || *c == '\'')
+            && let Some(end) = rest[1..].find(q)
+        {
+            out.insert(name.to_owned(), rest[1..1 + end].to_owned());
+        }
+    }
+    out
+}
+
+/// [`parse`] with a quirky SP's leniency.
+pub fn parse_with(xml: &[u8], lenient: Leniency) -> Result<Element, XmlError> {
+    let mut declared = std::collections::HashMap::new();
+    let mut after_comment = false;
     let mut reader = Reader::from_reader(xml);
     reader.config_mut().expand_empty_elements = true;
     reader.config_mut().check_end_names = true;
     let mut p = Parser {
+        lenient_names: lenient.names,
         stack: Vec::new(),
         resolver: Resolver::default(),
         none: Rc::from(""),
@@ -232,8 +301,20 @@ pub fn parse(xml: &[u8]) -> Result<Element, XmlError> {
     loop {
         let ev = reader.read_event_into(&mut buf).map_err(|e| syntax(&e))?;
         match ev {
+            Event::DocType(d) if lenient.doctype => {
+                declared = entities(&String::from_utf8_lossy(&d));
+            }
             Event::DocType(_) => return Err(XmlError::Doctype),
             Event::PI(_) => return Err(XmlError::ProcessingInstruction),
+            Event::Comment(c) if lenient.keep_comments => {
+                if let Some(top) = p.stack.last_mut()
+                    && top.children.is_empty()
+                    && top.lead_comment.is_none()
+                {
+                    top.lead_comment = Some(String::from_utf8_lossy(&c).into_owned());
+                }
+                after_comment = true;
+            }
             Event::Decl(_) | Event::Comment(_) => {}
             Event::Start(s) => {
                 if root.is_some() {
@@ -259,11 +340,20 @@ pub fn parse(xml: &[u8]) -> Result<Element, XmlError> {
             }
             Event::Text(t) => {
                 let raw = t.decode().map_err(|e| syntax(&e))?;
-                push_text(&mut p.stack, &lines(&raw))?;
+                if std::mem::take(&mut after_comment) {
+                    split_text(&mut p.stack, &lines(&raw));
+                } else {
+                    push_text(&mut p.stack, &lines(&raw))?;
+                }
             }
             Event::CData(t) => {
                 let raw = t.decode().map_err(|e| syntax(&e))?;
-                push_text(&mut p.stack, &lines(&raw))?;
+                if lenient.keep_comments {
+                    split_text(&mut p.stack, &lines(&raw));
+                    after_comment = true;
+                } else {
+                    push_text(&mut p.stack, &lines(&raw))?;
+                }
             }
             Event::GeneralRef(r) => {
                 let c = match r.resolve_char_ref().map_err(|e| syntax(&e))? {
@@ -276,7 +366,15 @@ pub fn parse(xml: &[u8]) -> Result<Element, XmlError> {
                             "amp" => '&',
                             "apos" => '\'',
                             "quot" => '"',
-                            other => return Err(XmlError::Entity(other.to_owned())),
+                            other => match declared.get(other) {
+                                Some(v) => {
+                                    let v = v.clone();
+                                    push_text(&mut p.stack, &v)?;
+                                    buf.clear();
+                                    continue;
+                                }
+                                None => return Err(XmlError::Entity(other.to_owned())),
+                            },
                         }
                     }
                 };
@@ -291,6 +389,13 @@ pub fn parse(xml: &[u8]) -> Result<Element, XmlError> {
         return Err(XmlError::Syntax("unexpected end of document".into()));
     }
     root.ok_or(XmlError::Empty)
+}
+
+/// Starts a new text node (a quirky parser's split at a comment or CDATA).
+fn split_text(stack: &mut [Element], t: &str) {
+    if let Some(e) = stack.last_mut() {
+        e.children.push(Child::Text(t.to_owned()));
+    }
 }
 
 fn push_text(stack: &mut [Element], t: &str) -> Result<(), XmlError> {
@@ -309,6 +414,7 @@ fn push_text(stack: &mut [Element], t: &str) -> Result<(), XmlError> {
 }
 
 struct Parser {
+    lenient_names: bool,
     /// Open elements, outermost first.
     stack: Vec<Element>,
     resolver: Resolver,
@@ -388,14 +494,23 @@ impl Parser {
             children: Vec::new(),
             scope,
             declares,
+            lead_comment: None,
         })
     }
 
     /// Resolves an element name (`element`: unprefixed names take the
     /// default namespace) or an attribute name (they take none).
     fn name(&self, qname: &str, element: bool) -> Result<Name, XmlError> {
-        let (prefix, local) =
-            qname::split(qname).ok_or_else(|| XmlError::NotQName(qname.into()))?;
+        let Some((prefix, local)) = qname::split(qname) else {
+            if self.lenient_names {
+                return Ok(Name {
+                    prefix: self.none.clone(),
+                    local: qname.to_owned(),
+                    ns: self.none.clone(),
+                });
+            }
+            return Err(XmlError::NotQName(qname.into()));
+        };
         let (prefix, ns) = match prefix {
             "" if element => (
                 self.none.clone(),

@@ -10,6 +10,8 @@ mod c14n;
 mod dom;
 mod pool;
 mod qname;
+mod quirk;
+mod quirk_fetch;
 pub(crate) mod resign;
 mod scope;
 mod signature;
@@ -22,6 +24,7 @@ pub use dom::XmlError;
 #[cfg(test)]
 pub(crate) use pool::gate::Gate;
 pub use pool::{PoolError, VerifyPool};
+pub use quirk::{Quirks, SamlQuirk};
 pub use signature::{SignatureError, TrustedKey};
 pub use state::{Session, SessionStore};
 
@@ -50,6 +53,8 @@ pub struct SamlConfig {
     pub max_issue_delay: Duration,
     /// How long a signed-in session lasts.
     pub session_lifetime: Duration,
+    /// Checks broken on purpose, to show idpsim's SAML cases can fail.
+    pub quirks: Quirks,
 }
 
 impl SamlConfig {
@@ -110,6 +115,7 @@ impl SamlConfig {
             clock_skew: Duration::from_secs(60),
             max_issue_delay: Duration::from_secs(300),
             session_lifetime: Duration::from_secs(8 * 3600),
+            quirks: Quirks::default(),
         }
     }
 }

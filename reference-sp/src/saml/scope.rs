@@ -63,6 +63,22 @@ impl Scope {
         (prefix == "xml").then_some(XML_NS)
     }
 
+    /// Every prefix in scope (`""` for the default namespace), innermost
+    /// first, each once.
+    pub fn prefixes(&self) -> Vec<Rc<str>> {
+        let mut out: Vec<Rc<str>> = Vec::new();
+        let mut at = self.0.as_deref();
+        while let Some(link) = at {
+            for (p, _) in &link.decls {
+                if !out.contains(p) {
+                    out.push(p.clone());
+                }
+            }
+            at = link.parent.0.as_deref();
+        }
+        out
+    }
+
     /// The declarations of the link itself (the element that made it).
     pub fn own(&self) -> &[Decl] {
         self.0.as_deref().map_or(&[], |l| &l.decls)

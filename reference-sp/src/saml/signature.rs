@@ -16,14 +16,15 @@
 //! changes no verdict; it means a forger without the IdP's key never gets
 //! the SP to canonicalize the document.
 
-use aws_lc_rs::digest;
 use aws_lc_rs::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+use aws_lc_rs::{digest, hmac};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 
-use super::c14n::{C14nError, canonicalize};
+use super::c14n::{Broken, C14nError, canonicalize_with};
 use super::dom::Element;
 use super::qname::is_ncname;
+use super::quirk::{Quirks, SamlQuirk};
 
 pub const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
 const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
@@ -134,32 +135,89 @@ fn b64(e: &Element, max: usize) -> Result<Vec<u8>, SignatureError> {
         .map_err(|e| malformed(format!("bad base64: {e}")))
 }
 
+const C14N_10: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";
+const C14N_11: &str = "http://www.w3.org/2006/12/xml-c14n11";
+const EXC_C14N_COMMENTS: &str = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments";
+const HMAC_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256";
+const SHA1: &str = "http://www.w3.org/2000/09/xmldsig#sha1";
+const MD5: &str = "http://www.w3.org/2001/04/xmldsig-more#md5";
+
+/// Whether `uri` is a canonicalization this SP computes: exclusive c14n,
+/// or (quirk `any-c14n`) the inclusive and with-comments ones too.
+fn c14n_allowed(uri: &str, q: &Quirks) -> bool {
+    uri == EXC_C14N
+        || (q.has(SamlQuirk::AnyC14n) && [C14N_10, C14N_11, EXC_C14N_COMMENTS].contains(&uri))
+}
+
+/// The prefix list that makes exclusive c14n render like inclusive c14n:
+/// every prefix in scope at `apex` or declared below it.
+fn all_prefixes(apex: &Element) -> Vec<String> {
+    let mut out: Vec<String> = apex
+        .scope
+        .prefixes()
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    apex.walk(&mut |e| {
+        for (p, _) in e.declarations() {
+            if !out.iter().any(|o| **o == **p) {
+                out.push(p.to_string());
+            }
+        }
+    });
+    out.into_iter()
+        .map(|p| if p.is_empty() { "#default".into() } else { p })
+        .collect()
+}
+
 /// Verifies `sig`, a `ds:Signature` that is a child of `parent`, against
-/// `keys`.
-pub fn verify(parent: &Element, sig: &Element, keys: &[TrustedKey]) -> Result<(), SignatureError> {
+/// `keys`, as an SP with quirks `q` does (none: the strict ACS).
+pub fn verify_with(
+    parent: &Element,
+    sig: &Element,
+    keys: &[TrustedKey],
+    q: &Quirks,
+) -> Result<(), SignatureError> {
     let id = parent
         .attr("ID")
         .ok_or_else(|| malformed("the signed element has no ID"))?;
-    let kids: Vec<&Element> = sig.elements().collect();
-    let allowed = ["SignedInfo", "SignatureValue", "KeyInfo"];
-    if kids.len() < 2
-        || kids.len() > 3
-        || kids
-            .iter()
-            .zip(allowed)
-            .any(|(k, want)| !k.name.is(DSIG, want))
-    {
-        return Err(malformed(
+    let shape = || {
+        malformed(
             "ds:Signature must hold SignedInfo, SignatureValue and optionally KeyInfo, in order",
-        ));
+        )
+    };
+    let mut kids = sig.elements().peekable();
+    let signed_info = kids
+        .next()
+        .filter(|k| k.name.is(DSIG, "SignedInfo"))
+        .ok_or_else(shape)?;
+    let refs_info = match kids.peek() {
+        Some(k) if q.has(SamlQuirk::TwoSignedInfo) && k.name.is(DSIG, "SignedInfo") => {
+            kids.next().ok_or_else(shape)?
+        }
+        _ => signed_info,
+    };
+    let value_el = kids.next_if(|k| k.name.is(DSIG, "SignatureValue"));
+    let key_info = kids.next_if(|k| k.name.is(DSIG, "KeyInfo"));
+    // The naive SP of `signature-by-id-lookup` reads what it needs and
+    // ignores whatever else a Signature holds (where XSW hides copies).
+    let extra = kids.next().is_some() && !q.has(SamlQuirk::SignatureById);
+    if extra || (value_el.is_none() && !q.has(SamlQuirk::IgnoreSignatureValue)) {
+        return Err(shape());
     }
-    let signed_info = kids[0];
+    if key_info.is_none() && q.has(SamlQuirk::RequireKeyInfo) {
+        return Err(malformed("this SP requires KeyInfo"));
+    }
     let parts: Vec<&Element> = signed_info.elements().collect();
-    let [c14n_method, sig_method, reference] = parts[..] else {
+    let ref_parts: Vec<&Element> = refs_info.elements().collect();
+    let one_ref =
+        |p: &[&Element]| p.len() == 3 || (q.has(SamlQuirk::MultipleReferences) && p.len() > 3);
+    if !one_ref(&parts) || !one_ref(&ref_parts) {
         return Err(malformed(
             "SignedInfo must hold CanonicalizationMethod, SignatureMethod and exactly one Reference",
         ));
-    };
+    }
+    let (c14n_method, sig_method, reference) = (parts[0], parts[1], ref_parts[2]);
     for (e, want) in [
         (c14n_method, "CanonicalizationMethod"),
         (sig_method, "SignatureMethod"),
@@ -172,21 +230,35 @@ pub fn verify(parent: &Element, sig: &Element, keys: &[TrustedKey]) -> Result<()
             )));
         }
     }
-    if algorithm(c14n_method)? != EXC_C14N {
-        return Err(SignatureError::Algorithm(algorithm(c14n_method)?.into()));
+    let method = algorithm(c14n_method)?;
+    if !c14n_allowed(method, q) {
+        return Err(SignatureError::Algorithm(method.into()));
     }
-    let si_inclusive = inclusive(c14n_method)?;
-    let verify_alg: &'static dyn VerificationAlgorithm = match algorithm(sig_method)? {
-        RSA_SHA256 => &signature::RSA_PKCS1_2048_8192_SHA256,
-        RSA_SHA512 => &signature::RSA_PKCS1_2048_8192_SHA512,
+    let si_owned;
+    let si_inclusive: Vec<&str> = if [C14N_10, C14N_11].contains(&method) {
+        si_owned = all_prefixes(signed_info);
+        si_owned.iter().map(String::as_str).collect()
+    } else {
+        inclusive(c14n_method)?
+    };
+    let sig_alg = algorithm(sig_method)?;
+    let verify_alg: Option<&'static dyn VerificationAlgorithm> = match sig_alg {
+        RSA_SHA256 => Some(&signature::RSA_PKCS1_2048_8192_SHA256),
+        RSA_SHA512 if !q.has(SamlQuirk::Sha256Only) => Some(&signature::RSA_PKCS1_2048_8192_SHA512),
+        HMAC_SHA256 if q.has(SamlQuirk::HmacWithCert) => None,
         other => return Err(SignatureError::Algorithm(other.into())),
     };
-    if sig_method.elements().next().is_some() {
-        return Err(malformed("SignatureMethod takes no parameters here"));
+    let mut hmac_bits = None;
+    for p in sig_method.elements() {
+        if verify_alg.is_none() && p.name.is(DSIG, "HMACOutputLength") {
+            hmac_bits = p.text().trim().parse::<usize>().ok();
+        } else {
+            return Err(malformed("SignatureMethod takes no parameters here"));
+        }
     }
 
     let uri = reference.attr("URI").unwrap_or_default();
-    if uri.strip_prefix('#') != Some(id) {
+    if uri.strip_prefix('#') != Some(id) && !q.has(SamlQuirk::SkipReferenceCheck) {
         return Err(SignatureError::WrongReference {
             found: uri.into(),
             id: id.into(),
@@ -207,10 +279,14 @@ pub fn verify(parent: &Element, sig: &Element, keys: &[TrustedKey]) -> Result<()
         ));
     }
     let steps: Vec<&Element> = transforms.elements().collect();
-    let [enveloped, exc] = steps[..] else {
-        return Err(malformed(
-            "the transforms must be exactly enveloped-signature then exclusive c14n",
-        ));
+    let (enveloped, exc) = match steps[..] {
+        [enveloped, exc] => (enveloped, exc),
+        [enveloped, exc, ..] if q.has(SamlQuirk::AnyTransform) => (enveloped, exc),
+        _ => {
+            return Err(malformed(
+                "the transforms must be exactly enveloped-signature then exclusive c14n",
+            ));
+        }
     };
     for t in [enveloped, exc] {
         if !t.name.is(DSIG, "Transform") {
@@ -220,53 +296,131 @@ pub fn verify(parent: &Element, sig: &Element, keys: &[TrustedKey]) -> Result<()
     if algorithm(enveloped)? != ENVELOPED || enveloped.elements().next().is_some() {
         return Err(SignatureError::Algorithm(algorithm(enveloped)?.into()));
     }
-    if algorithm(exc)? != EXC_C14N {
-        return Err(SignatureError::Algorithm(algorithm(exc)?.into()));
+    let transform = algorithm(exc)?;
+    if !c14n_allowed(transform, q) {
+        return Err(SignatureError::Algorithm(transform.into()));
     }
-    let ref_inclusive = inclusive(exc)?;
+    let ref_owned;
+    let ref_inclusive: Vec<&str> = if [C14N_10, C14N_11].contains(&transform) {
+        ref_owned = all_prefixes(parent);
+        ref_owned.iter().map(String::as_str).collect()
+    } else {
+        inclusive(exc)?
+    };
+    let weak = q.has(SamlQuirk::WeakAlgorithms);
     let digest_alg = match algorithm(digest_method)? {
-        SHA256 => &digest::SHA256,
-        SHA512 => &digest::SHA512,
+        SHA256 => Some(&digest::SHA256),
+        SHA512 => Some(&digest::SHA512),
+        SHA1 if weak => Some(&digest::SHA1_FOR_LEGACY_USE_ONLY),
+        MD5 if weak => None,
         other => return Err(SignatureError::Algorithm(other.into())),
     };
 
-    let want = b64(digest_value, MAX_DIGEST_B64)?;
-    if want.len() != digest_alg.output_len() {
+    let want = if q.has(SamlQuirk::CommentsTruncateText) {
+        let compact: String = digest_value
+            .first_text()
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        B64.decode(compact)
+            .map_err(|e| malformed(format!("bad base64: {e}")))?
+    } else {
+        b64(digest_value, MAX_DIGEST_B64)?
+    };
+    let want_len = digest_alg.map_or(16, |d| d.output_len());
+    if want.len() != want_len {
         return Err(malformed(
             "DigestValue is not a digest of the named algorithm",
         ));
     }
-    let value = b64(kids[1], MAX_SIGNATURE_B64)?;
-    if value.is_empty() {
-        return Err(SignatureError::BadSignature);
+    let broken = Broken {
+        no_escape: q.has(SamlQuirk::C14nNoEscape),
+        strip_whitespace: q.has(SamlQuirk::StripWhitespace),
+        drop_all_signatures: q.has(SamlQuirk::AnySignaturePosition),
+    };
+    if !q.has(SamlQuirk::IgnoreSignatureValue) {
+        let value = match value_el {
+            Some(v) => b64(v, MAX_SIGNATURE_B64)?,
+            None => Vec::new(),
+        };
+        if value.is_empty() {
+            return Err(SignatureError::BadSignature);
+        }
+        let mut signed = Vec::new();
+        canonicalize_with(
+            signed_info,
+            None,
+            &si_inclusive,
+            MAX_SIGNED_INFO_BYTES,
+            broken,
+            &mut |b| signed.extend_from_slice(b),
+        )?;
+        let embedded;
+        let keys = match key_info.filter(|_| q.has(SamlQuirk::TrustKeyInfo)) {
+            Some(ki) => {
+                let mut found = None;
+                ki.walk(&mut |e| {
+                    if found.is_none() && e.name.is(DSIG, "X509Certificate") {
+                        found = Some(e.text());
+                    }
+                });
+                let der = found
+                    .and_then(|c| {
+                        B64.decode(
+                            c.chars()
+                                .filter(|c| !c.is_ascii_whitespace())
+                                .collect::<String>(),
+                        )
+                        .ok()
+                    })
+                    .ok_or(SignatureError::BadSignature)?;
+                embedded = vec![super::key_from_cert_der(&der).map_err(malformed)?];
+                &embedded[..]
+            }
+            None => keys,
+        };
+        let ok = keys.iter().any(|k| match verify_alg {
+            Some(alg) => UnparsedPublicKey::new(alg, &k.0)
+                .verify(&signed, &value)
+                .is_ok(),
+            None => {
+                let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, &k.0), &signed);
+                let n = hmac_bits.map_or(tag.as_ref().len(), |b| b.div_ceil(8).clamp(1, 32));
+                value.len() == n && value[..] == tag.as_ref()[..n]
+            }
+        });
+        if !ok {
+            return Err(SignatureError::BadSignature);
+        }
     }
 
-    let mut signed = Vec::new();
-    canonicalize(
-        signed_info,
-        None,
-        &si_inclusive,
-        MAX_SIGNED_INFO_BYTES,
-        &mut |b| signed.extend_from_slice(b),
-    )?;
-    let ok = keys.iter().any(|k| {
-        UnparsedPublicKey::new(verify_alg, &k.0)
-            .verify(&signed, &value)
-            .is_ok()
-    });
-    if !ok {
-        return Err(SignatureError::BadSignature);
+    if q.has(SamlQuirk::IgnoreDigest) {
+        return Ok(());
     }
-
-    let mut ctx = digest::Context::new(digest_alg);
-    canonicalize(
+    enum Hasher {
+        Lc(digest::Context),
+        Md5(md5::Md5),
+    }
+    let mut h = match digest_alg {
+        Some(alg) => Hasher::Lc(digest::Context::new(alg)),
+        None => Hasher::Md5(<md5::Md5 as md5::Digest>::new()),
+    };
+    canonicalize_with(
         parent,
         Some(sig),
         &ref_inclusive,
         MAX_CANONICAL_BYTES,
-        &mut |b| ctx.update(b),
+        broken,
+        &mut |b| match &mut h {
+            Hasher::Lc(c) => c.update(b),
+            Hasher::Md5(m) => md5::Digest::update(m, b),
+        },
     )?;
-    if ctx.finish().as_ref() != want.as_slice() {
+    let got = match h {
+        Hasher::Lc(c) => c.finish().as_ref().to_vec(),
+        Hasher::Md5(m) => md5::Digest::finalize(m).to_vec(),
+    };
+    if got != want {
         return Err(SignatureError::Digest);
     }
     Ok(())

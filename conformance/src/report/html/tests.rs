@@ -321,3 +321,23 @@ fn notes_are_said_once_in_the_header() {
     );
     assert_eq!(page.matches("note: /Schemas").count(), 1);
 }
+
+#[test]
+fn an_inconclusive_row_is_a_finding_with_a_column_of_its_own() {
+    let clean = html(&report(vec![row(
+        "rfc7644.read.unknown-404",
+        Verdict::Pass,
+    )]));
+    assert!(!clean.contains("<th>inconclusive</th>"));
+    let page = html(&report(vec![
+        row("rfc7644.read.unknown-404", Verdict::Inconclusive),
+        row("rfc7644.create.status-201", Verdict::Pass),
+    ]));
+    assert!(page.contains("<th>inconclusive</th>"), "{page}");
+    assert!(page.contains("inconclusive (1)"), "{page}");
+    let findings = &page[page.find("id=\"findings\"").unwrap()..page.find("id=\"areas\"").unwrap()];
+    assert!(
+        findings.contains("finding inconclusive") && findings.contains("rfc7644.read.unknown-404"),
+        "{findings}"
+    );
+}

@@ -41,6 +41,7 @@ fn start(slots: usize, gate: Arc<Gate>) -> (tokio::runtime::Runtime, SocketAddr)
             store: SessionStore::default(),
             acs: url::Url::parse(&format!("{origin}/saml/acs")).unwrap(),
             pool: VerifyPool::gated(slots, gate),
+            broken: Default::default(),
         };
         let app = App {
             tenant: Arc::new(Tenant::new(Config::default(), format!("{origin}/scim/v2"))),
