@@ -8,12 +8,15 @@
 //!   entra-2020, rfc).
 //! - [`client`]: the SCIM client: auth, timeouts, retries, faults, records.
 //! - [`idp`]: lifecycle events turned into a profile's request sequences.
+//! - [`cycles`]: Entra's provisioning engine, cycle by cycle on a virtual
+//!   clock: read, compare, write; escrow, quarantine and the findings.
 //! - [`reconcile`]: the directory compared with what the target lists.
 //! - [`scenario`]: the YAML scenario format, with file:line:column errors.
 //! - [`player`]: runs scenarios step by step into a report.
 
 mod capped;
 pub mod client;
+pub mod cycles;
 pub mod directory;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -2,6 +2,8 @@
 //! event into requests. The facts and their sources are in IDP-WIRE.md;
 //! §9 there lists these knobs. Adding an IdP is adding one constant here.
 
+use crate::cycles::rules::{CycleRules, ENTRA_CYCLES};
+
 /// Letter case of PATCH `op` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpCase {
@@ -109,6 +111,17 @@ pub enum SignInShape {
     Entra,
 }
 
+/// What a connection test (an admin's "Test Connection") sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionTest {
+    /// `GET /Users?startIndex=1&count=2` (Okta, IDP-ENGINES O1).
+    Paging,
+    /// `GET /Users?filter=userName eq "<random GUID>"`, which must answer
+    /// 200 with an empty ListResponse (Entra, E1, E5).
+    RandomUserName,
+    None,
+}
+
 /// One IdP's wire behaviour.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
@@ -152,6 +165,25 @@ pub struct Profile {
     pub import_page: Option<usize>,
     /// Most members one PATCH carries during a bulk push.
     pub member_batch: usize,
+    /// Reads the target before every write and sends only the difference,
+    /// `Add` where the target has no value (Entra, IDP-ENGINES E8).
+    pub reads_before_write: bool,
+    /// A 404 to the existence check means "not found" (Okta, O3); else it
+    /// is a failure (Entra, E5).
+    pub accepts_404_as_not_found: bool,
+    /// A 409 on create is resolved at once by looking the object up again
+    /// and linking; else it is a failure, retried in a later cycle (E29).
+    pub links_after_conflict: bool,
+    /// Deleting a user in the IdP first disables it (a soft delete); the
+    /// DELETE follows only on the hard delete, 30 days later or on a purge
+    /// (Entra, E15).
+    pub soft_deletes: bool,
+    /// Attributes tried in order, one query each, to match a user the IdP
+    /// has not linked yet (E3).
+    pub matching: &'static [&'static str],
+    pub connection_test: ConnectionTest,
+    /// The provisioning job's schedule, for an IdP that works in cycles.
+    pub cycles: Option<&'static CycleRules>,
 }
 
 impl Profile {
@@ -230,6 +262,13 @@ pub const OKTA: Profile = Profile {
     parallel_member_patches: false,
     import_page: Some(100),
     member_batch: 100,
+    reads_before_write: false,
+    accepts_404_as_not_found: true,
+    links_after_conflict: true,
+    soft_deletes: false,
+    matching: &["userName"],
+    connection_test: ConnectionTest::Paging,
+    cycles: None,
 };
 
 /// Okta, App Integration Wizard app: everything by GET + PUT (§1.1).
@@ -272,7 +311,16 @@ pub const ENTRA: Profile = Profile {
     deletes_users: true,
     parallel_member_patches: true,
     import_page: None,
-    member_batch: 100,
+    // "A few members each" (IDP-ENGINES E23); no source gives the number,
+    // so this is idpsim's default.
+    member_batch: 5,
+    reads_before_write: true,
+    accepts_404_as_not_found: false,
+    links_after_conflict: false,
+    soft_deletes: true,
+    matching: &["userName"],
+    connection_test: ConnectionTest::RandomUserName,
+    cycles: Some(&ENTRA_CYCLES),
 };
 
 /// Entra ID with the `aadOptscim062020` flag (§2.1, §2.6).
@@ -314,6 +362,13 @@ pub const RFC: Profile = Profile {
     parallel_member_patches: false,
     import_page: Some(100),
     member_batch: 100,
+    reads_before_write: false,
+    accepts_404_as_not_found: true,
+    links_after_conflict: true,
+    soft_deletes: false,
+    matching: &["userName"],
+    connection_test: ConnectionTest::None,
+    cycles: None,
 };
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ impl Wire {
     /// create with its name-sync PATCH. Returns the target id.
     pub async fn create_group(&self, name: &str, idp_id: &str) -> Result<String, EventError> {
         let p = self.profile;
-        if let Some(found) = self.lookup("Groups", "displayName", name).await? {
+        if let Some(found) = self.existence_check("Groups", "displayName", name).await? {
             return found
                 .get("id")
                 .and_then(Value::as_str)
@@ -34,7 +34,7 @@ impl Wire {
             .await
         {
             Ok(r) => r,
-            Err(EventError::Rejected { status: 409, .. }) => {
+            Err(EventError::Rejected { status: 409, .. }) if p.links_after_conflict => {
                 return self
                     .link_after_conflict("Groups", "displayName", name, &what)
                     .await;

@@ -10,17 +10,25 @@
 //! - `sync`: the full sync and the directory reset.
 
 mod body;
+mod connection;
 mod groups;
 mod listing;
+mod reads;
 mod sync;
 mod users;
 mod wire;
 
+pub(crate) use body::group_body;
 pub use body::user_body;
 pub use sync::Progress;
 pub use wire::{Wire, encode};
 
+use std::sync::Arc;
+
+use rand::{RngExt, SeedableRng};
+
 use crate::client::{ClientError, ScimClient};
+use crate::cycles::{CycleReport, Engine, Kind};
 use crate::directory::{Directory, User};
 use crate::profile::Profile;
 
@@ -73,6 +81,10 @@ pub struct Idp {
     pub wire: Wire,
     /// Where the target's own "reset directory" control lives, if it has one.
     pub reset_url: Option<String>,
+    /// The provisioning job of an IdP that works in cycles (Entra). Its
+    /// events are then provisioning on demand: the same read, compare and
+    /// write as a cycle, for the objects the event touched, at once.
+    pub engine: Option<Engine>,
 }
 
 impl Idp {
@@ -81,7 +93,50 @@ impl Idp {
             dir,
             wire: Wire { profile, client },
             reset_url: None,
+            engine: profile
+                .cycles
+                .map(|rules| Engine::new(rules, profile.matching)),
         }
+    }
+
+    /// The named objects through the engine, now.
+    async fn on_demand(&mut self, users: &[&str], groups: &[&str]) -> Result<(), EventError> {
+        let Idp {
+            dir, wire, engine, ..
+        } = self;
+        let engine = engine.as_mut().expect("callers check for an engine");
+        let users: Vec<String> = users.iter().map(|s| (*s).to_owned()).collect();
+        let groups: Vec<String> = groups.iter().map(|s| (*s).to_owned()).collect();
+        engine
+            .on_demand(dir, wire, &users, &groups)
+            .await
+            .map(|_| ())
+    }
+
+    /// Runs one provisioning cycle (profiles that work in cycles).
+    pub async fn cycle(
+        &mut self,
+        kind: Kind,
+        progress: Option<Arc<Progress>>,
+    ) -> Result<CycleReport, EventError> {
+        let Idp {
+            dir, wire, engine, ..
+        } = self;
+        let engine = engine.as_mut().ok_or_else(|| {
+            EventError::Protocol(format!(
+                "the {} profile does not work in provisioning cycles; cycle steps need entra or entra-2020",
+                wire.profile.name
+            ))
+        })?;
+        Ok(engine.cycle(kind, dir, wire, progress).await)
+    }
+
+    /// The admin's Test Connection, in the profile's form.
+    pub async fn test_connection(&self) -> Result<String, EventError> {
+        // Random as Entra's is, yet the same in two runs of one scenario.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x7e57 ^ self.wire.client.sent());
+        let guid = uuid::Builder::from_random_bytes(rng.random()).into_uuid();
+        self.wire.test_connection(&guid.to_string()).await
     }
 
     fn user(&self, user_name: &str) -> Result<User, EventError> {
@@ -109,6 +164,10 @@ impl Idp {
 
     pub async fn join(&mut self, user_name: &str) -> Result<(), EventError> {
         let u = self.user(user_name)?;
+        if let Some(e) = &mut self.engine {
+            e.assign(user_name);
+            return self.on_demand(&[user_name], &[]).await;
+        }
         let id = self.wire.join(&u, self.manager_id(&u).as_deref()).await?;
         self.dir.user_mut(user_name).expect("present").target_id = Some(id);
         Ok(())
@@ -116,6 +175,10 @@ impl Idp {
 
     pub async fn update(&mut self, user_name: &str, changed: &[Field]) -> Result<(), EventError> {
         let (u, id) = self.linked(user_name)?;
+        if let Some(e) = &mut self.engine {
+            e.changed_user(user_name);
+            return self.on_demand(&[user_name], &[]).await;
+        }
         self.wire.push_profile(&id, &u, changed).await
     }
 
@@ -125,13 +188,35 @@ impl Idp {
             .ok_or_else(|| EventError::NotInDirectory(format!("no user {user_name:?}")))?
             .active = active;
         let (u, id) = self.linked(user_name)?;
+        if let Some(e) = &mut self.engine {
+            if active {
+                e.restore(user_name);
+            } else {
+                e.changed_user(user_name);
+            }
+            return self.on_demand(&[user_name], &[]).await;
+        }
         self.wire.set_active(&id, &u, active).await
     }
 
-    /// Deletes a user in the IdP; sends DELETE if the profile does.
-    /// Returns whether a request was sent.
+    /// Deletes a user in the IdP; sends DELETE if the profile does, or,
+    /// where a delete is first a soft delete (Entra), disables the user and
+    /// leaves the DELETE to the hard delete. Returns whether a request was
+    /// sent.
     pub async fn delete_user(&mut self, user_name: &str) -> Result<bool, EventError> {
         let u = self.user(user_name)?;
+        if self.wire.profile.soft_deletes
+            && let Some(e) = &mut self.engine
+        {
+            e.soft_delete(user_name);
+            self.dir.user_mut(user_name).expect("present").active = false;
+            if u.target_id.is_none() {
+                return Ok(false);
+            }
+            let before = self.wire.client.sent();
+            self.on_demand(&[user_name], &[]).await?;
+            return Ok(self.wire.client.sent() > before);
+        }
         let sent = match &u.target_id {
             Some(id) => self.wire.delete_user(id, user_name).await?,
             None => false,
@@ -164,6 +249,10 @@ impl Idp {
     /// Pushes a group (create or link) with its current members.
     pub async fn push_group(&mut self, name: &str) -> Result<(), EventError> {
         let idp_id = self.dir.add_group(name).idp_id.clone();
+        if let Some(e) = &mut self.engine {
+            e.changed_group(name);
+            return self.on_demand(&[], &[name]).await;
+        }
         let id = self.wire.create_group(name, &idp_id).await?;
         self.dir.group_mut(name).expect("present").target_id = Some(id.clone());
         let members: Vec<String> = self
@@ -195,6 +284,10 @@ impl Idp {
             g.members.insert(u.clone());
         }
         let (id, all) = self.group_linked(name)?;
+        if let Some(e) = &mut self.engine {
+            e.changed_group(name);
+            return self.on_demand(&[], &[name]).await;
+        }
         let (added, all) = (self.member_pairs(&new), self.member_pairs(&all));
         self.wire.add_members(&id, name, &added, &all).await
     }
@@ -210,6 +303,10 @@ impl Idp {
             .cloned()
             .collect();
         let (id, all) = self.group_linked(name)?;
+        if let Some(e) = &mut self.engine {
+            e.changed_group(name);
+            return self.on_demand(&[], &[name]).await;
+        }
         let (removed, all) = (self.member_pairs(&gone), self.member_pairs(&all));
         self.wire.remove_members(&id, name, &removed, &all).await
     }
@@ -217,6 +314,10 @@ impl Idp {
     pub async fn rename_group(&mut self, from: &str, to: &str) -> Result<(), EventError> {
         let (id, all) = self.group_linked(from)?;
         self.dir.rename_group(from, to);
+        if let Some(e) = &mut self.engine {
+            e.renamed_group(from, to);
+            return self.on_demand(&[], &[to]).await;
+        }
         let pairs = self.member_pairs(&all);
         self.wire.rename_group(&id, to, &pairs).await
     }
@@ -225,6 +326,9 @@ impl Idp {
         let (id, _) = self.group_linked(name)?;
         self.wire.delete_group(&id, name).await?;
         self.dir.remove_group(name);
+        if let Some(e) = &mut self.engine {
+            e.deleted_group(name);
+        }
         Ok(())
     }
 }

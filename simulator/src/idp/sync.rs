@@ -10,6 +10,7 @@ use tokio::task::JoinSet;
 use super::wire::shorten;
 use super::{EventError, Idp};
 use crate::client::{ClientError, Method};
+use crate::cycles::Kind;
 use crate::directory::User;
 
 /// Progress of a long event, for a progress bar.
@@ -61,7 +62,20 @@ impl Idp {
     /// Full sync: every user joins (in parallel, bounded by the client),
     /// then every group is pushed with its members. Failures are counted in
     /// `progress` and the first is returned after everything was tried.
+    ///
+    /// An IdP that works in cycles runs its initial cycle instead, and the
+    /// first operation it escrowed is the error.
     pub async fn full_sync(&mut self, progress: Arc<Progress>) -> Result<(), EventError> {
+        if self.engine.is_some() {
+            let report = self.cycle(Kind::Initial, Some(progress)).await?;
+            return match report.escrowed.first() {
+                Some(e) => Err(EventError::Protocol(format!(
+                    "{}: {} failed: {}",
+                    e.object, e.operation, e.error
+                ))),
+                None => Ok(()),
+            };
+        }
         let users: Vec<User> = self.dir.users().filter(|u| u.active).cloned().collect();
         progress
             .total
@@ -187,6 +201,9 @@ impl Idp {
             n
         };
         self.dir.forget_target_ids();
+        if let Some(e) = &mut self.engine {
+            e.forget_links();
+        }
         Ok(deleted)
     }
 }

@@ -12,10 +12,18 @@ use crate::profile::{ActiveStyle, ManagerStyle, UpdateStyle};
 
 impl Wire {
     /// Join: look the user up, then create, or link and push the profile.
-    /// Returns the target id. A 409 on create (a duplicate or a lost answer
-    /// retried) is resolved by looking the user up again and linking.
+    /// Returns the target id. A profile that links after a conflict
+    /// resolves a 409 on create (a duplicate or a lost answer retried) by
+    /// looking the user up again; one that reads before it writes (Entra)
+    /// sends only the difference and leaves a 409 to its next cycle.
     pub async fn join(&self, u: &User, manager_id: Option<&str>) -> Result<String, EventError> {
-        if let Some(found) = self.lookup("Users", "userName", &u.user_name).await? {
+        if self.profile.reads_before_write {
+            return self.join_by_reading(u, manager_id).await;
+        }
+        if let Some(found) = self
+            .existence_check("Users", "userName", &u.user_name)
+            .await?
+        {
             let id = found
                 .get("id")
                 .and_then(Value::as_str)
@@ -38,7 +46,7 @@ impl Wire {
         let what = || format!("create user {:?}", u.user_name);
         let r = match self.call_lazy(req, what).await {
             Ok(r) => r,
-            Err(EventError::Rejected { status: 409, .. }) => {
+            Err(EventError::Rejected { status: 409, .. }) if self.profile.links_after_conflict => {
                 return self
                     .link_after_conflict("Users", "userName", &u.user_name, &what())
                     .await;
@@ -68,6 +76,11 @@ impl Wire {
         changed: &[Field],
     ) -> Result<(), EventError> {
         let p = self.profile;
+        if p.reads_before_write {
+            // What changed is whatever differs from what the target holds.
+            let _ = changed;
+            return self.update_by_reading(id, u, u.active).await.map(|_| ());
+        }
         let what = format!("update user {:?}", u.user_name);
         match p.update {
             UpdateStyle::GetPut => {
@@ -150,6 +163,9 @@ impl Wire {
             if active { "reactivate" } else { "deactivate" },
             u.user_name
         );
+        if p.reads_before_write {
+            return self.update_by_reading(id, u, active).await.map(|_| ());
+        }
         match p.active {
             ActiveStyle::PathlessPatch => {
                 let op = json!({"op": p.op("replace"), "value": {"active": active}});

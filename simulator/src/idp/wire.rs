@@ -103,14 +103,34 @@ impl Wire {
         self.request(Method::PATCH, path, Some(patch_body(ops)))
     }
 
-    /// The existence check before a create: `Some(resource)` when found.
-    /// A 404 with an error body counts as "not found", as Okta accepts.
+    /// A query by one attribute: `Some(resource)` when found. A 404 with an
+    /// error body counts as "not found", as Okta accepts: idpsim's own
+    /// reads (expectations, reconcile) use this whatever the profile.
     pub async fn lookup(
         &self,
         endpoint: &str,
         attr: &str,
         value: &str,
     ) -> Result<Option<Value>, EventError> {
+        self.query(endpoint, attr, value, true).await
+    }
+
+    /// The IdP's own existence check before a create: [`Self::lookup`],
+    /// except that a 404 is answered as the profile does. Okta takes it for
+    /// "not found" (IDP-ENGINES O3); Entra needs 200 with an empty list,
+    /// fails Test Connection on a 404 and quarantines the job (E5).
+    pub async fn existence_check(
+        &self,
+        endpoint: &str,
+        attr: &str,
+        value: &str,
+    ) -> Result<Option<Value>, EventError> {
+        self.query(endpoint, attr, value, self.profile.accepts_404_as_not_found)
+            .await
+    }
+
+    /// The path of a query by one attribute, as the profile sends it.
+    pub(crate) fn query_path(&self, endpoint: &str, attr: &str, value: &str) -> String {
         let mut path = format!("/{endpoint}?");
         if endpoint == "Groups" && self.profile.exclude_members {
             path.push_str("excludedAttributes=members&");
@@ -119,11 +139,36 @@ impl Wire {
         if self.profile.paging_on_lookup {
             path.push_str("&startIndex=1&count=100");
         }
-        let req = self.request(Method::GET, path, None);
+        path
+    }
+
+    async fn query(
+        &self,
+        endpoint: &str,
+        attr: &str,
+        value: &str,
+        not_found_on_404: bool,
+    ) -> Result<Option<Value>, EventError> {
+        let req = self.request(Method::GET, self.query_path(endpoint, attr, value), None);
         let what = || format!("look up {endpoint} {attr} {value:?}");
         let r = match self.call_lazy(req, &what).await {
             Ok(r) => r,
-            Err(EventError::Rejected { status: 404, .. }) => return Ok(None),
+            Err(EventError::Rejected { status: 404, .. }) if not_found_on_404 => return Ok(None),
+            Err(EventError::Rejected {
+                status: 404,
+                what,
+                body,
+            }) => {
+                return Err(EventError::Rejected {
+                    what: format!(
+                        "{what} (an empty filter must answer 200 with an empty ListResponse; \
+                         {} takes a 404 for a broken endpoint)",
+                        self.profile.name
+                    ),
+                    status: 404,
+                    body,
+                });
+            }
             Err(e) => return Err(e),
         };
         let body = r.json().ok_or_else(|| {
@@ -151,6 +196,31 @@ impl Wire {
             .and_then(Value::as_array)
             .and_then(|a| a.first())
             .cloned())
+    }
+
+    /// `GET /{endpoint}/{id}`, groups without their members where the
+    /// profile asks so (Entra, IDP-ENGINES E17); `None` on a 404.
+    pub async fn read(&self, endpoint: &str, id: &str) -> Result<Option<Value>, EventError> {
+        let mut path = format!("/{endpoint}/{id}");
+        if endpoint == "Groups" && self.profile.exclude_members {
+            path.push_str("?excludedAttributes=members");
+        }
+        let what = || format!("read {endpoint}/{id}");
+        let r = match self
+            .call_lazy(self.request(Method::GET, path, None), what)
+            .await
+        {
+            Ok(r) => r,
+            Err(EventError::Rejected { status: 404, .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        r.json().map(Some).ok_or_else(|| {
+            EventError::Protocol(format!(
+                "{}: the answer is not JSON: {}",
+                what(),
+                shorten(&r.text())
+            ))
+        })
     }
 }
 
