@@ -122,9 +122,11 @@ async fn entra_transcript(profile: &'static Profile) -> Vec<Value> {
     let a = "alice.ames@example.com".to_owned();
     let b = "bob.boss@example.com".to_owned();
     idp.test_connection().await.unwrap();
-    // Alice before her manager: the reference waits for him.
+    // Alice before her manager: the reference waits for him, until the
+    // next cycle.
     idp.join(&a).await.unwrap();
     idp.join(&b).await.unwrap();
+    idp.cycle(Kind::Incremental, None).await.unwrap();
     {
         let u = idp.dir.user_mut(&a).unwrap();
         u.title = Some("Staff Engineer".into());

@@ -75,12 +75,13 @@ impl Escrow {
         self.entries.shift_remove(object)
     }
 
-    /// Objects whose retry is due at `now`; every one still retried when
-    /// `all` (a quarantined job's attempt retries everything it holds).
+    /// Objects whose retry is due at `now`; every one, flagged ones too,
+    /// when `all`: a quarantined job retries what it holds at each attempt,
+    /// "for 28 days after the first failure" (quarantine-status.md).
     pub fn due(&self, now: Minutes, all: bool) -> Vec<Object> {
         self.entries
             .iter()
-            .filter(|(_, e)| e.next_retry.is_some_and(|t| all || t <= now))
+            .filter(|(_, e)| all || e.next_retry.is_some_and(|t| t <= now))
             .map(|(o, _)| o.clone())
             .collect()
     }

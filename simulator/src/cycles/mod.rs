@@ -306,6 +306,10 @@ impl Engine {
     /// slower schedule.
     pub fn next_cycle_at(&self) -> Minutes {
         match &self.quarantine {
+            // A disabled job runs nothing; its clock still moves, by days.
+            Some(_) if self.disabled => self
+                .now
+                .plus(Minutes::hours(self.rules.quarantine_every_hours)),
             Some(q) => q.next_attempt(self.rules),
             None => self.now.plus(self.rules.interval),
         }
@@ -442,6 +446,8 @@ impl Engine {
         self.finish_round(&round);
         self.loops = report.loops.clone();
         report.escrowed_total = self.escrow.len();
+        // A quarantined job retries everything at its next attempt.
+        let attempt = self.quarantine.is_some().then(|| self.next_cycle_at());
         report.escrowed = self
             .escrow
             .entries()
@@ -451,9 +457,11 @@ impl Engine {
                 operation: e.operation.clone(),
                 error: e.error.clone(),
                 retried: e.failures - 1,
-                next_retry: e
-                    .next_retry
-                    .map_or("never (every retry failed)".into(), |t| t.to_string()),
+                next_retry: match (attempt, e.next_retry) {
+                    (Some(t), _) => format!("{t} (the quarantined job's next attempt)"),
+                    (None, Some(t)) => t.to_string(),
+                    (None, None) => "never (every retry failed)".into(),
+                },
                 reference: e.reference,
             })
             .collect();
@@ -483,11 +491,9 @@ impl Engine {
             (Some(q), Some(_)) => {
                 q.attempts += 1;
                 if q.disables(rules) {
+                    // "the escrow entry is removed and the job is disabled"
                     self.disabled = true;
-                    report.notes.push(format!(
-                        "the job is disabled: in quarantine since {} and the next attempt would pass four weeks",
-                        q.since
-                    ));
+                    self.escrow.clear();
                 }
             }
             (Some(q), None) => {
@@ -522,13 +528,13 @@ impl Engine {
         let mut report = CycleReport::new(self.cycles_run, "on-demand", self.now);
         let users: IndexMap<String, &'static str> =
             users.iter().map(|u| (Self::key(u), "on demand")).collect();
-        let refs = std::mem::take(&mut self.pending_refs);
+        // Only the named users' own references: others wait for a cycle.
         let round = self
             .round(
                 dir,
                 wire,
                 users,
-                refs,
+                IndexSet::new(),
                 groups.iter().cloned().collect(),
                 None,
                 &mut report,
@@ -558,7 +564,9 @@ impl Engine {
         let Some(attr) = &w.attribute else {
             return;
         };
-        let key = (w.object.clone(), attr.clone());
+        // The op is part of what repeats: an Add of members followed by a
+        // Replace with the same list is not one write sent twice.
+        let key = (w.object.clone(), format!("{} {attr}", w.op));
         if self.last_writes.get(&key) == Some(&w.value) && report.loops.len() < report::DETAIL {
             report.loops.push(Loop {
                 object: w.object.clone(),
@@ -651,7 +659,7 @@ impl Engine {
             report.evaluated += 1;
             for w in &done.writes {
                 self.record(w, report);
-                if matches!(w.op.as_str(), "Add" | "Replace") {
+                if w.attribute.is_some() {
                     round.written_users.insert(k.clone());
                 }
                 report.wrote(w.clone());
@@ -747,6 +755,7 @@ impl Engine {
             match done.failure {
                 Some(f) => round.failures.push((Object::Manager(k), f)),
                 None => {
+                    self.pending_refs.shift_remove(&k);
                     self.escrow.succeed(&Object::Manager(k));
                 }
             }
@@ -828,8 +837,8 @@ impl Engine {
     }
 }
 
-/// Runs `tasks` at most `width` at a time; their outputs, in completion
-/// order.
+/// Runs `tasks` at most `width` at a time; their outputs in the tasks'
+/// order, so that a report reads the same whatever finished first.
 async fn run_bounded<T, F>(
     tasks: impl Iterator<Item = F>,
     width: usize,
@@ -840,12 +849,12 @@ where
     F: Future<Output = T> + Send + 'static,
 {
     let mut set = JoinSet::new();
-    let mut tasks = tasks;
+    let mut tasks = tasks.enumerate();
     let mut out = Vec::new();
     loop {
         while set.len() < width {
-            let Some(t) = tasks.next() else { break };
-            set.spawn(t);
+            let Some((i, t)) = tasks.next() else { break };
+            set.spawn(async move { (i, t.await) });
         }
         let Some(done) = set.join_next().await else {
             break;
@@ -856,5 +865,6 @@ where
         // A job that panicked is a bug here, not a target's failure.
         out.push(done.expect("a cycle job panicked"));
     }
-    out
+    out.sort_unstable_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, t)| t).collect()
 }

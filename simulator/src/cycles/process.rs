@@ -31,10 +31,10 @@ impl Failure {
         let quarantine = match &e {
             EventError::Rejected {
                 status: 404, what, ..
-            } if what.starts_with("look up") => Some(Trigger::scim_compliance(what)),
+            } if what.starts_with("look up") => Some(Trigger::scim_compliance(request(what))),
             EventError::Rejected {
                 status: 401, what, ..
-            } => Some(Trigger::invalid_credentials(what)),
+            } => Some(Trigger::invalid_credentials(request(what))),
             _ => None,
         };
         Failure {
@@ -44,6 +44,11 @@ impl Failure {
             source: Some(e),
         }
     }
+}
+
+/// The request an error names, without the explanation after it.
+fn request(what: &str) -> &str {
+    what.split(" (").next().unwrap_or(what)
 }
 
 /// What Entra wants for a user this cycle.
@@ -382,7 +387,7 @@ pub async fn group(wire: Wire, job: GroupJob) -> GroupDone {
                     .collect();
                 done.writes.push(Write {
                     object: obj.clone(),
-                    op: "Replace members".into(),
+                    op: "Replace".into(),
                     attribute: Some("members".into()),
                     value: Value::Array(job.desired.values().map(|(mid, _)| Value::from(mid.as_str())).collect()),
                     read: Value::Array(read),
@@ -471,7 +476,7 @@ pub async fn group(wire: Wire, job: GroupJob) -> GroupDone {
         }
         done.writes.push(Write {
             object: obj.clone(),
-            op: "Add members".into(),
+            op: "Add".into(),
             attribute: Some("members".into()),
             value: Value::Array(added.iter().map(|(m, _)| Value::from(m.as_str())).collect()),
             read: Value::Null,
@@ -486,7 +491,7 @@ pub async fn group(wire: Wire, job: GroupJob) -> GroupDone {
         }
         done.writes.push(Write {
             object: obj,
-            op: "Remove members".into(),
+            op: "Remove".into(),
             attribute: Some("members".into()),
             value: Value::Array(
                 removed

@@ -24,8 +24,8 @@ impl Trigger {
             reason: "EncounteredQuarantineException",
             rule: format!(
                 "SCIM compliance: {request} answered HTTP/404 Not Found rather than the expected \
-                 HTTP/200 OK with an empty ListResponse; a job is quarantined on this regardless of \
-                 failure counts"
+                 HTTP/200 OK with an empty ListResponse, which quarantines a job whatever the \
+                 failure count"
             ),
         }
     }
@@ -35,8 +35,8 @@ impl Trigger {
         Trigger {
             reason: "EncounteredQuarantineException",
             rule: format!(
-                "invalid credentials: {request} answered HTTP/401; a job is quarantined on this \
-                 regardless of failure counts"
+                "invalid credentials: {request} answered HTTP/401, which quarantines a job \
+                 whatever the failure count"
             ),
         }
     }

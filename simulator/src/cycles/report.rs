@@ -17,8 +17,8 @@ type Shape = (
     Vec<(String, String, Option<String>)>,
     Vec<String>,
     usize,
-    bool,
-    bool,
+    (bool, bool),
+    (bool, usize),
 );
 
 /// One write and the reason for it.
@@ -26,7 +26,8 @@ type Shape = (
 pub struct Write {
     /// `user jo@contoso.com`, `group Engineering`.
     pub object: String,
-    /// `POST`, `Add`, `Replace`, `DELETE`, `Add members`, `Replace members`…
+    /// `POST` and `DELETE` (no attribute), or the PATCH op: `Add`,
+    /// `Replace`, `Remove`.
     pub op: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attribute: Option<String>,
@@ -142,8 +143,11 @@ impl CycleReport {
                 .collect(),
             self.loops.iter().map(|l| l.message.clone()).collect(),
             self.escrowed_total,
-            self.quarantine.is_some(),
-            self.quarantine.as_ref().is_some_and(|q| q.disabled),
+            (
+                self.quarantine.is_some(),
+                self.quarantine.as_ref().is_some_and(|q| q.disabled),
+            ),
+            (self.evaluated > 0, self.notes.len()),
         )
     }
 
@@ -196,7 +200,11 @@ impl CycleReport {
         for e in &self.escrowed {
             out.push(format!(
                 "  escrowed {}: {} failed ({}); retried {} times; next retry {}",
-                e.object, e.operation, e.error, e.retried, e.next_retry
+                e.object,
+                e.operation,
+                clip_text(&e.error),
+                e.retried,
+                e.next_retry
             ));
         }
         if self.escrowed_total > self.escrowed.len() {
@@ -235,12 +243,18 @@ pub fn summarise(reports: &[CycleReport], interval: Minutes) -> Vec<String> {
         while j < reports.len() && reports[j].shape() == r.shape() && j + 1 < reports.len() {
             j += 1;
         }
-        if j > i + 1 {
-            let what = if r.is_quiet() {
-                "nothing to do"
-            } else {
-                "the same as cycle above"
-            };
+        let what = if r.is_quiet() {
+            "nothing to do"
+        } else {
+            "the same as the cycle above"
+        };
+        if j == i + 2 {
+            out.push(format!(
+                "cycle {} at {}: {what}",
+                reports[i + 1].number,
+                reports[i + 1].at
+            ));
+        } else if j > i + 2 {
             out.push(format!(
                 "cycles {}–{} ({} to {}): {what}",
                 reports[i + 1].number,
@@ -255,10 +269,13 @@ pub fn summarise(reports: &[CycleReport], interval: Minutes) -> Vec<String> {
 }
 
 fn clip(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() > 120 {
-        format!("{}…", s.chars().take(120).collect::<String>())
+    clip_text(&v.to_string())
+}
+
+fn clip_text(s: &str) -> String {
+    if s.chars().count() > 160 {
+        format!("{}…", s.chars().take(160).collect::<String>())
     } else {
-        s
+        s.to_owned()
     }
 }

@@ -174,11 +174,14 @@ impl Idp {
     }
 
     pub async fn update(&mut self, user_name: &str, changed: &[Field]) -> Result<(), EventError> {
-        let (u, id) = self.linked(user_name)?;
-        if let Some(e) = &mut self.engine {
+        // On demand, a user in scope that the target lacks is created.
+        if self.engine.is_some() {
+            self.user(user_name)?;
+            let e = self.engine.as_mut().expect("checked");
             e.changed_user(user_name);
             return self.on_demand(&[user_name], &[]).await;
         }
+        let (u, id) = self.linked(user_name)?;
         self.wire.push_profile(&id, &u, changed).await
     }
 
@@ -187,7 +190,6 @@ impl Idp {
             .user_mut(user_name)
             .ok_or_else(|| EventError::NotInDirectory(format!("no user {user_name:?}")))?
             .active = active;
-        let (u, id) = self.linked(user_name)?;
         if let Some(e) = &mut self.engine {
             if active {
                 e.restore(user_name);
@@ -196,6 +198,7 @@ impl Idp {
             }
             return self.on_demand(&[user_name], &[]).await;
         }
+        let (u, id) = self.linked(user_name)?;
         self.wire.set_active(&id, &u, active).await
     }
 

@@ -161,8 +161,7 @@ impl Wire {
             }) => {
                 return Err(EventError::Rejected {
                     what: format!(
-                        "{what} (an empty filter must answer 200 with an empty ListResponse; \
-                         {} takes a 404 for a broken endpoint)",
+                        "{what} ({} needs 200 and an empty ListResponse when nothing matches)",
                         self.profile.name
                     ),
                     status: 404,
