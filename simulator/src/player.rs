@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::client::{Exchange, Faults, Method};
 use crate::cycles::{CycleReport, Engine, Kind};
-use crate::directory::{Directory, Generate};
+use crate::directory::{Directory, Generate, User};
 use crate::idp::{EventError, Field, Idp, Progress};
 use crate::reconcile::{self, Drift};
 use crate::saml::sign_in::{self, SigningIdp, SpEndpoints, Verdict};
@@ -235,52 +235,32 @@ impl Player {
                     Ok(vec![])
                 }
                 Step::Update(up) => {
-                    let mut fields = Vec::new();
                     let user = self
                         .idp
                         .dir
                         .user_mut(&up.user)
                         .ok_or_else(|| format!("no user {:?} in the directory", up.user))?;
-                    for (k, v) in &up.set {
-                        let f = match k.as_str() {
-                            "givenName" => {
-                                user.given_name = v.clone();
-                                Field::GivenName
-                            }
-                            "familyName" => {
-                                user.family_name = v.clone();
-                                Field::FamilyName
-                            }
-                            "displayName" => {
-                                user.display_name = v.clone();
-                                Field::DisplayName
-                            }
-                            "email" => {
-                                user.email = v.clone();
-                                Field::Email
-                            }
-                            "title" => {
-                                user.title = Some(v.clone());
-                                Field::Title
-                            }
-                            "department" => {
-                                user.department = Some(v.clone());
-                                Field::Department
-                            }
-                            "employeeNumber" => {
-                                user.employee_number = Some(v.clone());
-                                Field::EmployeeNumber
-                            }
-                            other => {
-                                return Err(format!(
-                                    "cannot set {other:?}; settable: givenName, familyName, displayName, email, title, department, employeeNumber"
-                                ));
-                            }
-                        };
-                        fields.push(f);
-                    }
+                    let fields = set_fields(user, &up.set)?;
                     self.idp.update(&up.user, &fields).await.map_err(e)?;
                     Ok(vec![])
+                }
+                Step::UpdateMany(m) => {
+                    let n = m.count(self.idp.dir.user_count())?;
+                    self.engine()?;
+                    let names: Vec<String> = self
+                        .idp
+                        .dir
+                        .users()
+                        .take(n)
+                        .map(|u| u.user_name.clone())
+                        .collect();
+                    for name in &names {
+                        set_fields(self.idp.dir.user_mut(name).expect("listed"), &m.set)?;
+                        self.engine()?.changed_user(name);
+                    }
+                    Ok(vec![format!(
+                        "{n} users changed in the directory; the next cycle sends the difference"
+                    )])
                 }
                 Step::Move(m) => {
                     self.idp
@@ -905,6 +885,50 @@ impl Player {
         }
         Ok(notes)
     }
+}
+
+/// Sets the named attributes of a user; the fields that changed.
+fn set_fields(user: &mut User, set: &BTreeMap<String, String>) -> Result<Vec<Field>, String> {
+    let mut fields = Vec::new();
+    for (k, v) in set {
+        let f = match k.as_str() {
+            "givenName" => {
+                user.given_name = v.clone();
+                Field::GivenName
+            }
+            "familyName" => {
+                user.family_name = v.clone();
+                Field::FamilyName
+            }
+            "displayName" => {
+                user.display_name = v.clone();
+                Field::DisplayName
+            }
+            "email" => {
+                user.email = v.clone();
+                Field::Email
+            }
+            "title" => {
+                user.title = Some(v.clone());
+                Field::Title
+            }
+            "department" => {
+                user.department = Some(v.clone());
+                Field::Department
+            }
+            "employeeNumber" => {
+                user.employee_number = Some(v.clone());
+                Field::EmployeeNumber
+            }
+            other => {
+                return Err(format!(
+                    "cannot set {other:?}; settable: givenName, familyName, displayName, email, title, department, employeeNumber"
+                ));
+            }
+        };
+        fields.push(f);
+    }
+    Ok(fields)
 }
 
 fn faults(f: &crate::scenario::FaultSpec) -> Faults {

@@ -181,6 +181,38 @@ pub enum Step {
     /// Matching attributes, in precedence order, from here on:
     /// `matching: [userName, externalId]`.
     Matching(Vec<String>),
+    /// A share of the directory's users change, in the directory only; the
+    /// next cycle sends the difference:
+    /// `update_many: { users: 1%, set: { title: … } }`.
+    UpdateMany(UpdateManyStep),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateManyStep {
+    /// `1%` of the directory, or a number of users; the first ones, in
+    /// directory order.
+    pub users: String,
+    pub set: BTreeMap<String, String>,
+}
+
+impl UpdateManyStep {
+    /// How many users of a directory of `total` change.
+    pub fn count(&self, total: usize) -> Result<usize, String> {
+        let s = self.users.trim();
+        let bad = || format!("{s:?} is neither a share such as 1% nor a number of users");
+        let n = match s.strip_suffix('%') {
+            Some(p) => {
+                let p: f64 = p.trim().parse().map_err(|_| bad())?;
+                if !(0.0..=100.0).contains(&p) {
+                    return Err(bad());
+                }
+                (total as f64 * p / 100.0).round() as usize
+            }
+            None => s.parse().map_err(|_| bad())?,
+        };
+        Ok(n.min(total))
+    }
 }
 
 /// The cycles one `cycles` step may run: a quarantined job is disabled
@@ -465,6 +497,9 @@ fn validate(s: &Scenario) -> Result<(), String> {
                 i + 1
             ));
         }
+        if let Step::UpdateMany(m) = step {
+            m.count(0).map_err(|e| format!("step {}: {e}", i + 1))?;
+        }
         if let Step::Matching(attrs) = step {
             if attrs.is_empty() {
                 return Err(format!("step {}: `matching` names no attribute", i + 1));
@@ -626,6 +661,12 @@ impl fmt::Display for Step {
             Step::Unassign(u) => write!(f, "unassign {u}"),
             Step::ScopeOut(u) => write!(f, "scope out {u}"),
             Step::Matching(a) => write!(f, "match on {}", a.join(", then ")),
+            Step::UpdateMany(m) => write!(
+                f,
+                "update {} users ({})",
+                m.users,
+                m.set.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
         }
     }
 }

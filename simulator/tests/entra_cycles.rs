@@ -290,3 +290,33 @@ async fn incremental_cycles_cost_requests_per_change_not_per_user() {
     let ten_percent = incremental_requests(400, 40).await;
     assert_eq!(ten_percent, (80, 40), "10x the changes, 10x the cost");
 }
+
+/// `update_many` changes a share of the directory, which the next cycle
+/// sends: 1% of 300 users is 3 changes, 6 requests.
+#[tokio::test]
+async fn update_many_changes_a_share_for_the_next_cycle() {
+    let s = scenario::parse(
+        "many.yaml",
+        "name: many\nidp: entra\ndirectory:\n  generate: { users: 300 }\nsteps:\n  - cycle: initial\n  - update_many: { users: 1%, set: { title: Changed } }\n  - cycle: incremental\n",
+    )
+    .unwrap();
+    let sp = idpsim_reference_sp::spawn(Config::default()).await.unwrap();
+    let client = ScimClient::new(ClientConfig::new(
+        sp.base_url(),
+        Auth::Bearer(sp.token().into()),
+    ))
+    .unwrap();
+    let mut player = Player::new(Idp::new(build_directory(&s, 0), &ENTRA, client));
+    let r = player.run("many.yaml", &s, |_| {}).await;
+    assert!(r.passed, "{:?}", failed_steps(&r));
+    assert_eq!(r.steps[1].requests, 0, "a directory change sends nothing");
+    let c = &r.steps[2].cycles[0];
+    assert_eq!((c.writes_total, c.requests), (3, 6));
+    assert!(
+        c.writes
+            .iter()
+            .all(|w| w.op == "Replace" && w.attribute.as_deref() == Some("title")),
+        "{:?}",
+        c.writes
+    );
+}

@@ -174,10 +174,15 @@ fn every_shipped_scenario_parses() {
 fn cycle_steps_parse_and_bad_ones_are_refused() {
     let ok = scenario::parse(
         "ok.yaml",
-        "name: x\nsteps:\n  - test_connection: {}\n  - cycle: initial\n  - cycles: 3\n  - set_manager: { user: a, manager: b }\n  - unassign: a\n  - scope_out: a\n  - hard_delete: a\n  - matching: [userName, externalId]\n  - expect: { loops: [] }\n  - expect: { quarantined: false, escrowed: 0 }\n",
+        "name: x\nsteps:\n  - test_connection: {}\n  - cycle: initial\n  - cycles: 3\n  - set_manager: { user: a, manager: b }\n  - unassign: a\n  - scope_out: a\n  - hard_delete: a\n  - matching: [userName, externalId]\n  - expect: { loops: [] }\n  - expect: { quarantined: false, escrowed: 0 }\n  - update_many: { users: 1%, set: { title: T } }\n",
     )
     .unwrap();
-    assert_eq!(ok.steps.len(), 10);
+    assert_eq!(ok.steps.len(), 11);
+    assert!(
+        err("name: x\nsteps:\n  - update_many: { users: lots, set: { title: T } }\n")
+            .message
+            .contains("\"lots\" is neither a share such as 1% nor a number of users")
+    );
     at(
         &err("name: x\nsteps:\n  - cycle: final\n"),
         3,
