@@ -350,7 +350,7 @@ fn refusals_of(file: &str, s: &Scenario, args: &TargetArgs) -> Vec<String> {
 async fn play_one(args: &PlayArgs, file: &str, s: &Scenario) -> anyhow::Result<ScenarioReport> {
     let profile = profile_of(args.profile.as_deref().unwrap_or(&s.idp))?;
     let seed = args.seed.unwrap_or(s.seed);
-    let shape = Shape::for_profile(profile.name);
+    let shape = Shape::for_profile(profile);
     let target = target_for(&args.target, s, &shape).await?;
     let client = client(&args.target, &target)?;
     if args.record.is_some() {
@@ -458,11 +458,12 @@ pub async fn reconcile(args: ReconcileArgs) -> anyhow::Result<ExitCode> {
     if args.target.target.is_none() {
         bail!("reconcile needs --target (an embedded reference SP starts empty)");
     }
-    let target = target_for(&args.target, &s, &Shape::for_profile(&s.idp)).await?;
+    let profile = profile_of(&s.idp)?;
+    let target = target_for(&args.target, &s, &Shape::for_profile(profile)).await?;
     let client = client(&args.target, &target)?;
     let idp = Idp::new(
         player::build_directory(&s, args.seed.unwrap_or(s.seed)),
-        profile_of(&s.idp)?,
+        profile,
         client,
     );
     let drift = reconcile::reconcile(&idp.wire, &idp.dir, &target.exempt)

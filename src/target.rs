@@ -18,10 +18,13 @@ use idpsim_simulator::saml::Shape;
   plain-text-errors               errors are text/plain, not SCIM JSON
   soft-delete                     DELETE only deactivates
   literal-member-removal          remove path=members with a value list empties the group
-  not-found-on-empty-list         a filter with no match answers 404
+  not-found-on-empty-filter       a filter with no match answers 404
   racy-member-patch               concurrent group PATCHes lose each other's members
   overloaded                      more than one request in flight is answered 500
   no-uniqueness                   userName and group displayName are not unique
+  drops-manager                   users are read without the enterprise manager
+  leaks-members                   group reads return members despite excludedAttributes
+  racy-create                     a user create stores the user and answers 409
 
 SAML:
   The SP side is always on: /saml/metadata, /saml/login (sends an AuthnRequest by

@@ -121,6 +121,53 @@ fn record_writes_normalised_fixtures() {
     );
 }
 
+/// Entra's cycle findings reach the console and the fixture: the loop a
+/// target that drops `manager` causes, with the value written and read
+/// back. (The initial cycle sends its users' requests concurrently, so
+/// unlike a scenario of single events, two runs need not record the same
+/// exchanges in the same order.)
+#[test]
+fn entra_cycle_findings_show_in_play_output_and_fixtures() {
+    let record = |tag: &str| {
+        let dir = std::env::temp_dir().join(format!("idpsim-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let out = idpsim(&[
+            "play",
+            "scenarios/entra-manager-loop.yaml",
+            "--record",
+            dir.to_str().unwrap(),
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let text = std::fs::read_to_string(dir.join("entra-manager-loop.entra.json")).unwrap();
+        (stderr, text)
+    };
+    let (stderr, text) = record("cyc");
+    assert!(
+        stderr.contains("cycle 2 (incremental) at day 0 00:40"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("LOOP user jyoung@contoso.com: urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager written again with")
+            && stderr.contains("the target's read returned null")
+            && stderr.contains("Entra would re-send this every 40 minutes"),
+        "{stderr}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let cycles = v["steps"][1]["cycles"].as_array().unwrap();
+    assert_eq!(cycles.len(), 3);
+    let l = &cycles[2]["loops"][0];
+    assert_eq!(
+        l["attribute"],
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"
+    );
+    assert!(
+        l["written"].as_str().unwrap().starts_with("{id"),
+        "ids are normalised in findings too: {l}"
+    );
+    assert_eq!(l["read_back"], serde_json::Value::Null);
+}
+
 #[test]
 fn reconcile_command_reports_drift_and_exits_1() {
     use std::io::{BufRead, BufReader};

@@ -850,6 +850,13 @@ proofs! {
         ..hooks()
     });
     legacy_removal: "entra.groups.legacy-member-removal" => "members", Breaker::Quirk(Quirk::LiteralMemberRemoval);
+    test_connection: "entra.test-connection.empty-filter-200" => "status", Breaker::Quirk(Quirk::NotFoundOnEmptyList);
+    round_trip: "entra.users.round-trip" => "round-trip", Breaker::Quirk(Quirk::DropsManager);
+    add_replaces: "entra.patch.add-replaces-single" => "title", Breaker::Proxy(Hooks {
+        // A server that takes add as "set if absent".
+        intercept: |r| (r.method == "PATCH" && first_op(r)["op"] == "Add" && first_op(r)["path"] == "title").then(no_content),
+        ..hooks()
+    });
     parallel: "entra.groups.parallel-member-patches" => "no-lost-members", Breaker::Quirk(Quirk::RacyMemberPatch);
     list_totals_types: "rfc7644.discovery.list-totals" => "resource-types-total", Breaker::Proxy(Hooks {
         mutate: |r, a| if r.is("GET", "/ResourceTypes") { a.body.as_object_mut().map(|o| o.remove("totalResults")); },

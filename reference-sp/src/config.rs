@@ -29,7 +29,8 @@ pub enum Quirk {
     /// `remove` with `path: "members"` and a value list empties the group,
     /// as an RFC-literal server does to Entra's legacy shape.
     LiteralMemberRemoval,
-    /// A filter that matches nothing answers 404 instead of an empty list.
+    /// A filter that matches nothing answers 404 instead of an empty list:
+    /// Entra's Test Connection fails and its job is quarantined.
     NotFoundOnEmptyList,
     /// Group PATCHes read the group, wait, then write what they read plus
     /// their change: concurrent PATCHes lose each other's members, the
@@ -53,6 +54,16 @@ pub enum Quirk {
     /// lookup lists them all. A server without a uniqueness constraint,
     /// where a create delivered twice leaves two copies.
     NoUniqueness,
+    /// Users are read without the enterprise extension's `manager`, though
+    /// a PATCH stores it: Entra re-sends the manager every cycle.
+    DropsManager,
+    /// Group reads return `members` although `excludedAttributes=members`
+    /// (or `attributes`) asked otherwise: Entra answers with `replace
+    /// members` PATCHes.
+    LeaksMembers,
+    /// A user create stores the user and answers 409 uniqueness, as when a
+    /// concurrent request (a retry, a second worker) won the race.
+    RacyCreate,
 }
 
 /// How many requests the `overloaded` quirk serves at once. One, so that a
@@ -73,13 +84,19 @@ impl Quirk {
         (Quirk::PlainTextErrors, "plain-text-errors"),
         (Quirk::SoftDelete, "soft-delete"),
         (Quirk::LiteralMemberRemoval, "literal-member-removal"),
-        (Quirk::NotFoundOnEmptyList, "not-found-on-empty-list"),
+        (Quirk::NotFoundOnEmptyList, "not-found-on-empty-filter"),
         (Quirk::RacyMemberPatch, "racy-member-patch"),
         (Quirk::Overloaded, "overloaded"),
         (Quirk::MinimalSchema, "minimal-schema"),
         (Quirk::NoPatch, "no-patch"),
         (Quirk::NoUniqueness, "no-uniqueness"),
+        (Quirk::DropsManager, "drops-manager"),
+        (Quirk::LeaksMembers, "leaks-members"),
+        (Quirk::RacyCreate, "racy-create"),
     ];
+
+    /// Spellings that name a quirk by an earlier name.
+    const FORMER: &[(Quirk, &str)] = &[(Quirk::NotFoundOnEmptyList, "not-found-on-empty-list")];
 
     /// The `--quirk` spelling.
     pub fn name(self) -> &'static str {
@@ -102,6 +119,7 @@ impl FromStr for Quirk {
     fn from_str(s: &str) -> Result<Self, String> {
         Self::ALL
             .iter()
+            .chain(Self::FORMER)
             .find(|(_, n)| n.eq_ignore_ascii_case(s))
             .map(|(q, _)| *q)
             .ok_or_else(|| {

@@ -255,6 +255,15 @@ impl Tenant {
                 meta.remove("version");
             }
         }
+        if kind == Kind::User && self.config.has(Quirk::DropsManager) {
+            for (k, v) in body.iter_mut() {
+                if k.eq_ignore_ascii_case(idpsim_scim::urn::ENTERPRISE_USER)
+                    && let Value::Object(ext) = v
+                {
+                    ext.retain(|a, _| !a.eq_ignore_ascii_case("manager"));
+                }
+            }
+        }
         match kind {
             Kind::User if !projection.excludes_root(schema, "groups") => {
                 if let Some(groups) = store.member_of.get(id).filter(|g| !g.is_empty()) {
@@ -369,6 +378,9 @@ impl Tenant {
             &name,
             (added > 0).then(|| format!("{added} members")),
         );
+        if kind == Kind::User && self.config.has(Quirk::RacyCreate) {
+            return Err(name_taken(kind, &name));
+        }
         let rec = store.collection(kind).get(&id).expect("just inserted");
         Ok(self.render_body(&store, kind, &id, rec, body, &Projection::Default))
     }

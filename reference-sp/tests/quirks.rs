@@ -122,7 +122,7 @@ async fn soft_delete() {
 }
 
 #[tokio::test]
-async fn not_found_on_empty_list() {
+async fn not_found_on_empty_filter() {
     let sp = with(Quirk::NotFoundOnEmptyList).await;
     assert_eq!(
         sp.get("/Users?filter=userName%20eq%20%22nobody%22")
@@ -130,6 +130,86 @@ async fn not_found_on_empty_list() {
             .status,
         404
     );
+    // Its earlier name still parses, so existing configurations keep working.
+    assert_eq!(
+        "not-found-on-empty-list".parse::<Quirk>().unwrap(),
+        Quirk::NotFoundOnEmptyList
+    );
+    assert_eq!(
+        Quirk::NotFoundOnEmptyList.name(),
+        "not-found-on-empty-filter"
+    );
+}
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// The manager is stored (a filter on it finds the user) but never read.
+#[tokio::test]
+async fn drops_manager() {
+    for quirk in [None, Some(Quirk::DropsManager)] {
+        let sp = match quirk {
+            Some(q) => with(q).await,
+            None => Sp::with(Config::default()).await,
+        };
+        let boss = sp.user("boss@x").await;
+        let id = sp.user("jo@x").await;
+        let r = sp
+            .patch(
+                &format!("/Users/{id}"),
+                json!([{"op": "add", "path": format!("{ENTERPRISE}:manager"), "value": boss}]),
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        let got = &sp.get(&format!("/Users/{id}")).await.body[ENTERPRISE]["manager"];
+        let listed = &sp
+            .get("/Users?filter=userName%20eq%20%22jo@x%22")
+            .await
+            .body["Resources"][0][ENTERPRISE]["manager"];
+        if quirk.is_some() {
+            assert!(got.is_null() && listed.is_null(), "{got} {listed}");
+        } else {
+            assert_eq!(got["value"], boss, "{got}");
+            assert_eq!(listed["value"], boss, "{listed}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn leaks_members() {
+    for quirk in [None, Some(Quirk::LeaksMembers)] {
+        let sp = match quirk {
+            Some(q) => with(q).await,
+            None => Sp::with(Config::default()).await,
+        };
+        let a = sp.user("a@x").await;
+        let g = sp.group("g", &[&a]).await;
+        let one = sp
+            .get(&format!("/Groups/{g}?excludedAttributes=members"))
+            .await
+            .body;
+        let listed = sp
+            .get("/Groups?excludedAttributes=members&filter=displayName%20eq%20%22g%22")
+            .await
+            .body;
+        let leaked = [&one["members"], &listed["Resources"][0]["members"]];
+        assert!(
+            leaked.iter().all(|m| m.is_array() == quirk.is_some()),
+            "{quirk:?}: {leaked:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn racy_create() {
+    let sp = with(Quirk::RacyCreate).await;
+    let r = sp
+        .post("/Users", json!({"schemas": [USER], "userName": "race@x"}))
+        .await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.body["scimType"], "uniqueness");
+    // The create went through all the same.
+    let found = sp.get("/Users?filter=userName%20eq%20%22race@x%22").await;
+    assert_eq!(found.body["totalResults"], 1);
 }
 
 #[test]
@@ -177,8 +257,6 @@ async fn overloaded() {
     }
     assert_eq!(status, 200, "served again once the first left");
 }
-
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 /// A server with less of RFC 7643: its discovery documents leave out
 /// `title`, `nickName`, `password` and the enterprise extension, and it

@@ -513,6 +513,12 @@ impl ScimClient {
         &self.config
     }
 
+    /// Requests sent since the client was made, by every clone; unlike
+    /// [`Self::take`]'s counters, never reset.
+    pub fn sent(&self) -> u64 {
+        self.seq.load(Ordering::Relaxed)
+    }
+
     /// Replaces the injected faults from the next request on.
     pub async fn set_faults(&self, faults: Faults) {
         *self.rng.lock().await = ChaCha8Rng::seed_from_u64(faults.seed);

@@ -9,12 +9,15 @@
 //! - [`client`]: the SCIM client: auth, timeouts, retries, faults, records.
 //! - [`idp`]: lifecycle events turned into a profile's request sequences.
 //! - [`namespace`]: a run prefix on every name, for targets runs share.
+//! - [`cycles`]: Entra's provisioning engine, cycle by cycle on a virtual
+//!   clock: read, compare, write; escrow, quarantine and the findings.
 //! - [`reconcile`]: the directory compared with what the target lists.
 //! - [`scenario`]: the YAML scenario format, with file:line:column errors.
 //! - [`player`]: runs scenarios step by step into a report.
 
 mod capped;
 pub mod client;
+pub mod cycles;
 pub mod directory;
 #[doc(hidden)]
 pub mod fuzzing;

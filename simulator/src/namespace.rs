@@ -13,8 +13,8 @@ use crate::client::Method;
 use crate::directory::Directory;
 use crate::idp::{EventError, Idp, Wire, encode, read_page};
 use crate::scenario::{
-    ExpectFailure, Expectation, GroupStep, LoginStep, MembersStep, MoveStep, RenameStep, Step,
-    UpdateStep,
+    ExpectFailure, Expectation, GroupStep, LoginStep, MembersStep, MoveStep, RenameStep,
+    SetManagerStep, Step, UpdateStep,
 };
 
 /// One file's run prefix: `idpsim-<8 hex>-`.
@@ -124,7 +124,19 @@ impl Namespace {
                 step: Box::new(self.step(&x.step)),
                 contains: x.contains.clone(),
             }),
-            Step::Sync(_)
+            Step::HardDelete(u) => Step::HardDelete(n(u)),
+            Step::Unassign(u) => Step::Unassign(n(u)),
+            Step::ScopeOut(u) => Step::ScopeOut(n(u)),
+            Step::SetManager(x) => Step::SetManager(SetManagerStep {
+                user: n(&x.user),
+                manager: n(&x.manager),
+            }),
+            Step::TestConnection(_)
+            | Step::Cycle(_)
+            | Step::Cycles(_)
+            | Step::Matching(_)
+            | Step::UpdateMany(_)
+            | Step::Sync(_)
             | Step::Import(_)
             | Step::Reset(_)
             | Step::Reconcile(_)

@@ -9,7 +9,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::client::{Exchange, Faults, Method};
-use crate::directory::{Directory, Generate};
+use crate::cycles::{CycleReport, Engine, Kind};
+use crate::directory::{Directory, Generate, User};
 use crate::idp::{EventError, Field, Idp, Progress};
 use crate::namespace::Namespace;
 use crate::reconcile::{self, Drift};
@@ -37,6 +38,10 @@ pub struct StepReport {
     /// recording, on a failure the last ones as evidence.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exchanges: Vec<Exchange>,
+    /// The provisioning cycles the step ran, or its on-demand rounds, with
+    /// their findings (profiles that work in cycles).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cycles: Vec<CycleReport>,
 }
 
 /// The outcome of a scenario.
@@ -106,6 +111,8 @@ pub struct Player {
     namespace: Option<Namespace>,
     deprovisioned_at: HashMap<String, Instant>,
     last_status: Option<u16>,
+    /// Cycle reports of the step being played.
+    cycle_reports: Vec<CycleReport>,
 }
 
 impl Player {
@@ -119,6 +126,7 @@ impl Player {
             namespace: None,
             deprovisioned_at: HashMap::new(),
             last_status: None,
+            cycle_reports: Vec::new(),
         }
     }
 
@@ -159,8 +167,29 @@ impl Player {
             let started = Instant::now();
             let outcome = self.step(step).await;
             let (exchanges, stats) = self.idp.wire.client.take().await;
+            let mut cycles = std::mem::take(&mut self.cycle_reports);
+            if let Some(e) = &mut self.idp.engine {
+                cycles.extend(e.take_on_demand());
+            }
             let (passed, failure, notes) = match outcome {
-                Ok(notes) => (true, None, notes),
+                Ok(mut notes) => {
+                    // An event provisioned on demand says what it wrote and why.
+                    let interval = self.idp.engine.as_ref().map(|e| e.rules.interval);
+                    if let Some(interval) = interval
+                        && !matches!(
+                            step,
+                            Step::Cycle(_) | Step::Cycles(_) | Step::Sync(_) | Step::Reset(_)
+                        )
+                    {
+                        for r in cycles
+                            .iter()
+                            .filter(|r| r.kind == "on-demand" && !r.is_quiet())
+                        {
+                            notes.extend(r.lines(interval));
+                        }
+                    }
+                    (true, None, notes)
+                }
                 Err(f) => (false, Some(f), Vec::new()),
             };
             let evidence = if self.record {
@@ -181,6 +210,7 @@ impl Player {
                 millis: started.elapsed().as_millis() as u64,
                 p95_ms: stats.percentile_ms(95.0),
                 exchanges: evidence,
+                cycles,
             };
             on_step(&report);
             steps.push(report);
@@ -202,6 +232,15 @@ impl Player {
         Box::pin(async move {
             let e = |e: EventError| e.to_string();
             match step {
+                Step::Sync(_) if self.idp.engine.is_some() => {
+                    self.reset_progress();
+                    let r = self
+                        .idp
+                        .cycle(Kind::Initial, Some(self.progress.clone()))
+                        .await
+                        .map_err(e)?;
+                    self.cycle_done(r, true)
+                }
                 Step::Sync(_) => {
                     self.reset_progress();
                     self.idp.full_sync(self.progress.clone()).await.map_err(e)?;
@@ -225,48 +264,32 @@ impl Player {
                     Ok(vec![])
                 }
                 Step::Update(up) => {
-                    let mut fields = Vec::new();
                     let user = self
                         .idp
                         .dir
                         .user_mut(&up.user)
                         .ok_or_else(|| format!("no user {:?} in the directory", up.user))?;
-                    for (k, v) in &up.set {
-                        let v = v.clone();
-                        let f = match k {
-                            Settable::GivenName => {
-                                user.given_name = v;
-                                Field::GivenName
-                            }
-                            Settable::FamilyName => {
-                                user.family_name = v;
-                                Field::FamilyName
-                            }
-                            Settable::DisplayName => {
-                                user.display_name = v;
-                                Field::DisplayName
-                            }
-                            Settable::Email => {
-                                user.email = v;
-                                Field::Email
-                            }
-                            Settable::Title => {
-                                user.title = Some(v);
-                                Field::Title
-                            }
-                            Settable::Department => {
-                                user.department = Some(v);
-                                Field::Department
-                            }
-                            Settable::EmployeeNumber => {
-                                user.employee_number = Some(v);
-                                Field::EmployeeNumber
-                            }
-                        };
-                        fields.push(f);
-                    }
+                    let fields = set_fields(user, &up.set)?;
                     self.idp.update(&up.user, &fields).await.map_err(e)?;
                     Ok(vec![])
+                }
+                Step::UpdateMany(m) => {
+                    let n = m.count(self.idp.dir.user_count())?;
+                    self.engine()?;
+                    let names: Vec<String> = self
+                        .idp
+                        .dir
+                        .users()
+                        .take(n)
+                        .map(|u| u.user_name.clone())
+                        .collect();
+                    for name in &names {
+                        set_fields(self.idp.dir.user_mut(name).expect("listed"), &m.set)?;
+                        self.engine()?.changed_user(name);
+                    }
+                    Ok(vec![format!(
+                        "{n} users changed in the directory; the next cycle sends the difference"
+                    )])
                 }
                 Step::Move(m) => {
                     self.idp
@@ -293,6 +316,12 @@ impl Player {
                     let sent = self.idp.delete_user(u).await.map_err(e)?;
                     self.deprovisioned_at
                         .insert(u.to_lowercase(), Instant::now());
+                    if self.idp.wire.profile.soft_deletes {
+                        return Ok(vec![format!(
+                            "a soft delete: {} disables the user now and sends DELETE only with the hard delete, 30 days later or on `hard_delete` (IDP-ENGINES E15)",
+                            self.idp.wire.profile.name
+                        )]);
+                    }
                     Ok(if sent {
                         vec![]
                     } else {
@@ -403,6 +432,69 @@ impl Player {
                     self.idp.wire.client.set_faults(faults(f)).await;
                     Ok(vec![])
                 }
+                Step::TestConnection(_) => {
+                    self.idp.test_connection().await.map(|n| vec![n]).map_err(e)
+                }
+                Step::Cycle(kind) => {
+                    self.reset_progress();
+                    let r = self
+                        .idp
+                        .cycle(*kind, Some(self.progress.clone()))
+                        .await
+                        .map_err(e)?;
+                    self.cycle_done(r, false)
+                }
+                Step::Cycles(n) => {
+                    let mut reports = Vec::new();
+                    for _ in 0..*n {
+                        reports.push(self.idp.cycle(Kind::Incremental, None).await.map_err(e)?);
+                    }
+                    let interval = self.engine()?.rules.interval;
+                    let notes = crate::cycles::report::summarise(&reports, interval);
+                    self.cycle_reports.extend(reports);
+                    Ok(notes)
+                }
+                Step::HardDelete(u) => {
+                    self.user_known(u)?;
+                    let p = self.idp.wire.profile.name;
+                    let sends = self.engine()?.hard_delete(u);
+                    Ok(vec![if sends {
+                        format!("{p} sends DELETE for {u} in the next cycle")
+                    } else {
+                        format!(
+                            "{u} was unassigned or scoped out: {p} no longer manages it and sends no DELETE (IDP-ENGINES E15)"
+                        )
+                    }])
+                }
+                Step::SetManager(m) => {
+                    self.user_known(&m.user)?;
+                    self.ensure_user(&m.manager);
+                    self.engine()?;
+                    self.idp.dir.user_mut(&m.user).expect("known").manager =
+                        Some(m.manager.clone());
+                    self.engine()?.changed_user(&m.user);
+                    Ok(vec!["the next cycle resolves the reference".into()])
+                }
+                Step::Unassign(u) => {
+                    self.user_known(u)?;
+                    self.engine()?.unassign(u);
+                    Ok(vec![
+                        "the next cycle disables the user; it is no longer managed after that"
+                            .into(),
+                    ])
+                }
+                Step::ScopeOut(u) => {
+                    self.user_known(u)?;
+                    self.engine()?.scope_out(u);
+                    Ok(vec![
+                        "the next cycle disables the user; it is no longer managed after that"
+                            .into(),
+                    ])
+                }
+                Step::Matching(attrs) => {
+                    self.engine()?.set_matching(attrs.clone());
+                    Ok(vec![])
+                }
                 Step::Request(r) => {
                     let method = match r.method.to_ascii_uppercase().as_str() {
                         "GET" => Method::GET,
@@ -464,6 +556,58 @@ impl Player {
         } else {
             Ok(all)
         }
+    }
+
+    /// The provisioning job, for the steps that drive it.
+    fn engine(&mut self) -> Result<&mut Engine, String> {
+        let name = self.idp.wire.profile.name;
+        self.idp.engine.as_mut().ok_or_else(|| {
+            format!(
+                "this step drives provisioning cycles, which the {name} profile does not run (entra and entra-2020 do)"
+            )
+        })
+    }
+
+    fn user_known(&self, name: &str) -> Result<(), String> {
+        match self.idp.dir.user(name) {
+            Some(_) => Ok(()),
+            None => Err(format!("no user {name:?} in the directory")),
+        }
+    }
+
+    /// Notes of one cycle; for `sync: all`, a cycle that left anything
+    /// escrowed or quarantined the job fails the step, as a sync that
+    /// failed an object does.
+    fn cycle_done(&mut self, r: CycleReport, strict: bool) -> Result<Vec<String>, String> {
+        let interval = self.engine()?.rules.interval;
+        let mut notes = r.lines(interval);
+        let failed = r.escrowed_total > 0 || r.quarantine.is_some();
+        let why = r.quarantine.as_ref().map(|q| q.rule.clone()).or_else(|| {
+            r.escrowed
+                .first()
+                .map(|e| format!("{}: {} failed: {}", e.object, e.operation, e.error))
+        });
+        self.cycle_reports.push(r);
+        if strict && failed {
+            return Err(why.unwrap_or_default());
+        }
+        notes.insert(
+            0,
+            format!(
+                "{} users and {} groups linked",
+                self.idp
+                    .dir
+                    .users()
+                    .filter(|u| u.target_id.is_some())
+                    .count(),
+                self.idp
+                    .dir
+                    .groups()
+                    .filter(|g| g.target_id.is_some())
+                    .count()
+            ),
+        );
+        Ok(notes)
     }
 
     fn reset_progress(&self) {
@@ -618,6 +762,9 @@ impl Player {
 
     async fn expect(&mut self, x: &Expectation) -> Result<Vec<String>, String> {
         let mut notes = Vec::new();
+        if x.quarantined.is_some() || x.loops.is_some() || x.escrowed.is_some() {
+            notes.extend(self.expect_job(x)?);
+        }
         // What a count covers, as the failure says it.
         let (users_scope, groups_scope) = match &self.namespace {
             Some(ns) => {
@@ -774,6 +921,96 @@ impl Player {
         }
         Ok(notes)
     }
+}
+
+impl Player {
+    /// Expectations on the provisioning job: quarantine, loops, escrow.
+    fn expect_job(&mut self, x: &Expectation) -> Result<Vec<String>, String> {
+        let e = self.engine()?;
+        let mut notes = Vec::new();
+        if let Some(want) = x.quarantined
+            && e.quarantined() != want
+        {
+            return Err(if want {
+                "the job is not in quarantine".into()
+            } else {
+                "the job is in quarantine".into()
+            });
+        }
+        if let Some(want) = &x.loops {
+            let got: Vec<&str> = e.loops().iter().map(|l| l.message.as_str()).collect();
+            let unmatched: Vec<&str> = got
+                .iter()
+                .copied()
+                .filter(|g| {
+                    !want
+                        .iter()
+                        .any(|w| g.to_lowercase().contains(&w.to_lowercase()))
+                })
+                .collect();
+            if let Some(w) = want.iter().find(|w| {
+                !got.iter()
+                    .any(|g| g.to_lowercase().contains(&w.to_lowercase()))
+            }) {
+                return Err(format!(
+                    "no loop mentions {w:?}; the last cycle's loops: {got:?}"
+                ));
+            }
+            if !unmatched.is_empty() {
+                return Err(format!("the last cycle found loops: {unmatched:?}"));
+            }
+            notes.extend(got.iter().map(|g| format!("loop: {g}")));
+        }
+        if let Some(want) = x.escrowed
+            && e.escrowed() != want
+        {
+            return Err(format!(
+                "{} operations are escrowed, expected {want}",
+                e.escrowed()
+            ));
+        }
+        Ok(notes)
+    }
+}
+
+/// Sets the named attributes of a user; the fields that changed.
+fn set_fields(user: &mut User, set: &BTreeMap<Settable, String>) -> Result<Vec<Field>, String> {
+    let mut fields = Vec::new();
+    for (k, v) in set {
+        let v = v.clone();
+        let f = match k {
+            Settable::GivenName => {
+                user.given_name = v;
+                Field::GivenName
+            }
+            Settable::FamilyName => {
+                user.family_name = v;
+                Field::FamilyName
+            }
+            Settable::DisplayName => {
+                user.display_name = v;
+                Field::DisplayName
+            }
+            Settable::Email => {
+                user.email = v;
+                Field::Email
+            }
+            Settable::Title => {
+                user.title = Some(v);
+                Field::Title
+            }
+            Settable::Department => {
+                user.department = Some(v);
+                Field::Department
+            }
+            Settable::EmployeeNumber => {
+                user.employee_number = Some(v);
+                Field::EmployeeNumber
+            }
+        };
+        fields.push(f);
+    }
+    Ok(fields)
 }
 
 fn faults(f: &crate::scenario::FaultSpec) -> Faults {

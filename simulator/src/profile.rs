@@ -2,6 +2,8 @@
 //! event into requests. The facts and their sources are in IDP-WIRE.md;
 //! §9 there lists these knobs. Adding an IdP is adding one constant here.
 
+use crate::cycles::rules::{CycleRules, ENTRA_CYCLES};
+
 /// Letter case of PATCH `op` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpCase {
@@ -70,13 +72,54 @@ pub enum RenameStyle {
 /// The body shape of a user create.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UserShape {
-    /// `externalId` = Okta id, placeholder `password`, `groups: []`, `locale`.
+    /// Placeholder `password`, `groups: []`, `locale`; `groups: []` echoed
+    /// on every PUT.
     Okta,
-    /// Enterprise URN in `schemas`, `meta.resourceType`, `name.formatted`,
-    /// `roles: []`, `externalId` = mail nickname; manager set by a later PATCH.
+    /// Enterprise URN in `schemas` (and the extension object, even empty),
+    /// `meta.resourceType`, `name.formatted`, `preferredLanguage`, `roles: []`.
     Entra,
-    /// Only what RFC 7643 defines, `externalId` = IdP id.
+    /// Only what RFC 7643 defines.
     Rfc,
+}
+
+/// What a user's `externalId` carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExternalId {
+    /// The IdP's own object id (Okta's `00u…`).
+    IdpId,
+    /// The mail nickname, the local part of the userName: Entra's default
+    /// mapping `mailNickname → externalId` (IDP-WIRE.md §2.5).
+    MailNickname,
+}
+
+/// How a user's manager reaches the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManagerStyle {
+    /// Never sent.
+    NotSent,
+    /// `manager: {value: id}` inside the enterprise extension of the create.
+    InCreateBody,
+    /// A reference-resolution PATCH after the create, `add` of the plain id on
+    /// the URN path, once the manager is in the target (Entra, IDP-ENGINES E7).
+    ReferencePatch,
+}
+
+/// Which IdP's SAML responses a profile's sign-ins carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInShape {
+    Okta,
+    Entra,
+}
+
+/// What a connection test (an admin's "Test Connection") sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionTest {
+    /// `GET /Users?startIndex=1&count=2` (Okta, IDP-ENGINES O1).
+    Paging,
+    /// `GET /Users?filter=userName eq "<random GUID>"`, which must answer
+    /// 200 with an empty ListResponse (Entra, E1, E5).
+    RandomUserName,
+    None,
 }
 
 /// One IdP's wire behaviour.
@@ -106,7 +149,14 @@ pub struct Profile {
     pub group_extra_schema: Option<&'static str>,
     /// `members: []` on group create (Okta).
     pub group_create_empty_members: bool,
+    /// `externalId` = the IdP's group id on group create (Entra's object id).
+    pub group_create_external_id: bool,
+    /// `meta: {resourceType: "Group"}` on group create (Entra).
+    pub group_create_meta: bool,
     pub user_shape: UserShape,
+    pub external_id: ExternalId,
+    pub manager: ManagerStyle,
+    pub sign_in: SignInShape,
     /// Whether deleting a user in the IdP sends `DELETE /Users/{id}`.
     pub deletes_users: bool,
     /// Membership PATCHes for one group sent concurrently (Entra).
@@ -115,6 +165,25 @@ pub struct Profile {
     pub import_page: Option<usize>,
     /// Most members one PATCH carries during a bulk push.
     pub member_batch: usize,
+    /// Reads the target before every write and sends only the difference,
+    /// `Add` where the target has no value (Entra, IDP-ENGINES E8).
+    pub reads_before_write: bool,
+    /// A 404 to the existence check means "not found" (Okta, O3); else it
+    /// is a failure (Entra, E5).
+    pub accepts_404_as_not_found: bool,
+    /// A 409 on create is resolved at once by looking the object up again
+    /// and linking; else it is a failure, retried in a later cycle (E29).
+    pub links_after_conflict: bool,
+    /// Deleting a user in the IdP first disables it (a soft delete); the
+    /// DELETE follows only on the hard delete, 30 days later or on a purge
+    /// (Entra, E15).
+    pub soft_deletes: bool,
+    /// Attributes tried in order, one query each, to match a user the IdP
+    /// has not linked yet (E3).
+    pub matching: &'static [&'static str],
+    pub connection_test: ConnectionTest,
+    /// The provisioning job's schedule, for an IdP that works in cycles.
+    pub cycles: Option<&'static CycleRules>,
 }
 
 impl Profile {
@@ -147,6 +216,14 @@ impl Profile {
         }
     }
 
+    /// The `externalId` this profile gives a user.
+    pub fn external_id_of<'u>(&self, u: &'u crate::directory::User) -> &'u str {
+        match self.external_id {
+            ExternalId::IdpId => &u.idp_id,
+            ExternalId::MailNickname => u.mail_nickname(),
+        }
+    }
+
     /// A boolean in this profile's PATCH form.
     pub fn boolean(&self, b: bool) -> serde_json::Value {
         match self.bool_repr {
@@ -175,11 +252,23 @@ pub const OKTA: Profile = Profile {
     exclude_members: false,
     group_extra_schema: None,
     group_create_empty_members: true,
+    group_create_external_id: false,
+    group_create_meta: false,
     user_shape: UserShape::Okta,
+    external_id: ExternalId::IdpId,
+    manager: ManagerStyle::NotSent,
+    sign_in: SignInShape::Okta,
     deletes_users: false,
     parallel_member_patches: false,
     import_page: Some(100),
     member_batch: 100,
+    reads_before_write: false,
+    accepts_404_as_not_found: true,
+    links_after_conflict: true,
+    soft_deletes: false,
+    matching: &["userName"],
+    connection_test: ConnectionTest::Paging,
+    cycles: None,
 };
 
 /// Okta, App Integration Wizard app: everything by GET + PUT (§1.1).
@@ -213,11 +302,25 @@ pub const ENTRA: Profile = Profile {
         "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group",
     ),
     group_create_empty_members: false,
+    group_create_external_id: true,
+    group_create_meta: true,
     user_shape: UserShape::Entra,
+    external_id: ExternalId::MailNickname,
+    manager: ManagerStyle::ReferencePatch,
+    sign_in: SignInShape::Entra,
     deletes_users: true,
     parallel_member_patches: true,
     import_page: None,
-    member_batch: 100,
+    // "A few members each" (IDP-ENGINES E23); no source gives the number,
+    // so this is idpsim's default.
+    member_batch: 5,
+    reads_before_write: true,
+    accepts_404_as_not_found: false,
+    links_after_conflict: false,
+    soft_deletes: true,
+    matching: &["userName"],
+    connection_test: ConnectionTest::RandomUserName,
+    cycles: Some(&ENTRA_CYCLES),
 };
 
 /// Entra ID with the `aadOptscim062020` flag (§2.1, §2.6).
@@ -249,11 +352,23 @@ pub const RFC: Profile = Profile {
     exclude_members: false,
     group_extra_schema: None,
     group_create_empty_members: false,
+    group_create_external_id: false,
+    group_create_meta: false,
     user_shape: UserShape::Rfc,
+    external_id: ExternalId::IdpId,
+    manager: ManagerStyle::InCreateBody,
+    sign_in: SignInShape::Okta,
     deletes_users: true,
     parallel_member_patches: false,
     import_page: Some(100),
     member_batch: 100,
+    reads_before_write: false,
+    accepts_404_as_not_found: true,
+    links_after_conflict: true,
+    soft_deletes: false,
+    matching: &["userName"],
+    connection_test: ConnectionTest::None,
+    cycles: None,
 };
 
 #[cfg(test)]
@@ -269,5 +384,30 @@ mod tests {
         assert_eq!(Profile::by_name("ENTRA-2020").unwrap().name, "entra-2020");
         assert_eq!(ENTRA.op("replace"), "Replace");
         assert_eq!(ENTRA.boolean(false), serde_json::json!("False"));
+    }
+
+    /// A new IdP is one constant: nothing keys on a profile's name. Before
+    /// the sign-in shape and the externalId source were fields, a profile
+    /// not named `entra*` signed in like Okta and got Okta's externalId.
+    #[test]
+    fn a_renamed_profile_keeps_every_wire_fact() {
+        const ACME: Profile = Profile {
+            name: "acme",
+            ..ENTRA_2020
+        };
+        let u = crate::directory::User::new("jo.young@acme.test", "00uJo".into());
+        assert_eq!(ACME.external_id_of(&u), "jo.young");
+        assert_eq!(
+            crate::saml::Shape::for_profile(&ACME),
+            crate::saml::Shape::idpsim_entra()
+        );
+        let body = crate::idp::user_body(&ACME, &u, Some("boss"));
+        assert_eq!(body["externalId"], "jo.young");
+        assert!(
+            body["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]
+                .get("manager")
+                .is_none(),
+            "Entra sets the manager by a later PATCH"
+        );
     }
 }

@@ -49,7 +49,14 @@ pub fn fixture(report: &ScenarioReport, base_url: &str) -> Value {
                 Some(ns) => s.step.replace(ns.as_str(), NS),
                 None => s.step.clone(),
             };
-            json!({"step": step, "passed": s.passed, "exchanges": exchanges})
+            let mut step = json!({"step": step, "passed": s.passed, "exchanges": exchanges});
+            if !s.cycles.is_empty() {
+                // The findings, with the same placeholders as the exchanges.
+                let mut cycles = serde_json::to_value(&s.cycles).expect("reports serialise");
+                normalize(&mut cycles, base_url, &mut ids);
+                step["cycles"] = cycles;
+            }
+            step
         })
         .collect();
     json!({"fixtureVersion": 1, "scenario": report.name, "idp": report.idp, "steps": steps})

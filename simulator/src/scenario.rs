@@ -225,6 +225,76 @@ pub enum Step {
     /// A SAML sign-in at the target's login URL:
     /// `login: {user: U, expect: accepted|rejected, within: 5s}`.
     Login(LoginStep),
+    /// The admin's Test Connection in the profile's form: `test_connection: {}`.
+    TestConnection(TestConnectionStep),
+    /// One provisioning cycle: `cycle: initial` or `cycle: incremental`.
+    Cycle(crate::cycles::Kind),
+    /// That many incremental cycles on the virtual clock: `cycles: 3`.
+    Cycles(u32),
+    /// A hard delete (a purge) in the IdP; the next cycle sends DELETE if
+    /// the IdP still manages the user.
+    HardDelete(String),
+    /// A manager change; the next cycle resolves the reference.
+    SetManager(SetManagerStep),
+    /// The user is unassigned from the application; the next cycle
+    /// disables it, and it is no longer managed.
+    Unassign(String),
+    /// The user leaves the scoping filter; the next cycle disables it.
+    ScopeOut(String),
+    /// Matching attributes, in precedence order, from here on:
+    /// `matching: [userName, externalId]`.
+    Matching(Vec<String>),
+    /// A share of the directory's users change, in the directory only; the
+    /// next cycle sends the difference:
+    /// `update_many: { users: 1%, set: { title: … } }`.
+    UpdateMany(UpdateManyStep),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateManyStep {
+    /// `1%` of the directory, or a number of users; the first ones, in
+    /// directory order.
+    pub users: String,
+    pub set: BTreeMap<Settable, String>,
+}
+
+impl UpdateManyStep {
+    /// How many users of a directory of `total` change.
+    pub fn count(&self, total: usize) -> Result<usize, String> {
+        let s = self.users.trim();
+        let bad = || format!("{s:?} is neither a share such as 1% nor a number of users");
+        let n = match s.strip_suffix('%') {
+            Some(p) => {
+                let p: f64 = p.trim().parse().map_err(|_| bad())?;
+                if !(0.0..=100.0).contains(&p) {
+                    return Err(bad());
+                }
+                (total as f64 * p / 100.0).round() as usize
+            }
+            None => s.parse().map_err(|_| bad())?,
+        };
+        Ok(n.min(total))
+    }
+}
+
+/// The cycles one `cycles` step may run: a quarantined job is disabled
+/// after about 30 of them, a hard delete waits about 1,080; more is a typo.
+pub const MAX_CYCLES: u32 = 100_000;
+
+/// The attributes a `matching` step may name.
+pub const MATCHING_ATTRIBUTES: &[&str] =
+    &["userName", "externalId", "emails[type eq \"work\"].value"];
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestConnectionStep {}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetManagerStep {
+    pub user: String,
+    pub manager: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -386,6 +456,16 @@ pub struct Expectation {
     /// last leave or delete of that user (`5s`); the time taken is reported.
     #[serde(default)]
     pub deprovisioned_within: Option<String>,
+    /// The provisioning job is (or is not) in quarantine.
+    #[serde(default)]
+    pub quarantined: Option<bool>,
+    /// The loops the last cycle found, each named by text it contains; `[]`
+    /// for none (no attribute re-sent).
+    #[serde(default)]
+    pub loops: Option<Vec<String>>,
+    /// How many operations are escrowed.
+    #[serde(default)]
+    pub escrowed: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -573,8 +653,37 @@ fn validate(s: &Scenario) -> Result<(), (String, Option<usize>)> {
             && e.group.is_none()
             && e.users.is_none()
             && e.groups.is_none()
+            && e.quarantined.is_none()
+            && e.loops.is_none()
+            && e.escrowed.is_none()
         {
-            return Err(at("`expect` names no user, group or count to check".into()));
+            return Err(at(
+                "`expect` names no user, group or count (nor a job state) to check".into(),
+            ));
+        }
+        if let Step::Cycles(n) = step
+            && !(1..=MAX_CYCLES).contains(n)
+        {
+            return Err(at(format!(
+                "`cycles` runs 1 to {MAX_CYCLES} cycles, not {n}"
+            )));
+        }
+        if let Step::UpdateMany(m) = step {
+            m.count(0).map_err(at)?;
+        }
+        if let Step::Matching(attrs) = step {
+            if attrs.is_empty() {
+                return Err(at("`matching` names no attribute".into()));
+            }
+            if let Some(a) = attrs
+                .iter()
+                .find(|a| !MATCHING_ATTRIBUTES.contains(&a.as_str()))
+            {
+                return Err(at(format!(
+                    "cannot match on {a:?}; matching attributes: {}",
+                    MATCHING_ATTRIBUTES.join(", ")
+                )));
+            }
         }
         if let Step::Wait(w) = step {
             parse_duration(w).map_err(at)?;
@@ -680,6 +789,23 @@ impl fmt::Display for Step {
                 if let Some(d) = &e.deprovisioned_within {
                     parts.push(format!("deprovisioned within {d}"));
                 }
+                if let Some(q) = e.quarantined {
+                    parts.push(if q {
+                        "quarantined".into()
+                    } else {
+                        "not quarantined".into()
+                    });
+                }
+                if let Some(l) = &e.loops {
+                    parts.push(if l.is_empty() {
+                        "no loops".into()
+                    } else {
+                        format!("{} loops", l.len())
+                    });
+                }
+                if let Some(n) = e.escrowed {
+                    parts.push(format!("{n} escrowed"));
+                }
                 write!(f, "expect {}", parts.join(", "))
             }
             Step::ExpectFailure(x) => write!(
@@ -694,6 +820,31 @@ impl fmt::Display for Step {
                 x.duplicate, x.drop_response
             ),
             Step::Request(r) => write!(f, "{} {}", r.method, r.path),
+            Step::TestConnection(_) => write!(f, "test connection"),
+            Step::Cycle(k) => write!(
+                f,
+                "cycle {}",
+                match k {
+                    crate::cycles::Kind::Initial => "initial",
+                    crate::cycles::Kind::Incremental => "incremental",
+                }
+            ),
+            Step::Cycles(n) => write!(f, "{n} incremental cycles"),
+            Step::HardDelete(u) => write!(f, "hard delete {u}"),
+            Step::SetManager(m) => write!(f, "set the manager of {} to {}", m.user, m.manager),
+            Step::Unassign(u) => write!(f, "unassign {u}"),
+            Step::ScopeOut(u) => write!(f, "scope out {u}"),
+            Step::Matching(a) => write!(f, "match on {}", a.join(", then ")),
+            Step::UpdateMany(m) => write!(
+                f,
+                "update {} users ({})",
+                m.users,
+                m.set
+                    .keys()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 }

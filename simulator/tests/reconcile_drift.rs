@@ -66,7 +66,15 @@ async fn soft_delete_leaves_an_orphan_for_an_idp_that_deletes() {
     let (mut idp, _sp) = idp_against(Quirk::SoftDelete, &ENTRA).await;
     idp.join("ann@x.test").await.unwrap();
     idp.join("bo@x.test").await.unwrap();
+    // Entra's delete is a soft delete first (a disable); the DELETE comes
+    // with the hard delete, in the next cycle (IDP-ENGINES E15).
     assert!(idp.delete_user("bo@x.test").await.unwrap());
+    assert!(idp.engine.as_mut().unwrap().hard_delete("bo@x.test"));
+    let report = idp
+        .cycle(idpsim_simulator::cycles::Kind::Incremental, None)
+        .await
+        .unwrap();
+    assert!(report.writes.iter().any(|w| w.op == "DELETE"), "{report:?}");
     let drift = reconcile(&idp.wire, &idp.dir, &[OWNER.into()])
         .await
         .unwrap();

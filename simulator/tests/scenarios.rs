@@ -251,3 +251,40 @@ fn a_step_that_fails_validation_is_named_by_its_place() {
         "not a duration",
     );
 }
+
+#[test]
+fn cycle_steps_parse_and_bad_ones_are_refused() {
+    let ok = scenario::parse(
+        "ok.yaml",
+        "name: x\nsteps:\n  - test_connection: {}\n  - cycle: initial\n  - cycles: 3\n  - set_manager: { user: a, manager: b }\n  - unassign: a\n  - scope_out: a\n  - hard_delete: a\n  - matching: [userName, externalId]\n  - expect: { loops: [] }\n  - expect: { quarantined: false, escrowed: 0 }\n  - update_many: { users: 1%, set: { title: T } }\n",
+    )
+    .unwrap();
+    assert_eq!(ok.steps.len(), 11);
+    assert!(
+        err("name: x\nsteps:\n  - update_many: { users: lots, set: { title: T } }\n")
+            .message
+            .contains("\"lots\" is neither a share such as 1% nor a number of users")
+    );
+    at(
+        &err("name: x\nsteps:\n  - cycle: final\n"),
+        3,
+        12,
+        "unknown variant `final`",
+    );
+    assert!(
+        err("name: x\nsteps:\n  - cycles: 0\n")
+            .message
+            .contains("`cycles` runs 1 to 100000 cycles, not 0")
+    );
+    assert!(
+        err("name: x\nsteps:\n  - matching: [displayName]\n")
+            .message
+            .contains("cannot match on \"displayName\"")
+    );
+    at(
+        &err("name: x\nsteps:\n  - test_connection: { guid: x }\n"),
+        3,
+        24,
+        "unknown field `guid`",
+    );
+}

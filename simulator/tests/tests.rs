@@ -1,6 +1,7 @@
 //! Integration tests of the simulator, one binary.
 
 mod bad_targets;
+mod entra_cycles;
 mod fake_scim;
 mod fuzz_regressions;
 mod listing;

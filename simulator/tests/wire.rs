@@ -2,11 +2,20 @@
 //! pinned in golden files (`tests/golden/wire-<profile>.json`; regenerate
 //! with `IDPSIM_UPDATE_GOLDEN=1`), plus the IDP-WIRE.md facts asserted one
 //! by one, so that a change of wire shape breaks a test.
+//!
+//! Okta's and the RFC client's sequences are recorded against a fake that
+//! never finds anyone (`fake_scim.rs`). Entra reads before it writes, so
+//! its sequences are recorded against the reference SP, as the client sent
+//! them, ids replaced by `{idN}`: what Entra sends depends on what it
+//! reads (IDP-ENGINES §7).
 
 use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
+use idpsim_simulator::cycles::Kind;
 use idpsim_simulator::directory::Directory;
 use idpsim_simulator::idp::{Field, Idp};
 use idpsim_simulator::profile::Profile;
+use idpsim_simulator::record::normalize_str;
+use indexmap::IndexMap;
 use serde_json::{Value, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer};
@@ -90,8 +99,106 @@ async fn transcript(profile: &'static Profile) -> Vec<Value> {
         .collect()
 }
 
+/// Entra's events, each provisioning on demand (read, compare, write), then
+/// the hard delete in a cycle, against the reference SP. Entra never
+/// imports, so unlike the others the transcript ends without a listing.
+async fn entra_transcript(profile: &'static Profile) -> Vec<Value> {
+    let sp = idpsim_reference_sp::spawn(idpsim_reference_sp::Config::default())
+        .await
+        .unwrap();
+    let mut config = ClientConfig::new(sp.base_url(), Auth::Bearer(sp.token().into()));
+    config.concurrency = 1;
+    let client = ScimClient::new(config).unwrap();
+    client.record_all().await;
+    let mut dir = Directory::new(1);
+    let mut boss = dir.new_user("bob.boss@example.com");
+    boss.department = Some("R&D".into());
+    dir.add_user(boss);
+    let mut alice = dir.new_user("alice.ames@example.com");
+    alice.title = Some("Engineer".into());
+    alice.manager = Some("bob.boss@example.com".into());
+    dir.add_user(alice);
+    let mut idp = Idp::new(dir, profile, client.clone());
+    let a = "alice.ames@example.com".to_owned();
+    let b = "bob.boss@example.com".to_owned();
+    idp.test_connection().await.unwrap();
+    // Alice before her manager: the reference waits for him, until the
+    // next cycle.
+    idp.join(&a).await.unwrap();
+    idp.join(&b).await.unwrap();
+    idp.cycle(Kind::Incremental, None).await.unwrap();
+    {
+        let u = idp.dir.user_mut(&a).unwrap();
+        u.title = Some("Staff Engineer".into());
+        u.given_name = "Alicia".into();
+        u.email = "alicia@example.com".into();
+        u.department = Some("Platform".into());
+    }
+    idp.update(
+        &a,
+        &[
+            Field::Title,
+            Field::GivenName,
+            Field::Email,
+            Field::Department,
+        ],
+    )
+    .await
+    .unwrap();
+    idp.set_active(&a, false).await.unwrap();
+    idp.set_active(&a, true).await.unwrap();
+    idp.dir.add_group("Engineering").members.insert(a.clone());
+    idp.push_group("Engineering").await.unwrap();
+    idp.add_members("Engineering", std::slice::from_ref(&b))
+        .await
+        .unwrap();
+    idp.remove_members("Engineering", std::slice::from_ref(&a))
+        .await
+        .unwrap();
+    idp.rename_group("Engineering", "Platform").await.unwrap();
+    idp.delete_group("Platform").await.unwrap();
+    idp.delete_user(&a).await.unwrap();
+    idp.engine.as_mut().unwrap().hard_delete(&a);
+    idp.cycle(Kind::Incremental, None).await.unwrap();
+    let (exchanges, _) = client.take().await;
+    let mut ids = IndexMap::new();
+    exchanges
+        .iter()
+        .map(|x| {
+            let headers: serde_json::Map<String, Value> = x
+                .request_headers
+                .iter()
+                .filter(|(k, _)| KEPT_HEADERS.contains(&k.to_ascii_lowercase().as_str()))
+                .map(|(k, v)| (k.to_ascii_lowercase(), Value::from(v.as_str())))
+                .collect();
+            let path = x.url.strip_prefix(sp.base_url()).unwrap();
+            let target = normalize_str(&format!("{:?} {path}", x.method), "\u{0}", &mut ids);
+            let mut line = json!({"request": target, "headers": headers});
+            if let Some(b) = x.request_json() {
+                let mut b = b;
+                normalize(&mut b, &mut ids);
+                line["body"] = b;
+            }
+            line
+        })
+        .collect()
+}
+
+fn normalize(v: &mut Value, ids: &mut IndexMap<String, usize>) {
+    match v {
+        Value::String(s) => *s = normalize_str(s, "\u{0}", ids),
+        Value::Array(a) => a.iter_mut().for_each(|x| normalize(x, ids)),
+        Value::Object(o) => o.values_mut().for_each(|x| normalize(x, ids)),
+        _ => {}
+    }
+}
+
 async fn golden(profile: &'static Profile) -> Vec<Value> {
-    let got = transcript(profile).await;
+    let got = if profile.reads_before_write {
+        entra_transcript(profile).await
+    } else {
+        transcript(profile).await
+    };
     let path = format!(
         "{}/tests/golden/wire-{}.json",
         env!("CARGO_MANIFEST_DIR"),
@@ -196,91 +303,167 @@ async fn okta_aiw() {
     assert!(gputs.iter().any(|p| p["body"]["members"] == json!([{"value": "u2", "display": "alice.ames@example.com"}, {"value": "u1", "display": "bob.boss@example.com"}])));
 }
 
+const MANAGER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager";
+const DEPARTMENT: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department";
+
+fn requests(t: &[Value]) -> Vec<&str> {
+    t.iter().map(|r| r["request"].as_str().unwrap()).collect()
+}
+
 #[tokio::test]
 async fn entra_legacy() {
     let t = golden(&idpsim_simulator::profile::ENTRA).await;
-    assert_eq!(
-        t[0]["request"],
-        "GET /scim/Users?filter=userName+eq+%22bob.boss%40example.com%22"
-    );
-    // No User-Agent, and no SCIM Accept on GETs (IDP-WIRE.md §2.2): only the
-    // HTTP client's generic `*/*`.
-    assert!(t[0]["headers"].get("user-agent").is_none(), "{}", t[0]);
+    let r = requests(&t);
+    // E1: Test Connection asks for a random GUID as userName, `+` for spaces.
     assert!(
-        t[0]["headers"].get("accept").is_none_or(|a| a == "*/*"),
+        r[0].starts_with("GET /Users?filter=userName+eq+%22") && !r[0].contains("%40"),
         "{}",
-        t[0]
+        r[0]
     );
-    let create = find(&t, "POST /scim/Users")[1];
-    assert_eq!(create["body"]["externalId"], "alice.ames");
-    assert_eq!(create["body"]["meta"], json!({"resourceType": "User"}));
-    assert_eq!(create["body"]["roles"], json!([]));
-    assert!(
-        create["body"]
-            .get("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
-            .is_some()
-    );
-    let user_patches = find(&t, "PATCH /scim/Users/u2");
-    // Manager by a later PATCH, as a plain id on the URN path.
+    // E2: the lookup has no paging parameters.
     assert_eq!(
-        ops(user_patches[0])[0],
-        json!({"op": "Add", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", "value": "u1"})
+        r[1],
+        "GET /Users?filter=userName+eq+%22alice.ames%40example.com%22"
     );
-    let update = ops(user_patches[1]);
+    // E4: no User-Agent, and no SCIM Accept on GETs (IDP-WIRE.md §2.2).
+    assert!(t[1]["headers"].get("user-agent").is_none(), "{}", t[1]);
+    assert!(t[1]["headers"].get("accept").is_none(), "{}", t[1]);
+    // E6: the create carries the enterprise URN, meta and roles: [] and no
+    // manager.
+    let create = &t[2]["body"];
+    assert_eq!(create["externalId"], "alice.ames");
+    assert_eq!(create["meta"], json!({"resourceType": "User"}));
+    assert_eq!(create["roles"], json!([]));
+    assert!(
+        create["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]
+            .get("manager")
+            .is_none()
+    );
+    // E7: Alice joined before her manager; the reference is resolved once
+    // he is in the target, by a PATCH with the plain id on the URN path.
+    assert_eq!(
+        &r[3..6],
+        [
+            "GET /Users?filter=userName+eq+%22bob.boss%40example.com%22",
+            "POST /Users",
+            "PATCH /Users/{id1}"
+        ]
+    );
+    assert_eq!(
+        ops(&t[5])[0],
+        json!({"op": "Add", "path": MANAGER, "value": "{id2}"})
+    );
+    // E8: an update reads first (by the cached id) and PATCHes only what
+    // differs: Replace where the target has a value, Add where it has
+    // none, both in one PATCH (E10: capitalised, one op per attribute).
+    assert_eq!(&r[6..8], ["GET /Users/{id1}", "PATCH /Users/{id1}"]);
+    let update = ops(&t[7]);
     assert!(update.contains(&json!({"op": "Replace", "path": "title", "value": "Staff Engineer"})));
     assert!(update.contains(&json!({"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "alicia@example.com"})));
+    assert!(update.contains(&json!({"op": "Add", "path": DEPARTMENT, "value": "Platform"})));
+    assert!(
+        !update
+            .iter()
+            .any(|o| o["path"] == "userName" || o["path"] == "displayName"),
+        "unchanged attributes are not sent: {update:?}"
+    );
+    // E13, E14: disable and re-enable, each after a read.
     assert_eq!(
-        ops(user_patches[2])[0],
+        &r[8..12],
+        [
+            "GET /Users/{id1}",
+            "PATCH /Users/{id1}",
+            "GET /Users/{id1}",
+            "PATCH /Users/{id1}"
+        ]
+    );
+    assert_eq!(
+        ops(&t[9])[0],
         json!({"op": "Replace", "path": "active", "value": "False"})
     );
     assert_eq!(
-        ops(user_patches[3])[0],
+        ops(&t[11])[0],
         json!({"op": "Replace", "path": "active", "value": "True"})
     );
-    let lookup = find(&t, "GET /scim/Groups?")[0];
+    // E16, E18: the group lookup excludes members; the create carries the
+    // ADSCIM schema, externalId and meta, and no members.
     assert_eq!(
-        lookup["request"],
-        "GET /scim/Groups?excludedAttributes=members&filter=displayName+eq+%22Engineering%22"
+        r[12],
+        "GET /Groups?excludedAttributes=members&filter=displayName+eq+%22Engineering%22"
     );
-    let gcreate = find(&t, "POST /scim/Groups")[0];
     assert_eq!(
-        gcreate["body"]["schemas"][1],
+        t[13]["body"]["schemas"][1],
         "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
     );
-    let gpatches = find(&t, "PATCH /scim/Groups/g3");
-    assert!(gpatches.iter().any(|p| ops(p)[0]
-        == json!({"op": "Remove", "path": "members", "value": [{"$ref": null, "value": "u2"}]})));
-    assert!(
-        gpatches
-            .iter()
-            .any(|p| ops(p)[0]
-                == json!({"op": "Replace", "path": "displayName", "value": "Platform"}))
+    assert!(t[13]["body"].get("members").is_none());
+    // E19: members by Add with a value list.
+    assert_eq!(
+        ops(&t[14])[0],
+        json!({"op": "Add", "path": "members", "value": [{"$ref": null, "value": "{id1}"}]})
+    );
+    // E17: a linked group is read by id, without its members, before each
+    // change; E20: removal by value list; E24: rename by Replace.
+    assert_eq!(r[15], "GET /Groups/{id3}?excludedAttributes=members");
+    assert_eq!(
+        ops(&t[18])[0],
+        json!({"op": "Remove", "path": "members", "value": [{"$ref": null, "value": "{id1}"}]})
     );
     assert_eq!(
-        find(&t, "DELETE /scim/Users/u2").len(),
-        1,
-        "Entra deletes on hard delete"
+        ops(&t[20])[0],
+        json!({"op": "Replace", "path": "displayName", "value": "Platform"})
     );
+    // E25: group delete.
+    assert_eq!(r[21], "DELETE /Groups/{id3}");
+    // E15: deleting the user disables it (a soft delete); the DELETE comes
+    // with the hard delete, in a cycle.
+    assert_eq!(
+        &r[22..],
+        [
+            "GET /Users/{id1}",
+            "PATCH /Users/{id1}",
+            "DELETE /Users/{id1}"
+        ]
+    );
+    assert_eq!(
+        ops(&t[23])[0],
+        json!({"op": "Replace", "path": "active", "value": "False"})
+    );
+    // E26: Entra never imports or lists.
+    assert!(!r.iter().any(|x| x.contains("startIndex")), "{r:?}");
 }
 
 #[tokio::test]
 async fn entra_2020() {
     let t = golden(&idpsim_simulator::profile::ENTRA_2020).await;
-    let user_patches = find(&t, "PATCH /scim/Users/u2");
-    let update = ops(user_patches[1]);
+    let r = requests(&t);
+    assert_eq!(&r[6..8], ["GET /Users/{id1}", "PATCH /Users/{id1}"]);
+    let update = ops(&t[7]);
+    // E8, E11, E31: typed paths and additions stay separate, lower case;
+    // replaced simple attributes go into one pathless replace.
     assert!(update.contains(&json!({"op": "replace", "path": "emails[type eq \"work\"].value", "value": "alicia@example.com"})));
-    assert!(update.contains(
-        &json!({"op": "replace", "value": {"title": "Staff Engineer", "name.givenName": "Alicia"}})
-    ));
+    assert!(update.contains(&json!({"op": "add", "path": DEPARTMENT, "value": "Platform"})));
+    assert!(update.contains(&json!({"op": "replace", "value": {"title": "Staff Engineer", "name.givenName": "Alicia", "name.formatted": "Alicia Ames"}})));
     assert_eq!(
-        ops(user_patches[2])[0],
+        ops(&t[5])[0],
+        json!({"op": "add", "path": MANAGER, "value": "{id2}"})
+    );
+    // E13 with the flag: a JSON boolean.
+    assert_eq!(
+        ops(&t[9])[0],
         json!({"op": "replace", "path": "active", "value": false})
     );
-    let gpatches = find(&t, "PATCH /scim/Groups/g3");
-    assert!(
-        gpatches
-            .iter()
-            .any(|p| ops(p)[0] == json!({"op": "remove", "path": "members[value eq \"u2\"]"}))
+    // E21: removal by filter path.
+    assert_eq!(
+        ops(&t[18])[0],
+        json!({"op": "remove", "path": "members[value eq \"{id1}\"]"})
+    );
+    assert_eq!(
+        &r[22..],
+        [
+            "GET /Users/{id1}",
+            "PATCH /Users/{id1}",
+            "DELETE /Users/{id1}"
+        ]
     );
 }
 

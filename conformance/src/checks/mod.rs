@@ -6,6 +6,7 @@ mod canonical;
 mod compat;
 mod discovery;
 mod documents;
+mod engine;
 mod etag;
 mod extensions;
 mod listing;
@@ -178,6 +179,9 @@ pub fn all() -> Vec<Check> {
         check!("entra.groups.legacy-member-removal", "Entra's Remove members with a value list removes only those", "Entra SCIM docs (IDP-WIRE.md §2.9)", Compat, [Patch], Core, Entra, compat::entra_legacy_removal),
         check!("entra.groups.parallel-member-patches", "Parallel member PATCHes to one group lose nothing", "IDP-WIRE.md §2.9", Compat, [Patch], Core, Entra, compat::entra_parallel_adds),
         check!("entra.patch.dotted-pathless-replace", "A pathless replace with dotted and URN keys sets each attribute", "Entra aadOptscim062020 (IDP-WIRE.md §2.6)", Compat, [Patch], Core, Entra, compat::entra_dotted_keys),
+        check!("entra.test-connection.empty-filter-200", "Entra's Test Connection (userName eq a random GUID) answers 200 with an empty ListResponse", "IDP-ENGINES E1, E5; IDP-WIRE.md §2.3", Compat, [Filter], Core, Entra, engine::test_connection),
+        check!("entra.users.round-trip", "What Entra writes (every default-mapping attribute, the enterprise extension, the manager) a GET returns unchanged, so nothing is re-sent", "IDP-ENGINES E8, E9; IDP-WIRE.md §2.5, §2.6", Compat, [Patch, Filter], Core, Entra, engine::round_trip),
+        check!("entra.patch.add-replaces-single", "Add on a single-valued attribute that has a value replaces it", "RFC 7644 §3.5.2.1; IDP-ENGINES E8", Compat, [Patch], Core, Entra, engine::add_replaces_single),
         check!("okta.replay.join", "Okta (OIN): Join: lookup with paging, then create with Okta's body (externalId, password, groups: [])", "IDP-WIRE.md §1.4", Compat, [], Core, Okta, replay::okta_join),
         check!("okta.replay.link", "Okta (OIN): Join of a user the target already has: found by lookup, linked, profile pushed by GET + PUT", "IDP-WIRE.md §1.4", Compat, [], Core, Okta, replay::okta_link),
         check!("okta.replay.update", "Okta (OIN): Profile update by GET + full PUT of the echoed body", "IDP-WIRE.md §1.6", Compat, [], Core, Okta, replay::okta_update),

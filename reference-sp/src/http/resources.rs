@@ -110,7 +110,17 @@ fn search_request(v: serde_json::Value) -> Result<SearchRequest, ScimError> {
 /// parsed on the blocking pool with the rest of the list.
 const PARSE_INLINE_FILTER: usize = 4 * 1024;
 
-async fn list(app: App, kind: Kind, req: SearchRequest) -> ApiResult {
+/// Whether group reads ignore what they were asked to leave out (the
+/// `leaks-members` quirk).
+fn leaks_members(app: &App, kind: Kind) -> bool {
+    kind == Kind::Group && app.tenant.config().has(crate::config::Quirk::LeaksMembers)
+}
+
+async fn list(app: App, kind: Kind, mut req: SearchRequest) -> ApiResult {
+    if leaks_members(&app, kind) {
+        req.attributes = None;
+        req.excluded_attributes = None;
+    }
     let max = app.tenant.config().limits.max_results;
     let tenant = app.tenant.clone();
     let q = if req.filter.as_deref().map_or(0, str::len) <= PARSE_INLINE_FILTER {
@@ -148,7 +158,11 @@ async fn get_one(
     raw: Option<String>,
     headers: HeaderMap,
 ) -> ApiResult {
-    let p = projection(kind, &raw)?;
+    let p = if leaks_members(&app, kind) {
+        Projection::Default
+    } else {
+        projection(kind, &raw)?
+    };
     let inm = header_str(&headers, header::IF_NONE_MATCH).map(str::to_owned);
     let tenant = app.tenant.clone();
     let answer = move || -> Result<Response, ScimError> {

@@ -45,13 +45,11 @@ impl Shape {
         }
     }
 
-    /// The shape a SCIM profile's IdP signs in with (`okta`, `okta-aiw`
-    /// and `rfc` sign like Okta; `entra*` like Entra).
-    pub fn for_profile(name: &str) -> Shape {
-        if name.starts_with("entra") {
-            Shape::idpsim_entra()
-        } else {
-            Shape::idpsim_okta()
+    /// The shape a SCIM profile's IdP signs in with (its `sign_in`).
+    pub fn for_profile(p: &crate::profile::Profile) -> Shape {
+        match p.sign_in {
+            crate::profile::SignInShape::Okta => Shape::idpsim_okta(),
+            crate::profile::SignInShape::Entra => Shape::idpsim_entra(),
         }
     }
 

@@ -1,0 +1,322 @@
+//! Entra's provisioning engine against the reference SP: each shipped
+//! `entra-*` scenario that provokes a finding with a quirk passes with it,
+//! and the finding is gone when the same scenario runs without the quirk;
+//! the incremental cycle costs requests per change, not per user.
+
+use std::path::Path;
+
+use idpsim_reference_sp::{Config, Handle};
+use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
+use idpsim_simulator::cycles::{CycleReport, Kind};
+use idpsim_simulator::directory::{Directory, Generate};
+use idpsim_simulator::idp::Idp;
+use idpsim_simulator::player::{Player, ScenarioReport, build_directory};
+use idpsim_simulator::profile::{ENTRA, Profile};
+use idpsim_simulator::scenario;
+use serde_json::json;
+
+/// Plays a shipped scenario against a fresh reference SP, with the quirks
+/// it names or with none.
+async fn play(file: &str, with_quirks: bool) -> (ScenarioReport, Handle) {
+    let path = format!("{}/../scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
+    let s = scenario::load(Path::new(&path)).unwrap();
+    let mut config = Config::default();
+    if with_quirks {
+        for q in &s.target.quirks {
+            config.quirks.insert(q.parse().unwrap());
+        }
+    }
+    let sp = idpsim_reference_sp::spawn(config).await.unwrap();
+    let client = ScimClient::new(ClientConfig::new(
+        sp.base_url(),
+        Auth::Bearer(sp.token().into()),
+    ))
+    .unwrap();
+    let profile = Profile::by_name(&s.idp).unwrap();
+    let mut idp = Idp::new(build_directory(&s, s.seed), profile, client);
+    idp.reset_url = Some(format!("{}/admin/reset", sp.origin()));
+    let mut player = Player::new(idp);
+    player.exempt = vec!["owner@idpsim.test".into()];
+    player.record = true;
+    let report = player.run(file, &s, |_| {}).await;
+    (report, sp)
+}
+
+fn cycles(r: &ScenarioReport) -> Vec<&CycleReport> {
+    r.steps.iter().flat_map(|s| s.cycles.iter()).collect()
+}
+
+fn failed_steps(r: &ScenarioReport) -> Vec<String> {
+    r.steps
+        .iter()
+        .filter(|s| !s.passed)
+        .map(|s| format!("{}: {}", s.step, s.failure.clone().unwrap_or_default()))
+        .collect()
+}
+
+const MANAGER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager";
+
+/// IDP-ENGINES E9, E7.
+#[tokio::test]
+async fn a_manager_the_target_drops_is_re_sent_every_cycle() {
+    let (r, _sp) = play("entra-manager-loop.yaml", true).await;
+    assert!(r.passed, "{:?}", failed_steps(&r));
+    let last = cycles(&r).into_iter().last().unwrap();
+    assert_eq!(last.loops.len(), 1, "{last:?}");
+    let l = &last.loops[0];
+    assert_eq!(l.attribute, MANAGER);
+    assert!(l.written.is_string(), "the id written: {l:?}");
+    assert_eq!(l.read_back, json!(null), "what the GET returned");
+    // Without the quirk: the manager is written once and never again.
+    let (r, _sp) = play("entra-manager-loop.yaml", false).await;
+    assert!(cycles(&r).iter().all(|c| c.loops.is_empty()));
+    let manager_writes = cycles(&r)
+        .iter()
+        .flat_map(|c| c.writes.iter())
+        .filter(|w| w.attribute.as_deref() == Some(MANAGER))
+        .count();
+    assert_eq!(manager_writes, 1);
+    assert_eq!(
+        failed_steps(&r).len(),
+        1,
+        "only the loop expectation fails: {:?}",
+        failed_steps(&r)
+    );
+}
+
+/// IDP-ENGINES E5, E1, E28.
+#[tokio::test]
+async fn a_404_on_an_empty_filter_quarantines_the_job_until_it_is_disabled() {
+    let (r, _sp) = play("entra-quarantine.yaml", true).await;
+    assert!(r.passed, "{:?}", failed_steps(&r));
+    let cs = cycles(&r);
+    let q = cs[0].quarantine.as_ref().expect("quarantined at once");
+    assert_eq!(q.reason, "EncounteredQuarantineException");
+    assert!(q.rule.contains("404"), "{q:?}");
+    assert_eq!(q.next_attempt, "day 0 06:00");
+    assert!(cs.last().unwrap().quarantine.as_ref().unwrap().disabled);
+    // Against a conformant target: Test Connection passes (so its
+    // expect_failure step fails), and nothing is quarantined or escrowed.
+    let (r, _sp) = play("entra-quarantine.yaml", false).await;
+    assert!(
+        cycles(&r)
+            .iter()
+            .all(|c| c.quarantine.is_none() && c.escrowed_total == 0)
+    );
+    assert!(!r.steps[0].passed, "Test Connection passes");
+}
+
+/// IDP-ENGINES E22.
+#[tokio::test]
+async fn leaked_members_are_answered_with_replace_members() {
+    let (r, _sp) = play("entra-member-leak.yaml", true).await;
+    assert!(r.passed, "{:?}", failed_steps(&r));
+    let replaced = |r: &ScenarioReport| {
+        cycles(r)
+            .iter()
+            .flat_map(|c| c.writes.iter())
+            .filter(|w| w.op == "Replace" && w.attribute.as_deref() == Some("members"))
+            .count()
+    };
+    assert_eq!(replaced(&r), 3, "once per incremental cycle");
+    let (r, _sp) = play("entra-member-leak.yaml", false).await;
+    assert_eq!(replaced(&r), 0);
+    assert!(cycles(&r).iter().all(|c| c.loops.is_empty()));
+}
+
+/// IDP-ENGINES E29, E28.
+#[tokio::test]
+async fn a_409_on_create_is_escrowed_then_linked_in_the_next_cycle() {
+    let (r, _sp) = play("entra-escrow.yaml", true).await;
+    assert!(r.passed, "{:?}", failed_steps(&r));
+    let cs = cycles(&r);
+    assert_eq!(cs[0].escrowed_total, 1);
+    assert_eq!(
+        cs[0].escrowed[0].next_retry, "day 0 00:40",
+        "the next cycle"
+    );
+    assert!(cs[0].escrowed[0].error.contains("409"));
+    assert_eq!(cs[1].escrowed_total, 0);
+    assert!(
+        cs[1].writes.iter().all(|w| w.op != "POST"),
+        "linked, not created again"
+    );
+    let (r, _sp) = play("entra-escrow.yaml", false).await;
+    assert!(cycles(&r).iter().all(|c| c.escrowed_total == 0));
+}
+
+/// IDP-ENGINES E23.
+#[tokio::test]
+async fn parallel_member_patches_lose_members_only_on_a_racy_target() {
+    let (r, _sp) = play("entra-parallel-members.yaml", true).await;
+    assert!(r.passed, "{:?}", failed_steps(&r));
+    let notes: Vec<&String> = cycles(&r).iter().flat_map(|c| c.notes.iter()).collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("8 membership PATCHes sent concurrently")),
+        "{notes:?}"
+    );
+    let (r, _sp) = play("entra-parallel-members.yaml", false).await;
+    assert_eq!(
+        failed_steps(&r),
+        ["reconcile (expect Drift): reconcile found no drift, but drift was expected"]
+    );
+}
+
+/// IDP-ENGINES E3: one query per matching attribute, in order, until one
+/// finds the user.
+#[tokio::test]
+async fn matching_attributes_are_tried_in_precedence_order() {
+    let (r, _sp) = play("entra-matching.yaml", true).await;
+    assert!(r.passed, "{:?}", failed_steps(&r));
+    let cycle = r.steps.iter().find(|s| s.step == "cycle initial").unwrap();
+    let queries: Vec<&str> = cycle
+        .exchanges
+        .iter()
+        .map(|x| x.url.as_str())
+        .filter(|u| u.contains("filter="))
+        .collect();
+    assert_eq!(queries.len(), 2, "{queries:?}");
+    assert!(queries[0].ends_with("filter=userName+eq+%22jo.young%40contoso.com%22"));
+    assert!(queries[1].ends_with("filter=externalId+eq+%22jo.young%22"));
+}
+
+/// IDP-ENGINES E22: the replace carries Entra's list, so a member the
+/// target added on its own is removed.
+#[tokio::test]
+async fn a_leak_shrinks_the_group_to_entras_list() {
+    for leak in [false, true] {
+        let mut config = Config::default();
+        if leak {
+            config
+                .quirks
+                .insert(idpsim_reference_sp::Quirk::LeaksMembers);
+        }
+        let sp = idpsim_reference_sp::spawn(config).await.unwrap();
+        let client = ScimClient::new(ClientConfig::new(
+            sp.base_url(),
+            Auth::Bearer(sp.token().into()),
+        ))
+        .unwrap();
+        let mut dir = Directory::new(1);
+        for n in ["a@x.test", "b@x.test"] {
+            let u = dir.new_user(n);
+            dir.add_user(u);
+        }
+        dir.add_group("g").members.insert("a@x.test".into());
+        let mut idp = Idp::new(dir, &ENTRA, client);
+        idp.cycle(Kind::Initial, None).await.unwrap();
+        // The application adds b to the group on its own.
+        let (g, b) = (
+            idp.dir.group("g").unwrap().target_id.clone().unwrap(),
+            idp.dir.user("b@x.test").unwrap().target_id.clone().unwrap(),
+        );
+        let http = reqwest::Client::new();
+        let r = http
+            .patch(format!("{}/Groups/{g}", sp.base_url()))
+            .bearer_auth(sp.token())
+            .json(
+                &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "add", "path": "members", "value": [{"value": b}]}]}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        idp.engine.as_mut().unwrap().changed_group("g");
+        idp.cycle(Kind::Incremental, None).await.unwrap();
+        let got: serde_json::Value = http
+            .get(format!("{}/Groups/{g}", sp.base_url()))
+            .bearer_auth(sp.token())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let members = got["members"].as_array().map_or(0, Vec::len);
+        assert_eq!(members, if leak { 1 } else { 2 }, "leak={leak}: {got}");
+    }
+}
+
+/// Requests of one incremental cycle after `changed` users of `users`
+/// changed title, the cycle after the initial one being quiet.
+async fn incremental_requests(users: usize, changed: usize) -> (u64, u64) {
+    let sp = idpsim_reference_sp::spawn(Config::default()).await.unwrap();
+    let client = ScimClient::new(ClientConfig::new(
+        sp.base_url(),
+        Auth::Bearer(sp.token().into()),
+    ))
+    .unwrap();
+    let dir = Directory::generate(&Generate {
+        seed: 5,
+        users,
+        groups: 0,
+        domain: "x.test".into(),
+    });
+    let mut idp = Idp::new(dir, &ENTRA, client);
+    let first = idp.cycle(Kind::Initial, None).await.unwrap();
+    assert_eq!(first.requests, 2 * users as u64, "lookup and create each");
+    let quiet = idp.cycle(Kind::Incremental, None).await.unwrap();
+    assert_eq!(quiet.requests, 0, "a quiet cycle reads nothing");
+    let names: Vec<String> = idp
+        .dir
+        .users()
+        .take(changed)
+        .map(|u| u.user_name.clone())
+        .collect();
+    for n in &names {
+        idp.dir.user_mut(n).unwrap().title = Some("Changed".into());
+        idp.engine.as_mut().unwrap().changed_user(n);
+    }
+    let change = idp.cycle(Kind::Incremental, None).await.unwrap();
+    assert_eq!(change.writes_total, changed);
+    let after = idp.cycle(Kind::Incremental, None).await.unwrap();
+    assert!(after.loops.is_empty() && after.writes_total == 0);
+    (change.requests, after.requests)
+}
+
+/// The incremental cycle costs requests per changed user (a read and a
+/// PATCH, then one confirming read in the cycle after), not per user in
+/// the directory: 4 changes cost the same among 100 users as among 400,
+/// and 10% of 400 costs ten times 1%.
+#[tokio::test]
+async fn incremental_cycles_cost_requests_per_change_not_per_user() {
+    let small = incremental_requests(100, 4).await;
+    let large = incremental_requests(400, 4).await;
+    assert_eq!(small, (8, 4));
+    assert_eq!(large, small, "4x the directory, the same cost");
+    let ten_percent = incremental_requests(400, 40).await;
+    assert_eq!(ten_percent, (80, 40), "10x the changes, 10x the cost");
+}
+
+/// `update_many` changes a share of the directory, which the next cycle
+/// sends: 1% of 300 users is 3 changes, 6 requests.
+#[tokio::test]
+async fn update_many_changes_a_share_for_the_next_cycle() {
+    let s = scenario::parse(
+        "many.yaml",
+        "name: many\nidp: entra\ndirectory:\n  generate: { users: 300 }\nsteps:\n  - cycle: initial\n  - update_many: { users: 1%, set: { title: Changed } }\n  - cycle: incremental\n",
+    )
+    .unwrap();
+    let sp = idpsim_reference_sp::spawn(Config::default()).await.unwrap();
+    let client = ScimClient::new(ClientConfig::new(
+        sp.base_url(),
+        Auth::Bearer(sp.token().into()),
+    ))
+    .unwrap();
+    let mut player = Player::new(Idp::new(build_directory(&s, 0), &ENTRA, client));
+    let r = player.run("many.yaml", &s, |_| {}).await;
+    assert!(r.passed, "{:?}", failed_steps(&r));
+    assert_eq!(r.steps[1].requests, 0, "a directory change sends nothing");
+    let c = &r.steps[2].cycles[0];
+    assert_eq!((c.writes_total, c.requests), (3, 6));
+    assert!(
+        c.writes
+            .iter()
+            .all(|w| w.op == "Replace" && w.attribute.as_deref() == Some("title")),
+        "{:?}",
+        c.writes
+    );
+}
