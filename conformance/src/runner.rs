@@ -454,13 +454,25 @@ async fn run_recorded(
     // request using that feature was sent before the verdict was decided,
     // and not for a failed precondition: a setup POST answered 500 says
     // nothing about PATCH.
+    // A write (PATCH, Bulk, ETag preconditions, a password change) is judged
+    // by the read after it, so any one sent before the verdict counts; a
+    // read feature (filter, sort) is judged by its own answer, so only when
+    // the deciding exchange used it: a lookup that worked on the way to a
+    // failed PATCH shows nothing wrong with filtering.
     if o.verdict == Verdict::Fail && !o.precondition {
         let upto = decided_by.map_or(checked, |i| i + 1);
+        let deciding = decided_by.and_then(|i| exchanges.get(i));
         let sent: Vec<Capability> = check
             .needs
             .iter()
             .copied()
-            .filter(|n| exchanges[..upto].iter().any(|x| uses(*n, x)))
+            .filter(|n| match n {
+                Capability::Filter | Capability::Sort => match deciding {
+                    Some(x) => uses(*n, x),
+                    None => exchanges[..upto].iter().any(|x| uses(*n, x)),
+                },
+                _ => exchanges[..upto].iter().any(|x| uses(*n, x)),
+            })
             .collect();
         let promised: Vec<&str> = sent
             .iter()
