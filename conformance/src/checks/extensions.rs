@@ -72,6 +72,37 @@ fn lists(resource: &Value, urn: &str) -> bool {
     })
 }
 
+/// One PATCH of [`schemas_follow_patch`] and the read after it: `schemas`
+/// lists the extension (`implicit-add`) and the extension holds `want`
+/// (`sequential`). `what`: the operations, and what made the URN due.
+async fn follow_step(
+    c: &Ctx,
+    path: &str,
+    urn: &str,
+    ops: Value,
+    what: (&str, String),
+    want: Value,
+) -> Result<(), Finding> {
+    let (ops_name, due) = what;
+    c.patch_ok(
+        path,
+        ops,
+        &format!("PATCH {ops_name} of extension attributes"),
+    )
+    .await?;
+    let r = c.get(path).await?;
+    r.expect_status(200, "GET /Users/{id}")?;
+    if !lists(&r.json, urn) {
+        return Err(Finding::fail(
+            "implicit-add",
+            format!("schemas listing {urn} once {due}"),
+            clip(&r.json["schemas"].to_string()),
+        ));
+    }
+    crate::ctx::expect_eq(&r.json[urn], &want, &format!("{urn} after {ops_name}"))
+        .rule("sequential")
+}
+
 pub async fn schemas_follow_patch(c: Ctx) -> CheckResult {
     let (urn, a, b) = user_extension(&c.caps).map_err(|why| {
         Finding::fail("extension-declared", "an optional User extension", why).precondition()
@@ -81,56 +112,32 @@ pub async fn schemas_follow_patch(c: Ctx) -> CheckResult {
     let full = |attr: &str| format!("{urn}:{attr}");
     // The first operation adds the extension (and so its URN to schemas,
     // §3.5.2); the second must see the attribute the first added.
-    c.patch_ok(
+    follow_step(
+        &c,
         &path,
+        &urn,
         json!([
             {"op": "add", "path": full(&a), "value": "first"},
             {"op": "replace", "path": full(&a), "value": "second"},
         ]),
-        "PATCH add then replace of an extension attribute",
+        ("add then replace", format!("{} was added", full(&a))),
+        json!({a.clone(): "second"}),
     )
     .await?;
-    let r = c.get(&path).await?;
-    r.expect_status(200, "GET /Users/{id}")?;
-    if !lists(&r.json, &urn) {
-        return Err(Finding::fail(
-            "implicit-add",
-            format!("schemas listing {urn} once {} was added", full(&a)),
-            clip(&r.json["schemas"].to_string()),
-        ));
-    }
-    crate::ctx::expect_eq(
-        &r.json[urn.as_str()],
-        &json!({a.clone(): "second"}),
-        &format!("{urn} after add then replace"),
-    )
-    .rule("sequential")?;
     // Removing the extension's only attribute empties it; the add after
     // it must start from that state and bring the extension back.
-    c.patch_ok(
+    follow_step(
+        &c,
         &path,
+        &urn,
         json!([
             {"op": "remove", "path": full(&a)},
             {"op": "add", "path": full(&b), "value": "third"},
         ]),
-        "PATCH remove then add of extension attributes",
+        ("remove then add", format!("{} was added back", full(&b))),
+        json!({b.clone(): "third"}),
     )
     .await?;
-    let r = c.get(&path).await?;
-    r.expect_status(200, "GET /Users/{id}")?;
-    if !lists(&r.json, &urn) {
-        return Err(Finding::fail(
-            "implicit-add",
-            format!("schemas listing {urn} once {} was added back", full(&b)),
-            clip(&r.json["schemas"].to_string()),
-        ));
-    }
-    crate::ctx::expect_eq(
-        &r.json[urn.as_str()],
-        &json!({b.clone(): "third"}),
-        &format!("{urn} after remove then add"),
-    )
-    .rule("sequential")?;
     Ok(vec![])
 }
 
