@@ -138,7 +138,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             None,
         ),
         None => {
-            let sp = idpsim_reference_sp::spawn(idpsim_reference_sp::Config::default())
+            let sp = idpsim_reference_sp::Embedded::start(idpsim_reference_sp::Config::default())
                 .await
                 .context("cannot start the embedded reference SP")?;
             (

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context;
 use goose::config::GooseConfiguration;
 use idpsim_load::{LoadPlan, RunKind, Shard, Summary, Threshold, Verdict};
-use idpsim_reference_sp::Config;
+use idpsim_reference_sp::{Config, Embedded};
 use idpsim_simulator::client::{Auth, ClientConfig, Faults};
 use idpsim_simulator::profile::Profile;
 
@@ -271,13 +271,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             Vec::new(),
         ),
         None => {
-            let sp = EmbeddedSp::start(Config::default())
+            let sp = Embedded::start_on_own_thread(Config::default())
                 .context("cannot start the embedded reference SP")?;
             let t = (
-                sp.base_url.clone(),
-                Some(sp.token.clone()),
-                Some(format!("{}/admin/reset", sp.origin)),
-                Config::default().tenant.primary_owner.into_iter().collect(),
+                sp.base_url().to_owned(),
+                Some(sp.token().to_owned()),
+                Some(sp.reset_url()),
+                sp.primary_owner().map(str::to_owned).into_iter().collect(),
             );
             embedded = Some(sp);
             t
@@ -365,7 +365,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     if let Some(sp) = embedded {
-        tokio::task::spawn_blocking(move || sp.shutdown()).await?;
+        sp.shutdown().await;
     }
     crate::out(if ok { "PASSED" } else { "FAILED" });
     Ok(if ok {
@@ -398,74 +398,6 @@ fn merge(args: &Args, rules: &[Threshold]) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
-}
-
-/// The embedded reference SP on a thread and a single-threaded runtime of
-/// its own. On the load run's work-stealing runtime, client and server tasks
-/// woke each other's parked workers on every request (futex and scheduler
-/// time on both sides, perf); apart, each side keeps to its own core, as a
-/// client and a server on two machines would, and socket readiness is the
-/// only hand-off between them.
-struct EmbeddedSp {
-    base_url: String,
-    token: String,
-    origin: String,
-    stop: tokio::sync::oneshot::Sender<()>,
-    thread: std::thread::JoinHandle<()>,
-}
-
-impl EmbeddedSp {
-    fn start(config: Config) -> anyhow::Result<Self> {
-        let (ready, started) =
-            std::sync::mpsc::channel::<std::io::Result<(String, String, String)>>();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("reference-sp".into())
-            .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(r) => r,
-                    Err(e) => {
-                        let _ = ready.send(Err(e));
-                        return;
-                    }
-                };
-                runtime.block_on(async move {
-                    match idpsim_reference_sp::spawn(config).await {
-                        Ok(sp) => {
-                            let _ = ready.send(Ok((
-                                sp.base_url().to_owned(),
-                                sp.token().to_owned(),
-                                sp.origin(),
-                            )));
-                            let _ = stopped.await;
-                            sp.shutdown().await;
-                        }
-                        Err(e) => {
-                            let _ = ready.send(Err(e));
-                        }
-                    }
-                });
-            })?;
-        let (base_url, token, origin) = started
-            .recv()
-            .context("the embedded reference SP's thread ended before it started")??;
-        Ok(EmbeddedSp {
-            base_url,
-            token,
-            origin,
-            stop,
-            thread,
-        })
-    }
-
-    /// Stops the server and waits for its thread.
-    fn shutdown(self) {
-        drop(self.stop);
-        let _ = self.thread.join();
-    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use idpsim_certs::Material;
-use idpsim_reference_sp::{Config, Quirk};
+use idpsim_reference_sp::{Config, Embedded, Quirk};
 use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
 use idpsim_simulator::idp::Idp;
 use idpsim_simulator::namespace::Namespace;
@@ -111,7 +111,7 @@ struct Target {
     reset_url: Option<String>,
     exempt: Vec<String>,
     saml: Option<SpEndpoints>,
-    _embedded: Option<idpsim_reference_sp::Handle>,
+    _embedded: Option<Embedded>,
 }
 
 async fn target_for(args: &TargetArgs, s: &Scenario, shape: &Shape) -> anyhow::Result<Target> {
@@ -145,19 +145,20 @@ async fn target_for(args: &TargetArgs, s: &Scenario, shape: &Shape) -> anyhow::R
             .quirks
             .insert(q.parse::<Quirk>().map_err(anyhow::Error::msg)?);
     }
-    let owner = config.tenant.primary_owner.clone();
-    let sp = idpsim_reference_sp::spawn(config)
+    let sp = Embedded::start(config)
         .await
         .context("cannot start the embedded reference SP")?;
     Ok(Target {
         base_url: sp.base_url().to_owned(),
         token: Some(sp.token().to_owned()),
-        reset_url: Some(format!("{}/admin/reset", sp.origin())),
+        reset_url: Some(sp.reset_url()),
         saml: Some(SpEndpoints {
-            login_url: format!("{}/saml/login", sp.origin()),
-            whoami_url: format!("{}/whoami", sp.origin()),
+            login_url: sp.login_url(),
+            whoami_url: sp.whoami_url(),
         }),
-        exempt: owner
+        exempt: sp
+            .primary_owner()
+            .map(str::to_owned)
             .into_iter()
             .chain(args.exempt.iter().cloned())
             .collect(),

@@ -341,3 +341,88 @@ async fn a_long_churn_refills_its_directory() {
         "{t}"
     );
 }
+
+/// Users and groups put on a reference SP over SCIM, as a previous run
+/// would have left them.
+async fn populate(sp: &idpsim_reference_sp::Handle, users: usize, groups: usize) {
+    let http = reqwest::Client::new();
+    for i in 0..users {
+        let r = http
+            .post(format!("{}/Users", sp.base_url()))
+            .bearer_auth(sp.token())
+            .json(&serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": format!("left{i}@example.com"),
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+    }
+    for i in 0..groups {
+        let r = http
+            .post(format!("{}/Groups", sp.base_url()))
+            .bearer_auth(sp.token())
+            .json(&serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": format!("left-group-{i}"),
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+    }
+}
+
+/// `idpsim load reset` runs the simulator's reset (the one `play` runs,
+/// `simulator/tests/bad_targets.rs` shows its rules there): without a
+/// reset control it lists and deletes, never sending a DELETE to an exempt
+/// account, and counts what it deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_reset_is_plays_reset_one_event_per_object() {
+    let sp = idpsim_reference_sp::spawn(Config::default()).await.unwrap();
+    populate(&sp, 3, 2).await;
+    let f = std::env::temp_dir().join(format!("idpsim-reset-{}.json", std::process::id()));
+    let args: Vec<String> = [
+        "load",
+        "reset",
+        "--users",
+        "20",
+        "--groups",
+        "2",
+        "--summary",
+        f.to_str().unwrap(),
+        "--target",
+        sp.base_url(),
+        "--token",
+        sp.token(),
+        "--exempt",
+        "owner@idpsim.test",
+    ]
+    .iter()
+    .chain(QUIET)
+    .map(|a| a.to_string())
+    .collect();
+    let out = tokio::task::spawn_blocking(move || {
+        idpsim(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    })
+    .await
+    .unwrap();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&f);
+    // What was there before the run (3 users, 2 groups) and what its setup
+    // sync pushed (20 users, 2 groups).
+    assert_eq!(s["objects"]["users deleted"], 23, "{s}");
+    assert_eq!(s["objects"]["groups deleted"], 4, "{s}");
+    // The owner was never sent a DELETE: the reference SP would have
+    // refused it, and the run would have counted a failed event.
+    let failed: u64 = s["events"]
+        .as_object()
+        .map(|e| e.values().filter_map(|v| v["failed"].as_u64()).sum())
+        .unwrap_or(0);
+    assert_eq!(failed, 0, "{s}");
+    // The owner and the run's resync.
+    assert_eq!(sp.tenant().counts(), (21, 2));
+}

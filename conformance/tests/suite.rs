@@ -38,7 +38,7 @@ fn main() {
         ),
         Err(_) => {
             let sp = rt
-                .block_on(idpsim_reference_sp::spawn(
+                .block_on(idpsim_reference_sp::Embedded::start(
                     idpsim_reference_sp::Config::default(),
                 ))
                 .expect("embedded SP");

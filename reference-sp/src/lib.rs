@@ -33,6 +33,7 @@ pub mod account_key;
 pub mod audit;
 pub mod bulk;
 pub mod config;
+mod embedded;
 #[doc(hidden)]
 pub mod fuzzing;
 mod http;
@@ -46,6 +47,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 pub use config::{Config, GroupRule, Limits, ProvisioningMode, Quirk, Role, SeatTier, TenantRules};
+pub use embedded::Embedded;
 pub use http::SCIM_PREFIX;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;

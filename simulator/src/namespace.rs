@@ -276,34 +276,13 @@ impl Namespace {
     /// used, since it would delete other runs' objects too. Returns how
     /// many objects were deleted; the IdP forgets what it had learned.
     pub async fn reset(&self, idp: &mut Idp) -> Result<usize, EventError> {
-        let mut n = 0;
-        for g in self.list(&idp.wire, "Groups").await? {
-            if let Some(id) = g.get("id").and_then(Value::as_str) {
-                let name = g.get("displayName").and_then(Value::as_str).unwrap_or(id);
-                idp.wire.delete_group(id, name).await?;
-                n += 1;
-            }
-        }
-        for u in self.list(&idp.wire, "Users").await? {
-            if let Some(id) = u.get("id").and_then(Value::as_str) {
-                let req = idp
-                    .wire
-                    .request(Method::DELETE, format!("/Users/{id}"), None);
-                // As the unscoped reset: an account the target refuses to
-                // delete stays, and an expectation after the reset says so.
-                if idp
-                    .wire
-                    .client
-                    .send(&req)
-                    .await
-                    .is_ok_and(|r| r.status < 400)
-                {
-                    n += 1;
-                }
-            }
-        }
-        idp.dir.forget_target_ids();
-        Ok(n)
+        let groups = self.list(&idp.wire, "Groups").await?;
+        let users = self.list(&idp.wire, "Users").await?;
+        // Nothing outside the namespace is listed, so nothing is exempt.
+        let doomed = crate::idp::reset::doomed(groups, users, &[]);
+        let deleted = idp.wire.reset_all(&doomed).await;
+        idp.forget_links();
+        deleted
     }
 }
 

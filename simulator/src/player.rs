@@ -382,7 +382,7 @@ impl Player {
                             ns.prefix()
                         ));
                     } else {
-                        let n = self.idp.reset().await.map_err(e)?;
+                        let n = self.idp.reset(&self.exempt).await.map_err(e)?;
                         notes.push(format!("{n} objects deleted"));
                     }
                     if r.resync {

@@ -231,6 +231,39 @@ mod reset {
         server
     }
 
+    /// The reset `play` runs and `load reset` runs (the same code,
+    /// `idp::reset`): an account the target refuses to delete no longer
+    /// passes silently. The reset deletes everything else, then fails
+    /// naming the refusal and the way out; with the account exempt it is
+    /// never sent a DELETE and the reset passes.
+    #[tokio::test]
+    async fn a_refused_delete_fails_the_reset_after_the_rest_is_deleted() {
+        let sp = idpsim_reference_sp::spawn(idpsim_reference_sp::Config::default())
+            .await
+            .unwrap();
+        let config = ClientConfig::new(sp.base_url(), Auth::Bearer(sp.token().to_owned()));
+        let mut idp = Idp::new(Directory::new(1), &OKTA, ScimClient::new(config).unwrap());
+        let mut dir = Directory::new(2);
+        for name in ["ann@example.com", "bob@example.com"] {
+            let u = dir.new_user(name);
+            dir.add_user(u);
+        }
+        idp.dir = dir;
+        idp.full_sync(Default::default()).await.unwrap();
+        assert_eq!(sp.tenant().counts().0, 3, "two users and the owner");
+
+        let e = idp.reset(&[]).await.expect_err("the owner is refused");
+        let shown = e.to_string();
+        assert!(shown.contains("2 deleted, 1 refused"), "{shown}");
+        assert!(shown.contains("--exempt"), "{shown}");
+        assert!(shown.contains("owner@idpsim.test"), "{shown}");
+        assert!(shown.contains("403"), "{shown}");
+        assert_eq!(sp.tenant().counts(), (1, 0), "the rest was deleted");
+
+        let n = idp.reset(&["Owner@idpsim.test".to_owned()]).await.unwrap();
+        assert_eq!(n, 0, "nothing left to delete, and the owner never asked");
+    }
+
     #[tokio::test]
     async fn every_auth_scheme_reaches_the_reset_control() {
         for (auth, name, value) in [
@@ -256,7 +289,7 @@ mod reset {
             let server = control(name, value).await;
             let shown = format!("{auth:?}");
             let n = idp(&server, auth, Duration::from_secs(10))
-                .reset()
+                .reset(&[])
                 .await
                 .unwrap_or_else(|e| panic!("{shown}: {e}"));
             assert_eq!(n, 3, "{shown}");
@@ -282,7 +315,7 @@ mod reset {
         // The outer bound only keeps a broken build from hanging the suite;
         // the assertion is that the reset itself gives up (an error), where
         // it used to wait for the answer and succeed.
-        let r = tokio::time::timeout(Duration::from_secs(60), idp.reset())
+        let r = tokio::time::timeout(Duration::from_secs(60), idp.reset(&[]))
             .await
             .expect("reset returns");
         let e = r.expect_err("the SCIM client's timeout applies to the reset control");

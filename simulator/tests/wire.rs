@@ -73,7 +73,7 @@ async fn transcript(profile: &'static Profile) -> Vec<Value> {
     idp.delete_user(&a).await.unwrap();
     idp.wire.list_all("Users", 100).await.unwrap();
     // A reset on a target without its own reset control: list and delete.
-    idp.reset().await.unwrap();
+    idp.reset(&[]).await.unwrap();
     let requests = server.received_requests().await.unwrap();
     requests
         .iter()

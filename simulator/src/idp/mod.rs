@@ -14,6 +14,7 @@ mod connection;
 mod groups;
 mod listing;
 mod reads;
+pub mod reset;
 mod sync;
 mod users;
 mod wire;

@@ -4,12 +4,10 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use serde_json::Value;
 use tokio::task::JoinSet;
 
-use super::wire::shorten;
 use super::{EventError, Idp};
-use crate::client::{ClientError, Method};
+
 use crate::cycles::Kind;
 use crate::directory::User;
 
@@ -127,83 +125,27 @@ impl Idp {
         first_err.map_or(Ok(()), Err)
     }
 
-    /// Directory reset on the target: its own reset control when there is
-    /// one, else every user and group listed and deleted. The IdP then
-    /// forgets what it had learned.
-    pub async fn reset(&mut self) -> Result<usize, EventError> {
-        let deleted = if let Some(url) = &self.reset_url {
-            let transport = |e: reqwest::Error| EventError::Transport {
-                what: "reset the target".into(),
-                source: ClientError::Transport(e.to_string()),
-            };
-            let config = self.wire.client.config();
-            // The target's own control: the SCIM client's timeout and
-            // credentials, whatever their scheme.
-            let client = reqwest::Client::builder()
-                .timeout(config.timeout)
-                .build()
-                .map_err(transport)?;
-            let rb = match &config.auth {
-                crate::client::Auth::None => client.post(url),
-                crate::client::Auth::Bearer(t) => client.post(url).bearer_auth(t),
-                crate::client::Auth::Basic { user, password } => {
-                    client.post(url).basic_auth(user, Some(password))
-                }
-                crate::client::Auth::Header { name, value } => {
-                    client.post(url).header(name.as_str(), value.as_str())
-                }
-            };
-            let r = rb.send().await.map_err(transport)?;
-            let status = r.status().as_u16();
-            // The answer is two counts; a larger one is not a reset answer.
-            let text = crate::capped::read(r, 64 * 1024)
+    /// Directory reset on the target (see [`reset`](super::reset) for the
+    /// rules): returns how many objects were deleted. The IdP then forgets
+    /// what it had learned.
+    pub async fn reset(&mut self, exempt: &[String]) -> Result<usize, EventError> {
+        let deleted = match &self.reset_url {
+            Some(url) => self
+                .wire
+                .reset_control(url)
                 .await
-                .map_err(transport)?
-                .text();
-            if status >= 400 {
-                return Err(EventError::Rejected {
-                    what: "reset the target".into(),
-                    status,
-                    body: shorten(&text),
-                });
-            }
-            let v: Value = serde_json::from_str(&text).unwrap_or_default();
-            (v["usersDeleted"].as_u64().unwrap_or(0) + v["groupsDeleted"].as_u64().unwrap_or(0))
-                as usize
-        } else {
-            let mut n = 0;
-            for g in self.wire.list_all("Groups", 100).await? {
-                if let Some(id) = g.get("id").and_then(Value::as_str) {
-                    self.wire
-                        .delete_group(id, g["displayName"].as_str().unwrap_or(id))
-                        .await?;
-                    n += 1;
-                }
-            }
-            for u in self.wire.list_all("Users", 100).await? {
-                if let Some(id) = u.get("id").and_then(Value::as_str) {
-                    let req = self
-                        .wire
-                        .request(Method::DELETE, format!("/Users/{id}"), None);
-                    // A user the target refuses to delete (a tenant owner) stays.
-                    if self
-                        .wire
-                        .client
-                        .send(&req)
-                        .await
-                        .map(|r| r.status < 400)
-                        .unwrap_or(false)
-                    {
-                        n += 1;
-                    }
-                }
-            }
-            n
+                .map(|c| c.total() as usize),
+            None => self.wire.reset_by_listing(exempt).await,
         };
+        self.forget_links();
+        deleted
+    }
+
+    /// After a reset: the target's ids the IdP had learned name nothing now.
+    pub fn forget_links(&mut self) {
         self.dir.forget_target_ids();
         if let Some(e) = &mut self.engine {
             e.forget_links();
         }
-        Ok(deleted)
     }
 }
