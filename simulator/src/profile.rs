@@ -438,8 +438,8 @@ pub const RFC: Profile = Profile {
 /// No public source for the rest (Accept, update and (de)activation verbs,
 /// groups, imports, the default deprovisioning action), so the RFC 7644
 /// client's behaviour: PATCH per attribute, `active` by path, DELETE.
-/// SAML: no Google response shape in idpsim yet; Okta's (assertion
-/// signed, userName as NameID) is the closest. Google's issuer is
+/// SAML: no Google response shape in idpsim yet; Okta's, as idpsim ships
+/// it, is the closest (`saml response --profile google`). Google's issuer is
 /// `https://accounts.google.com/o/saml2?idpid=…` and "Signed response" is
 /// an opt-in [3P SP setup guides].
 pub const GOOGLE: Profile = Profile {
@@ -547,6 +547,8 @@ mod tests {
         assert_eq!(Profile::by_name("ENTRA-2020").unwrap().name, "entra-2020");
         assert_eq!(ENTRA.op("replace"), "Replace");
         assert_eq!(ENTRA.boolean(false), serde_json::json!("False"));
+        assert_eq!(ONELOGIN.boolean(true), serde_json::json!("true"));
+        assert_eq!(PING.boolean(true), serde_json::json!(true));
     }
 
     /// A new IdP is one constant: nothing keys on a profile's name. Before

@@ -23,9 +23,6 @@ fn last_chars(s: &str, n: usize) -> &str {
 
 /// The create body of a user in the profile's shape.
 pub fn user_body(p: &Profile, u: &User, manager_id: Option<&str>) -> Value {
-    if p.user_shape == UserShape::OneLoginTemplate {
-        return onelogin_template(p, u);
-    }
     let mut ent = Map::new();
     if let Some(d) = &u.department {
         ent.insert("department".into(), d.clone().into());
@@ -76,7 +73,7 @@ pub fn user_body(p: &Profile, u: &User, manager_id: Option<&str>) -> Value {
         UserShape::Rfc => {
             o.insert("externalId".into(), p.external_id_of(u).into());
         }
-        UserShape::OneLoginTemplate => unreachable!("built by onelogin_template"),
+        UserShape::OneLoginTemplate => return onelogin_template(p, u),
     }
     if !ent.is_empty() {
         o.insert("schemas".into(), json!([USER, ENTERPRISE]));
