@@ -4,7 +4,9 @@
 //! by one, so that a change of wire shape breaks a test.
 //!
 //! Okta's and the RFC client's sequences are recorded against a fake that
-//! never finds anyone (`fake_scim.rs`). Entra reads before it writes, so
+//! never finds anyone (`fake_scim.rs`), and so are those of the profiles
+//! added with issue 17 (google, onelogin, jumpcloud, ping), which begin
+//! with the admin's Test Connection where the profile has one. Entra reads before it writes, so
 //! its sequences are recorded against the reference SP, as the client sent
 //! them, ids replaced by `{idN}`: what Entra sends depends on what it
 //! reads (IDP-ENGINES §7).
