@@ -79,8 +79,8 @@ pub struct Args {
     /// userName of an account the IdP does not manage (repeatable).
     #[arg(long, value_name = "USER")]
     exempt: Vec<String>,
-    /// IdP profile: okta, okta-aiw, entra, entra-2020, rfc.
-    #[arg(long, default_value = "okta")]
+    /// IdP profile whose requests the run sends.
+    #[arg(long, default_value = "okta", value_parser = crate::profile_arg::parser(), ignore_case = true)]
     profile: String,
     /// Users in the seeded directory (goose's concurrent users are -u / --goose-users).
     #[arg(long = "users", id = "directory_users", default_value_t = 1000)]

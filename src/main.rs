@@ -7,6 +7,7 @@ mod conform;
 mod conform_saml;
 mod load;
 mod play;
+mod profile_arg;
 mod saml;
 mod serve;
 mod target;

@@ -40,7 +40,7 @@ pub struct PlayArgs {
     #[command(flatten)]
     target: TargetArgs,
     /// Play every scenario as this IdP instead of the one it names.
-    #[arg(long, value_name = "PROFILE")]
+    #[arg(long, value_name = "PROFILE", value_parser = crate::profile_arg::parser(), ignore_case = true)]
     profile: Option<String>,
     /// Write every exchange as JSON fixtures (one file per scenario) here.
     #[arg(long, value_name = "DIR")]

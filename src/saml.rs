@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use idpsim_certs::Material;
 use idpsim_simulator::directory::User;
+use idpsim_simulator::profile as scim;
 use idpsim_simulator::saml::{GroupFilter, Login, Shape, SigAlg, SignMode, idp_metadata, response};
 
 #[derive(Debug, clap::Args)]
@@ -19,6 +20,15 @@ pub struct Args {
 pub(crate) enum Profile {
     Okta,
     Entra,
+    /// Google Workspace: Okta's shape, the closest idpsim has (the
+    /// `google` SCIM profile's doc says what differs).
+    Google,
+    /// OneLogin: Okta's shape, the closest idpsim has.
+    Onelogin,
+    /// JumpCloud: Okta's shape, the closest idpsim has.
+    Jumpcloud,
+    /// PingFederate / PingOne: Okta's shape, the closest idpsim has.
+    Ping,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -114,6 +124,11 @@ impl Profile {
         let shape = match self {
             Profile::Okta => Shape::idpsim_okta(),
             Profile::Entra => Shape::idpsim_entra(),
+            // The SCIM profile's sign-in shape, so the two never disagree.
+            Profile::Google => Shape::for_profile(&scim::GOOGLE),
+            Profile::Onelogin => Shape::for_profile(&scim::ONELOGIN),
+            Profile::Jumpcloud => Shape::for_profile(&scim::JUMPCLOUD),
+            Profile::Ping => Shape::for_profile(&scim::PING),
         };
         let issuer = shape.issuer();
         (shape, issuer)

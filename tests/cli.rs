@@ -216,3 +216,57 @@ fn rsa_sha1_says_which_feature_signs_it() {
         );
     }
 }
+
+/// `--help` of the SCIM commands names every profile of the registry: a
+/// profile added as one constant shows up without a hand-kept list.
+#[test]
+fn play_and_load_help_list_every_profile() {
+    for cmd in [["play", "--help"], ["load", "--help"]] {
+        let out = idpsim(&cmd);
+        assert!(out.status.success(), "{cmd:?}");
+        let help = String::from_utf8_lossy(&out.stdout);
+        for name in idpsim_simulator::profile::Profile::names() {
+            assert!(help.contains(name), "{cmd:?} does not list {name}: {help}");
+        }
+    }
+    let out = idpsim(&[
+        "play",
+        "--profile",
+        "pingfed",
+        "scenarios/reactivation.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("jumpcloud") && err.contains("ping"), "{err}");
+}
+
+/// `saml response --profile` takes issue 17's IdPs and signs in the shape
+/// their SCIM profiles' sign-ins use (Okta's, the closest idpsim has).
+#[test]
+fn saml_response_takes_issue_17_profiles() {
+    for profile in ["google", "onelogin", "jumpcloud", "ping"] {
+        let out = idpsim(&[
+            "saml",
+            "response",
+            "--user",
+            "a@x.com",
+            "--sp-entity-id",
+            "https://sp",
+            "--acs",
+            "https://sp/acs",
+            "--profile",
+            profile,
+        ]);
+        assert!(
+            out.status.success(),
+            "{profile}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let xml = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            xml.contains("Response") && xml.contains("SignatureValue"),
+            "{profile}: {xml}"
+        );
+        assert!(xml.contains("http://www.okta.com/"), "{profile}: {xml}");
+    }
+}

@@ -426,3 +426,24 @@ async fn load_reset_is_plays_reset_one_event_per_object() {
     // The owner and the run's resync.
     assert_eq!(sp.tenant().counts(), (21, 2));
 }
+
+/// Issue 17's profiles run under `idpsim load` against the reference SP,
+/// a bulk sync and a churn of joins, updates, moves and leavers each,
+/// with a clean reconcile after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn issue_17_profiles_bulk_sync_and_churn_with_a_clean_reconcile() {
+    for profile in ["google", "onelogin", "jumpcloud", "ping"] {
+        for run in [
+            &["bulk-sync", "--users", "100", "--groups", "3"][..],
+            &[
+                "churn", "--users", "60", "--groups", "3", "--rate", "40", "-t", "2s",
+            ][..],
+        ] {
+            let args: Vec<&str> = run.iter().copied().chain(["--profile", profile]).collect();
+            let out = load_against(Config::default(), &args).await;
+            let t = text(&out);
+            assert_eq!(out.status.code(), Some(0), "{profile} {run:?}: {t}");
+            assert!(t.contains(profile), "{t}");
+        }
+    }
+}

@@ -78,3 +78,16 @@ fn readme_curl_examples_work_as_printed() {
     }
     drop(target);
 }
+
+/// scenarios/README.md has a row for every profile of the registry, so a
+/// profile added as one constant cannot go undocumented.
+#[test]
+fn scenarios_readme_lists_every_profile() {
+    let readme = include_str!("../scenarios/README.md");
+    for name in idpsim_simulator::profile::Profile::names() {
+        assert!(
+            readme.contains(&format!("| `{name}` | ")),
+            "scenarios/README.md has no row for the {name} profile"
+        );
+    }
+}

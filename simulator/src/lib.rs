@@ -4,8 +4,8 @@
 //!
 //! - [`directory`]: users, groups, memberships and the target ids learned,
 //!   generated from a seed or written out.
-//! - [`profile`]: each IdP's wire behaviour as data (okta, okta-aiw, entra,
-//!   entra-2020, rfc).
+//! - [`profile`]: each IdP's wire behaviour as data, one constant per IdP
+//!   ([`profile::Profile::ALL`]).
 //! - [`client`]: the SCIM client: auth, timeouts, retries, faults, records.
 //! - [`idp`]: lifecycle events turned into a profile's request sequences.
 //! - [`namespace`]: a run prefix on every name, for targets runs share.

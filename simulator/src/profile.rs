@@ -18,6 +18,9 @@ pub enum BoolRepr {
     Json,
     /// `"True"` / `"False"` (Entra's legacy `Switch` mapping).
     TitleString,
+    /// `"true"` / `"false"`: what a OneLogin SCIM JSON template writing
+    /// `"active": "{$user.active}"` produces (IDP-WIRE.md §0, §4).
+    LowerString,
 }
 
 /// How a profile change reaches the target.
@@ -30,6 +33,10 @@ pub enum UpdateStyle {
     /// Typed-path operations plus one pathless replace with dotted keys
     /// (Entra with `aadOptscim062020`).
     PatchMerged,
+    /// `PUT /Users/{id}` of the IdP's whole view of the user, without reading
+    /// the target first (OneLogin, PingFederate): what the target holds and
+    /// the IdP does not send is replaced away (RFC 7644 §3.5.1).
+    Put,
 }
 
 /// How (de)activation is sent.
@@ -41,6 +48,9 @@ pub enum ActiveStyle {
     PathPatch,
     /// GET + PUT with `active` changed (Okta AIW).
     GetPut,
+    /// PUT of the IdP's whole view with `active` changed, no read first
+    /// (the profiles whose updates are [`UpdateStyle::Put`]).
+    Put,
 }
 
 /// How group membership changes are sent.
@@ -55,6 +65,20 @@ pub enum MemberStyle {
     FilterPath,
     /// PUT of the whole group (Okta AIW).
     PutGroup,
+    /// `add` and `remove` both with `path: "members"` and a value list of
+    /// `{"value": …}`, no filter (JumpCloud, as one SP's guide reports it).
+    ValueList,
+}
+
+/// How an IdP finds a group it has not linked yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupLookup {
+    /// `GET /Groups?filter=displayName eq "…"` (Okta, Entra, RFC).
+    Filter,
+    /// `GET /Groups`, every page, matched by `displayName` on the IdP's
+    /// side (PingFederate): a target whose listing pages badly loses
+    /// groups, and one with many groups answers big lists.
+    ListAll,
 }
 
 /// How a group rename is sent.
@@ -80,6 +104,11 @@ pub enum UserShape {
     Entra,
     /// Only what RFC 7643 defines.
     Rfc,
+    /// OneLogin's "SCIM v2 Enterprise" JSON template: core and enterprise
+    /// URNs, `name.formatted`, the work email, `title`, `department`, and
+    /// `active` in the profile's boolean form; no `externalId` (the
+    /// template has none). The same template makes creates and PUTs.
+    OneLoginTemplate,
 }
 
 /// What a user's `externalId` carries.
@@ -119,6 +148,13 @@ pub enum ConnectionTest {
     /// `GET /Users?filter=userName eq "<random GUID>"`, which must answer
     /// 200 with an empty ListResponse (Entra, E1, E5).
     RandomUserName,
+    /// `GET /Users?count=1`, which must answer 200 with a ListResponse
+    /// (Google, IDP-WIRE.md §3).
+    CountOne,
+    /// A test user and a test group created, then deleted; a user the
+    /// target will not delete (405, 501) is deactivated instead (JumpCloud,
+    /// IDP-WIRE.md §5).
+    TestUserAndGroup,
     None,
 }
 
@@ -133,8 +169,9 @@ pub struct Profile {
     pub content_type: &'static str,
     /// How spaces in a filter are encoded: `%20` (Okta) or `+` (Entra).
     pub filter_space: &'static str,
-    /// `&startIndex=1&count=100` on existence checks (Okta).
-    pub paging_on_lookup: bool,
+    /// Appended to existence checks: `&startIndex=1&count=100` (Okta),
+    /// `&startIndex=1` (Google), or nothing.
+    pub lookup_paging: &'static str,
     pub op_case: OpCase,
     pub bool_repr: BoolRepr,
     pub update: UpdateStyle,
@@ -145,6 +182,8 @@ pub struct Profile {
     pub rename: RenameStyle,
     /// `excludedAttributes=members` on group reads and lookups (Entra).
     pub exclude_members: bool,
+    /// How a group is found before it is created.
+    pub group_lookup: GroupLookup,
     /// Extra schema URI on group create (Entra's ADSCIM group URI).
     pub group_extra_schema: Option<&'static str>,
     /// `members: []` on group create (Okta).
@@ -188,7 +227,17 @@ pub struct Profile {
 
 impl Profile {
     /// Every shipped profile.
-    pub const ALL: &[&Profile] = &[&OKTA, &OKTA_AIW, &ENTRA, &ENTRA_2020, &RFC];
+    pub const ALL: &[&Profile] = &[
+        &OKTA,
+        &OKTA_AIW,
+        &ENTRA,
+        &ENTRA_2020,
+        &RFC,
+        &GOOGLE,
+        &ONELOGIN,
+        &JUMPCLOUD,
+        &PING,
+    ];
 
     /// Looks a profile up by name.
     pub fn by_name(name: &str) -> Option<&'static Profile> {
@@ -229,6 +278,7 @@ impl Profile {
         match self.bool_repr {
             BoolRepr::Json => b.into(),
             BoolRepr::TitleString => (if b { "True" } else { "False" }).into(),
+            BoolRepr::LowerString => (if b { "true" } else { "false" }).into(),
         }
     }
 }
@@ -241,7 +291,7 @@ pub const OKTA: Profile = Profile {
     accept_charset: true,
     content_type: "application/scim+json; charset=utf-8",
     filter_space: "%20",
-    paging_on_lookup: true,
+    lookup_paging: "&startIndex=1&count=100",
     op_case: OpCase::Lower,
     bool_repr: BoolRepr::Json,
     update: UpdateStyle::GetPut,
@@ -250,6 +300,7 @@ pub const OKTA: Profile = Profile {
     members: MemberStyle::OktaPatch,
     rename: RenameStyle::OktaPathless,
     exclude_members: false,
+    group_lookup: GroupLookup::Filter,
     group_extra_schema: None,
     group_create_empty_members: true,
     group_create_external_id: false,
@@ -289,7 +340,7 @@ pub const ENTRA: Profile = Profile {
     accept_charset: false,
     content_type: "application/scim+json; charset=utf-8",
     filter_space: "+",
-    paging_on_lookup: false,
+    lookup_paging: "",
     op_case: OpCase::Capitalised,
     bool_repr: BoolRepr::TitleString,
     update: UpdateStyle::PatchPerAttribute,
@@ -298,6 +349,7 @@ pub const ENTRA: Profile = Profile {
     members: MemberStyle::EntraValueList,
     rename: RenameStyle::PathReplace,
     exclude_members: true,
+    group_lookup: GroupLookup::Filter,
     group_extra_schema: Some(
         "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group",
     ),
@@ -341,7 +393,7 @@ pub const RFC: Profile = Profile {
     accept_charset: false,
     content_type: "application/scim+json",
     filter_space: "%20",
-    paging_on_lookup: false,
+    lookup_paging: "",
     op_case: OpCase::Lower,
     bool_repr: BoolRepr::Json,
     update: UpdateStyle::PatchPerAttribute,
@@ -350,6 +402,7 @@ pub const RFC: Profile = Profile {
     members: MemberStyle::FilterPath,
     rename: RenameStyle::PathReplace,
     exclude_members: false,
+    group_lookup: GroupLookup::Filter,
     group_extra_schema: None,
     group_create_empty_members: false,
     group_create_external_id: false,
@@ -371,6 +424,116 @@ pub const RFC: Profile = Profile {
     cycles: None,
 };
 
+/// Google Workspace's automated provisioning ("Google-Auto-Provisioning"),
+/// IDP-WIRE.md §3, the weakest-sourced profile. Facts with a source:
+/// - `Content-Type: application/json`, not configurable, and `User-Agent:
+///   Google-Auto-Provisioning` [OBS pond/scimitar#142: an SP that insists
+///   on scim+json answers 406];
+/// - the lookup `GET /Users?filter=userName%20eq%20"…"&startIndex=1`: `%20`
+///   for spaces, `startIndex` without `count` [OBS grokability/snipe-it#12642];
+/// - setup probes `GET /Users?count=1` [3P authn.sh Google Workspace guide];
+/// - the deprovisioning action is the admin's choice, "Delete the user"
+///   among them [3P authn.sh].
+///
+/// No public source for the rest (Accept, update and (de)activation verbs,
+/// groups, imports, the default deprovisioning action), so the RFC 7644
+/// client's behaviour: PATCH per attribute, `active` by path, DELETE.
+/// SAML: no Google response shape in idpsim yet; Okta's, as idpsim ships
+/// it, is the closest (`saml response --profile google`). Google's issuer is
+/// `https://accounts.google.com/o/saml2?idpid=…` and "Signed response" is
+/// an opt-in [3P SP setup guides].
+pub const GOOGLE: Profile = Profile {
+    name: "google",
+    user_agent: Some("Google-Auto-Provisioning"),
+    content_type: "application/json",
+    lookup_paging: "&startIndex=1",
+    connection_test: ConnectionTest::CountOne,
+    ..RFC
+};
+
+/// OneLogin's "SCIM Provisioner with SAML (SCIM v2 Enterprise)" app,
+/// IDP-WIRE.md §4. Facts with a source:
+/// - bodies come from the admin's SCIM JSON template: userName, name,
+///   work email, title, enterprise department [DOC developers.onelogin.com
+///   /scim/define-user-schema; 3P Living Security's template]; templates
+///   that write `"active": "{$user.active}"` send a string [3P, IDP-WIRE.md §0];
+/// - an empty `User-Agent`, no `Accept`, `Content-Type:
+///   application/scim+json` [OBS goauthentik/authentik#11249, headers
+///   traced at the SP];
+/// - the lookup `GET /Users?filter=userName+eq+%22…%22&`: `+` for spaces
+///   and a trailing `&`; a user update is a `PUT /Users/{id}` of the
+///   template with no read first; group membership by `PATCH
+///   /Groups/{id}` [OBS authentik#11249].
+///
+/// That PUT carried `urn:scim:schemas:core:2.0` and
+/// `urn:scim:schemas:extension:enterprise:2.0`, URNs no RFC defines, from a
+/// hand-edited template; idpsim sends the RFC 7643 URNs of OneLogin's
+/// published template instead. No source for: deactivation (a PUT with
+/// `active` "false", like the update), the member PATCH body (RFC filter
+/// path), the connection test (none), the delete action (the "Delete"
+/// workflow toggle; RFC DELETE). SAML: OneLogin's issuer is
+/// `https://app.onelogin.com/saml/metadata/<app>` [3P ComponentSpace
+/// guide]; no OneLogin shape in idpsim yet, Okta's is the closest.
+pub const ONELOGIN: Profile = Profile {
+    name: "onelogin",
+    user_agent: Some(""),
+    accept: None,
+    filter_space: "+",
+    lookup_paging: "&",
+    bool_repr: BoolRepr::LowerString,
+    update: UpdateStyle::Put,
+    active: ActiveStyle::Put,
+    user_shape: UserShape::OneLoginTemplate,
+    manager: ManagerStyle::NotSent,
+    ..RFC
+};
+
+/// JumpCloud's "Custom SCIM Identity Management" integration, IDP-WIRE.md
+/// §5. Facts with a source:
+/// - activation creates a test user and a test group, then deletes both
+///   if the SP supports DELETE, else deactivates the test user [DOC
+///   jumpcloud.com/support/provision-and-manage-users-and-groups-in-apps-
+///   using-custom-scim-identity-management-integration];
+/// - group members are added and removed as a value list on `path:
+///   "members"`, without a filter [3P app.uni-moni.com/en/kb/sso-setup-
+///   jumpcloud, low confidence].
+///
+/// No public source for headers (no User-Agent is sent), update verbs,
+/// or the delete action: the RFC 7644 client's. SAML: the IdP Entity ID is
+/// whatever the admin types (guides use `JumpCloud`), assertion or
+/// response signing is the admin's pick [3P SP guides]; Okta's shape
+/// (assertion signed) is the closest idpsim has.
+pub const JUMPCLOUD: Profile = Profile {
+    name: "jumpcloud",
+    user_agent: None,
+    members: MemberStyle::ValueList,
+    connection_test: ConnectionTest::TestUserAndGroup,
+    ..RFC
+};
+
+/// PingFederate's SCIM Provisioner (and PingOne's outbound SCIM, which
+/// documents the same knobs), IDP-WIRE.md §6. Facts with a source [DOC
+/// docs.pingidentity.com/integrations/scim/pf_scim_connector.html and its
+/// user-and-group-management page]:
+/// - users matched on `userName` ("Unique User Identifier");
+/// - user updates are PUT, not PATCH; the Remove User Action "Disable"
+///   sends `active: false`;
+/// - groups are found by listing `/Groups` and matching on the IdP's side,
+///   so the SP's paging of `/Groups` matters; memberships may be PATCHed.
+///
+/// No public source for the User-Agent (none is sent), for a read before
+/// the PUT (none), the member PATCH body (RFC filter path) or the default
+/// Remove User Action (Delete chosen: RFC DELETE). SAML: Ping's entity ID
+/// is the admin's; Okta's shape is the closest idpsim has.
+pub const PING: Profile = Profile {
+    name: "ping",
+    user_agent: None,
+    update: UpdateStyle::Put,
+    active: ActiveStyle::Put,
+    group_lookup: GroupLookup::ListAll,
+    ..RFC
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,6 +547,8 @@ mod tests {
         assert_eq!(Profile::by_name("ENTRA-2020").unwrap().name, "entra-2020");
         assert_eq!(ENTRA.op("replace"), "Replace");
         assert_eq!(ENTRA.boolean(false), serde_json::json!("False"));
+        assert_eq!(ONELOGIN.boolean(true), serde_json::json!("true"));
+        assert_eq!(PING.boolean(true), serde_json::json!(true));
     }
 
     /// A new IdP is one constant: nothing keys on a profile's name. Before

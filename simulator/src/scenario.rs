@@ -24,7 +24,7 @@ pub struct Scenario {
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
-    /// The IdP profile: okta, okta-aiw, entra, entra-2020 or rfc.
+    /// The IdP profile: the name of one in [`crate::profile::Profile::ALL`].
     #[serde(default = "default_idp")]
     pub idp: String,
     #[serde(default)]

@@ -127,3 +127,65 @@ async fn a_target_claiming_millions_it_does_not_send_costs_a_few_requests() {
     let n = calls.load(Ordering::SeqCst);
     assert!(n <= 1 + 4 + 1, "{n} requests");
 }
+
+/// Three groups served one per page, whatever the client asks for.
+struct OnePerPage;
+
+impl Respond for OnePerPage {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let start: usize = req
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "startIndex")
+            .map_or(1, |(_, v)| v.parse().unwrap());
+        let names = ["Alpha", "Beta", "Gamma"];
+        let page: Vec<Value> = names
+            .iter()
+            .enumerate()
+            .skip(start - 1)
+            .take(1)
+            .map(|(i, n)| json!({"id": format!("g{i}"), "displayName": n}))
+            .collect();
+        ResponseTemplate::new(200).set_body_json(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": names.len(), "startIndex": start,
+            "itemsPerPage": page.len(), "Resources": page,
+        }))
+    }
+}
+
+/// PingFederate finds a group by listing `/Groups` (IDP-WIRE.md §6): it
+/// follows the pages the target grants, so a group past the first page is
+/// linked, not created twice.
+#[tokio::test]
+async fn a_profile_that_lists_groups_follows_the_pages_to_find_one() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(OnePerPage)
+        .mount(&server)
+        .await;
+    let wire = Wire {
+        profile: &idpsim_simulator::profile::PING,
+        client: ScimClient::new(ClientConfig::new(&server.uri(), Auth::None)).unwrap(),
+    };
+    let id = wire.create_group("gamma", "idp-g").await.unwrap();
+    assert_eq!(id, "g2");
+    let asked: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| match r.url.query() {
+            Some(q) => format!("{} {}?{q}", r.method, r.url.path()),
+            None => format!("{} {}", r.method, r.url.path()),
+        })
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            "GET /Groups",
+            "GET /Groups?startIndex=2&count=1",
+            "GET /Groups?startIndex=3&count=1"
+        ]
+    );
+}

@@ -4,7 +4,9 @@
 //! by one, so that a change of wire shape breaks a test.
 //!
 //! Okta's and the RFC client's sequences are recorded against a fake that
-//! never finds anyone (`fake_scim.rs`). Entra reads before it writes, so
+//! never finds anyone (`fake_scim.rs`), and so are those of the profiles
+//! added with issue 17 (google, onelogin, jumpcloud, ping), which begin
+//! with the admin's Test Connection where the profile has one. Entra reads before it writes, so
 //! its sequences are recorded against the reference SP, as the client sent
 //! them, ids replaced by `{idN}`: what Entra sends depends on what it
 //! reads (IDP-ENGINES §7).
@@ -13,7 +15,7 @@ use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
 use idpsim_simulator::cycles::Kind;
 use idpsim_simulator::directory::Directory;
 use idpsim_simulator::idp::{Field, Idp};
-use idpsim_simulator::profile::Profile;
+use idpsim_simulator::profile::{ConnectionTest, Profile};
 use idpsim_simulator::record::normalize_str;
 use indexmap::IndexMap;
 use serde_json::{Value, json};
@@ -24,13 +26,18 @@ use crate::fake_scim::FakeScim;
 
 const KEPT_HEADERS: &[&str] = &["accept", "accept-charset", "content-type", "user-agent"];
 
-/// Runs every event once and returns the transcript of what reached the wire.
-async fn transcript(profile: &'static Profile) -> Vec<Value> {
+/// Runs every event once and returns the transcript of what reached the
+/// wire; with `setup`, the admin's Test Connection comes first.
+async fn transcript(profile: &'static Profile, setup: bool) -> Vec<Value> {
     let server = MockServer::start().await;
     Mock::given(any())
         .respond_with(FakeScim::default())
         .mount(&server)
         .await;
+    transcript_on(&server, profile, setup).await
+}
+
+async fn transcript_on(server: &MockServer, profile: &'static Profile, setup: bool) -> Vec<Value> {
     let mut config = ClientConfig::new(
         &format!("{}/scim", server.uri()),
         Auth::Bearer("t0ken".into()),
@@ -47,6 +54,9 @@ async fn transcript(profile: &'static Profile) -> Vec<Value> {
     let mut idp = Idp::new(dir, profile, ScimClient::new(config).unwrap());
     let a = "alice.ames@example.com".to_owned();
     let b = "bob.boss@example.com".to_owned();
+    if setup && profile.connection_test != ConnectionTest::None {
+        idp.test_connection().await.unwrap();
+    }
     idp.join(&b).await.unwrap();
     idp.join(&a).await.unwrap();
     {
@@ -194,10 +204,20 @@ fn normalize(v: &mut Value, ids: &mut IndexMap<String, usize>) {
 }
 
 async fn golden(profile: &'static Profile) -> Vec<Value> {
+    golden_of(profile, false).await
+}
+
+/// [`golden`] with the profile's Test Connection first: the profiles
+/// added with issue 17 pin their setup requests too.
+async fn golden_from_setup(profile: &'static Profile) -> Vec<Value> {
+    golden_of(profile, true).await
+}
+
+async fn golden_of(profile: &'static Profile, setup: bool) -> Vec<Value> {
     let got = if profile.reads_before_write {
         entra_transcript(profile).await
     } else {
-        transcript(profile).await
+        transcript(profile, setup).await
     };
     let path = format!(
         "{}/tests/golden/wire-{}.json",
@@ -483,5 +503,177 @@ async fn rfc() {
     assert_eq!(
         ops(user_patches[1])[0],
         json!({"op": "replace", "path": "active", "value": false})
+    );
+}
+
+fn before<'a>(r: &[&'a str], what: &str) -> Vec<&'a str> {
+    r.iter()
+        .take_while(|x| !x.starts_with(what))
+        .copied()
+        .collect()
+}
+
+/// Google Workspace (IDP-WIRE.md §3): its own User-Agent and plain
+/// `application/json` on every write (pond/scimitar#142), the setup probe
+/// `count=1` (authn.sh), the lookup with `%20` and `startIndex` without
+/// `count` (grokability/snipe-it#12642).
+#[tokio::test]
+async fn google() {
+    let t = golden_from_setup(&idpsim_simulator::profile::GOOGLE).await;
+    let r = requests(&t);
+    assert_eq!(r[0], "GET /scim/Users?count=1");
+    assert_eq!(
+        r[1],
+        "GET /scim/Users?filter=userName%20eq%20%22bob.boss%40example.com%22&startIndex=1"
+    );
+    for x in &t {
+        assert_eq!(
+            x["headers"]["user-agent"], "Google-Auto-Provisioning",
+            "{x}"
+        );
+        if x.get("body").is_some() {
+            assert_eq!(x["headers"]["content-type"], "application/json", "{x}");
+        }
+    }
+    // No source for the rest: the RFC client's PATCH per attribute.
+    let update = find(&t, "PATCH /scim/Users/u2")[0];
+    assert!(
+        ops(update)
+            .contains(&json!({"op": "replace", "path": "name.givenName", "value": "Alicia"}))
+    );
+    assert_eq!(find(&t, "DELETE /scim/Users/u2").len(), 1);
+}
+
+/// OneLogin (IDP-WIRE.md §4, goauthentik/authentik#11249): an empty
+/// User-Agent and no Accept, `+` in filters and a trailing `&`, bodies from
+/// the SCIM JSON template with `active` a string, updates and
+/// (de)activation by PUT with no read first.
+#[tokio::test]
+async fn onelogin() {
+    let t = golden_from_setup(&idpsim_simulator::profile::ONELOGIN).await;
+    let r = requests(&t);
+    assert_eq!(
+        r[0],
+        "GET /scim/Users?filter=userName+eq+%22bob.boss%40example.com%22&"
+    );
+    for x in &t {
+        assert_eq!(x["headers"]["user-agent"], "", "{x}");
+        assert!(x["headers"].get("accept").is_none(), "{x}");
+    }
+    let create = find(&t, "POST /scim/Users")[1];
+    assert_eq!(create["headers"]["content-type"], "application/scim+json");
+    assert_eq!(create["body"]["active"], "true");
+    assert_eq!(create["body"]["name"]["formatted"], "Alice Ames");
+    assert!(create["body"].get("externalId").is_none(), "{create}");
+    assert!(
+        !r.iter().any(|x| x.starts_with("GET /scim/Users/")),
+        "OneLogin PUTs without reading: {r:?}"
+    );
+    assert!(
+        !r.iter().any(|x| x.starts_with("PATCH /scim/Users")),
+        "{r:?}"
+    );
+    let puts = find(&t, "PUT /scim/Users/u2");
+    assert_eq!(puts.len(), 3, "update, deactivate, reactivate: {r:?}");
+    assert_eq!(puts[0]["body"]["title"], "Staff Engineer");
+    assert_eq!(puts[0]["body"]["name"]["givenName"], "Alicia");
+    assert_eq!(puts[1]["body"]["active"], "false");
+    assert_eq!(puts[2]["body"]["active"], "true");
+}
+
+/// JumpCloud (IDP-WIRE.md §5): activation creates a test user and a test
+/// group and deletes both (JumpCloud's custom SCIM integration doc);
+/// members go as a value list on `path: "members"` both ways (uni-moni).
+#[tokio::test]
+async fn jumpcloud() {
+    let t = golden_from_setup(&idpsim_simulator::profile::JUMPCLOUD).await;
+    let r = requests(&t);
+    assert_eq!(
+        &r[..4],
+        [
+            "POST /scim/Users",
+            "POST /scim/Groups",
+            "DELETE /scim/Groups/g2",
+            "DELETE /scim/Users/u1"
+        ]
+    );
+    assert_eq!(t[0]["body"]["userName"], "jumpcloud-test-user@idpsim.test");
+    assert!(t[0]["headers"].get("user-agent").is_none(), "{}", t[0]);
+    let gpatches = find(&t, "PATCH /scim/Groups/");
+    assert!(
+        gpatches
+            .iter()
+            .any(|p| ops(p)[0]
+                == json!({"op": "remove", "path": "members", "value": [{"value": "u4"}]})),
+        "{gpatches:?}"
+    );
+}
+
+/// JumpCloud deactivates the test user where the SP does not DELETE users.
+#[tokio::test]
+async fn jumpcloud_deactivates_the_test_user_a_target_will_not_delete() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::method("DELETE"))
+        .and(wiremock::matchers::path_regex("^/scim/Users/"))
+        .respond_with(wiremock::ResponseTemplate::new(405))
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(FakeScim::default())
+        .mount(&server)
+        .await;
+    let config = ClientConfig::new(&format!("{}/scim", server.uri()), Auth::None);
+    let idp = Idp::new(
+        Directory::new(1),
+        &idpsim_simulator::profile::JUMPCLOUD,
+        ScimClient::new(config).unwrap(),
+    );
+    let said = idp.test_connection().await.unwrap();
+    assert!(said.contains("deactivated"), "{said}");
+    let got = server.received_requests().await.unwrap();
+    let last = got.last().unwrap();
+    assert_eq!(
+        (last.method.as_str(), last.url.path()),
+        ("PATCH", "/scim/Users/u1")
+    );
+    let body: Value = serde_json::from_slice(&last.body).unwrap();
+    assert_eq!(
+        body["Operations"][0],
+        json!({"op": "replace", "path": "active", "value": false})
+    );
+}
+
+/// PingFederate (IDP-WIRE.md §6, Ping's SCIM Provisioner docs): groups are
+/// found by listing `/Groups`, never by a filter; user updates and the
+/// Disable action are PUTs.
+#[tokio::test]
+async fn ping() {
+    let t = golden_from_setup(&idpsim_simulator::profile::PING).await;
+    let r = requests(&t);
+    assert_eq!(
+        before(&r, "POST /scim/Groups").last(),
+        Some(&"GET /scim/Groups")
+    );
+    assert!(
+        !r.iter().any(|x| x.starts_with("GET /scim/Groups?filter")),
+        "{r:?}"
+    );
+    assert!(
+        !r.iter().any(|x| x.starts_with("GET /scim/Users/")),
+        "{r:?}"
+    );
+    assert!(
+        !r.iter().any(|x| x.starts_with("PATCH /scim/Users")),
+        "{r:?}"
+    );
+    let puts = find(&t, "PUT /scim/Users/u2");
+    assert_eq!(puts.len(), 3, "{r:?}");
+    assert_eq!(puts[0]["body"]["title"], "Staff Engineer");
+    assert_eq!(puts[1]["body"]["active"], false);
+    assert!(
+        find(&t, "PATCH /scim/Groups/g3")
+            .iter()
+            .any(|p| ops(p)[0]
+                == json!({"op": "add", "path": "members", "value": [{"value": "u1"}]}))
     );
 }

@@ -73,11 +73,46 @@ pub fn user_body(p: &Profile, u: &User, manager_id: Option<&str>) -> Value {
         UserShape::Rfc => {
             o.insert("externalId".into(), p.external_id_of(u).into());
         }
+        UserShape::OneLoginTemplate => return onelogin_template(p, u),
     }
     if !ent.is_empty() {
         o.insert("schemas".into(), json!([USER, ENTERPRISE]));
         o.insert(ENTERPRISE.into(), Value::Object(ent));
     }
+    b
+}
+
+/// OneLogin's SCIM JSON template filled in for `u`: the published "SCIM v2
+/// Enterprise" template (userName, name, work email, title, department)
+/// plus the lines an admin adds for what idpsim's directory holds
+/// (`displayName`, `employeeNumber`) and `"active": "{$user.active}"`,
+/// which OneLogin fills in as a string. Unset values are left out, not
+/// sent as `""`.
+fn onelogin_template(p: &Profile, u: &User) -> Value {
+    let mut ent = Map::new();
+    if let Some(d) = &u.department {
+        ent.insert("department".into(), d.clone().into());
+    }
+    if let Some(n) = &u.employee_number {
+        ent.insert("employeeNumber".into(), n.clone().into());
+    }
+    let mut b = json!({
+        "schemas": [USER, ENTERPRISE],
+        "userName": u.user_name,
+        "name": {
+            "familyName": u.family_name,
+            "givenName": u.given_name,
+            "formatted": format!("{} {}", u.given_name, u.family_name),
+        },
+        "displayName": u.display_name,
+        "emails": [{"value": u.email, "type": "work", "primary": true}],
+    });
+    let o = b.as_object_mut().expect("object");
+    if let Some(t) = &u.title {
+        o.insert("title".into(), t.clone().into());
+    }
+    o.insert(ENTERPRISE.into(), Value::Object(ent));
+    o.insert("active".into(), p.boolean(u.active));
     b
 }
 

@@ -3,10 +3,17 @@
 
 use serde_json::Value;
 
-use super::wire::shorten;
+use super::body::{group_body, user_body};
+use super::wire::{id_of, shorten};
 use super::{EventError, Wire};
 use crate::client::Method;
+use crate::directory::User;
 use crate::profile::ConnectionTest;
+
+/// JumpCloud's test objects. The admin gives JumpCloud a "Test User
+/// Email" for SPs that check domains; idpsim's is fixed.
+pub const TEST_USER: &str = "jumpcloud-test-user@idpsim.test";
+pub const TEST_GROUP: &str = "jumpcloud-test-group";
 
 impl Wire {
     /// Sends the profile's connection test and judges the answer as that
@@ -24,6 +31,11 @@ impl Wire {
                 "/Users?startIndex=1&count=2".to_owned(),
                 "Okta's connection test needs 200 with integer paging fields (IDP-ENGINES O1)",
             ),
+            ConnectionTest::CountOne => (
+                "/Users?count=1".to_owned(),
+                "Google's setup probe needs 200 with a ListResponse (IDP-WIRE.md §3)",
+            ),
+            ConnectionTest::TestUserAndGroup => return self.test_user_and_group().await,
             ConnectionTest::None => {
                 return Err(EventError::Protocol(format!(
                     "the {} profile has no connection test",
@@ -53,6 +65,7 @@ impl Wire {
             ConnectionTest::RandomUserName => {
                 body.get("totalResults").and_then(Value::as_u64) == Some(0)
             }
+            ConnectionTest::CountOne => int("totalResults"),
             _ => int("totalResults") && int("startIndex") && int("itemsPerPage"),
         };
         if !ok {
@@ -62,5 +75,79 @@ impl Wire {
             )));
         }
         Ok(format!("{what} answered 200 as the IdP needs"))
+    }
+
+    /// JumpCloud's activation test: a test user and a test group created,
+    /// then both deleted; a user DELETE the target does not support (405,
+    /// 501) is followed by a deactivation, as JumpCloud documents.
+    async fn test_user_and_group(&self) -> Result<String, EventError> {
+        let why =
+            "JumpCloud's activation creates and deletes a test user and group (IDP-WIRE.md §5)";
+        let fail = |e: EventError| match e {
+            EventError::Rejected { what, status, body } => EventError::Rejected {
+                what: format!("Test Connection: {what} ({why})"),
+                status,
+                body,
+            },
+            e => e,
+        };
+        let user = User::new(TEST_USER, "jc-test-user".into());
+        let what = || format!("create the test user {TEST_USER:?}");
+        let r = self
+            .call_lazy(
+                self.request(
+                    Method::POST,
+                    "/Users".into(),
+                    Some(user_body(self.profile, &user, None)),
+                ),
+                what,
+            )
+            .await
+            .map_err(fail)?;
+        let uid = id_of(&r, what)?;
+        let what = || format!("create the test group {TEST_GROUP:?}");
+        let r = self
+            .call_lazy(
+                self.request(
+                    Method::POST,
+                    "/Groups".into(),
+                    Some(group_body(self.profile, TEST_GROUP, "jc-test-group")),
+                ),
+                what,
+            )
+            .await
+            .map_err(fail)?;
+        let gid = id_of(&r, what)?;
+        let unsupported = |s: u16| s == 405 || s == 501;
+        match self
+            .call(
+                self.request(Method::DELETE, format!("/Groups/{gid}"), None),
+                format!("delete the test group {TEST_GROUP:?}"),
+            )
+            .await
+        {
+            Err(EventError::Rejected { status, .. }) if unsupported(status) => {}
+            r => {
+                r.map_err(fail)?;
+            }
+        }
+        match self
+            .call(
+                self.request(Method::DELETE, format!("/Users/{uid}"), None),
+                format!("delete the test user {TEST_USER:?}"),
+            )
+            .await
+        {
+            Err(EventError::Rejected { status, .. }) if unsupported(status) => {
+                self.set_active(&uid, &user, false).await.map_err(fail)?;
+                return Ok(format!(
+                    "Test Connection: the test user and group were created; the target does not delete users ({status}), so the test user was deactivated"
+                ));
+            }
+            r => {
+                r.map_err(fail)?;
+            }
+        }
+        Ok("Test Connection: the test user and group were created and deleted".into())
     }
 }

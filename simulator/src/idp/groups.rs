@@ -8,14 +8,18 @@ use super::body::{GROUP, group_body};
 use super::wire::id_of;
 use super::{EventError, Wire};
 use crate::client::{Method, Request};
-use crate::profile::{MemberStyle, RenameStyle};
+use crate::profile::{GroupLookup, MemberStyle, RenameStyle};
 
 impl Wire {
     /// Group create: look up by name, then create or link; Okta follows a
     /// create with its name-sync PATCH. Returns the target id.
     pub async fn create_group(&self, name: &str, idp_id: &str) -> Result<String, EventError> {
         let p = self.profile;
-        if let Some(found) = self.existence_check("Groups", "displayName", name).await? {
+        let found = match p.group_lookup {
+            GroupLookup::Filter => self.existence_check("Groups", "displayName", name).await?,
+            GroupLookup::ListAll => self.find_group_in_listing(name).await?,
+        };
+        if let Some(found) = found {
             return found
                 .get("id")
                 .and_then(Value::as_str)
@@ -129,7 +133,7 @@ impl Wire {
                     self.okta_name_sync(gid, name).await?;
                 }
             }
-            MemberStyle::EntraValueList | MemberStyle::FilterPath => {
+            MemberStyle::EntraValueList | MemberStyle::FilterPath | MemberStyle::ValueList => {
                 let value_of = |chunk: &[(String, String)]| -> Vec<Value> {
                     chunk
                         .iter()
@@ -174,13 +178,19 @@ impl Wire {
         let what = format!("remove members from group {name:?}");
         match p.members {
             MemberStyle::PutGroup => return self.put_group(gid, name, all).await,
-            MemberStyle::EntraValueList => {
+            MemberStyle::EntraValueList | MemberStyle::ValueList => {
                 let reqs: Vec<Request> = removed
                     .chunks(p.member_batch.max(1))
                     .map(|c| {
                         let value: Vec<Value> = c
                             .iter()
-                            .map(|(id, _)| json!({"$ref": null, "value": id}))
+                            .map(|(id, _)| {
+                                if p.members == MemberStyle::EntraValueList {
+                                    json!({"$ref": null, "value": id})
+                                } else {
+                                    json!({"value": id})
+                                }
+                            })
                             .collect();
                         self.patch(
                             format!("/Groups/{gid}"),

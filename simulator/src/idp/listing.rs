@@ -23,6 +23,38 @@ impl Wire {
         .await
     }
 
+    /// A group found the way an IdP that lists all groups finds it
+    /// (PingFederate, IDP-WIRE.md §6): `GET /Groups` with no parameters,
+    /// then, while the target holds more than it sent, the following pages
+    /// in the size it granted, matched by `displayName` (case-insensitive,
+    /// as RFC 7643 makes `displayName`) on the IdP's side.
+    pub async fn find_group_in_listing(&self, name: &str) -> Result<Option<Value>, EventError> {
+        let mut path = "/Groups".to_owned();
+        let mut start = 1usize;
+        loop {
+            let r = self
+                .call_lazy(self.request(Method::GET, path, None), || {
+                    format!("list Groups from {start} to find {name:?}")
+                })
+                .await?;
+            let (total, items) = read_page("Groups", start, &r)?;
+            let n = items.len();
+            if let Some(g) = items.into_iter().find(|g| {
+                g.get("displayName")
+                    .and_then(Value::as_str)
+                    .is_some_and(|d| d.eq_ignore_ascii_case(name))
+            }) {
+                return Ok(Some(g));
+            }
+            start += n;
+            if n == 0 || start > total {
+                return Ok(None);
+            }
+            too_many("Groups", start)?;
+            path = format!("/Groups?startIndex={start}&count={n}");
+        }
+    }
+
     /// Lists every resource of an endpoint in pages of `page`, the way an
     /// import does, until `startIndex` passes `totalResults`.
     pub async fn list_all(&self, endpoint: &str, page: usize) -> Result<Vec<Value>, EventError> {

@@ -100,6 +100,7 @@ impl Wire {
                 )
                 .await?;
             }
+            UpdateStyle::Put => self.put_user(id, u, &what).await?,
             UpdateStyle::PatchPerAttribute | UpdateStyle::PatchMerged => {
                 let mut ops = Vec::new();
                 let mut merged = Map::new();
@@ -181,6 +182,11 @@ impl Wire {
                 self.call(self.patch(format!("/Users/{id}"), vec![op]), &what)
                     .await?;
             }
+            ActiveStyle::Put => {
+                let mut u = u.clone();
+                u.active = active;
+                self.put_user(id, &u, &what).await?;
+            }
             ActiveStyle::GetPut => {
                 let mut u = u.clone();
                 u.active = active;
@@ -204,6 +210,17 @@ impl Wire {
                 .await?;
             }
         }
+        Ok(())
+    }
+
+    /// `PUT /Users/{id}` of the IdP's whole view, no read first.
+    async fn put_user(&self, id: &str, u: &User, what: &str) -> Result<(), EventError> {
+        let body = user_body(self.profile, u, None);
+        self.call(
+            self.request(Method::PUT, format!("/Users/{id}"), Some(body)),
+            what,
+        )
+        .await?;
         Ok(())
     }
 

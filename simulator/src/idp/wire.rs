@@ -136,9 +136,7 @@ impl Wire {
             path.push_str("excludedAttributes=members&");
         }
         path.push_str(&self.eq_filter(attr, value));
-        if self.profile.paging_on_lookup {
-            path.push_str("&startIndex=1&count=100");
-        }
+        path.push_str(self.profile.lookup_paging);
         path
     }
 
