@@ -362,6 +362,21 @@ impl Player {
                     .await
                     .map(|_| vec![])
                     .map_err(e),
+                Step::ChangeMembers(m) => {
+                    let notes = self.assign(&m.add).await?;
+                    self.idp
+                        .change_members(&m.group, &m.add, &m.remove)
+                        .await
+                        .map_err(e)?;
+                    Ok(notes)
+                }
+                Step::PushNow(p) => {
+                    self.idp
+                        .push_now(&p.group, p.form.map(|f| f.full_push()))
+                        .await
+                        .map_err(e)?;
+                    Ok(vec![])
+                }
                 Step::DeleteGroup(g) => self.idp.delete_group(g).await.map(|_| vec![]).map_err(e),
                 Step::Import(_) => {
                     let page = self.idp.wire.profile.import_page.unwrap_or(100);

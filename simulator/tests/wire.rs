@@ -13,7 +13,7 @@ use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
 use idpsim_simulator::cycles::Kind;
 use idpsim_simulator::directory::Directory;
 use idpsim_simulator::idp::{Field, Idp};
-use idpsim_simulator::profile::Profile;
+use idpsim_simulator::profile::{FullPush, Profile};
 use idpsim_simulator::record::normalize_str;
 use indexmap::IndexMap;
 use serde_json::{Value, json};
@@ -68,6 +68,23 @@ async fn transcript(profile: &'static Profile) -> Vec<Value> {
     idp.remove_members("Engineering", std::slice::from_ref(&a))
         .await
         .unwrap();
+    if profile.mixed_member_patch {
+        idp.change_members(
+            "Engineering",
+            std::slice::from_ref(&a),
+            std::slice::from_ref(&b),
+        )
+        .await
+        .unwrap();
+    }
+    if profile.full_push.is_some() {
+        idp.push_now("Engineering", None).await.unwrap();
+    }
+    if profile.full_push == Some(FullPush::ReplacePath) {
+        idp.push_now("Engineering", Some(FullPush::ReplacePathless))
+            .await
+            .unwrap();
+    }
     idp.rename_group("Engineering", "Platform").await.unwrap();
     idp.delete_group("Platform").await.unwrap();
     idp.delete_user(&a).await.unwrap();
@@ -272,6 +289,20 @@ async fn okta() {
             .iter()
             .any(|p| ops(p)[0] == json!({"op": "remove", "path": "members[value eq \"u2\"]"}))
     );
+    // O21: a removal and an addition in one event travel in one PATCH,
+    // removal first, as the reference's membership example sends them.
+    assert!(
+        gpatches.iter().any(|p| ops(p)
+            == &vec![
+                json!({"op": "remove", "path": "members[value eq \"u1\"]"}),
+                json!({"op": "add", "path": "members", "value": [{"value": "u2", "display": "alice.ames@example.com"}]}),
+            ]),
+        "no mixed remove+add PATCH"
+    );
+    // O22: "Push now" sends the whole membership by replace, with a path,
+    // and in the pathless form captured in keycloak-scim-server#100.
+    assert!(gpatches.iter().any(|p| ops(p)[0] == json!({"op": "replace", "path": "members", "value": [{"value": "u2", "display": "alice.ames@example.com"}]})));
+    assert!(gpatches.iter().any(|p| ops(p)[0] == json!({"op": "replace", "value": {"members": [{"value": "u2", "display": "alice.ames@example.com"}]}})));
     assert_eq!(
         find(&t, "DELETE /scim/Users").len(),
         0,
@@ -296,6 +327,19 @@ async fn okta_aiw() {
         find(&t, "PATCH /scim/Groups").len(),
         0,
         "AIW apps never PATCH groups"
+    );
+    // O24: the group POST is followed at once by a PUT with empty members.
+    let r = requests(&t);
+    let post = r.iter().position(|x| *x == "POST /scim/Groups").unwrap();
+    assert_eq!(r[post + 1], "PUT /scim/Groups/g3");
+    assert_eq!(t[post + 1]["body"]["members"], json!([]));
+    assert_eq!(t[post + 1]["body"]["displayName"], "Engineering");
+    // O22 for AIW: "Push now" is a GET and a PUT of every member (the
+    // last PUT is the rename's).
+    let gputs = find(&t, "PUT /scim/Groups/g3");
+    assert_eq!(
+        gputs[gputs.len() - 2]["body"]["members"],
+        json!([{"value": "u1", "display": "bob.boss@example.com"}])
     );
     let puts = find(&t, "PUT /scim/Users/u2");
     assert!(puts.iter().any(|p| p["body"]["active"] == false));
