@@ -556,9 +556,13 @@ impl Tenant {
                 op.op == OpKind::Replace
                     && (is_members(&op.path)
                         || (op.path.is_none()
-                            && op.value.as_ref().and_then(Value::as_object).is_some_and(|o| {
-                                o.keys().any(|k| k.eq_ignore_ascii_case("members"))
-                            })))
+                            && op
+                                .value
+                                .as_ref()
+                                .and_then(Value::as_object)
+                                .is_some_and(|o| {
+                                    o.keys().any(|k| k.eq_ignore_ascii_case("members"))
+                                })))
             })
         {
             return Err(ScimError::bad_request(

@@ -170,6 +170,9 @@ pub struct ErrorPolicy {
     /// included (O-PR1956 501 → "Deprovision" task; fleetdm/fleet#52600,
     /// O30); 0 for Entra, whose engine escrows them (E28).
     pub failure_retries: u32,
+    /// A request that fails for good is a failed task shown to the admin,
+    /// and the event stops there (Okta, O8, O30); failure messages say so.
+    pub failed_task: bool,
 }
 
 /// One IdP's wire behaviour.
@@ -345,6 +348,7 @@ pub const OKTA: Profile = Profile {
         rate_limit_retries: 5,
         default_retry_after: 60,
         failure_retries: 0,
+        failed_task: true,
     },
 };
 
@@ -409,6 +413,7 @@ pub const ENTRA: Profile = Profile {
         rate_limit_retries: 0,
         default_retry_after: 0,
         failure_retries: 0,
+        failed_task: false,
     },
 };
 
@@ -467,6 +472,7 @@ pub const RFC: Profile = Profile {
         rate_limit_retries: 5,
         default_retry_after: 1,
         failure_retries: 5,
+        failed_task: false,
     },
 };
 

@@ -124,7 +124,8 @@ impl Wire {
         let Some(form) = form.or(p.full_push) else {
             return Ok(false);
         };
-        let what = format!("push the whole membership of group {name:?}");
+        let what =
+            format!("push the whole membership of group {name:?} in one replace (IDP-ENGINES O22)");
         let op = match form {
             FullPush::PutGroup => {
                 self.put_group(gid, name, all).await?;
