@@ -465,8 +465,12 @@ impl Player {
                     self.idp.wire.client.set_faults(faults(f)).await;
                     Ok(vec![])
                 }
-                Step::TestConnection(_) => {
-                    self.idp.test_connection().await.map(|n| vec![n]).map_err(e)
+                Step::TestConnection(t) => {
+                    let mut notes = vec![self.idp.test_connection().await.map_err(e)?];
+                    if t.groups {
+                        notes.push(self.idp.test_group_connection().await.map_err(e)?);
+                    }
+                    Ok(notes)
                 }
                 Step::Cycle(kind) => {
                     self.reset_progress();

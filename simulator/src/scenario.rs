@@ -296,7 +296,11 @@ pub const MATCHING_ATTRIBUTES: &[&str] =
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TestConnectionStep {}
+pub struct TestConnectionStep {
+    /// Push Groups is on: Okta's test also pages `/Groups` (IDP-ENGINES O1).
+    #[serde(default)]
+    pub groups: bool,
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -170,3 +170,46 @@ async fn okta_waits_the_full_retry_after_in_virtual_time() {
         [(Some(429), 0), (Some(429), 1), (Some(200), 2)]
     );
 }
+
+/// O1: Okta's connection test fails at setup on a 401, a 5xx, or paging
+/// integers sent as strings, for users and for groups.
+#[tokio::test]
+async fn okta_connection_test_fails_at_setup() {
+    for status in [401, 503] {
+        let server = answering(status, None).await;
+        let w = wire(&OKTA, &server);
+        let e = w.test_connection("unused").await.unwrap_err();
+        assert!(e.to_string().contains("IDP-ENGINES O1"), "{e}");
+        let e = w.test_group_connection().await.unwrap_err();
+        assert!(e.to_string().contains(&status.to_string()), "{e}");
+    }
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":"1","startIndex":"1","itemsPerPage":"1","Resources":[]}"#,
+            "application/scim+json",
+        ))
+        .mount(&server)
+        .await;
+    let w = wire(&OKTA, &server);
+    for e in [
+        w.test_connection("unused").await.unwrap_err(),
+        w.test_group_connection().await.unwrap_err(),
+    ] {
+        assert!(e.to_string().contains("integer paging fields"), "{e}");
+    }
+    let paths: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| format!("{}?{}", r.url.path(), r.url.query().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/Users?startIndex=1&count=2",
+            "/Groups?startIndex=1&count=100"
+        ]
+    );
+}

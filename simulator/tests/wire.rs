@@ -13,7 +13,7 @@ use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
 use idpsim_simulator::cycles::Kind;
 use idpsim_simulator::directory::Directory;
 use idpsim_simulator::idp::{Field, Idp};
-use idpsim_simulator::profile::{FullPush, Profile};
+use idpsim_simulator::profile::{ConnectionTest, FullPush, Profile};
 use idpsim_simulator::record::normalize_str;
 use indexmap::IndexMap;
 use serde_json::{Value, json};
@@ -47,6 +47,10 @@ async fn transcript(profile: &'static Profile) -> Vec<Value> {
     let mut idp = Idp::new(dir, profile, ScimClient::new(config).unwrap());
     let a = "alice.ames@example.com".to_owned();
     let b = "bob.boss@example.com".to_owned();
+    if profile.connection_test == ConnectionTest::Paging {
+        idp.test_connection().await.unwrap();
+        idp.test_group_connection().await.unwrap();
+    }
     idp.join(&b).await.unwrap();
     idp.join(&a).await.unwrap();
     {
@@ -248,7 +252,11 @@ fn ops(r: &Value) -> &Vec<Value> {
 #[tokio::test]
 async fn okta() {
     let t = golden(&idpsim_simulator::profile::OKTA).await;
-    let first = &t[0];
+    // O1: the connection test on save pages two users, then (Push Groups
+    // on) groups by 100.
+    assert_eq!(t[0]["request"], "GET /scim/Users?startIndex=1&count=2");
+    assert_eq!(t[1]["request"], "GET /scim/Groups?startIndex=1&count=100");
+    let first = &t[2];
     assert_eq!(
         first["request"],
         "GET /scim/Users?filter=userName%20eq%20%22bob.boss%40example.com%22&startIndex=1&count=100"

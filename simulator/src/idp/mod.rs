@@ -141,6 +141,11 @@ impl Idp {
         self.wire.test_connection(&guid.to_string()).await
     }
 
+    /// The group variant of the connection test (Okta with Push Groups, O1).
+    pub async fn test_group_connection(&self) -> Result<String, EventError> {
+        self.wire.test_group_connection().await
+    }
+
     fn user(&self, user_name: &str) -> Result<User, EventError> {
         self.dir.user(user_name).cloned().ok_or_else(|| {
             EventError::NotInDirectory(format!("no user {user_name:?} in the directory"))
