@@ -8,7 +8,7 @@ use anyhow::Context;
 use goose::config::GooseConfiguration;
 use idpsim_load::{LoadPlan, RunKind, Shard, Summary, Threshold, Verdict};
 use idpsim_reference_sp::{Config, Embedded};
-use idpsim_simulator::client::{Auth, ClientConfig, Faults};
+use idpsim_simulator::client::{Auth, ClientConfig, Faults, RetryPolicy};
 use idpsim_simulator::profile::Profile;
 
 /// Every run shares its work (or, for churn, its event rate) among
@@ -286,6 +286,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     exempt.extend(args.exempt.iter().cloned());
     let mut client = ClientConfig::new(&base_url, token.map(Auth::Bearer).unwrap_or_default());
     client.timeout = Duration::from_secs(args.request_timeout.max(1));
+    // A load run rides out brief failures with a policy of its own, not
+    // the profile's error handling.
+    client.retry = RetryPolicy::load();
     client.concurrency = 1;
     // Evidence of failures is reported per event; keep only a few exchanges.
     client.keep_exchanges = 64;

@@ -82,6 +82,12 @@ pub struct TargetArgs {
     /// Seconds one request may take.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
+    /// Most real seconds one Retry-After wait takes. The IdP waits the
+    /// full Retry-After (Okta, IDP-ENGINES O29); idpsim counts it in full
+    /// on a virtual clock and sleeps at most this long. 0 makes every
+    /// wait virtual.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    max_retry_after: u64,
     /// For `login` steps: the target's SAML login start (answers with a
     /// redirect carrying an AuthnRequest). The target must trust the
     /// TEST-ONLY IdP certificate in certs/fixtures.
@@ -171,6 +177,7 @@ fn client(args: &TargetArgs, t: &Target) -> anyhow::Result<ScimClient> {
     let mut c = ClientConfig::new(&t.base_url, auth);
     c.concurrency = args.concurrency.max(1);
     c.timeout = Duration::from_secs(args.timeout.max(1));
+    c.max_retry_after = Duration::from_secs(args.max_retry_after);
     ScimClient::new(c).map_err(anyhow::Error::msg)
 }
 
@@ -503,6 +510,7 @@ mod tests {
             exempt: vec![],
             concurrency: 1,
             timeout: 1,
+            max_retry_after: 0,
             sp_login: sp_login.then(|| "http://sp/login".into()),
             sp_whoami: sp_login.then(|| "http://sp/whoami".into()),
         }

@@ -25,6 +25,9 @@ use idpsim_simulator::saml::Shape;
   drops-manager                   users are read without the enterprise manager
   leaks-members                   group reads return members despite excludedAttributes
   racy-create                     a user create stores the user and answers 409
+  first-op-only                   a PATCH applies only its first operation
+  no-replace-members              replace of a group's members answers 400
+  page-cap-50                     list pages hold at most 50 resources
 
 SAML:
   The SP side is always on: /saml/metadata, /saml/login (sends an AuthnRequest by

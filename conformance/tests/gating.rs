@@ -186,8 +186,9 @@ async fn idp_checks_send_patch_whatever_the_server_advertises() {
     // The 25 that were gated on PATCH, three that send PATCH too (the
     // group deletes, whose group push PATCHes, and Entra's link, which
     // pushes the profile by PATCH), and the two checks of Entra's engine
-    // that write by PATCH (round-trip, Add on a single value).
-    assert_eq!(idp_patch.len(), 30);
+    // that write by PATCH (round-trip, Add on a single value), and Okta's
+    // full membership push and remove-and-add in one PATCH (O21, O22).
+    assert_eq!(idp_patch.len(), 32);
     let r = run_against(
         Config::default().with_quirk(Quirk::NoPatch),
         None,

@@ -834,6 +834,9 @@ proofs! {
         mutate: |r, a| if r.is("GET", "/Users") { a.body["totalResults"] = a.body["totalResults"].to_string().into(); },
         ..hooks()
     });
+    full_pages: "okta.list.full-pages" => "page-size", Breaker::Quirk(Quirk::PageCap);
+    replace_members: "okta.groups.replace-members" => "status", Breaker::Quirk(Quirk::NoReplaceMembers);
+    remove_and_add: "okta.groups.remove-and-add" => "members", Breaker::Quirk(Quirk::FirstOpOnly);
     pathless_deactivate: "okta.patch.pathless-deactivate" => "status", Breaker::Proxy(Hooks {
         intercept: |r| (r.method == "PATCH" && r.body["Operations"][0].get("path").is_none())
             .then(|| Resp::json(400, json!({"status": "400", "scimType": "noTarget", "detail": "path required"}))),

@@ -64,7 +64,21 @@ pub enum Quirk {
     /// A user create stores the user and answers 409 uniqueness, as when a
     /// concurrent request (a retry, a second worker) won the race.
     RacyCreate,
+    /// A PATCH applies only its first operation and answers success: the
+    /// rest of Okta's one-PATCH remove-and-add is lost (IDP-ENGINES O21).
+    FirstOpOnly,
+    /// `replace` of a group's `members` (with the path, or pathless with
+    /// `members` in the value) answers 400: Okta's full membership push
+    /// fails (IDP-ENGINES O22; scim-for-keycloak#144).
+    NoReplaceMembers,
+    /// List pages hold at most [`PAGE_CAP`] resources, whatever `count`
+    /// asked: Okta's import, which steps `startIndex` by 100, skips the
+    /// rest of every page (IDP-ENGINES O27).
+    PageCap,
 }
+
+/// The largest page the `page-cap-50` quirk serves.
+pub const PAGE_CAP: usize = 50;
 
 /// How many requests the `overloaded` quirk serves at once. One, so that a
 /// client sending one request at a time never meets it and two clients at
@@ -93,6 +107,9 @@ impl Quirk {
         (Quirk::DropsManager, "drops-manager"),
         (Quirk::LeaksMembers, "leaks-members"),
         (Quirk::RacyCreate, "racy-create"),
+        (Quirk::FirstOpOnly, "first-op-only"),
+        (Quirk::NoReplaceMembers, "no-replace-members"),
+        (Quirk::PageCap, "page-cap-50"),
     ];
 
     /// Spellings that name a quirk by an earlier name.

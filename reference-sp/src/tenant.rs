@@ -474,7 +474,7 @@ impl Tenant {
     ) -> Result<(), ScimError> {
         self.check_patch_supported()?;
         let schema = schema_of(kind);
-        let ops = self.quirk_ops(req.operations);
+        let ops = self.quirk_ops(req.operations)?;
         let rec = self.visible(store, kind, id)?;
         self.check_if_match(rec, if_match)?;
         // Members are kept apart from a group's body: a change that leaves
@@ -519,7 +519,7 @@ impl Tenant {
         req: PatchRequest,
     ) -> Result<Rendered, ScimError> {
         self.check_patch_supported()?;
-        let next = patch::apply(schema_of(kind), &snapshot, &self.quirk_ops(req.operations))?;
+        let next = patch::apply(schema_of(kind), &snapshot, &self.quirk_ops(req.operations)?)?;
         let mut store = self.store.write();
         self.visible(&store, kind, id)?;
         self.commit(&mut store, kind, id, next, Actor::Scim)?;
@@ -546,12 +546,34 @@ impl Tenant {
     }
 
     /// The quirks that change how PATCH operations are read.
-    fn quirk_ops(&self, ops: Vec<PatchOperation>) -> Vec<PatchOperation> {
+    fn quirk_ops(&self, mut ops: Vec<PatchOperation>) -> Result<Vec<PatchOperation>, ScimError> {
         let is_members = |p: &Option<String>| {
             p.as_deref()
                 .is_some_and(|p| p.trim().eq_ignore_ascii_case("members"))
         };
-        ops.into_iter()
+        if self.config.has(Quirk::NoReplaceMembers)
+            && ops.iter().any(|op| {
+                op.op == OpKind::Replace
+                    && (is_members(&op.path)
+                        || (op.path.is_none()
+                            && op
+                                .value
+                                .as_ref()
+                                .and_then(Value::as_object)
+                                .is_some_and(|o| {
+                                    o.keys().any(|k| k.eq_ignore_ascii_case("members"))
+                                })))
+            })
+        {
+            return Err(ScimError::bad_request(
+                ScimType::InvalidValue,
+                "patch-REPLACE-operation not supported for group.members",
+            ));
+        }
+        if self.config.has(Quirk::FirstOpOnly) {
+            ops.truncate(1);
+        }
+        Ok(ops.into_iter()
             .filter(|op| {
                 !(self.config.has(Quirk::IgnoreFilteredMemberRemoval)
                     && op.op == OpKind::Remove
@@ -564,7 +586,7 @@ impl Tenant {
                 }
                 op
             })
-            .collect()
+            .collect())
     }
 
     /// Stores a new body for an existing resource after the checks every
@@ -756,7 +778,12 @@ impl Tenant {
         let coll = store.collection(kind);
         let paging = !self.config.has(Quirk::ListIgnoresPaging);
         let (skip, take) = if paging {
-            (q.start_index - 1, q.count)
+            let take = if self.config.has(Quirk::PageCap) {
+                q.count.min(crate::config::PAGE_CAP)
+            } else {
+                q.count
+            };
+            (q.start_index - 1, take)
         } else {
             (0, usize::MAX)
         };

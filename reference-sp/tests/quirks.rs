@@ -423,3 +423,78 @@ async fn uniqueness_holds_without_the_quirk() {
         .await
         .assert_error(409, Some("uniqueness"));
 }
+
+/// `first-op-only`: Okta's one-PATCH remove-and-add loses its addition
+/// (IDP-ENGINES O21); without the quirk both apply.
+#[tokio::test]
+async fn first_op_only() {
+    for quirk in [true, false] {
+        let sp = if quirk {
+            with(Quirk::FirstOpOnly).await
+        } else {
+            Sp::with(Config::default()).await
+        };
+        let (a, b) = (sp.user("a@x").await, sp.user("b@x").await);
+        let g = sp.group("g", &[&a]).await;
+        let r = sp
+            .patch(
+                &format!("/Groups/{g}"),
+                json!([
+                    {"op": "remove", "path": format!("members[value eq \"{a}\"]")},
+                    {"op": "add", "path": "members", "value": [{"value": b}]}
+                ]),
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        let want = if quirk { vec![] } else { vec![b] };
+        assert_eq!(sp.member_ids(&g).await, want, "quirk {quirk}");
+    }
+}
+
+/// `no-replace-members`: both forms of Okta's full membership push are
+/// refused with 400 (IDP-ENGINES O22); other replaces still apply.
+#[tokio::test]
+async fn no_replace_members() {
+    let sp = with(Quirk::NoReplaceMembers).await;
+    let (a, b) = (sp.user("a@x").await, sp.user("b@x").await);
+    let g = sp.group("g", &[&a]).await;
+    for op in [
+        json!({"op": "replace", "path": "members", "value": [{"value": b}]}),
+        json!({"op": "replace", "value": {"members": [{"value": b}]}}),
+    ] {
+        let r = sp.patch(&format!("/Groups/{g}"), json!([op])).await;
+        assert_eq!(r.status, 400, "{op}");
+        assert_eq!(sp.member_ids(&g).await, vec![a.clone()]);
+    }
+    let r = sp
+        .patch(
+            &format!("/Groups/{g}"),
+            json!([{"op": "replace", "value": {"id": g, "displayName": "g2"}}]),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let plain = Sp::with(Config::default()).await;
+    let (a, b) = (plain.user("a@x").await, plain.user("b@x").await);
+    let g = plain.group("g", &[&a]).await;
+    let r = plain
+        .patch(
+            &format!("/Groups/{g}"),
+            json!([{"op": "replace", "path": "members", "value": [{"value": b}]}]),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(plain.member_ids(&g).await, vec![b]);
+}
+
+/// `page-cap-50`: a page holds at most 50 whatever `count` asked.
+#[tokio::test]
+async fn page_cap_50() {
+    let sp = with(Quirk::PageCap).await;
+    for i in 0..60 {
+        sp.user(&format!("u{i}@x")).await;
+    }
+    let r = sp.get("/Users?startIndex=1&count=100").await;
+    assert_eq!(r.body["Resources"].as_array().unwrap().len(), 50);
+    assert_eq!(r.body["itemsPerPage"], 50);
+    assert_eq!(r.body["totalResults"], 61, "60 and the Primary Owner");
+}

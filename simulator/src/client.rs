@@ -132,7 +132,10 @@ impl Faults {
     }
 }
 
-/// How the IdP retries.
+/// Retries the client makes by itself, below any IdP: none unless a run
+/// asks for them. A simulated IdP's retries are its profile's
+/// [`crate::profile::ErrorPolicy`], applied by [`crate::idp::Wire`]; load
+/// runs keep a policy of their own, [`RetryPolicy::load`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
     /// Attempts after the first.
@@ -145,17 +148,33 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
 }
 
-impl Default for RetryPolicy {
-    fn default() -> Self {
+impl RetryPolicy {
+    /// No retry: each request is sent once.
+    pub fn none() -> Self {
         RetryPolicy {
-            // IdPs retry failed operations in later cycles without end; five
-            // quick retries stand in for that within one run.
+            max_retries: 0,
+            ..Self::load()
+        }
+    }
+
+    /// Load runs' own policy: a load run measures a target under traffic,
+    /// not an IdP's error handling, so it rides out brief failures with
+    /// five quick retries (Retry-After honoured up to 10 s).
+    pub fn load() -> Self {
+        RetryPolicy {
             max_retries: 5,
             honour_retry_after: true,
             retry_5xx: true,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_secs(10),
         }
+    }
+}
+
+impl Default for RetryPolicy {
+    /// The load runs' policy, [`RetryPolicy::load`].
+    fn default() -> Self {
+        Self::load()
     }
 }
 
@@ -169,7 +188,13 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Requests in flight at once.
     pub concurrency: usize,
+    /// The client's own retries; none by default (see [`RetryPolicy`]).
     pub retry: RetryPolicy,
+    /// The most real time one `Retry-After` wait may take. The IdP's wait
+    /// is counted in full on a virtual clock ([`ScimClient::waited`]);
+    /// zero (the default) makes every wait virtual, as tests want, while a
+    /// live run against a real rate limiter sets `--max-retry-after`.
+    pub max_retry_after: Duration,
     pub faults: Faults,
     /// Exchanges kept for evidence; the oldest go first.
     pub keep_exchanges: usize,
@@ -182,7 +207,8 @@ impl ClientConfig {
             auth,
             timeout: Duration::from_secs(60),
             concurrency: 16,
-            retry: RetryPolicy::default(),
+            retry: RetryPolicy::none(),
+            max_retry_after: Duration::ZERO,
             faults: Faults::default(),
             keep_exchanges: 2000,
         }
@@ -458,6 +484,8 @@ pub struct ScimClient {
     rng: Arc<Mutex<ChaCha8Rng>>,
     /// Faults can change between scenario steps.
     faults: Arc<std::sync::RwLock<Faults>>,
+    /// Seconds of `Retry-After` waited in virtual time.
+    waited: Arc<AtomicU64>,
 }
 
 /// A header as an exchange records it: credentials and cookie values
@@ -506,7 +534,33 @@ impl ScimClient {
             config: Arc::new(config),
             log: Arc::new(std::sync::Mutex::new(Log::default())),
             seq: Arc::new(AtomicU64::new(0)),
+            waited: Arc::new(AtomicU64::new(0)),
         })
+    }
+
+    /// Waits out a `Retry-After` of `secs` as an IdP does: in full on the
+    /// virtual clock, in real time at most `max_retry_after`. Returns the
+    /// real time slept.
+    pub async fn wait_retry_after(&self, secs: u64) -> Duration {
+        self.waited.fetch_add(secs, Ordering::Relaxed);
+        let real = Duration::from_secs(secs).min(self.config.max_retry_after);
+        if !real.is_zero() {
+            tokio::time::sleep(real).await;
+        }
+        real
+    }
+
+    /// `Retry-After` time waited so far, on the virtual clock, by every
+    /// clone; never reset.
+    pub fn waited(&self) -> Duration {
+        Duration::from_secs(self.waited.load(Ordering::Relaxed))
+    }
+
+    /// Sends a request once, with the configured faults and no retry;
+    /// `attempt` is recorded with the exchange.
+    pub async fn send_once(&self, req: &Request, attempt: u32) -> Result<Response, ClientError> {
+        let _permit = self.slots.acquire().await.expect("never closed");
+        self.once(req, attempt).await
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -546,7 +600,8 @@ impl ScimClient {
         (exchanges, std::mem::take(&mut log.stats))
     }
 
-    /// Sends a request with the profile's retry policy and the configured faults.
+    /// Sends a request with the client's own retry policy and the
+    /// configured faults.
     pub async fn send(&self, req: &Request) -> Result<Response, ClientError> {
         let _permit = self.slots.acquire().await.expect("never closed");
         let policy = &self.config.retry;

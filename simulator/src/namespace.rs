@@ -13,8 +13,8 @@ use crate::client::Method;
 use crate::directory::Directory;
 use crate::idp::{EventError, Idp, Wire, encode, read_page};
 use crate::scenario::{
-    ExpectFailure, Expectation, GroupStep, LoginStep, MembersStep, MoveStep, RenameStep,
-    SetManagerStep, Step, UpdateStep,
+    ChangeMembersStep, ExpectFailure, Expectation, GroupStep, LoginStep, MembersStep, MoveStep,
+    PushNowStep, RenameStep, SetManagerStep, Step, UpdateStep,
 };
 
 /// One file's run prefix: `idpsim-<8 hex>-`.
@@ -114,6 +114,15 @@ impl Namespace {
             Step::RemoveMembers(x) => Step::RemoveMembers(MembersStep {
                 group: n(&x.group),
                 users: all(&x.users),
+            }),
+            Step::ChangeMembers(x) => Step::ChangeMembers(ChangeMembersStep {
+                group: n(&x.group),
+                add: all(&x.add),
+                remove: all(&x.remove),
+            }),
+            Step::PushNow(x) => Step::PushNow(PushNowStep {
+                group: n(&x.group),
+                form: x.form,
             }),
             Step::Login(x) => Step::Login(LoginStep {
                 user: n(&x.user),

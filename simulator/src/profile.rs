@@ -158,6 +158,59 @@ pub enum ConnectionTest {
     None,
 }
 
+/// How a whole group's membership is pushed at once (a "Push now" or a
+/// full push-groups sync), replacing what the target holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FullPush {
+    /// `{"op":"replace","path":"members","value":[{value, display}…]}`:
+    /// "You can also send a full push of the membership using the
+    /// `replace` operation" (Okta SCIM 2.0 reference, IDP-ENGINES O22).
+    ReplacePath,
+    /// `{"op":"replace","value":{"members":[…]}}`: the pathless form
+    /// captured from Okta in Metatavu/keycloak-scim-server#100 (O22).
+    ReplacePathless,
+    /// A PUT of the whole group (Okta AIW, O24).
+    PutGroup,
+}
+
+/// How an import steps from one page to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportAdvance {
+    /// `startIndex` grows by the page size asked for, whatever the page
+    /// held: "After Okta finishes retrieving the first 100 resources, the
+    /// startIndex becomes startIndex+100" (Okta SCIM 2.0 reference,
+    /// "Retrieve Users", IDP-ENGINES O27). A server that answers fewer
+    /// than asked loses the rest of each page from the import.
+    ByPageSize,
+    /// `startIndex` grows by the resources received (RFC 7644 §3.4.2.4).
+    ByItemsReceived,
+}
+
+/// What an IdP does when a request fails: how many times it sends again
+/// within the same event, and after how long. What is not sent again is
+/// a failed task (Okta) or an escrowed operation retried in a later cycle
+/// (Entra's engine, E28).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorPolicy {
+    /// 429 answers sent again after the full `Retry-After` (in virtual
+    /// time; a live run sleeps at most `--max-retry-after` of it). Okta
+    /// "schedules an automatic retry after the Retry-After delay" (support
+    /// article "API rate limit exceeded", IDP-ENGINES O29). 0 hands the 429
+    /// to the caller: Entra logs it as a failure and escrows it (2019
+    /// feedback 38354572, E30; sources disagree, see E30).
+    pub rate_limit_retries: u32,
+    /// Seconds waited on a 429 without `Retry-After`.
+    pub default_retry_after: u64,
+    /// 5xx answers, timeouts and lost answers sent again at once. 0 for
+    /// Okta: a failed task with no documented automatic retry, POST
+    /// included (O-PR1956 501 → "Deprovision" task; fleetdm/fleet#52600,
+    /// O30); 0 for Entra, whose engine escrows them (E28).
+    pub failure_retries: u32,
+    /// A request that fails for good is a failed task shown to the admin,
+    /// and the event stops there (Okta, O8, O30); failure messages say so.
+    pub failed_task: bool,
+}
+
 /// One IdP's wire behaviour.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Profile {
@@ -223,6 +276,19 @@ pub struct Profile {
     pub connection_test: ConnectionTest,
     /// The provisioning job's schedule, for an IdP that works in cycles.
     pub cycles: Option<&'static CycleRules>,
+    /// A group's whole membership pushed at once (`push_now` steps), or
+    /// none where the IdP has no such push.
+    pub full_push: Option<FullPush>,
+    /// Removals and additions to one group in one event travel in one
+    /// PATCH, removals first: the Okta reference's membership example sends
+    /// `Operations: [remove …, add …]` (IDP-ENGINES O21). Else they are
+    /// separate requests.
+    pub mixed_member_patch: bool,
+    /// A PUT of the new group with `members: []` right after its POST:
+    /// an Okta AIW capture (simpleidserver/SimpleIdServer#247, O24).
+    pub put_after_group_create: bool,
+    pub import_advance: ImportAdvance,
+    pub errors: ErrorPolicy,
 }
 
 impl Profile {
@@ -315,11 +381,26 @@ pub const OKTA: Profile = Profile {
     member_batch: 100,
     reads_before_write: false,
     accepts_404_as_not_found: true,
-    links_after_conflict: true,
+    // "The SP needs to respond with an error schema to stop the
+    // provisioning job": a 409 is an error for the admin, never a silent
+    // relink (Okta SCIM 2.0 reference, IDP-ENGINES O8).
+    links_after_conflict: false,
     soft_deletes: false,
     matching: &["userName"],
     connection_test: ConnectionTest::Paging,
     cycles: None,
+    full_push: Some(FullPush::ReplacePath),
+    mixed_member_patch: true,
+    put_after_group_create: false,
+    import_advance: ImportAdvance::ByPageSize,
+    // No source gives Okta's number of 429 retries; five stands in for
+    // "schedules an automatic retry" without end.
+    errors: ErrorPolicy {
+        rate_limit_retries: 5,
+        default_retry_after: 60,
+        failure_retries: 0,
+        failed_task: true,
+    },
 };
 
 /// Okta, App Integration Wizard app: everything by GET + PUT (§1.1).
@@ -329,6 +410,9 @@ pub const OKTA_AIW: Profile = Profile {
     push_profile_on_reactivate: false,
     members: MemberStyle::PutGroup,
     rename: RenameStyle::PutGroup,
+    full_push: Some(FullPush::PutGroup),
+    mixed_member_patch: false,
+    put_after_group_create: true,
     ..OKTA
 };
 
@@ -373,6 +457,16 @@ pub const ENTRA: Profile = Profile {
     matching: &["userName"],
     connection_test: ConnectionTest::RandomUserName,
     cycles: Some(&ENTRA_CYCLES),
+    full_push: None,
+    mixed_member_patch: false,
+    put_after_group_create: false,
+    import_advance: ImportAdvance::ByItemsReceived,
+    errors: ErrorPolicy {
+        rate_limit_retries: 0,
+        default_retry_after: 0,
+        failure_retries: 0,
+        failed_task: false,
+    },
 };
 
 /// Entra ID with the `aadOptscim062020` flag (§2.1, §2.6).
@@ -422,6 +516,17 @@ pub const RFC: Profile = Profile {
     matching: &["userName"],
     connection_test: ConnectionTest::None,
     cycles: None,
+    full_push: None,
+    mixed_member_patch: false,
+    put_after_group_create: false,
+    import_advance: ImportAdvance::ByItemsReceived,
+    // A client of idpsim's own, not an IdP: a few quick retries.
+    errors: ErrorPolicy {
+        rate_limit_retries: 5,
+        default_retry_after: 1,
+        failure_retries: 5,
+        failed_task: false,
+    },
 };
 
 /// Google Workspace's automated provisioning ("Google-Auto-Provisioning"),

@@ -205,6 +205,14 @@ pub enum Step {
     RenameGroup(RenameStep),
     AddMembers(MembersStep),
     RemoveMembers(MembersStep),
+    /// Users leave and join one group in one event:
+    /// `change_members: {group: G, remove: [a], add: [b]}`. Okta sends both
+    /// in one PATCH (IDP-ENGINES O21).
+    ChangeMembers(ChangeMembersStep),
+    /// The admin's "Push now" on a pushed group: its whole membership at
+    /// once, replacing the target's (O22, O24): `push_now: {group: G}`,
+    /// optionally `form: replace | replace_pathless | put`.
+    PushNow(PushNowStep),
     DeleteGroup(String),
     /// `import: all`: list every user and group the way the IdP imports.
     Import(SyncScope),
@@ -288,7 +296,11 @@ pub const MATCHING_ATTRIBUTES: &[&str] =
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TestConnectionStep {}
+pub struct TestConnectionStep {
+    /// Push Groups is on: Okta's test also pages `/Groups` (IDP-ENGINES O1).
+    #[serde(default)]
+    pub groups: bool,
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -399,6 +411,45 @@ pub struct RenameStep {
 pub struct MembersStep {
     pub group: String,
     pub users: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeMembersStep {
+    pub group: String,
+    #[serde(default)]
+    pub add: Vec<String>,
+    #[serde(default)]
+    pub remove: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushNowStep {
+    pub group: String,
+    /// The form of the push, when not the profile's.
+    #[serde(default)]
+    pub form: Option<PushForm>,
+}
+
+/// A full membership push's form, as a scenario names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushForm {
+    Replace,
+    ReplacePathless,
+    Put,
+}
+
+impl PushForm {
+    pub fn full_push(self) -> crate::profile::FullPush {
+        use crate::profile::FullPush;
+        match self {
+            PushForm::Replace => FullPush::ReplacePath,
+            PushForm::ReplacePathless => FullPush::ReplacePathless,
+            PushForm::Put => FullPush::PutGroup,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -743,6 +794,14 @@ impl fmt::Display for Step {
             Step::RemoveMembers(m) => {
                 write!(f, "remove {} members from {}", m.users.len(), m.group)
             }
+            Step::ChangeMembers(m) => write!(
+                f,
+                "remove {} and add {} members in {}",
+                m.remove.len(),
+                m.add.len(),
+                m.group
+            ),
+            Step::PushNow(p) => write!(f, "push the whole membership of {} now", p.group),
             Step::DeleteGroup(g) => write!(f, "delete group {g}"),
             Step::Import(_) => write!(f, "import all"),
             Step::Login(l) => write!(

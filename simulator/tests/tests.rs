@@ -6,6 +6,7 @@ mod fake_scim;
 mod fuzz_regressions;
 mod listing;
 mod namespace;
+mod okta_errors;
 mod reconcile_drift;
 mod saml;
 mod saml_server;

@@ -15,7 +15,7 @@ use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
 use idpsim_simulator::cycles::Kind;
 use idpsim_simulator::directory::Directory;
 use idpsim_simulator::idp::{Field, Idp};
-use idpsim_simulator::profile::{ConnectionTest, Profile};
+use idpsim_simulator::profile::{ConnectionTest, FullPush, Profile};
 use idpsim_simulator::record::normalize_str;
 use indexmap::IndexMap;
 use serde_json::{Value, json};
@@ -54,8 +54,13 @@ async fn transcript_on(server: &MockServer, profile: &'static Profile, setup: bo
     let mut idp = Idp::new(dir, profile, ScimClient::new(config).unwrap());
     let a = "alice.ames@example.com".to_owned();
     let b = "bob.boss@example.com".to_owned();
-    if setup && profile.connection_test != ConnectionTest::None {
+    if (setup && profile.connection_test != ConnectionTest::None)
+        || profile.connection_test == ConnectionTest::Paging
+    {
         idp.test_connection().await.unwrap();
+    }
+    if profile.connection_test == ConnectionTest::Paging {
+        idp.test_group_connection().await.unwrap();
     }
     idp.join(&b).await.unwrap();
     idp.join(&a).await.unwrap();
@@ -78,6 +83,23 @@ async fn transcript_on(server: &MockServer, profile: &'static Profile, setup: bo
     idp.remove_members("Engineering", std::slice::from_ref(&a))
         .await
         .unwrap();
+    if profile.mixed_member_patch {
+        idp.change_members(
+            "Engineering",
+            std::slice::from_ref(&a),
+            std::slice::from_ref(&b),
+        )
+        .await
+        .unwrap();
+    }
+    if profile.full_push.is_some() {
+        idp.push_now("Engineering", None).await.unwrap();
+    }
+    if profile.full_push == Some(FullPush::ReplacePath) {
+        idp.push_now("Engineering", Some(FullPush::ReplacePathless))
+            .await
+            .unwrap();
+    }
     idp.rename_group("Engineering", "Platform").await.unwrap();
     idp.delete_group("Platform").await.unwrap();
     idp.delete_user(&a).await.unwrap();
@@ -251,7 +273,11 @@ fn ops(r: &Value) -> &Vec<Value> {
 #[tokio::test]
 async fn okta() {
     let t = golden(&idpsim_simulator::profile::OKTA).await;
-    let first = &t[0];
+    // O1: the connection test on save pages two users, then (Push Groups
+    // on) groups by 100.
+    assert_eq!(t[0]["request"], "GET /scim/Users?startIndex=1&count=2");
+    assert_eq!(t[1]["request"], "GET /scim/Groups?startIndex=1&count=100");
+    let first = &t[2];
     assert_eq!(
         first["request"],
         "GET /scim/Users?filter=userName%20eq%20%22bob.boss%40example.com%22&startIndex=1&count=100"
@@ -292,6 +318,20 @@ async fn okta() {
             .iter()
             .any(|p| ops(p)[0] == json!({"op": "remove", "path": "members[value eq \"u2\"]"}))
     );
+    // O21: a removal and an addition in one event travel in one PATCH,
+    // removal first, as the reference's membership example sends them.
+    assert!(
+        gpatches.iter().any(|p| ops(p)
+            == &vec![
+                json!({"op": "remove", "path": "members[value eq \"u1\"]"}),
+                json!({"op": "add", "path": "members", "value": [{"value": "u2", "display": "alice.ames@example.com"}]}),
+            ]),
+        "no mixed remove+add PATCH"
+    );
+    // O22: "Push now" sends the whole membership by replace, with a path,
+    // and in the pathless form captured in keycloak-scim-server#100.
+    assert!(gpatches.iter().any(|p| ops(p)[0] == json!({"op": "replace", "path": "members", "value": [{"value": "u2", "display": "alice.ames@example.com"}]})));
+    assert!(gpatches.iter().any(|p| ops(p)[0] == json!({"op": "replace", "value": {"members": [{"value": "u2", "display": "alice.ames@example.com"}]}})));
     assert_eq!(
         find(&t, "DELETE /scim/Users").len(),
         0,
@@ -316,6 +356,19 @@ async fn okta_aiw() {
         find(&t, "PATCH /scim/Groups").len(),
         0,
         "AIW apps never PATCH groups"
+    );
+    // O24: the group POST is followed at once by a PUT with empty members.
+    let r = requests(&t);
+    let post = r.iter().position(|x| *x == "POST /scim/Groups").unwrap();
+    assert_eq!(r[post + 1], "PUT /scim/Groups/g3");
+    assert_eq!(t[post + 1]["body"]["members"], json!([]));
+    assert_eq!(t[post + 1]["body"]["displayName"], "Engineering");
+    // O22 for AIW: "Push now" is a GET and a PUT of every member (the
+    // last PUT is the rename's).
+    let gputs = find(&t, "PUT /scim/Groups/g3");
+    assert_eq!(
+        gputs[gputs.len() - 2]["body"]["members"],
+        json!([{"value": "u1", "display": "bob.boss@example.com"}])
     );
     let puts = find(&t, "PUT /scim/Users/u2");
     assert!(puts.iter().any(|p| p["body"]["active"] == false));

@@ -41,6 +41,102 @@ pub async fn okta_pathless_deactivate(c: Ctx) -> CheckResult {
     Ok(vec![])
 }
 
+/// Okta's import asks for 100 and then for `startIndex + 100`, whatever the
+/// page held (IDP-ENGINES O27): a first page shorter than 100 while more
+/// exist loses the rest from every Okta import. Creates users until there
+/// are more than 100.
+pub async fn okta_full_pages(c: Ctx) -> CheckResult {
+    let r = c.get("/Users?startIndex=1&count=1").await?;
+    r.expect_status(200, "GET /Users?startIndex=1&count=1")?;
+    let before = r.json["totalResults"].as_u64().unwrap_or(0);
+    for _ in before..101 {
+        c.create_user(json!({})).await?;
+    }
+    let r = c.get("/Users?startIndex=1&count=100").await?;
+    r.expect_status(200, "Okta's import GET /Users?startIndex=1&count=100")?;
+    let total = r.json["totalResults"].as_u64().unwrap_or(0);
+    let n = r.json["Resources"].as_array().map_or(0, Vec::len) as u64;
+    if n < total.min(100) {
+        return Err(Finding::fail(
+            "page-size",
+            format!(
+                "{} resources on the first page of 100: real Okta next asks for startIndex=101 whatever the page held, so resources {}-100 would never be imported (IDP-ENGINES O27)",
+                total.min(100),
+                n + 1
+            ),
+            format!("{n} of totalResults {total}"),
+        ));
+    }
+    Ok(vec![])
+}
+
+/// Okta's "Push now": the whole membership by `replace`, with the path and
+/// in the pathless form captured from Okta (IDP-ENGINES O22).
+pub async fn okta_replace_members(c: Ctx) -> CheckResult {
+    let (a, ra) = c.create_user(json!({})).await?;
+    let (b, rb) = c.create_user(json!({})).await?;
+    let (g, _) = c.create_group(&[&a]).await?;
+    c.members_before(&g, &[&a]).await?;
+    let member = |id: &str, r: &crate::ctx::Reply| json!({"value": id, "display": r.json["userName"]});
+    let pushes = [
+        (
+            "with path: members",
+            json!({"op": "replace", "path": "members", "value": [member(&b, &rb)]}),
+            b.clone(),
+        ),
+        (
+            "pathless",
+            json!({"op": "replace", "value": {"members": [member(&a, &ra)]}}),
+            a.clone(),
+        ),
+    ];
+    for (form, op, want) in pushes {
+        c.patch(&format!("/Groups/{g}"), json!([op]))
+            .await?
+            .expect_patch_ok(&format!(
+                "Okta's full membership push, replace {form} (IDP-ENGINES O22): real Okta sends it on Push now and shows any other answer as a failed push"
+            ))?;
+        let got = c.member_ids(&g).await?;
+        if got != [want.clone()] {
+            return Err(Finding::fail(
+                "members",
+                format!("replace {form} to leave exactly [{want}], as Okta expects after its push (IDP-ENGINES O22)"),
+                format!("{got:?}"),
+            ));
+        }
+    }
+    Ok(vec![])
+}
+
+/// Okta's membership example: a removal and an addition in one PATCH
+/// (IDP-ENGINES O21).
+pub async fn okta_remove_and_add(c: Ctx) -> CheckResult {
+    let (a, _) = c.create_user(json!({})).await?;
+    let (b, rb) = c.create_user(json!({})).await?;
+    let (g, _) = c.create_group(&[&a]).await?;
+    c.members_before(&g, &[&a]).await?;
+    c.patch(
+        &format!("/Groups/{g}"),
+        json!([
+            {"op": "remove", "path": format!("members[value eq \"{a}\"]")},
+            {"op": "add", "path": "members", "value": [{"value": b, "display": rb.json["userName"]}]}
+        ]),
+    )
+    .await?
+    .expect_patch_ok("Okta's remove and add in one PATCH (IDP-ENGINES O21)")?;
+    let got = c.member_ids(&g).await?;
+    if got != [b.clone()] {
+        return Err(Finding::fail(
+            "members",
+            format!(
+                "both operations applied, leaving [{b}]: real Okta sends them in one PATCH and never reads the group back, so a lost operation stays lost (IDP-ENGINES O21)"
+            ),
+            format!("{got:?}"),
+        ));
+    }
+    Ok(vec![])
+}
+
 /// A deactivation proves nothing of a user that was never active.
 async fn active_before(c: &Ctx, id: &str, want: bool) -> Result<(), Finding> {
     let r = c.read_before(&format!("/Users/{id}")).await?;

@@ -150,4 +150,45 @@ impl Wire {
         }
         Ok("Test Connection: the test user and group were created and deleted".into())
     }
+
+    /// The group variant of Okta's paging probe, sent when Push Groups is
+    /// on: `GET /Groups?startIndex=1&count=100`, which needs 200 with
+    /// integer paging fields (the Okta SCIM 1.1 reference and Delinea's
+    /// Okta endpoint reference, IDP-ENGINES O1). Profiles whose test has no
+    /// group variant refuse it.
+    pub async fn test_group_connection(&self) -> Result<String, EventError> {
+        if self.profile.connection_test != ConnectionTest::Paging {
+            return Err(EventError::Protocol(format!(
+                "the {} profile's connection test has no group variant",
+                self.profile.name
+            )));
+        }
+        let path = "/Groups?startIndex=1&count=100".to_owned();
+        let what = format!("Test Connection: GET {path}");
+        let why = "Okta's connection test with Push Groups needs 200 with integer paging fields (IDP-ENGINES O1)";
+        let r = self
+            .client
+            .send(&self.request(Method::GET, path, None))
+            .await
+            .map_err(|source| EventError::Transport {
+                what: what.clone(),
+                source,
+            })?;
+        if r.status != 200 {
+            return Err(EventError::Rejected {
+                what: format!("{what} ({why})"),
+                status: r.status,
+                body: shorten(&r.text()),
+            });
+        }
+        let body = r.json().unwrap_or(Value::Null);
+        let int = |k: &str| body.get(k).is_some_and(Value::is_u64);
+        if !(int("totalResults") && int("startIndex") && int("itemsPerPage")) {
+            return Err(EventError::Protocol(format!(
+                "{what}: {why}; it answered {}",
+                shorten(&body.to_string())
+            )));
+        }
+        Ok(format!("{what} answered 200 as the IdP needs"))
+    }
 }

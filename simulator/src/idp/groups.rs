@@ -8,7 +8,7 @@ use super::body::{GROUP, group_body};
 use super::wire::id_of;
 use super::{EventError, Wire};
 use crate::client::{Method, Request};
-use crate::profile::{GroupLookup, MemberStyle, RenameStyle};
+use crate::profile::{FullPush, GroupLookup, MemberStyle, RenameStyle};
 
 impl Wire {
     /// Group create: look up by name, then create or link; Okta follows a
@@ -48,6 +48,9 @@ impl Wire {
         let id = id_of(&r, || what.clone())?;
         if p.rename == RenameStyle::OktaPathless {
             self.okta_name_sync(&id, name).await?;
+        }
+        if p.put_after_group_create {
+            self.put_group_body(&id, name, &[], &what).await?;
         }
         Ok(id)
     }
@@ -92,16 +95,95 @@ impl Wire {
         let what = format!("replace group {name:?}");
         let get = self.request(Method::GET, format!("/Groups/{id}"), None);
         self.call(get, &what).await?;
-        let list: Vec<Value> = members
-            .iter()
-            .map(|(mid, un)| json!({"value": mid, "display": un}))
-            .collect();
-        let body = json!({"schemas": [GROUP], "id": id, "displayName": name, "members": list});
+        self.put_group_body(id, name, members, &what).await
+    }
+
+    async fn put_group_body(
+        &self,
+        id: &str,
+        name: &str,
+        members: &[(String, String)],
+        what: &str,
+    ) -> Result<(), EventError> {
+        let body = json!({"schemas": [GROUP], "id": id, "displayName": name, "members": member_list(members)});
         self.call(
             self.request(Method::PUT, format!("/Groups/{id}"), Some(body)),
-            &what,
+            what,
         )
         .await?;
+        Ok(())
+    }
+
+    /// The whole membership at once, replacing the target's (a "Push now"
+    /// of a pushed group, IDP-ENGINES O22; AIW by PUT, O24). Returns
+    /// whether the profile has such a push.
+    pub async fn push_members_now(
+        &self,
+        gid: &str,
+        name: &str,
+        all: &[(String, String)],
+        form: Option<FullPush>,
+    ) -> Result<bool, EventError> {
+        let p = self.profile;
+        let Some(form) = form.or(p.full_push) else {
+            return Ok(false);
+        };
+        let what =
+            format!("push the whole membership of group {name:?} in one replace (IDP-ENGINES O22)");
+        let op = match form {
+            FullPush::PutGroup => {
+                self.put_group(gid, name, all).await?;
+                return Ok(true);
+            }
+            FullPush::ReplacePath => {
+                json!({"op": p.op("replace"), "path": "members", "value": member_list(all)})
+            }
+            FullPush::ReplacePathless => {
+                json!({"op": p.op("replace"), "value": {"members": member_list(all)}})
+            }
+        };
+        self.call(self.patch(format!("/Groups/{gid}"), vec![op]), &what)
+            .await?;
+        if p.rename == RenameStyle::OktaPathless {
+            self.okta_name_sync(gid, name).await?;
+        }
+        Ok(true)
+    }
+
+    /// Removals and additions to one group in one event: one PATCH,
+    /// removals first, where the profile sends them so (Okta, IDP-ENGINES
+    /// O21); else the removals, then the additions.
+    pub async fn change_members(
+        &self,
+        gid: &str,
+        name: &str,
+        removed: &[(String, String)],
+        added: &[(String, String)],
+        all: &[(String, String)],
+    ) -> Result<(), EventError> {
+        let p = self.profile;
+        let mixed = p.mixed_member_patch
+            && p.members == MemberStyle::OktaPatch
+            && !removed.is_empty()
+            && !added.is_empty()
+            && removed.len() + added.len() <= p.member_batch.max(1);
+        if !mixed {
+            self.remove_members(gid, name, removed, all).await?;
+            return self.add_members(gid, name, added, all).await;
+        }
+        let mut ops: Vec<Value> = removed
+            .iter()
+            .map(|(id, _)| json!({"op": p.op("remove"), "path": format!("members[value eq \"{id}\"]")}))
+            .collect();
+        ops.push(json!({"op": p.op("add"), "path": "members", "value": member_list(added)}));
+        self.call(
+            self.patch(format!("/Groups/{gid}"), ops),
+            format!("change the members of group {name:?}"),
+        )
+        .await?;
+        if p.rename == RenameStyle::OktaPathless {
+            self.okta_name_sync(gid, name).await?;
+        }
         Ok(())
     }
 
@@ -123,11 +205,8 @@ impl Wire {
             MemberStyle::PutGroup => return self.put_group(gid, name, all).await,
             MemberStyle::OktaPatch => {
                 for chunk in added.chunks(p.member_batch.max(1)) {
-                    let value: Vec<Value> = chunk
-                        .iter()
-                        .map(|(id, un)| json!({"value": id, "display": un}))
-                        .collect();
-                    let op = json!({"op": p.op("add"), "path": "members", "value": value});
+                    let op =
+                        json!({"op": p.op("add"), "path": "members", "value": member_list(chunk)});
                     self.call(self.patch(format!("/Groups/{gid}"), vec![op]), &what)
                         .await?;
                     self.okta_name_sync(gid, name).await?;
@@ -270,4 +349,12 @@ impl Wire {
         .await?;
         Ok(())
     }
+}
+
+/// Members as Okta lists them: `{value, display}`.
+fn member_list(members: &[(String, String)]) -> Vec<Value> {
+    members
+        .iter()
+        .map(|(id, un)| json!({"value": id, "display": un}))
+        .collect()
 }

@@ -6,6 +6,19 @@ use tokio::task::JoinSet;
 
 use super::{EventError, Wire};
 use crate::client::{Method, Response};
+use crate::profile::ImportAdvance;
+
+/// What an import brought in, and where the IdP's paging left holes.
+#[derive(Debug, Clone, Default)]
+pub struct Imported {
+    pub resources: Vec<Value>,
+    /// `totalResults` of the last page.
+    pub total: usize,
+    /// 1-based index ranges (inclusive) the import never asked for: a page
+    /// came back shorter than asked and the next `startIndex` jumped past
+    /// the rest (Okta, IDP-ENGINES O27).
+    pub skipped: Vec<(usize, usize)>,
+}
 
 impl Wire {
     /// One page of an endpoint's listing, `count` from `start`, as an
@@ -70,6 +83,40 @@ impl Wire {
                 break;
             }
             too_many(endpoint, out.len())?;
+        }
+        Ok(out)
+    }
+
+    /// An import of an endpoint in pages of `page`, stepping `startIndex`
+    /// as the profile does (IDP-ENGINES O27).
+    pub async fn import(&self, endpoint: &str, page: usize) -> Result<Imported, EventError> {
+        if self.profile.import_advance == ImportAdvance::ByItemsReceived {
+            let resources = self.list_all(endpoint, page).await?;
+            return Ok(Imported {
+                total: resources.len(),
+                resources,
+                skipped: Vec::new(),
+            });
+        }
+        let page = page.max(1);
+        let mut out = Imported::default();
+        let mut start = 1usize;
+        loop {
+            let r = self.list_page(endpoint, start, page).await?;
+            let (total, items) = read_page(endpoint, start, &r)?;
+            let n = items.len();
+            let end = (start + page - 1).min(total);
+            if start + n <= end {
+                out.skipped.push((start + n, end));
+            }
+            out.resources.extend(items);
+            out.total = total;
+            // "the startIndex becomes startIndex+100", whatever the page held.
+            start += page;
+            if start > total {
+                break;
+            }
+            too_many(endpoint, start)?;
         }
         Ok(out)
     }

@@ -21,6 +21,7 @@ mod wire;
 
 pub(crate) use body::group_body;
 pub use body::user_body;
+pub use listing::Imported;
 pub(crate) use listing::read_page;
 pub use sync::Progress;
 pub use wire::{Wire, encode};
@@ -139,6 +140,11 @@ impl Idp {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x7e57 ^ self.wire.client.sent());
         let guid = uuid::Builder::from_random_bytes(rng.random()).into_uuid();
         self.wire.test_connection(&guid.to_string()).await
+    }
+
+    /// The group variant of the connection test (Okta with Push Groups, O1).
+    pub async fn test_group_connection(&self) -> Result<String, EventError> {
+        self.wire.test_group_connection().await
     }
 
     fn user(&self, user_name: &str) -> Result<User, EventError> {
@@ -314,6 +320,63 @@ impl Idp {
         }
         let (removed, all) = (self.member_pairs(&gone), self.member_pairs(&all));
         self.wire.remove_members(&id, name, &removed, &all).await
+    }
+
+    /// A "Push now" of a pushed group: its whole membership at once, in the
+    /// profile's form or the one given (IDP-ENGINES O22, O24).
+    pub async fn push_now(
+        &mut self,
+        name: &str,
+        form: Option<crate::profile::FullPush>,
+    ) -> Result<(), EventError> {
+        let (id, all) = self.group_linked(name)?;
+        let pairs = self.member_pairs(&all);
+        if self.engine.is_some() || !self.wire.push_members_now(&id, name, &pairs, form).await? {
+            return Err(EventError::Protocol(format!(
+                "the {} profile has no full membership push",
+                self.wire.profile.name
+            )));
+        }
+        Ok(())
+    }
+
+    /// Users leave and join one group in one event (IDP-ENGINES O21).
+    pub async fn change_members(
+        &mut self,
+        name: &str,
+        add: &[String],
+        remove: &[String],
+    ) -> Result<(), EventError> {
+        for u in add {
+            self.user(u)?;
+        }
+        let g = self
+            .dir
+            .group_mut(name)
+            .ok_or_else(|| EventError::NotInDirectory(format!("no group {name:?}")))?;
+        let gone: Vec<String> = remove
+            .iter()
+            .filter(|u| g.members.shift_remove(*u))
+            .cloned()
+            .collect();
+        let new: Vec<String> = add
+            .iter()
+            .filter(|u| g.members.insert((*u).clone()))
+            .cloned()
+            .collect();
+        let (id, all) = self.group_linked(name)?;
+        if let Some(e) = &mut self.engine {
+            e.changed_group(name);
+            return self.on_demand(&[], &[name]).await;
+        }
+        let (removed, added, all) = (
+            self.member_pairs(&gone),
+            self.member_pairs(&new),
+            self.member_pairs(&all),
+        );
+        self.wire
+            .change_members(&id, name, &removed, &added, &all)
+            .await
     }
 
     pub async fn rename_group(&mut self, from: &str, to: &str) -> Result<(), EventError> {

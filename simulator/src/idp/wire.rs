@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::EventError;
 use super::body::patch_body;
-use crate::client::{Method, Request, Response, ScimClient};
+use crate::client::{ClientError, Method, Request, Response, ScimClient};
 use crate::profile::Profile;
 
 /// Percent-encodes a query value: unreserved characters stay, all else
@@ -32,6 +32,10 @@ pub struct Wire {
 }
 
 impl Wire {
+    pub fn new(profile: &'static Profile, client: ScimClient) -> Self {
+        Wire { profile, client }
+    }
+
     fn headers(&self, with_body: bool) -> Vec<(String, String)> {
         let p = self.profile;
         let mut h = Vec::new();
@@ -80,23 +84,82 @@ impl Wire {
         req: Request,
         what: impl FnOnce() -> String,
     ) -> Result<Response, EventError> {
-        let r = match self.client.send(&req).await {
+        let r = match self.send(&req).await {
             Ok(r) => r,
             Err(source) => {
                 return Err(EventError::Transport {
-                    what: what(),
+                    what: self.as_the_idp_would(what(), req.method, None),
                     source,
                 });
             }
         };
         if r.status >= 400 {
             return Err(EventError::Rejected {
-                what: what(),
+                what: self.as_the_idp_would(what(), req.method, Some(r.status)),
                 status: r.status,
                 body: shorten(&r.text()),
             });
         }
         Ok(r)
+    }
+
+    /// Sends a request with the profile's error policy (IDP-ENGINES O29,
+    /// O30, E28, E30): a 429 is sent again after the full `Retry-After`,
+    /// waited on the client's virtual clock; a 5xx or a lost answer is sent
+    /// again only where the profile does. A client with a retry policy of
+    /// its own (load runs) retries below the profile instead, not twice.
+    async fn send(&self, req: &Request) -> Result<Response, ClientError> {
+        if self.client.config().retry.max_retries > 0 {
+            return self.client.send(req).await;
+        }
+        let policy = &self.profile.errors;
+        let (mut limited, mut failed) = (0u32, 0u32);
+        loop {
+            let outcome = self.client.send_once(req, limited + failed).await;
+            match &outcome {
+                Ok(r) if r.status == 429 && limited < policy.rate_limit_retries => {
+                    limited += 1;
+                    let secs = r.retry_after.unwrap_or(policy.default_retry_after);
+                    self.client.wait_retry_after(secs).await;
+                }
+                Ok(r) if r.status >= 500 && failed < policy.failure_retries => {
+                    failed += 1;
+                    tokio::time::sleep(quick_backoff(failed)).await;
+                }
+                Err(ClientError::ResponseDropped)
+                | Err(ClientError::Timeout(_))
+                | Err(ClientError::Transport(_))
+                    if failed < policy.failure_retries =>
+                {
+                    failed += 1;
+                    tokio::time::sleep(quick_backoff(failed)).await;
+                }
+                _ => return outcome,
+            }
+        }
+    }
+
+    /// An error's description with what the real IdP does with it, for
+    /// profiles whose failures are tasks for the admin (Okta).
+    fn as_the_idp_would(&self, what: String, method: Method, status: Option<u16>) -> String {
+        let p = self.profile;
+        if !p.errors.failed_task {
+            return what;
+        }
+        let n = p.name;
+        let does = match status {
+            Some(409) if method == Method::POST && !p.links_after_conflict => format!(
+                "real {n} stops the provisioning job with this error for the admin and does not look the object up to link it (IDP-ENGINES O8)"
+            ),
+            Some(429) => format!(
+                "real {n} waited the full Retry-After {} times and would go on rescheduling (IDP-ENGINES O29)",
+                p.errors.rate_limit_retries
+            ),
+            _ => format!(
+                "real {n} shows the admin a failed task and does not retry it (IDP-ENGINES O30)"
+            ),
+        };
+        format!("{what} ({does})")
     }
 
     pub(crate) fn patch(&self, path: String, ops: Vec<Value>) -> Request {
@@ -243,4 +306,12 @@ pub(crate) fn id_of(r: &Response, what: impl FnOnce() -> String) -> Result<Strin
             shorten(&r.text())
         ))
     })
+}
+
+/// The pause before a profile's quick resend of a failed request: 100 ms,
+/// doubling, at most 10 s.
+fn quick_backoff(n: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(100)
+        .saturating_mul(1u32 << n.saturating_sub(1).min(7))
+        .min(std::time::Duration::from_secs(10))
 }
