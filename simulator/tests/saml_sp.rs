@@ -8,7 +8,7 @@ use idpsim_certs::{KeyAndCert, Material};
 use idpsim_reference_sp::saml::{SamlConfig, key_from_cert_pem};
 use idpsim_reference_sp::{Config, ProvisioningMode};
 use idpsim_simulator::saml::authn_request;
-use idpsim_simulator::saml::{Login, Shape, SigAlg, SignMode, response};
+use idpsim_simulator::saml::{Attributes, Login, SamlDefaults, Shape, SigAlg, SignMode, response};
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -116,6 +116,7 @@ impl Sp {
     }
 
     fn login(&self, user: &str, in_response_to: Option<String>) -> Login {
+        let now = OffsetDateTime::now_utc();
         Login {
             user_name: user.into(),
             given_name: "Given".into(),
@@ -127,10 +128,16 @@ impl Sp {
             sp_entity_id: self.url("/saml/metadata"),
             acs_url: self.url("/saml/acs"),
             in_response_to,
-            now: OffsetDateTime::now_utc(),
+            now,
+            authn_instant: now,
             seed: rand_seed(),
             name_id_format: None,
             extra_attributes: vec![],
+            // Attribute statements configured, as the SP tests mutate them.
+            app: SamlDefaults {
+                attributes: Attributes::Profile,
+                ..SamlDefaults::for_shape(&self.shape)
+            },
         }
     }
 

@@ -12,7 +12,7 @@ use idpsim_certs::Material;
 use idpsim_simulator::directory::{Directory, User};
 use idpsim_simulator::saml::response::SigningKey;
 use idpsim_simulator::saml::sign_in::{self, SigningIdp, SpEndpoints, Verdict};
-use idpsim_simulator::saml::{Shape, SigAlg, SignMode};
+use idpsim_simulator::saml::{SamlDefaults, Shape, SigAlg, SignMode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -166,6 +166,7 @@ async fn sign_in_at(sp: &HostileSp) -> Verdict {
         key: Arc::new(SigningKey::from_pem(&Material::fixtures().idp_signing).unwrap()),
         sign: SignMode::Assertion,
         alg: SigAlg::RsaSha256,
+        app: SamlDefaults::OKTA,
     };
     let endpoints = SpEndpoints {
         login_url: format!("{}/login", sp.origin),
