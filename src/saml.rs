@@ -82,9 +82,11 @@ pub(crate) struct AppFlags {
     /// token-reference sample) [default: the profile's] (S8).
     #[arg(long, value_parser = Validity::parse)]
     validity: Option<Validity>,
-    /// How long before the sign-in the user's IdP session authenticated:
-    /// AuthnInstant is then that much older than IssueInstant (90s, 8h,
-    /// 30d; 30d reproduces "Authentication statement is too old") (S9).
+    /// How long before the (first) sign-in the user's IdP session
+    /// authenticated: AuthnInstant is that much older than IssueInstant
+    /// (90s, 8h, 30d; 30d reproduces "Authentication statement is too
+    /// old"). `serve` keeps each user's session, so later sign-ins keep
+    /// its AuthnInstant (S9).
     #[arg(long, value_parser = parse_age, default_value = "0s")]
     session_age: time::Duration,
 }

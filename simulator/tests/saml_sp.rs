@@ -247,6 +247,36 @@ async fn every_shape_mode_and_algorithm_signs_in() {
     }
 }
 
+/// A freshly configured app's response (IDP-ENGINES S4, S13): Okta's signs
+/// Response and Assertion and carries no AttributeStatement at all. The
+/// reference SP, like an SP set up from its own metadata (NameID format
+/// emailAddress), keys the account on the NameID and needs no `email`
+/// attribute, so it signs the user in; Entra's fresh app likewise.
+#[tokio::test]
+async fn a_fresh_apps_response_without_attributes_signs_in() {
+    for shape in [okta(), entra()] {
+        let sp = Sp::start(shape.clone(), |_, _| {}).await;
+        sp.add_user("jane@example.com").await;
+        let app = SamlDefaults {
+            name_id_format: idpsim_simulator::saml::defaults::EMAIL,
+            ..SamlDefaults::for_shape(&shape)
+        };
+        let o = sp
+            .sign_in("jane@example.com", |l| {
+                let fresh = Login { app, ..l.clone() };
+                let xml = sp.sign(&fresh, app.sign, SigAlg::RsaSha256);
+                if matches!(shape, Shape::Okta { .. }) {
+                    assert!(!xml.contains("AttributeStatement"), "{xml}");
+                }
+                xml
+            })
+            .await;
+        let (status, me) = sp.whoami(&accepted(&o)).await;
+        assert_eq!(status, 200, "{shape:?}");
+        assert_eq!(me["userName"], "jane@example.com");
+    }
+}
+
 #[tokio::test]
 async fn special_characters_and_comments_keep_the_whole_signed_value() {
     let sp = Sp::start(okta(), |_, _| {}).await;
