@@ -255,8 +255,8 @@ impl Ids {
             .collect();
         format!("id{digits}")
     }
-    /// Okta's SessionIndex: `id` + the response time in milliseconds + `.`
-    /// + nine digits, as in captured responses (`id1524392933593.694282512`
+    /// Okta's SessionIndex: `id`, the response time in milliseconds, a dot
+    /// and nine digits, as in captured responses (`id1524392933593.694282512`
     /// with IssueInstant 10:28:53.593, AuthnInstant 10:28:49.876).
     fn okta_session(&mut self, at: OffsetDateTime) -> String {
         let digits: String = (0..9)
