@@ -17,7 +17,7 @@ use idpsim_simulator::namespace::Namespace;
 use idpsim_simulator::player::{self, Player, ScenarioReport, StepReport};
 use idpsim_simulator::profile::Profile;
 use idpsim_simulator::saml::sign_in::{SigningIdp, SpEndpoints};
-use idpsim_simulator::saml::{Shape, SigAlg, SignMode, SigningKey};
+use idpsim_simulator::saml::{SamlDefaults, Shape, SigAlg, SigningKey};
 use idpsim_simulator::scenario::{self, NeedKind, Scenario};
 use idpsim_simulator::{reconcile, record};
 
@@ -355,6 +355,18 @@ fn refusals_of(file: &str, s: &Scenario, args: &TargetArgs) -> Vec<String> {
     out
 }
 
+/// The SAML app `login` steps sign in through: the profile's freshly
+/// configured app, with its NameID format set to emailAddress, the format
+/// the reference SP's metadata (and most SPs') asks for, as an admin
+/// following the SP's setup guide would set it. Left at Okta's default
+/// (unspecified), Okta answers such an SP with an error (S12).
+fn login_app(profile: &Profile) -> SamlDefaults {
+    SamlDefaults {
+        name_id_format: idpsim_simulator::saml::defaults::EMAIL,
+        ..profile.saml
+    }
+}
+
 async fn play_one(args: &PlayArgs, file: &str, s: &Scenario) -> anyhow::Result<ScenarioReport> {
     let profile = profile_of(args.profile.as_deref().unwrap_or(&s.idp))?;
     let seed = args.seed.unwrap_or(s.seed);
@@ -381,8 +393,9 @@ async fn play_one(args: &PlayArgs, file: &str, s: &Scenario) -> anyhow::Result<S
             SigningIdp {
                 shape: shape.clone(),
                 key: Arc::new(key),
-                sign: SignMode::Assertion,
+                sign: profile.saml.sign,
                 alg: SigAlg::RsaSha256,
+                app: login_app(profile),
             },
         ));
     }

@@ -8,7 +8,11 @@ use anyhow::Context;
 use idpsim_certs::Material;
 use idpsim_simulator::directory::User;
 use idpsim_simulator::profile as scim;
-use idpsim_simulator::saml::{GroupFilter, Login, Shape, SigAlg, SignMode, idp_metadata, response};
+use idpsim_simulator::saml::defaults::{parse_age, parse_name_id_format};
+use idpsim_simulator::saml::{
+    Attributes, GroupFilter, GroupsClaim, Login, SamlDefaults, Shape, SigAlg, SignMode, Validity,
+    idp_metadata, response,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -39,6 +43,101 @@ pub(crate) enum Sign {
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum AttributesArg {
+    /// No attribute statements (a fresh Okta app).
+    None,
+    /// Okta: email, firstName, lastName; Entra: its fixed claim set.
+    Profile,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum GroupsClaimArg {
+    Off,
+    /// Group display names (Okta's group attribute statement).
+    Names,
+    /// Group object ids, GUIDs (Entra's groups claim).
+    Ids,
+}
+
+/// The SAML app's settings. Every default is the profile's freshly
+/// configured app (IDP-ENGINES.md §3, rows S4, S8, S9, S12–S14); each flag
+/// overrides one.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct AppFlags {
+    /// What is signed [default: okta both (Response and Assertion), entra
+    /// assertion] (S4).
+    #[arg(long, value_enum)]
+    sign: Option<Sign>,
+    /// Attribute statements besides the groups claim [default: okta none, a
+    /// fresh Okta app has none; entra profile, its fixed claim set] (S13).
+    #[arg(long, value_enum)]
+    attributes: Option<AttributesArg>,
+    /// The groups claim [default: off for both] (S14). --group-filter alone
+    /// turns it on: names for okta, object ids for entra.
+    #[arg(long, value_enum)]
+    groups_claim: Option<GroupsClaimArg>,
+    /// Which groups go into the groups claim: all, starts-with:P,
+    /// ends-with:S, equals:G, contains:X or regex:R (Okta's and Entra's
+    /// filters) [default: all, once the claim is on].
+    #[arg(long, value_parser = GroupFilter::parse)]
+    group_filter: Option<GroupFilter>,
+    /// The app's NameID format: unspecified, email, persistent or transient
+    /// [default: okta unspecified (the username), entra email (the UPN)]
+    /// (S12). Okta answers a request asking another format with an error
+    /// response, not a different NameID.
+    #[arg(long, value_parser = parse_name_id_format)]
+    name_id_format: Option<&'static str>,
+    /// Validity window: okta (T-5..T+5 min), entra-protocol (T..T+70 min,
+    /// Entra's protocol page) or entra-token-reference (T-5..T+55 min, its
+    /// token-reference sample) [default: the profile's] (S8).
+    #[arg(long, value_parser = Validity::parse)]
+    validity: Option<Validity>,
+    /// How long before the (first) sign-in the user's IdP session
+    /// authenticated: AuthnInstant is that much older than IssueInstant
+    /// (90s, 8h, 30d; 30d reproduces "Authentication statement is too
+    /// old"). `serve` keeps each user's session, so later sign-ins keep
+    /// its AuthnInstant (S9).
+    #[arg(long, value_parser = parse_age, default_value = "0s")]
+    session_age: time::Duration,
+}
+
+impl AppFlags {
+    /// The profile's app with these flags applied, and the group filter.
+    pub(crate) fn apply(&self, base: SamlDefaults) -> (SamlDefaults, GroupFilter) {
+        let mut app = base;
+        if let Some(s) = self.sign {
+            app.sign = s.mode();
+        }
+        if let Some(a) = self.attributes {
+            app.attributes = match a {
+                AttributesArg::None => Attributes::None,
+                AttributesArg::Profile => Attributes::Profile,
+            };
+        }
+        app.groups = match (self.groups_claim, &self.group_filter) {
+            (Some(GroupsClaimArg::Off), _) => GroupsClaim::Off,
+            (Some(GroupsClaimArg::Names), _) => GroupsClaim::Names,
+            (Some(GroupsClaimArg::Ids), _) => GroupsClaim::ObjectIds,
+            // Configuring a filter is configuring the claim.
+            (None, Some(_)) => app.groups_when_on,
+            (None, None) => app.groups,
+        };
+        if let Some(f) = self.name_id_format {
+            app.name_id_format = f;
+        }
+        if let Some(v) = self.validity {
+            app.validity = v;
+        }
+        let filter = self.group_filter.clone().unwrap_or(GroupFilter::All);
+        (app, filter)
+    }
+
+    pub(crate) fn session_age(&self) -> time::Duration {
+        self.session_age
+    }
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum Alg {
     RsaSha256,
     RsaSha512,
@@ -57,6 +156,11 @@ enum Format {
 enum Command {
     /// Print one signed SAML response shaped like Okta's or Entra ID's.
     ///
+    /// With no other flags it is what a freshly configured app of the
+    /// profile sends: okta signs the Response and the Assertion and sends no
+    /// attributes; entra signs the Assertion and sends its fixed claims;
+    /// neither sends groups. Each setting has its flag below.
+    ///
     /// Without --certs it signs with the committed TEST-ONLY fixture key
     /// (certs/fixtures), which is public: fine for tests, worthless as proof.
     Response {
@@ -74,19 +178,16 @@ enum Command {
         in_response_to: Option<String>,
         #[arg(long, value_enum, default_value_t = Profile::Okta)]
         profile: Profile,
-        #[arg(long, value_enum, default_value_t = Sign::Assertion)]
-        sign: Sign,
+        #[command(flatten)]
+        app: AppFlags,
         #[arg(long, value_enum, default_value_t = Alg::RsaSha256)]
         alg: Alg,
         #[arg(long, value_enum, default_value_t = Format::Xml)]
         format: Format,
-        /// A group the user is in (repeatable).
+        /// A group the user is in (repeatable); sent only when the groups
+        /// claim is on (--groups-claim or --group-filter).
         #[arg(long = "group")]
         groups: Vec<String>,
-        /// Which groups go into the assertion: all, starts-with:P, ends-with:S,
-        /// equals:G, contains:X or regex:R (Okta's and Entra's filters).
-        #[arg(long, default_value = "all", value_parser = GroupFilter::parse)]
-        group_filter: GroupFilter,
         /// Directory written by `idpsim certs init` holding idp-signing.{key,crt}.pem.
         #[arg(long, value_name = "DIR")]
         certs: Option<PathBuf>,
@@ -119,6 +220,19 @@ pub(crate) fn material(certs: &Option<PathBuf>) -> anyhow::Result<Material> {
 }
 
 impl Profile {
+    /// What a freshly configured app of this IdP sends.
+    pub(crate) fn defaults(self) -> SamlDefaults {
+        match self {
+            Profile::Okta => SamlDefaults::OKTA,
+            Profile::Entra => SamlDefaults::ENTRA,
+            // Each SCIM profile's own app, so sign-ins and `saml response` agree.
+            Profile::Google => scim::GOOGLE.saml,
+            Profile::Onelogin => scim::ONELOGIN.saml,
+            Profile::Jumpcloud => scim::JUMPCLOUD.saml,
+            Profile::Ping => scim::PING.saml,
+        }
+    }
+
     /// The response shape and the IdP entity ID of this profile.
     pub(crate) fn shape(self) -> (Shape, String) {
         let shape = match self {
@@ -146,59 +260,48 @@ impl Sign {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let (
-        user,
-        sp_entity_id,
-        acs,
-        in_response_to,
-        profile,
-        sign,
-        alg,
-        format,
-        groups,
-        group_filter,
-        certs,
-    ) = match args.command {
-        Command::Metadata {
-            entity_id,
-            sso_url,
-            certs,
-        } => {
-            let m = material(&certs)?;
-            crate::out(
-                &idp_metadata(&entity_id, &sso_url, &m.idp_signing.cert_pem)
-                    .map_err(anyhow::Error::msg)?,
-            );
-            return Ok(ExitCode::SUCCESS);
-        }
-        Command::Response {
-            user,
-            sp_entity_id,
-            acs,
-            in_response_to,
-            profile,
-            sign,
-            alg,
-            format,
-            groups,
-            group_filter,
-            certs,
-        } => (
-            user,
-            sp_entity_id,
-            acs,
-            in_response_to,
-            profile,
-            sign,
-            alg,
-            format,
-            groups,
-            group_filter,
-            certs,
-        ),
-    };
+    let (user, sp_entity_id, acs, in_response_to, profile, app, alg, format, groups, certs) =
+        match args.command {
+            Command::Metadata {
+                entity_id,
+                sso_url,
+                certs,
+            } => {
+                let m = material(&certs)?;
+                crate::out(
+                    &idp_metadata(&entity_id, &sso_url, &m.idp_signing.cert_pem)
+                        .map_err(anyhow::Error::msg)?,
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            Command::Response {
+                user,
+                sp_entity_id,
+                acs,
+                in_response_to,
+                profile,
+                app,
+                alg,
+                format,
+                groups,
+                certs,
+            } => (
+                user,
+                sp_entity_id,
+                acs,
+                in_response_to,
+                profile,
+                app,
+                alg,
+                format,
+                groups,
+                certs,
+            ),
+        };
     let material = material(&certs)?;
     let u = User::new(&user, String::new());
+    let (app_settings, group_filter) = app.apply(profile.defaults());
+    let now = time::OffsetDateTime::now_utc();
     let login = Login {
         user_name: user.clone(),
         given_name: u.given_name.clone(),
@@ -206,20 +309,22 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         display_name: u.display_name.clone(),
         email: user.clone(),
         object_id: uuid::Uuid::new_v4().to_string(),
-        groups: group_filter.apply(&groups),
+        groups: app_settings.group_values_of_names(group_filter.apply(&groups)),
         sp_entity_id,
         acs_url: acs,
         in_response_to,
-        now: time::OffsetDateTime::now_utc(),
+        now,
+        authn_instant: now - app.session_age(),
         name_id_format: None,
         extra_attributes: vec![],
+        app: app_settings,
         seed: std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0),
     };
     let (shape, _) = profile.shape();
-    let mode = sign.mode();
+    let mode = app_settings.sign;
     let alg = match alg {
         Alg::RsaSha256 => SigAlg::RsaSha256,
         Alg::RsaSha512 => SigAlg::RsaSha512,

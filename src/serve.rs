@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use idpsim_simulator::directory::{Directory, Generate};
+use idpsim_simulator::saml::SigAlg;
 use idpsim_simulator::saml::server::{IdpConfig, ServiceProvider, spawn};
 use idpsim_simulator::saml::sp_config;
-use idpsim_simulator::saml::{GroupFilter, SigAlg};
 
-use crate::saml::{Profile, Sign, material};
+use crate::saml::{AppFlags, Profile, material};
 use idpsim_simulator::{player, scenario};
 
 #[derive(Debug, clap::Args)]
@@ -46,11 +46,11 @@ pub struct Args {
     /// Take the directory from a scenario file.
     #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Sign::Assertion)]
-    sign: Sign,
-    /// Which groups go into assertions (all, starts-with:P, equals:G, contains:X, regex:R, …).
-    #[arg(long, default_value = "all", value_parser = GroupFilter::parse)]
-    group_filter: GroupFilter,
+    /// The SAML app's settings; without them, a freshly configured app of
+    /// the profile (okta: Response and Assertion signed, no attributes;
+    /// entra: Assertion signed, its fixed claims; no groups for either).
+    #[command(flatten)]
+    app: AppFlags,
     /// Serve HTTPS with the TLS leaf for 127.0.0.1 from --certs (or the TEST-ONLY
     /// fixtures); clients must trust that set's CA (ca.crt.pem).
     #[arg(long)]
@@ -100,13 +100,16 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let other_sps: Vec<ServiceProvider> = sps.collect();
     let material = material(&args.certs)?;
     let (shape, entity_id) = args.profile.shape();
+    let (app, group_filter) = args.app.apply(args.profile.defaults());
     let config = IdpConfig {
         shape,
         entity_id,
         signing: material.idp_signing.clone(),
-        sign: args.sign.mode(),
+        sign: app.sign,
         alg: SigAlg::RsaSha256,
-        group_filter: args.group_filter.clone(),
+        group_filter,
+        app,
+        session_age: args.app.session_age(),
         sp,
         other_sps,
         port: args.port,

@@ -16,7 +16,7 @@ use idpsim_simulator::directory::{Directory, Generate};
 use idpsim_simulator::idp::{Idp, Progress};
 use idpsim_simulator::profile::OKTA;
 use idpsim_simulator::saml::server::{self, IdpConfig, ServiceProvider};
-use idpsim_simulator::saml::{GroupFilter, Shape, SigAlg, SignMode};
+use idpsim_simulator::saml::{GroupFilter, SamlDefaults, Shape, SigAlg};
 use serde_json::Value;
 
 #[path = "support/chromium.rs"]
@@ -55,14 +55,22 @@ async fn sign_in_through(idp_host: &str, shot: Option<&str>) {
         groups: 3,
         domain: "example.com".into(),
     });
+    // Okta's fresh app, its Name ID format set to the emailAddress the
+    // SP's metadata asks for, as an admin following its guide would (S12).
+    let app = SamlDefaults {
+        name_id_format: idpsim_simulator::saml::defaults::EMAIL,
+        ..OKTA.saml
+    };
     let idp = server::spawn(
         IdpConfig {
             shape: Shape::Okta { app_key },
             entity_id: idp_entity.clone(),
             signing: fixtures.idp_signing.clone(),
-            sign: SignMode::Assertion,
+            sign: app.sign,
             alg: SigAlg::RsaSha256,
             group_filter: GroupFilter::All,
+            app,
+            session_age: time::Duration::ZERO,
             sp: ServiceProvider {
                 entity_id: format!("{sp_origin}/saml/metadata"),
                 acs_url: format!("{sp_origin}/saml/acs"),

@@ -249,6 +249,8 @@ pub struct Profile {
     pub external_id: ExternalId,
     pub manager: ManagerStyle,
     pub sign_in: SignInShape,
+    /// What its SAML app sends when freshly configured (IDP-ENGINES §3).
+    pub saml: crate::saml::SamlDefaults,
     /// Whether deleting a user in the IdP sends `DELETE /Users/{id}`.
     pub deletes_users: bool,
     /// Membership PATCHes for one group sent concurrently (Entra).
@@ -375,6 +377,7 @@ pub const OKTA: Profile = Profile {
     external_id: ExternalId::IdpId,
     manager: ManagerStyle::NotSent,
     sign_in: SignInShape::Okta,
+    saml: crate::saml::SamlDefaults::OKTA,
     deletes_users: false,
     parallel_member_patches: false,
     import_page: Some(100),
@@ -444,6 +447,7 @@ pub const ENTRA: Profile = Profile {
     external_id: ExternalId::MailNickname,
     manager: ManagerStyle::ReferencePatch,
     sign_in: SignInShape::Entra,
+    saml: crate::saml::SamlDefaults::ENTRA,
     deletes_users: true,
     parallel_member_patches: true,
     import_page: None,
@@ -505,6 +509,7 @@ pub const RFC: Profile = Profile {
     external_id: ExternalId::IdpId,
     manager: ManagerStyle::InCreateBody,
     sign_in: SignInShape::Okta,
+    saml: crate::saml::SamlDefaults::OKTA,
     deletes_users: true,
     parallel_member_patches: false,
     import_page: Some(100),

@@ -14,7 +14,9 @@ use base64::engine::general_purpose::STANDARD as B64;
 use idpsim_certs::Material;
 use idpsim_reference_sp::fuzzing as sp;
 use idpsim_simulator::fuzzing;
-use idpsim_simulator::saml::{Login, Shape, SigAlg, SignMode, response};
+use idpsim_simulator::saml::{
+    Attributes, GroupsClaim, Login, SamlDefaults, Shape, SigAlg, SignMode, response,
+};
 use time::OffsetDateTime;
 
 #[test]
@@ -193,9 +195,16 @@ fn seed_bytes(spec: &SeedSpec) -> Vec<u8> {
         acs_url: sp::ACS_URL.into(),
         in_response_to: None,
         now: OffsetDateTime::from_unix_timestamp(sp::NOW_UNIX).unwrap(),
+        authn_instant: OffsetDateTime::from_unix_timestamp(sp::NOW_UNIX).unwrap(),
         seed: 14,
         name_id_format: None,
         extra_attributes: Vec::new(),
+        // Every statement written, so that the fuzzer starts from them all.
+        app: SamlDefaults {
+            attributes: Attributes::Profile,
+            groups: GroupsClaim::Names,
+            ..SamlDefaults::for_shape(&shape())
+        },
     };
     change(&mut login);
     let xml = response(

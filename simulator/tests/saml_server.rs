@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use idpsim_certs::Material;
 use idpsim_simulator::directory::Directory;
 use idpsim_simulator::saml::server::{IdpConfig, ServiceProvider, spawn};
-use idpsim_simulator::saml::{GroupFilter, Shape, SigAlg, SignMode};
+use idpsim_simulator::saml::{GroupFilter, SamlDefaults, Shape, SigAlg, SignMode};
 
 fn request(id: &str, acs: &str) -> String {
     format!(
@@ -55,6 +55,7 @@ async fn idp_shaped(shape: Shape) -> idpsim_simulator::saml::server::IdpHandle {
     dir.add_group("app-eng")
         .members
         .insert("ann.lee@example.com".into());
+    let fresh = SamlDefaults::for_shape(&shape);
     let config = IdpConfig {
         entity_id: shape.issuer(),
         shape,
@@ -62,6 +63,12 @@ async fn idp_shaped(shape: Shape) -> idpsim_simulator::saml::server::IdpHandle {
         sign: SignMode::Assertion,
         alg: SigAlg::RsaSha256,
         group_filter: GroupFilter::parse("starts-with:app-").unwrap(),
+        // The groups claim on, as `--group-filter` turns it on.
+        app: SamlDefaults {
+            groups: fresh.groups_when_on,
+            ..fresh
+        },
+        session_age: time::Duration::ZERO,
         sp: ServiceProvider {
             entity_id: "https://sp.example".into(),
             acs_url: "https://sp.example/acs".into(),
@@ -212,17 +219,117 @@ async fn entra_refuses_an_unsupported_name_id_policy_with_an_error_response() {
         "{xml}"
     );
     assert!(page.contains("action=\"https://sp.example/acs\""));
-    // Okta has no such rule: the login page is shown.
+}
+
+/// S12: an Okta app answers a NameIDPolicy other than its configured
+/// format (or unspecified) with an error Status, not a bent NameID.
+#[tokio::test]
+async fn okta_refuses_a_name_id_format_other_than_the_apps() {
+    let asking = |format: &str| {
+        request("_req-f", "https://sp.example/acs").replace(
+            "</samlp:AuthnRequest>",
+            &format!("<samlp:NameIDPolicy Format=\"{format}\"/></samlp:AuthnRequest>"),
+        )
+    };
+    let c = reqwest::Client::new();
     let okta = idp().await;
-    let page = c
-        .get(url(&okta.base_url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let get = |req: String| {
+        let c = c.clone();
+        let url = format!(
+            "{}/sso/saml?SAMLRequest={}",
+            okta.base_url,
+            enc(&deflate(&req))
+        );
+        async move { c.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let page = get(asking(
+        "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+    ))
+    .await;
+    let xml =
+        String::from_utf8(B64.decode(input(&page, "SAMLResponse").unwrap()).unwrap()).unwrap();
+    assert!(
+        xml.starts_with("<saml2p:Response")
+            && xml.contains("status:Requester")
+            && xml.contains("status:InvalidNameIDPolicy")
+            && !xml.contains("Assertion"),
+        "{xml}"
+    );
+    // Unspecified asks for nothing in particular: the login page.
+    let page = get(asking(
+        "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
+    ))
+    .await;
     assert!(page.contains("search users"), "{page}");
+}
+
+/// `idpsim serve --profile okta` with no other flags: Okta's fresh app
+/// (S4 both signed, S13 no attributes, S14 no groups), and AuthnInstant
+/// from the user's IdP session (S9): `--session-age` back-dates it, and a
+/// second sign-in rides on the same session.
+#[tokio::test]
+async fn serve_follows_the_fresh_okta_app() {
+    let mut dir = Directory::new(1);
+    let u = dir.new_user("ann.lee@example.com");
+    dir.add_user(u);
+    dir.add_group("app-eng")
+        .members
+        .insert("ann.lee@example.com".into());
+    let app = SamlDefaults::OKTA;
+    let config = IdpConfig {
+        entity_id: Shape::idpsim_okta().issuer(),
+        shape: Shape::idpsim_okta(),
+        signing: Material::fixtures().idp_signing,
+        sign: app.sign,
+        alg: SigAlg::RsaSha256,
+        group_filter: GroupFilter::All,
+        app,
+        session_age: time::Duration::days(30),
+        sp: ServiceProvider {
+            entity_id: "https://sp.example".into(),
+            acs_url: "https://sp.example/acs".into(),
+            attributes: vec![],
+        },
+        other_sps: vec![],
+        port: 0,
+        tls: None,
+    };
+    let idp = spawn(config, dir).await.unwrap();
+    let c = reqwest::Client::new();
+    let sign_in = || async {
+        let done = c
+            .post(format!("{}/sso/login", idp.base_url))
+            .form(&[("user", "ann.lee@example.com")])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        String::from_utf8(B64.decode(input(&done, "SAMLResponse").unwrap()).unwrap()).unwrap()
+    };
+    let first = sign_in().await;
+    assert_eq!(first.matches("<ds:Signature ").count(), 2, "{first}");
+    assert!(!first.contains("AttributeStatement") && !first.contains("app-eng"));
+    let instant = |xml: &str| {
+        let i = xml.find("AuthnInstant=\"").unwrap() + 14;
+        xml[i..i + xml[i..].find('"').unwrap()].to_owned()
+    };
+    let issued = |xml: &str| {
+        let i = xml.find("IssueInstant=\"").unwrap() + 14;
+        xml[i..i + xml[i..].find('"').unwrap()].to_owned()
+    };
+    let parse = |s: &str| {
+        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap()
+    };
+    let age = parse(&issued(&first)) - parse(&instant(&first));
+    assert!(
+        age >= time::Duration::days(30)
+            && age < time::Duration::days(30) + time::Duration::minutes(1),
+        "{age}"
+    );
+    let second = sign_in().await;
+    assert_eq!(instant(&second), instant(&first), "the same IdP session");
 }
 
 #[tokio::test]
@@ -246,6 +353,8 @@ async fn several_sps_each_get_their_own_acs_and_attribute_mapping() {
         sign: SignMode::Assertion,
         alg: SigAlg::RsaSha256,
         group_filter: GroupFilter::All,
+        app: SamlDefaults::OKTA,
+        session_age: time::Duration::ZERO,
         sp: sps.next().unwrap(),
         other_sps: sps.collect(),
         port: 0,

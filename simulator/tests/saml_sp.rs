@@ -8,7 +8,7 @@ use idpsim_certs::{KeyAndCert, Material};
 use idpsim_reference_sp::saml::{SamlConfig, key_from_cert_pem};
 use idpsim_reference_sp::{Config, ProvisioningMode};
 use idpsim_simulator::saml::authn_request;
-use idpsim_simulator::saml::{Login, Shape, SigAlg, SignMode, response};
+use idpsim_simulator::saml::{Attributes, Login, SamlDefaults, Shape, SigAlg, SignMode, response};
 use reqwest::redirect::Policy;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -116,6 +116,7 @@ impl Sp {
     }
 
     fn login(&self, user: &str, in_response_to: Option<String>) -> Login {
+        let now = OffsetDateTime::now_utc();
         Login {
             user_name: user.into(),
             given_name: "Given".into(),
@@ -127,10 +128,16 @@ impl Sp {
             sp_entity_id: self.url("/saml/metadata"),
             acs_url: self.url("/saml/acs"),
             in_response_to,
-            now: OffsetDateTime::now_utc(),
+            now,
+            authn_instant: now,
             seed: rand_seed(),
             name_id_format: None,
             extra_attributes: vec![],
+            // Attribute statements configured, as the SP tests mutate them.
+            app: SamlDefaults {
+                attributes: Attributes::Profile,
+                ..SamlDefaults::for_shape(&self.shape)
+            },
         }
     }
 
@@ -237,6 +244,36 @@ async fn every_shape_mode_and_algorithm_signs_in() {
                 assert_eq!(me["userName"], "jane@example.com");
             }
         }
+    }
+}
+
+/// A freshly configured app's response (IDP-ENGINES S4, S13): Okta's signs
+/// Response and Assertion and carries no AttributeStatement at all. The
+/// reference SP, like an SP set up from its own metadata (NameID format
+/// emailAddress), keys the account on the NameID and needs no `email`
+/// attribute, so it signs the user in; Entra's fresh app likewise.
+#[tokio::test]
+async fn a_fresh_apps_response_without_attributes_signs_in() {
+    for shape in [okta(), entra()] {
+        let sp = Sp::start(shape.clone(), |_, _| {}).await;
+        sp.add_user("jane@example.com").await;
+        let app = SamlDefaults {
+            name_id_format: idpsim_simulator::saml::defaults::EMAIL,
+            ..SamlDefaults::for_shape(&shape)
+        };
+        let o = sp
+            .sign_in("jane@example.com", |l| {
+                let fresh = Login { app, ..l.clone() };
+                let xml = sp.sign(&fresh, app.sign, SigAlg::RsaSha256);
+                if matches!(shape, Shape::Okta { .. }) {
+                    assert!(!xml.contains("AttributeStatement"), "{xml}");
+                }
+                xml
+            })
+            .await;
+        let (status, me) = sp.whoami(&accepted(&o)).await;
+        assert_eq!(status, 200, "{shape:?}");
+        assert_eq!(me["userName"], "jane@example.com");
     }
 }
 

@@ -12,7 +12,7 @@ use idpsim_certs::Material;
 use idpsim_simulator::directory::{Directory, User};
 use idpsim_simulator::saml::response::SigningKey;
 use idpsim_simulator::saml::sign_in::{self, SigningIdp, SpEndpoints, Verdict};
-use idpsim_simulator::saml::{Shape, SigAlg, SignMode};
+use idpsim_simulator::saml::{SamlDefaults, Shape, SigAlg, SignMode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
@@ -166,6 +166,7 @@ async fn sign_in_at(sp: &HostileSp) -> Verdict {
         key: Arc::new(SigningKey::from_pem(&Material::fixtures().idp_signing).unwrap()),
         sign: SignMode::Assertion,
         alg: SigAlg::RsaSha256,
+        app: SamlDefaults::OKTA,
     };
     let endpoints = SpEndpoints {
         login_url: format!("{}/login", sp.origin),
@@ -218,4 +219,80 @@ async fn a_huge_whoami_is_read_only_up_to_its_limit() {
     assert!(answer.contains("more than 1048576 bytes"), "{answer}");
     let written = written_when_done(&mut sp).await;
     assert!(written < BOUND, "the client read {written} bytes of whoami");
+}
+
+/// S12 in a `login` step: the reference SP asks for an emailAddress NameID.
+/// A fresh Okta app (unspecified) answers with an InvalidNameIDPolicy
+/// Status, which the SP refuses; the app set to emailAddress, as `play`
+/// sets it, signs the user in.
+#[tokio::test]
+async fn okta_answers_a_name_id_format_it_was_not_given_with_an_error() {
+    use idpsim_reference_sp::saml::{SamlConfig, key_from_cert_pem};
+    let key = key_from_cert_pem(&Material::fixtures().idp_signing.cert_pem).unwrap();
+    let shape = Shape::idpsim_okta();
+    let sp = idpsim_reference_sp::spawn(idpsim_reference_sp::Config {
+        saml: Some(SamlConfig::new(
+            shape.issuer(),
+            "http://127.0.0.1:9/sso".into(),
+            vec![key],
+        )),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let created = reqwest::Client::new()
+        .post(format!("{}/Users", sp.base_url()))
+        .bearer_auth(sp.token())
+        .json(&serde_json::json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "jane@example.com",
+            "active": true
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let mut dir = Directory::new(1);
+    dir.add_user(User::new("jane@example.com", "00u1".into()));
+    let endpoints = SpEndpoints {
+        login_url: format!("{}/saml/login", sp.origin()),
+        whoami_url: format!("{}/whoami", sp.origin()),
+    };
+    let idp = |app: SamlDefaults| SigningIdp {
+        shape: shape.clone(),
+        key: Arc::new(SigningKey::from_pem(&Material::fixtures().idp_signing).unwrap()),
+        sign: app.sign,
+        alg: SigAlg::RsaSha256,
+        app,
+    };
+    let http = sign_in::browser();
+    let fresh = sign_in::sp_initiated(
+        &http,
+        &endpoints,
+        &idp(SamlDefaults::OKTA),
+        &dir,
+        "jane@example.com",
+    )
+    .await
+    .unwrap();
+    match fresh {
+        Verdict::Rejected { answer, .. } => {
+            assert!(answer.contains("InvalidNameIDPolicy"), "{answer}")
+        }
+        accepted => panic!("a fresh Okta app must not answer emailAddress: {accepted:?}"),
+    }
+    let configured = SamlDefaults {
+        name_id_format: idpsim_simulator::saml::defaults::EMAIL,
+        ..SamlDefaults::OKTA
+    };
+    let v = sign_in::sp_initiated(
+        &http,
+        &endpoints,
+        &idp(configured),
+        &dir,
+        "jane@example.com",
+    )
+    .await
+    .unwrap();
+    assert!(matches!(v, Verdict::Accepted { .. }), "{v:?}");
 }

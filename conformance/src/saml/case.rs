@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use idpsim_simulator::saml::{Login, Shape, SigAlg, SignMode, SigningKey, signed_response};
+use idpsim_simulator::saml::{
+    Attributes, Login, SamlDefaults, Shape, SigAlg, SignMode, SigningKey, signed_response,
+};
 use time::OffsetDateTime;
 
 use super::sign::{self, Keys, Spec};
@@ -253,9 +255,21 @@ impl Forge<'_> {
             acs_url: s.acs_url.clone(),
             in_response_to: s.request_id.clone(),
             now,
+            authn_instant: now,
             seed: rand_seed(),
             name_id_format: None,
             extra_attributes: Vec::new(),
+            // The IdP's default app, with attribute statements configured
+            // (Okta's has none when fresh): cases such as special characters
+            // in attribute values need one to mutate.
+            app: SamlDefaults {
+                attributes: Attributes::Profile,
+                ..if self.okta() {
+                    SamlDefaults::OKTA
+                } else {
+                    SamlDefaults::ENTRA
+                }
+            },
         }
     }
 

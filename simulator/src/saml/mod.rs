@@ -2,6 +2,7 @@
 //! responses shaped like Okta's and Entra ID's.
 
 pub mod authn_request;
+pub mod defaults;
 pub mod groups;
 pub mod metadata;
 pub mod response;
@@ -11,6 +12,7 @@ pub mod sp_config;
 pub mod status;
 pub mod xml;
 
+pub use defaults::{Attributes, GroupsClaim, NameIdPolicy, SamlDefaults, Validity};
 pub use groups::GroupFilter;
 pub use metadata::idp_metadata;
 pub use response::{

@@ -11,6 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use super::defaults::{Attributes, EMAIL, GroupsClaim, PERSISTENT, SamlDefaults, TRANSIENT};
 use super::xml::Element;
 
 const PROTOCOL: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
@@ -125,21 +126,31 @@ pub struct Login {
     pub email: String,
     /// The IdP's id for the user (Entra's objectidentifier).
     pub object_id: String,
-    /// Groups already filtered by the profile's group rules.
+    /// The groups claim's values, already filtered by the group rules:
+    /// names or object ids, as `app.groups` says. Sent only when
+    /// `app.groups` is not [`GroupsClaim::Off`].
     pub groups: Vec<String>,
     pub sp_entity_id: String,
     pub acs_url: String,
     pub in_response_to: Option<String>,
     pub now: OffsetDateTime,
+    /// When the IdP session this sign-in rides on authenticated the user
+    /// (S9): `now` for a fresh login, days earlier for an old session.
+    pub authn_instant: OffsetDateTime,
     /// Seeds the IDs, so that a fixture can be reproduced.
     pub seed: u64,
-    /// The NameIDPolicy Format the AuthnRequest asked for, if any: persistent
-    /// gets the opaque IdP id, emailAddress the email, unspecified the
-    /// userName; anything else keeps the profile's default.
+    /// The NameIDPolicy Format the AuthnRequest asked for, if any. The
+    /// NameID follows it only where `app` honours it
+    /// ([`SamlDefaults::answer_format`]); otherwise it keeps the app's
+    /// configured format (callers refuse such requests beforehand).
     pub name_id_format: Option<String>,
     /// Attributes beyond the profile's own, from the SP's attribute
     /// mapping: name and values, written after the profile's.
     pub extra_attributes: Vec<(String, Vec<String>)>,
+    /// The app's settings: attributes, groups claim, NameID format,
+    /// validity ([`SamlDefaults`]). Its `sign` is not read here: the
+    /// signing mode is [`signed_response`]'s argument.
+    pub app: SamlDefaults,
 }
 
 impl Login {
@@ -151,6 +162,7 @@ impl Login {
         groups: Vec<String>,
         sp_entity_id: &str,
         acs_url: &str,
+        app: SamlDefaults,
     ) -> Login {
         let now = OffsetDateTime::now_utc();
         Login {
@@ -165,26 +177,31 @@ impl Login {
             acs_url: acs_url.to_owned(),
             in_response_to: None,
             now,
+            authn_instant: now,
             seed: now.unix_timestamp_nanos() as u64,
             name_id_format: None,
             extra_attributes: Vec::new(),
+            app,
         }
     }
 }
 
-const UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
-const EMAIL: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
-const PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
-
-/// The NameID (format, value) for a login, given the profile's default.
-fn name_id(l: &Login, default: &'static str) -> (&'static str, String) {
-    match l.name_id_format.as_deref() {
-        Some(PERSISTENT) => (PERSISTENT, l.object_id.clone()),
-        Some(EMAIL) => (EMAIL, l.email.clone()),
-        Some(UNSPECIFIED) => (UNSPECIFIED, l.user_name.clone()),
-        _ if default == EMAIL => (EMAIL, l.user_name.clone()),
-        _ => (default, l.user_name.clone()),
-    }
+/// The NameID (format, value) for a login: the format the app answers the
+/// request with (S12), the value its source for that format. Entra's
+/// emailAddress carries the UPN ("user.userprincipalname", the enterprise
+/// app default), Okta's the user's email.
+fn name_id(l: &Login, okta: bool, transient: &str) -> (&'static str, String) {
+    let format = l
+        .app
+        .answer_format(l.name_id_format.as_deref())
+        .unwrap_or(l.app.name_id_format);
+    let value = match format {
+        PERSISTENT => l.object_id.clone(),
+        EMAIL if okta => l.email.clone(),
+        TRANSIENT => transient.to_owned(),
+        _ => l.user_name.clone(),
+    };
+    (format, value)
 }
 
 /// Why a response could not be made.
@@ -237,6 +254,15 @@ impl Ids {
             .map(|_| char::from(b'0' + self.rng.random_range(0..10u8)))
             .collect();
         format!("id{digits}")
+    }
+    /// Okta's SessionIndex: `id`, the response time in milliseconds, a dot
+    /// and nine digits, as in captured responses (`id1524392933593.694282512`
+    /// with IssueInstant 10:28:53.593, AuthnInstant 10:28:49.876).
+    fn okta_session(&mut self, at: OffsetDateTime) -> String {
+        let digits: String = (0..9)
+            .map(|_| char::from(b'0' + self.rng.random_range(0..10u8)))
+            .collect();
+        format!("id{}.{digits}", at.unix_timestamp_nanos() / 1_000_000)
     }
     fn entra(&mut self) -> String {
         let b: [u8; 16] = self.rng.random();
@@ -326,7 +352,8 @@ pub fn signed_response(
     let issuer = shape.issuer();
     let now = ts(login.now);
     let mut assertion = if okta {
-        okta_assertion(login, &issuer, &assertion_id, &now)
+        let session = ids.okta_session(login.now);
+        okta_assertion(login, &issuer, &assertion_id, &now, &session)
     } else {
         entra_assertion(login, shape, &issuer, &assertion_id, &now)
     };
@@ -380,8 +407,9 @@ pub fn signed_response(
     Ok(resp.to_xml())
 }
 
-fn okta_assertion(l: &Login, issuer: &str, id: &str, now: &str) -> Element {
+fn okta_assertion(l: &Login, issuer: &str, id: &str, now: &str, session: &str) -> Element {
     let t = |d: i64| ts(l.now + time::Duration::minutes(d));
+    let v = l.app.validity;
     let value = |v: &str| {
         Element::new("saml2:AttributeValue")
             .ns("xs", XS)
@@ -400,70 +428,83 @@ fn okta_assertion(l: &Login, issuer: &str, id: &str, now: &str) -> Element {
         a
     };
     let mut scd = Element::new("saml2:SubjectConfirmationData")
-        .attr("NotOnOrAfter", t(5))
+        .attr("NotOnOrAfter", t(v.confirmation))
         .attr("Recipient", &l.acs_url);
     if let Some(irt) = &l.in_response_to {
         scd = scd.attr("InResponseTo", irt);
     }
-    let mut stmt = Element::new("saml2:AttributeStatement")
-        .child(attribute("email", std::slice::from_ref(&l.email)))
-        .child(attribute("firstName", std::slice::from_ref(&l.given_name)))
-        .child(attribute("lastName", std::slice::from_ref(&l.family_name)));
-    if !l.groups.is_empty() {
-        stmt = stmt.child(attribute("groups", &l.groups));
+    // S13: a fresh Okta app has no attribute statements at all.
+    let mut attributes = Vec::new();
+    if l.app.attributes == Attributes::Profile {
+        attributes.push(attribute("email", std::slice::from_ref(&l.email)));
+        attributes.push(attribute("firstName", std::slice::from_ref(&l.given_name)));
+        attributes.push(attribute("lastName", std::slice::from_ref(&l.family_name)));
+    }
+    if l.app.groups != GroupsClaim::Off && !l.groups.is_empty() {
+        attributes.push(attribute("groups", &l.groups));
     }
     for (name, values) in &l.extra_attributes {
-        stmt = stmt.child(attribute(name, values));
+        attributes.push(attribute(name, values));
     }
-    Element::new("saml2:Assertion")
-        .ns("saml2", ASSERTION)
-        .attr("ID", id)
-        .attr("IssueInstant", now)
-        .attr("Version", "2.0")
-        .child(
-            Element::new("saml2:Issuer")
-                .attr("Format", "urn:oasis:names:tc:SAML:2.0:nameid-format:entity")
-                .text(issuer),
-        )
-        .child(
-            Element::new("saml2:Subject")
-                .child(
-                    Element::new("saml2:NameID")
-                        .attr("Format", name_id(l, UNSPECIFIED).0)
-                        .text(name_id(l, UNSPECIFIED).1),
-                )
-                .child(
-                    Element::new("saml2:SubjectConfirmation")
-                        .attr("Method", "urn:oasis:names:tc:SAML:2.0:cm:bearer")
-                        .child(scd),
-                ),
-        )
-        .child(
-            Element::new("saml2:Conditions")
-                .attr("NotBefore", t(-5))
-                .attr("NotOnOrAfter", t(5))
-                .child(
-                    Element::new("saml2:AudienceRestriction")
-                        .child(Element::new("saml2:Audience").text(&l.sp_entity_id)),
-                ),
-        )
-        .child(
-            Element::new("saml2:AuthnStatement")
-                .attr("AuthnInstant", now)
-                .attr("SessionIndex", id)
-                .child(
-                    Element::new("saml2:AuthnContext").child(
+    let (format, value) = name_id(l, true, session);
+    let assertion =
+        Element::new("saml2:Assertion")
+            .ns("saml2", ASSERTION)
+            .attr("ID", id)
+            .attr("IssueInstant", now)
+            .attr("Version", "2.0")
+            .child(
+                Element::new("saml2:Issuer")
+                    .attr("Format", "urn:oasis:names:tc:SAML:2.0:nameid-format:entity")
+                    .text(issuer),
+            )
+            .child(
+                Element::new("saml2:Subject")
+                    .child(
+                        Element::new("saml2:NameID")
+                            .attr("Format", format)
+                            .text(value),
+                    )
+                    .child(
+                        Element::new("saml2:SubjectConfirmation")
+                            .attr("Method", "urn:oasis:names:tc:SAML:2.0:cm:bearer")
+                            .child(scd),
+                    ),
+            )
+            .child(
+                Element::new("saml2:Conditions")
+                    .attr("NotBefore", t(v.not_before))
+                    .attr("NotOnOrAfter", t(v.not_on_or_after))
+                    .child(
+                        Element::new("saml2:AudienceRestriction")
+                            .child(Element::new("saml2:Audience").text(&l.sp_entity_id)),
+                    ),
+            )
+            .child(
+                Element::new("saml2:AuthnStatement")
+                    .attr("AuthnInstant", ts(l.authn_instant))
+                    .attr("SessionIndex", session)
+                    .child(Element::new("saml2:AuthnContext").child(
                         Element::new("saml2:AuthnContextClassRef").text(
                             "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
                         ),
-                    ),
-                ),
-        )
-        .child(stmt)
+                    )),
+            );
+    // An AttributeStatement must hold at least one Attribute (SAML Core
+    // §2.7.3), so none is written when there is nothing to say.
+    if attributes.is_empty() {
+        return assertion;
+    }
+    let mut stmt = Element::new("saml2:AttributeStatement");
+    for a in attributes {
+        stmt = stmt.child(a);
+    }
+    assertion.child(stmt)
 }
 
 fn entra_assertion(l: &Login, shape: &Shape, issuer: &str, id: &str, now: &str) -> Element {
     let t = |d: i64| ts(l.now + time::Duration::minutes(d));
+    let v = l.app.validity;
     let tenant = match shape {
         Shape::Entra { tenant } => tenant.clone(),
         Shape::Okta { .. } => String::new(),
@@ -477,67 +518,77 @@ fn entra_assertion(l: &Login, shape: &Shape, issuer: &str, id: &str, now: &str) 
     };
     let one = |v: &str| vec![v.to_owned()];
     let mut scd = Element::new("SubjectConfirmationData")
-        .attr("NotOnOrAfter", t(5))
+        .attr("NotOnOrAfter", t(v.confirmation))
         .attr("Recipient", &l.acs_url);
     if let Some(irt) = &l.in_response_to {
         scd = scd.attr("InResponseTo", irt);
     }
-    let mut stmt = Element::new("AttributeStatement")
-        .child(attribute(
+    let mut claims = Vec::new();
+    let fixed = [
+        (
             "http://schemas.microsoft.com/identity/claims/tenantid",
-            &one(&tenant),
-        ))
-        .child(attribute(
+            tenant.as_str(),
+        ),
+        (
             "http://schemas.microsoft.com/identity/claims/objectidentifier",
-            &one(&l.object_id),
-        ))
-        .child(attribute(
+            &l.object_id,
+        ),
+        (
             "http://schemas.microsoft.com/identity/claims/identityprovider",
-            &one(issuer),
-        ))
-        .child(attribute(
+            issuer,
+        ),
+        (
             "http://schemas.microsoft.com/identity/claims/displayname",
-            &one(&l.display_name),
-        ))
-        .child(attribute(
+            &l.display_name,
+        ),
+        (
             "http://schemas.microsoft.com/claims/authnmethodsreferences",
-            &one("http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password"),
-        ))
-        .child(attribute(
+            "http://schemas.microsoft.com/ws/2008/06/identity/authenticationmethod/password",
+        ),
+        (
             "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
-            &one(&l.given_name),
-        ))
-        .child(attribute(
+            &l.given_name,
+        ),
+        (
             "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/surname",
-            &one(&l.family_name),
-        ))
-        .child(attribute(
+            &l.family_name,
+        ),
+        (
             "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
-            &one(&l.email),
-        ))
-        .child(attribute(
+            &l.email,
+        ),
+        (
             "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name",
-            &one(&l.user_name),
-        ));
-    if l.groups.len() > ENTRA_GROUP_LIMIT {
+            &l.user_name,
+        ),
+    ];
+    if l.app.attributes == Attributes::Profile {
+        for (name, value) in fixed {
+            claims.push(attribute(name, &one(value)));
+        }
+    }
+    // S14: the groups claim is off until an admin adds it.
+    let groups_on = l.app.groups != GroupsClaim::Off;
+    if groups_on && l.groups.len() > ENTRA_GROUP_LIMIT {
         let link = format!(
             "https://graph.windows.net/{tenant}/users/{}/getMemberObjects",
             l.object_id
         );
-        stmt = stmt.child(attribute(
+        claims.push(attribute(
             "http://schemas.microsoft.com/claims/groups.link",
             &one(&link),
         ));
-    } else if !l.groups.is_empty() {
-        stmt = stmt.child(attribute(
+    } else if groups_on && !l.groups.is_empty() {
+        claims.push(attribute(
             "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
             &l.groups,
         ));
     }
     for (name, values) in &l.extra_attributes {
-        stmt = stmt.child(attribute(name, values));
+        claims.push(attribute(name, values));
     }
-    Element::new("Assertion")
+    let (format, value) = name_id(l, false, id);
+    let mut assertion = Element::new("Assertion")
         .ns("", ASSERTION)
         .attr("ID", id)
         .attr("IssueInstant", now)
@@ -545,11 +596,7 @@ fn entra_assertion(l: &Login, shape: &Shape, issuer: &str, id: &str, now: &str) 
         .child(Element::new("Issuer").text(issuer))
         .child(
             Element::new("Subject")
-                .child(
-                    Element::new("NameID")
-                        .attr("Format", name_id(l, EMAIL).0)
-                        .text(name_id(l, EMAIL).1),
-                )
+                .child(Element::new("NameID").attr("Format", format).text(value))
                 .child(
                     Element::new("SubjectConfirmation")
                         .attr("Method", "urn:oasis:names:tc:SAML:2.0:cm:bearer")
@@ -558,25 +605,31 @@ fn entra_assertion(l: &Login, shape: &Shape, issuer: &str, id: &str, now: &str) 
         )
         .child(
             Element::new("Conditions")
-                .attr("NotBefore", now)
-                .attr("NotOnOrAfter", t(70))
+                .attr("NotBefore", t(v.not_before))
+                .attr("NotOnOrAfter", t(v.not_on_or_after))
                 .child(
                     Element::new("AudienceRestriction")
                         .child(Element::new("Audience").text(&l.sp_entity_id)),
                 ),
-        )
-        .child(stmt)
-        .child(
-            Element::new("AuthnStatement")
-                .attr("AuthnInstant", now)
-                .attr("SessionIndex", id)
-                .child(
-                    Element::new("AuthnContext").child(
-                        Element::new("AuthnContextClassRef")
-                            .text("urn:oasis:names:tc:SAML:2.0:ac:classes:Password"),
-                    ),
+        );
+    if !claims.is_empty() {
+        let mut stmt = Element::new("AttributeStatement");
+        for c in claims {
+            stmt = stmt.child(c);
+        }
+        assertion = assertion.child(stmt);
+    }
+    assertion.child(
+        Element::new("AuthnStatement")
+            .attr("AuthnInstant", ts(l.authn_instant))
+            .attr("SessionIndex", id)
+            .child(
+                Element::new("AuthnContext").child(
+                    Element::new("AuthnContextClassRef")
+                        .text("urn:oasis:names:tc:SAML:2.0:ac:classes:Password"),
                 ),
-        )
+            ),
+    )
 }
 
 struct Signer<'a> {

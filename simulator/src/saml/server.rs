@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use super::authn_request::{self, AuthnRequest};
+use super::defaults::SamlDefaults;
 use super::groups::GroupFilter;
 use super::metadata::idp_metadata;
 use super::response::{Login, Shape, SigAlg, SignMode, SigningKey, signed_response};
@@ -90,9 +91,18 @@ pub struct IdpConfig {
     pub shape: Shape,
     pub entity_id: String,
     pub signing: KeyAndCert,
+    /// What is signed: `app.sign` unless `--sign` says otherwise.
     pub sign: SignMode,
     pub alg: SigAlg,
+    /// Which groups go into the groups claim, when `app.groups` turns it on.
     pub group_filter: GroupFilter,
+    /// The app's settings (S4, S8, S12–S14): the profile's defaults with
+    /// the flags applied.
+    pub app: SamlDefaults,
+    /// How long before a user's first sign-in here their IdP session
+    /// authenticated (S9, `--session-age`): 0 for a fresh login, 30 days to
+    /// reproduce "Authentication statement is too old".
+    pub session_age: time::Duration,
     /// The SP that IdP-initiated logins and requests without an Issuer go to.
     pub sp: ServiceProvider,
     /// Further SPs, chosen by an AuthnRequest's Issuer or `?sp=` on the
@@ -109,6 +119,10 @@ struct App {
     key: SigningKey,
     dir: Directory,
     base_url: String,
+    /// Each user's IdP session: when it authenticated (S9). Later sign-ins
+    /// ride on it, so their AuthnInstant stays that of the first, as a
+    /// real IdP's session cookie makes it.
+    sessions: std::sync::Mutex<HashMap<String, time::OffsetDateTime>>,
 }
 
 /// A running IdP.
@@ -144,6 +158,7 @@ pub async fn spawn(config: IdpConfig, dir: Directory) -> std::io::Result<IdpHand
         key,
         dir,
         base_url: base_url.clone(),
+        sessions: Default::default(),
     });
     let router = Router::new()
         .route("/metadata", get(metadata))
@@ -342,9 +357,17 @@ async fn login(State(app): State<Arc<App>>, RawForm(body): RawForm) -> Response 
     };
     let groups = app
         .config
-        .group_filter
-        .apply(&app.dir.groups_of(&user.user_name));
+        .app
+        .group_values(&app.dir, &user.user_name, &app.config.group_filter);
+    let base = Login::for_user(user, groups, &sp.entity_id, &sp.acs_url, app.config.app);
+    let authn_instant = *app
+        .sessions
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(user.user_name.clone())
+        .or_insert(base.now - app.config.session_age);
     let login = Login {
+        authn_instant,
         extra_attributes: sp
             .attributes
             .iter()
@@ -355,7 +378,7 @@ async fn login(State(app): State<Arc<App>>, RawForm(body): RawForm) -> Response 
             .get("name_id_format")
             .filter(|s| !s.is_empty())
             .cloned(),
-        ..Login::for_user(user, groups, &sp.entity_id, &sp.acs_url)
+        ..base
     };
     let xml = match signed_response(
         &app.config.shape,
@@ -393,35 +416,29 @@ fn post_to_acs(sp: &ServiceProvider, xml: &str, relay: Option<&str>) -> Response
     .into_response()
 }
 
-/// NameID formats Entra accepts in a NameIDPolicy (SAML.md §5.2).
-const ENTRA_NAME_ID_FORMATS: &[&str] = &[
-    "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
-    "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
-    "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
-    "urn:oasis:names:tc:SAML:2.0:nameid-format:transient",
-];
-
-/// Entra answers a NameIDPolicy it does not support with an error
-/// Response (Requester / InvalidNameIDPolicy), before anyone signs in.
+/// A NameIDPolicy the app does not answer (S12: Okta's other than its
+/// configured format, Entra's outside its four) gets an error Response
+/// (Requester / InvalidNameIDPolicy) before anyone signs in.
 fn refused_by_profile(
     app: &App,
     sp: &ServiceProvider,
     req: &AuthnRequest,
     relay: Option<&str>,
 ) -> Option<Response> {
-    let format = req.name_id_format.as_deref()?;
-    if !matches!(app.config.shape, Shape::Entra { .. }) || ENTRA_NAME_ID_FORMATS.contains(&format) {
-        return None;
-    }
+    let message = app
+        .config
+        .app
+        .answer_format(req.name_id_format.as_deref())
+        .err()?;
     let now = time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
-    let id = format!("_{}", uuid::Uuid::new_v4());
-    let message = format!(
-        "AADSTS (idpsim): the NameIDPolicy Format {format} is not supported; use persistent, emailAddress, unspecified or transient"
-    );
+    let id = match app.config.shape {
+        Shape::Okta { .. } => format!("id{:026}", uuid::Uuid::new_v4().as_u128() % 10u128.pow(26)),
+        Shape::Entra { .. } => format!("_{}", uuid::Uuid::new_v4()),
+    };
     let xml = error_response(
         &app.config.shape,
         &Envelope {

@@ -14,7 +14,9 @@ use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use serde_json::Value;
 
 use super::authn_request;
+use super::defaults::SamlDefaults;
 use super::response::{Login, Shape, SigAlg, SignMode, SigningKey, signed_response};
+use super::status::{Envelope, Failure, SubStatus, TopStatus, error_response};
 use crate::capped;
 use crate::directory::Directory;
 
@@ -41,6 +43,10 @@ pub struct SigningIdp {
     pub key: Arc<SigningKey>,
     pub sign: SignMode,
     pub alg: SigAlg,
+    /// The app's settings (attributes, groups claim, NameID format and
+    /// policy, validity); a request asking a NameID format the app does not
+    /// answer gets an error response, as from the real IdP (S12).
+    pub app: SamlDefaults,
 }
 
 /// What the SP made of one sign-in.
@@ -138,13 +144,36 @@ pub async fn sp_initiated(
         .clone()
         .ok_or("the AuthnRequest names no AssertionConsumerServiceURL")?;
     let sp_entity_id = req.issuer.clone().ok_or("the AuthnRequest has no Issuer")?;
+    let groups = idp
+        .app
+        .group_values(dir, user_name, &super::GroupFilter::All);
     let login = Login {
         in_response_to: Some(req.id.clone()),
         name_id_format: req.name_id_format.clone(),
-        ..Login::for_user(user, dir.groups_of(user_name), &sp_entity_id, &acs)
+        ..Login::for_user(user, groups, &sp_entity_id, &acs, idp.app)
     };
-    let xml = signed_response(&idp.shape, &login, &idp.key, idp.sign, idp.alg)
-        .map_err(|e| format!("cannot sign the response: {e}"))?;
+    let xml = match idp.app.answer_format(req.name_id_format.as_deref()) {
+        Ok(_) => signed_response(&idp.shape, &login, &idp.key, idp.sign, idp.alg)
+            .map_err(|e| format!("cannot sign the response: {e}"))?,
+        Err(message) => error_response(
+            &idp.shape,
+            &Envelope {
+                id: &format!("_{}", uuid::Uuid::new_v4()),
+                issue_instant: &time::OffsetDateTime::now_utc()
+                    .replace_nanosecond(0)
+                    .unwrap_or_else(|_| time::OffsetDateTime::now_utc())
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+                destination: &acs,
+                in_response_to: Some(&req.id),
+            },
+            &Failure {
+                top: TopStatus::Requester,
+                sub: Some(SubStatus::InvalidNameIdPolicy),
+                message: &message,
+            },
+        ),
+    };
     let mut form = vec![("SAMLResponse", B64.encode(xml))];
     if let Some(rs) = query.get("RelayState") {
         form.push(("RelayState", rs.clone()));
