@@ -75,7 +75,7 @@ pub enum UserShape {
     /// Placeholder `password`, `groups: []`, `locale`; `groups: []` echoed
     /// on every PUT.
     Okta,
-    /// Enterprise URN in `schemas` (and the extension object, even empty),
+    /// Enterprise URN in `schemas` (the extension object only with values),
     /// `meta.resourceType`, `name.formatted`, `preferredLanguage`, `roles: []`.
     Entra,
     /// Only what RFC 7643 defines.
