@@ -320,3 +320,25 @@ async fn update_many_changes_a_share_for_the_next_cycle() {
         c.writes
     );
 }
+
+/// A `--record` of Entra's cycles is the same bytes on every run at the
+/// default concurrency: the exchanges are in the engine's planned order
+/// (job by job, a group's parallel membership PATCHes chunk by chunk), not
+/// in the order the target happened to answer.
+#[tokio::test]
+async fn recordings_of_concurrent_cycles_are_byte_identical() {
+    for file in ["entra-cycles.yaml", "entra-parallel-members.yaml"] {
+        let mut first = None;
+        for run in 0..4 {
+            let (r, sp) = play(file, false).await;
+            let text = idpsim_simulator::record::fixture(&r, sp.base_url()).to_string();
+            match &first {
+                None => first = Some(text),
+                Some(f) => assert!(
+                    *f == text,
+                    "{file}: run {run} recorded other bytes than run 0"
+                ),
+            }
+        }
+    }
+}

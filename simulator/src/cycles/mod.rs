@@ -851,10 +851,14 @@ where
     let mut set = JoinSet::new();
     let mut tasks = tasks.enumerate();
     let mut out = Vec::new();
+    // Each job's requests carry its place, so a recording can be put back
+    // in this order (crate::plan).
+    let batch = crate::plan::next_set();
     loop {
         while set.len() < width {
             let Some((i, t)) = tasks.next() else { break };
-            set.spawn(async move { (i, t.await) });
+            let job = u32::try_from(i).unwrap_or(u32::MAX);
+            set.spawn(crate::plan::job(batch, job, async move { (i, t.await) }));
         }
         let Some(done) = set.join_next().await else {
             break;
