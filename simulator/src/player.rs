@@ -393,11 +393,18 @@ impl Player {
                     Ok(notes)
                 }
                 Step::Reconcile(r) => {
+                    let deprovisioned = self
+                        .idp
+                        .engine
+                        .as_ref()
+                        .map(|e| e.deprovisioned())
+                        .unwrap_or_default();
                     let drift = reconcile::reconcile_in(
                         &self.idp.wire,
                         &self.idp.dir,
                         &self.exempt,
                         self.namespace.as_ref(),
+                        &deprovisioned,
                     )
                     .await
                     .map_err(e)?;

@@ -342,3 +342,26 @@ async fn recordings_of_concurrent_cycles_are_byte_identical() {
         }
     }
 }
+
+/// IDP-ENGINES E15: after Entra's cycles, reconcile expects the
+/// unassigned and scoped-out users disabled (not deleted, not drift) and
+/// the unassigned user hard-deleted later retained, not orphaned.
+#[tokio::test]
+async fn reconcile_expects_the_out_of_scope_disabled_not_deleted() {
+    let (r, _sp) = play("entra-deprovisioning.yaml", false).await;
+    assert!(r.passed, "{:?}", failed_steps(&r));
+    let reconciles: Vec<_> = r
+        .steps
+        .iter()
+        .filter(|s| s.step.starts_with("reconcile"))
+        .collect();
+    assert_eq!(reconciles.len(), 2);
+    assert!(
+        reconciles[1]
+            .notes
+            .iter()
+            .any(|n| n == "1 deleted users kept inactive by the target"),
+        "{:?}",
+        reconciles[1].notes
+    );
+}

@@ -107,6 +107,9 @@ pub struct Engine {
     /// manages: no later DELETE (how-provisioning-works.md, "Known
     /// limitations").
     unmanaged: HashSet<String>,
+    /// Unmanaged users since deleted from the directory: their disabled
+    /// accounts stay in the target for good.
+    released: HashSet<String>,
     hard_deletes: IndexSet<String>,
     /// Changed since the watermark.
     dirty_users: IndexSet<String>,
@@ -152,6 +155,7 @@ impl Engine {
             matching: matching.iter().map(|s| (*s).to_owned()).collect(),
             scope: HashMap::new(),
             unmanaged: HashSet::new(),
+            released: HashSet::new(),
             hard_deletes: IndexSet::new(),
             dirty_users: IndexSet::new(),
             dirty_groups: IndexSet::new(),
@@ -193,6 +197,15 @@ impl Engine {
         &self.matching
     }
 
+    /// What reconcile should expect disabled, not deleted: users out of
+    /// scope, and those released after Entra stopped managing them (E15).
+    pub fn deprovisioned(&self) -> crate::reconcile::Deprovisioned {
+        crate::reconcile::Deprovisioned {
+            disabled: self.scope.keys().cloned().collect(),
+            released: self.released.clone(),
+        }
+    }
+
     /// Matching attributes from now on, tried in this order (E3).
     pub fn set_matching(&mut self, attrs: Vec<String>) {
         self.matching = attrs;
@@ -218,6 +231,7 @@ impl Engine {
         let k = Self::key(name);
         self.scope.remove(&k);
         self.unmanaged.remove(&k);
+        self.released.remove(&k);
         self.hard_deletes.shift_remove(&k);
         self.dirty_users.insert(k);
     }
@@ -619,6 +633,9 @@ impl Engine {
                     ));
                     self.hard_deletes.shift_remove(&k);
                     self.scope.remove(&k);
+                    if !managed {
+                        self.released.insert(k.clone());
+                    }
                     dir.remove_user(&k);
                     continue;
                 }
