@@ -127,6 +127,7 @@ impl Namespace {
             Step::HardDelete(u) => Step::HardDelete(n(u)),
             Step::Unassign(u) => Step::Unassign(n(u)),
             Step::ScopeOut(u) => Step::ScopeOut(n(u)),
+            Step::ProvisionOnDemand(u) => Step::ProvisionOnDemand(n(u)),
             Step::SetManager(x) => Step::SetManager(SetManagerStep {
                 user: n(&x.user),
                 manager: n(&x.manager),

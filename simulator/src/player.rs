@@ -498,6 +498,22 @@ impl Player {
                             .into(),
                     ])
                 }
+                Step::ProvisionOnDemand(u) => {
+                    self.user_known(u)?;
+                    self.engine()?;
+                    // The round's own lines join the notes with every
+                    // on-demand round's, below.
+                    self.idp.provision_on_demand(u).await.map_err(e)?;
+                    let mut notes = Vec::new();
+                    if self.idp.wire.profile.on_demand.is_some() {
+                        notes.push(format!(
+                            "on demand, {} sends {}'s shapes: the aadOptscim062020 flag does not apply to provisioning on demand (IDP-ENGINES E27)",
+                            self.idp.wire.profile.name,
+                            self.idp.wire.profile.on_demand.map_or("", |p| p.name)
+                        ));
+                    }
+                    Ok(notes)
+                }
                 Step::Matching(attrs) => {
                     self.engine()?.set_matching(attrs.clone());
                     Ok(vec![])

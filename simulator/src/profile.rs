@@ -184,6 +184,10 @@ pub struct Profile {
     pub connection_test: ConnectionTest,
     /// The provisioning job's schedule, for an IdP that works in cycles.
     pub cycles: Option<&'static CycleRules>,
+    /// The shapes the admin's "Provision on demand" sends, where they are
+    /// not this profile's: `aadOptscim062020` "does not work with
+    /// on-demand provisioning" (IDP-ENGINES E27).
+    pub on_demand: Option<&'static Profile>,
 }
 
 impl Profile {
@@ -269,6 +273,7 @@ pub const OKTA: Profile = Profile {
     matching: &["userName"],
     connection_test: ConnectionTest::Paging,
     cycles: None,
+    on_demand: None,
 };
 
 /// Okta, App Integration Wizard app: everything by GET + PUT (§1.1).
@@ -321,6 +326,7 @@ pub const ENTRA: Profile = Profile {
     matching: &["userName"],
     connection_test: ConnectionTest::RandomUserName,
     cycles: Some(&ENTRA_CYCLES),
+    on_demand: None,
 };
 
 /// Entra ID with the `aadOptscim062020` flag (§2.1, §2.6).
@@ -330,6 +336,7 @@ pub const ENTRA_2020: Profile = Profile {
     bool_repr: BoolRepr::Json,
     update: UpdateStyle::PatchMerged,
     members: MemberStyle::FilterPath,
+    on_demand: Some(&ENTRA),
     ..ENTRA
 };
 
@@ -369,6 +376,7 @@ pub const RFC: Profile = Profile {
     matching: &["userName"],
     connection_test: ConnectionTest::None,
     cycles: None,
+    on_demand: None,
 };
 
 #[cfg(test)]

@@ -241,6 +241,9 @@ pub enum Step {
     Unassign(String),
     /// The user leaves the scoping filter; the next cycle disables it.
     ScopeOut(String),
+    /// The admin's "Provision on demand" for one user, now, in the shapes
+    /// on-demand sends (without `aadOptscim062020`, E27).
+    ProvisionOnDemand(String),
     /// Matching attributes, in precedence order, from here on:
     /// `matching: [userName, externalId]`.
     Matching(Vec<String>),
@@ -834,6 +837,7 @@ impl fmt::Display for Step {
             Step::SetManager(m) => write!(f, "set the manager of {} to {}", m.user, m.manager),
             Step::Unassign(u) => write!(f, "unassign {u}"),
             Step::ScopeOut(u) => write!(f, "scope out {u}"),
+            Step::ProvisionOnDemand(u) => write!(f, "provision {u} on demand"),
             Step::Matching(a) => write!(f, "match on {}", a.join(", then ")),
             Step::UpdateMany(m) => write!(
                 f,

@@ -365,3 +365,62 @@ async fn reconcile_expects_the_out_of_scope_disabled_not_deleted() {
         reconciles[1].notes
     );
 }
+
+/// IDP-ENGINES E27: with `aadOptscim062020`, the job's cycles send the
+/// flag's shapes, but the admin's "Provision on demand" does not: the
+/// flag "does not work with on-demand provisioning", so one user
+/// provisioned on demand gets the legacy job's capitalised, per-attribute
+/// `Replace` and its `"False"`.
+#[tokio::test]
+async fn provisioning_on_demand_ignores_the_2020_flag() {
+    let yaml = "name: on demand\nidp: entra-2020\ndirectory:\n  users:\n    - { userName: a@x.test, name: Ann Able, title: Engineer }\n    - { userName: b@x.test, name: Bob Baker, title: Engineer }\nsteps:\n  - cycle: initial\n  - update_many: { users: 2, set: { title: Lead, displayName: New Name } }\n  - cycle: incremental\n  - update_many: { users: 2, set: { title: Chief, displayName: Newer Name } }\n  - provision_on_demand: b@x.test\n  - scope_out: b@x.test\n  - provision_on_demand: b@x.test\n";
+    let s = scenario::parse("on-demand.yaml", yaml).unwrap();
+    let sp = idpsim_reference_sp::spawn(Config::default()).await.unwrap();
+    let client = ScimClient::new(ClientConfig::new(
+        sp.base_url(),
+        Auth::Bearer(sp.token().into()),
+    ))
+    .unwrap();
+    let profile = Profile::by_name("entra-2020").unwrap();
+    let mut player = Player::new(Idp::new(build_directory(&s, 0), profile, client));
+    player.record = true;
+    let r = player.run("on-demand.yaml", &s, |_| {}).await;
+    assert!(r.passed, "{:?}", failed_steps(&r));
+    let patches = |step: usize| -> Vec<serde_json::Value> {
+        r.steps[step]
+            .exchanges
+            .iter()
+            .filter(|x| x.method == idpsim_simulator::client::Method::PATCH)
+            .map(|x| x.request_json().unwrap()["Operations"].clone())
+            .collect()
+    };
+    // The cycle: the flag's pathless replace with both attributes.
+    let cycle = patches(2);
+    assert_eq!(cycle.len(), 2);
+    assert!(
+        cycle[0].as_array().unwrap().contains(
+            &json!({"op": "replace", "value": {"displayName": "New Name", "title": "Lead"}})
+        ),
+        "{cycle:?}"
+    );
+    // On demand: the legacy job's one op per attribute, capitalised.
+    let on_demand = patches(4);
+    assert_eq!(on_demand.len(), 1, "only the user asked for");
+    assert_eq!(
+        on_demand[0],
+        json!([
+            {"op": "Replace", "path": "displayName", "value": "Newer Name"},
+            {"op": "Replace", "path": "title", "value": "Chief"},
+        ])
+    );
+    // A disable on demand: the legacy string, not the flag's boolean.
+    assert_eq!(
+        patches(6)[0],
+        json!([{"op": "Replace", "path": "active", "value": "False"}])
+    );
+    assert!(
+        r.steps[4].notes.iter().any(|n| n.contains("E27")),
+        "{:?}",
+        r.steps[4].notes
+    );
+}
