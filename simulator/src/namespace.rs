@@ -13,7 +13,7 @@ use crate::client::Method;
 use crate::directory::Directory;
 use crate::idp::{EventError, Idp, Wire, encode, read_page};
 use crate::scenario::{
-    ExpectFailure, Expectation, GroupStep, LoginStep, MembersStep, MoveStep, RenameStep,
+    ExpectFailure, Expectation, GroupStep, LoginStep, MembersStep, MoveStep, NestStep, RenameStep,
     SetManagerStep, Step, UpdateStep,
 };
 
@@ -128,6 +128,13 @@ impl Namespace {
             Step::Unassign(u) => Step::Unassign(n(u)),
             Step::ScopeOut(u) => Step::ScopeOut(n(u)),
             Step::ProvisionOnDemand(u) => Step::ProvisionOnDemand(n(u)),
+            Step::ClearManager(u) => Step::ClearManager(n(u)),
+            Step::AssignGroup(g) => Step::AssignGroup(n(g)),
+            Step::UnassignGroup(g) => Step::UnassignGroup(n(g)),
+            Step::NestGroup(x) => Step::NestGroup(NestStep {
+                group: n(&x.group),
+                member: n(&x.member),
+            }),
             Step::SetManager(x) => Step::SetManager(SetManagerStep {
                 user: n(&x.user),
                 manager: n(&x.manager),

@@ -161,6 +161,9 @@ pub struct Deprovisioned {
     /// unassigned user later hard-deleted): no DELETE was ever due, so the
     /// disabled account left behind is retained, not orphaned.
     pub released: HashSet<String>,
+    /// Groups of the directory the job does not provision (lower-cased
+    /// names): neither missing nor compared.
+    pub groups: HashSet<String>,
 }
 
 /// Pages the reconcile asks for at once: enough that the target renders
@@ -406,6 +409,9 @@ pub fn compare(
     let target_groups = by_name(groups, "displayName");
     drift.duplicate_groups = duplicates(&target_groups, "displayName");
     for g in dir.groups() {
+        if deprovisioned.groups.contains(&g.name.to_lowercase()) {
+            continue;
+        }
         let Some(holders) = target_groups.get(&g.name.to_lowercase()) else {
             drift.missing_groups.push(g.name.clone());
             continue;

@@ -424,3 +424,65 @@ async fn provisioning_on_demand_ignores_the_2020_flag() {
         r.steps[4].notes
     );
 }
+
+/// Group assignment: a user is in scope through an assigned group that
+/// holds it directly, not through a group nested in it (Entra does not
+/// expand nested groups), and only assigned groups are provisioned;
+/// unassigning the group disables its members. Clearing a manager sends
+/// nothing (IDP-ENGINES E12): the target keeps the reference.
+#[tokio::test]
+async fn group_assignment_scopes_direct_members_only_and_a_cleared_manager_stays() {
+    let (r, sp) = play("entra-group-scoping.yaml", false).await;
+    assert!(r.passed, "{:?}", failed_steps(&r));
+    let sent: Vec<String> = r
+        .steps
+        .iter()
+        .flat_map(|s| s.exchanges.iter())
+        .filter(|x| x.method != idpsim_simulator::client::Method::GET)
+        .map(|x| {
+            format!(
+                "{:?} {}",
+                x.method,
+                x.request_json().map(|b| b.to_string()).unwrap_or_default()
+            )
+        })
+        .collect();
+    assert!(
+        !sent
+            .iter()
+            .any(|s| s.contains("nico@contoso.com") || s.contains("Platform")),
+        "a nested group's member or the nested group was pushed: {sent:?}"
+    );
+    let step = |name: &str| r.steps.iter().find(|s| s.step.starts_with(name)).unwrap();
+    let disable = &step("cycle incremental").cycles[0].writes;
+    assert_eq!(disable.len(), 1, "{disable:?}");
+    assert_eq!(
+        (disable[0].object.as_str(), disable[0].attribute.as_deref()),
+        ("user dana@contoso.com", Some("active"))
+    );
+    assert_eq!(
+        step("2 incremental cycles").requests,
+        1,
+        "one read, no write"
+    );
+    // The target still holds Emma's manager.
+    let http = reqwest::Client::new();
+    let list: serde_json::Value = http
+        .get(format!(
+            "{}/Users?filter=userName%20eq%20%22emma%40contoso.com%22",
+            sp.base_url()
+        ))
+        .bearer_auth(sp.token())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        list["Resources"][0]["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]
+            ["manager"]
+            .is_object(),
+        "{list}"
+    );
+}
