@@ -319,6 +319,9 @@ pub struct Exchange {
     pub attempt: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<&'static str>,
+    /// Where the engine planned this request, for recordings' order.
+    #[serde(skip)]
+    pub plan: Option<crate::plan::Plan>,
 }
 
 /// Counters over every exchange, kept even when exchanges are not.
@@ -783,6 +786,7 @@ impl ScimClient {
             micros,
             attempt,
             fault,
+            plan: crate::plan::current(),
         };
         let mut log = self.log.lock().expect("not poisoned");
         log.stats.requests += 1;

@@ -79,6 +79,9 @@ pub struct Group {
     pub idp_id: String,
     /// Members by `userName`, in the order they joined.
     pub members: IndexSet<String>,
+    /// Groups nested in this one, by name. Entra neither expands them for
+    /// scope nor pushes them as members (IDP-ENGINES §2, group scoping).
+    pub nested: IndexSet<String>,
     pub target_id: Option<String>,
 }
 
@@ -190,6 +193,7 @@ impl Directory {
                     name,
                     idp_id,
                     members: IndexSet::new(),
+                    nested: IndexSet::new(),
                     target_id: None,
                 },
             );
@@ -268,6 +272,7 @@ impl Directory {
                     name: name.to_owned(),
                     idp_id,
                     members: IndexSet::new(),
+                    nested: IndexSet::new(),
                     target_id: None,
                 },
             );

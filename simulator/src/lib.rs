@@ -14,6 +14,8 @@
 //! - [`reconcile`]: the directory compared with what the target lists.
 //! - [`scenario`]: the YAML scenario format, with file:line:column errors.
 //! - [`player`]: runs scenarios step by step into a report.
+//! - [`plan`]: the engine's planned order of requests, which recordings
+//!   keep whatever order the target answered in.
 
 mod capped;
 pub mod client;
@@ -23,6 +25,7 @@ pub mod directory;
 pub mod fuzzing;
 pub mod idp;
 pub mod namespace;
+pub mod plan;
 pub mod player;
 pub mod profile;
 pub mod reconcile;

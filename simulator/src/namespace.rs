@@ -14,7 +14,7 @@ use crate::directory::Directory;
 use crate::idp::{EventError, Idp, Wire, encode, read_page};
 use crate::scenario::{
     ChangeMembersStep, ExpectFailure, Expectation, GroupStep, LoginStep, MembersStep, MoveStep,
-    PushNowStep, RenameStep, SetManagerStep, Step, UpdateStep,
+    NestStep, PushNowStep, RenameStep, SetManagerStep, Step, UpdateStep,
 };
 
 /// One file's run prefix: `idpsim-<8 hex>-`.
@@ -136,6 +136,14 @@ impl Namespace {
             Step::HardDelete(u) => Step::HardDelete(n(u)),
             Step::Unassign(u) => Step::Unassign(n(u)),
             Step::ScopeOut(u) => Step::ScopeOut(n(u)),
+            Step::ProvisionOnDemand(u) => Step::ProvisionOnDemand(n(u)),
+            Step::ClearManager(u) => Step::ClearManager(n(u)),
+            Step::AssignGroup(g) => Step::AssignGroup(n(g)),
+            Step::UnassignGroup(g) => Step::UnassignGroup(n(g)),
+            Step::NestGroup(x) => Step::NestGroup(NestStep {
+                group: n(&x.group),
+                member: n(&x.member),
+            }),
             Step::SetManager(x) => Step::SetManager(SetManagerStep {
                 user: n(&x.user),
                 manager: n(&x.manager),

@@ -426,11 +426,18 @@ impl Player {
                     Ok(notes)
                 }
                 Step::Reconcile(r) => {
+                    let deprovisioned = self
+                        .idp
+                        .engine
+                        .as_ref()
+                        .map(|e| e.deprovisioned(&self.idp.dir))
+                        .unwrap_or_default();
                     let drift = reconcile::reconcile_in(
                         &self.idp.wire,
                         &self.idp.dir,
                         &self.exempt,
                         self.namespace.as_ref(),
+                        &deprovisioned,
                     )
                     .await
                     .map_err(e)?;
@@ -528,6 +535,79 @@ impl Player {
                             .into(),
                     ])
                 }
+                Step::ClearManager(u) => {
+                    self.user_known(u)?;
+                    self.engine()?;
+                    let had = self.idp.dir.user_mut(u).expect("known").manager.take();
+                    self.engine()?.changed_user(u);
+                    Ok(vec![match had {
+                        Some(m) => format!(
+                            "{u} had manager {m}; Entra cannot clear an attribute and sends nothing: the target keeps the reference (IDP-ENGINES E12)"
+                        ),
+                        None => format!("{u} had no manager"),
+                    }])
+                }
+                Step::AssignGroup(g) => {
+                    self.group_known(g)?;
+                    let Player { idp, .. } = self;
+                    let engine = idp
+                        .engine
+                        .as_mut()
+                        .ok_or_else(|| no_engine(idp.wire.profile.name))?;
+                    engine.assign_group(&idp.dir, g);
+                    let nested = &idp.dir.group(g).expect("known").nested;
+                    let mut notes = vec![format!(
+                        "the next cycle brings {g}'s direct members into scope"
+                    )];
+                    if !nested.is_empty() {
+                        notes.push(format!(
+                            "not the members of {} nested in it: Entra does not expand nested groups",
+                            nested.iter().cloned().collect::<Vec<_>>().join(", ")
+                        ));
+                    }
+                    Ok(notes)
+                }
+                Step::UnassignGroup(g) => {
+                    self.group_known(g)?;
+                    let Player { idp, .. } = self;
+                    let engine = idp
+                        .engine
+                        .as_mut()
+                        .ok_or_else(|| no_engine(idp.wire.profile.name))?;
+                    engine.unassign_group(&idp.dir, g);
+                    Ok(vec![format!(
+                        "the next cycle disables the members {g} alone kept in scope"
+                    )])
+                }
+                Step::NestGroup(x) => {
+                    self.engine()?;
+                    self.idp.dir.add_group(&x.member);
+                    self.idp
+                        .dir
+                        .add_group(&x.group)
+                        .nested
+                        .insert(x.member.clone());
+                    Ok(vec![format!(
+                        "{} is a member of {}: Entra pushes neither it as a member nor its members through it",
+                        x.member, x.group
+                    )])
+                }
+                Step::ProvisionOnDemand(u) => {
+                    self.user_known(u)?;
+                    self.engine()?;
+                    // The round's own lines join the notes with every
+                    // on-demand round's, below.
+                    self.idp.provision_on_demand(u).await.map_err(e)?;
+                    let mut notes = Vec::new();
+                    if self.idp.wire.profile.on_demand.is_some() {
+                        notes.push(format!(
+                            "on demand, {} sends {}'s shapes: the aadOptscim062020 flag does not apply to provisioning on demand (IDP-ENGINES E27)",
+                            self.idp.wire.profile.name,
+                            self.idp.wire.profile.on_demand.map_or("", |p| p.name)
+                        ));
+                    }
+                    Ok(notes)
+                }
                 Step::Matching(attrs) => {
                     self.engine()?.set_matching(attrs.clone());
                     Ok(vec![])
@@ -598,11 +678,14 @@ impl Player {
     /// The provisioning job, for the steps that drive it.
     fn engine(&mut self) -> Result<&mut Engine, String> {
         let name = self.idp.wire.profile.name;
-        self.idp.engine.as_mut().ok_or_else(|| {
-            format!(
-                "this step drives provisioning cycles, which the {name} profile does not run (entra and entra-2020 do)"
-            )
-        })
+        self.idp.engine.as_mut().ok_or_else(|| no_engine(name))
+    }
+
+    fn group_known(&self, name: &str) -> Result<(), String> {
+        match self.idp.dir.group(name) {
+            Some(_) => Ok(()),
+            None => Err(format!("no group {name:?} in the directory")),
+        }
     }
 
     fn user_known(&self, name: &str) -> Result<(), String> {
@@ -1147,6 +1230,12 @@ fn check_attributes(
         }
     }
     Ok(())
+}
+
+fn no_engine(profile: &str) -> String {
+    format!(
+        "this step drives provisioning cycles, which the {profile} profile does not run (entra and entra-2020 do)"
+    )
 }
 
 /// `findings` are as the file wrote them; in a namespace they are matched

@@ -99,7 +99,7 @@ pub enum UserShape {
     /// Placeholder `password`, `groups: []`, `locale`; `groups: []` echoed
     /// on every PUT.
     Okta,
-    /// Enterprise URN in `schemas` (and the extension object, even empty),
+    /// Enterprise URN in `schemas` (the extension object only with values),
     /// `meta.resourceType`, `name.formatted`, `preferredLanguage`, `roles: []`.
     Entra,
     /// Only what RFC 7643 defines.
@@ -291,6 +291,10 @@ pub struct Profile {
     pub put_after_group_create: bool,
     pub import_advance: ImportAdvance,
     pub errors: ErrorPolicy,
+    /// The shapes the admin's "Provision on demand" sends, where they are
+    /// not this profile's: `aadOptscim062020` "does not work with
+    /// on-demand provisioning" (IDP-ENGINES E27).
+    pub on_demand: Option<&'static Profile>,
 }
 
 impl Profile {
@@ -404,6 +408,7 @@ pub const OKTA: Profile = Profile {
         failure_retries: 0,
         failed_task: true,
     },
+    on_demand: None,
 };
 
 /// Okta, App Integration Wizard app: everything by GET + PUT (§1.1).
@@ -471,6 +476,7 @@ pub const ENTRA: Profile = Profile {
         failure_retries: 0,
         failed_task: false,
     },
+    on_demand: None,
 };
 
 /// Entra ID with the `aadOptscim062020` flag (§2.1, §2.6).
@@ -480,6 +486,7 @@ pub const ENTRA_2020: Profile = Profile {
     bool_repr: BoolRepr::Json,
     update: UpdateStyle::PatchMerged,
     members: MemberStyle::FilterPath,
+    on_demand: Some(&ENTRA),
     ..ENTRA
 };
 
@@ -532,6 +539,7 @@ pub const RFC: Profile = Profile {
         failure_retries: 5,
         failed_task: false,
     },
+    on_demand: None,
 };
 
 /// Google Workspace's automated provisioning ("Google-Auto-Provisioning"),

@@ -148,6 +148,24 @@ fn work_email(v: &Value) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// Users an IdP deprovisioned without deleting them, so that reconcile
+/// expects them disabled rather than gone (Entra, IDP-ENGINES E15).
+/// Lower-cased userNames.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Deprovisioned {
+    /// Still in the directory but out of the job's scope (unassigned,
+    /// scoped out, soft-deleted): disabled in the target if it holds them,
+    /// not missing if it does not, and in no group either way.
+    pub disabled: HashSet<String>,
+    /// Gone from the directory after Entra had stopped managing them (an
+    /// unassigned user later hard-deleted): no DELETE was ever due, so the
+    /// disabled account left behind is retained, not orphaned.
+    pub released: HashSet<String>,
+    /// Groups of the directory the job does not provision (lower-cased
+    /// names): neither missing nor compared.
+    pub groups: HashSet<String>,
+}
+
 /// Pages the reconcile asks for at once: enough that the target renders
 /// one while the client parses another (the client's concurrency bound
 /// still applies).
@@ -173,29 +191,43 @@ pub async fn reconcile(
         &groups,
         exempt,
         wire.profile.deletes_users,
+        &Deprovisioned::default(),
     ))
 }
 
-/// [`reconcile`] within a namespace: only the target's objects whose names
+/// [`reconcile`] within a namespace (only the target's objects whose names
 /// carry its prefix are compared, so objects of other runs, or of the
-/// target's own, are neither orphans nor duplicates of this run's.
+/// target's own, are neither orphans nor duplicates of this run's), and
+/// with what the IdP deprovisioned without deleting.
 pub async fn reconcile_in(
     wire: &Wire,
     dir: &Directory,
     exempt: &[String],
     scope: Option<&Namespace>,
+    deprovisioned: &Deprovisioned,
 ) -> Result<Drift, EventError> {
-    let Some(ns) = scope else {
-        return reconcile(wire, dir, exempt).await;
+    let (users, groups) = match scope {
+        Some(ns) => (
+            ns.list(wire, "Users").await?,
+            ns.list(wire, "Groups").await?,
+        ),
+        None => {
+            let page = wire.profile.import_page.unwrap_or(100);
+            (
+                wire.list_all_at_once("Users", page, PAGES_IN_FLIGHT)
+                    .await?,
+                wire.list_all_at_once("Groups", page, PAGES_IN_FLIGHT)
+                    .await?,
+            )
+        }
     };
-    let users = ns.list(wire, "Users").await?;
-    let groups = ns.list(wire, "Groups").await?;
     Ok(compare(
         dir,
         &users,
         &groups,
         exempt,
         wire.profile.deletes_users,
+        deprovisioned,
     ))
 }
 
@@ -255,6 +287,7 @@ pub fn compare(
     groups: &[Value],
     exempt: &[String],
     deletes_users: bool,
+    deprovisioned: &Deprovisioned,
 ) -> Drift {
     let exempt: HashSet<String> = exempt.iter().map(|e| e.to_lowercase()).collect();
     let mut drift = Drift::default();
@@ -273,14 +306,31 @@ pub fn compare(
     dup_users.retain(|d| !exempt.contains(&d.name.to_lowercase()));
     drift.duplicate_users = dup_users;
     for u in dir.users() {
+        let out_of_scope = deprovisioned.disabled.contains(&u.user_name.to_lowercase());
         let Some(holders) = target_users.get(&u.user_name.to_lowercase()) else {
-            drift.missing_users.push(u.user_name.clone());
+            if !out_of_scope {
+                drift.missing_users.push(u.user_name.clone());
+            }
             continue;
         };
         let Some(t) = the_one(holders, u.target_id.as_deref()) else {
             continue;
         };
         drift.users_compared += 1;
+        if out_of_scope {
+            // Entra wrote `active` last and nothing since: only that is
+            // expected of it.
+            let actual = t.get("active").cloned().unwrap_or(Value::Bool(true));
+            if !matches!(&actual, Value::Bool(false)) && actual != "False" && actual != "false" {
+                drift.attributes.push(AttributeDrift {
+                    user: u.user_name.clone(),
+                    attribute: "active",
+                    expected: false.into(),
+                    actual,
+                });
+            }
+            continue;
+        }
         let expect: [(&'static str, Value, Value); 8] = [
             (
                 "active",
@@ -349,7 +399,8 @@ pub fn compare(
             .to_owned();
         // An IdP that never deletes (Okta) leaves deactivated accounts
         // behind by design; for one that deletes, any leftover is drift.
-        if t.get("active").and_then(Value::as_bool) == Some(false) && !deletes_users {
+        let inactive = t.get("active").and_then(Value::as_bool) == Some(false);
+        if inactive && (!deletes_users || deprovisioned.released.contains(name)) {
             drift.retained_inactive.push(shown);
         } else {
             drift.orphaned_users.push(shown);
@@ -358,6 +409,9 @@ pub fn compare(
     let target_groups = by_name(groups, "displayName");
     drift.duplicate_groups = duplicates(&target_groups, "displayName");
     for g in dir.groups() {
+        if deprovisioned.groups.contains(&g.name.to_lowercase()) {
+            continue;
+        }
         let Some(holders) = target_groups.get(&g.name.to_lowercase()) else {
             drift.missing_groups.push(g.name.clone());
             continue;
@@ -382,7 +436,14 @@ pub fn compare(
                     .collect()
             })
             .unwrap_or_default();
-        let expected: HashSet<String> = g.members.iter().map(|m| m.to_lowercase()).collect();
+        let mut actual = actual;
+        actual.retain(|m| !deprovisioned.disabled.contains(m));
+        let expected: HashSet<String> = g
+            .members
+            .iter()
+            .map(|m| m.to_lowercase())
+            .filter(|m| !deprovisioned.disabled.contains(m))
+            .collect();
         let mut missing: Vec<String> = expected.difference(&actual).cloned().collect();
         let mut extra: Vec<String> = actual.difference(&expected).cloned().collect();
         if !missing.is_empty() || !extra.is_empty() {

@@ -20,8 +20,11 @@ pub fn fixture(report: &ScenarioReport, base_url: &str) -> Value {
         .steps
         .iter()
         .map(|s| {
-            let exchanges: Vec<Value> = s
-                .exchanges
+            // In the engine's planned order, not the order of the answers:
+            // the same bytes on every run.
+            let mut planned = s.exchanges.clone();
+            crate::plan::order(&mut planned);
+            let exchanges: Vec<Value> = planned
                 .iter()
                 .map(|x| {
                     let mut v = serde_json::to_value(x).expect("exchanges serialise");
@@ -37,6 +40,16 @@ pub fn fixture(report: &ScenarioReport, base_url: &str) -> Value {
                                 });
                             }
                         }
+                    }
+                    if let Some(body) = v.get_mut("response_body") {
+                        if x.plan.is_some_and(|p| p.fan != 0) {
+                            // One of several PATCHes sent at once to one
+                            // group (E23): its answer shows the members of
+                            // whichever landed before it, a race that
+                            // differs on every run.
+                            *body = Value::String(RACED.into());
+                        }
+                        unordered(body);
                     }
                     if let Some(ns) = &report.namespace {
                         unprefix(&mut v, ns);
@@ -61,6 +74,48 @@ pub fn fixture(report: &ScenarioReport, base_url: &str) -> Value {
         .collect();
     json!({"fixtureVersion": 1, "scenario": report.name, "idp": report.idp, "steps": steps})
 }
+
+/// Lists whose order carries no meaning, put in one order: a listing's
+/// `Resources` (RFC 7644 §3.4.2.3 gives an order only with `sortBy`), and
+/// multi-valued `members` and `groups` (RFC 7643 §2.4). A target fed by
+/// concurrent creates and membership PATCHes holds them in the order the
+/// requests landed, which differs from run to run. Sorted by the name the
+/// target returns (`userName`, `displayName`, `display`), which, unlike an
+/// id, is the same on every run; a list with an element without one is
+/// left as it is.
+fn unordered(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            for (k, x) in o.iter_mut() {
+                if let Value::Array(a) = x
+                    && matches!(k.as_str(), "Resources" | "members" | "groups")
+                {
+                    let names: Option<Vec<String>> = a.iter().map(name_of).collect();
+                    if let Some(names) = names {
+                        let mut pairs: Vec<(String, Value)> =
+                            names.into_iter().zip(a.drain(..)).collect();
+                        pairs.sort_by(|x, y| x.0.cmp(&y.0));
+                        a.extend(pairs.into_iter().map(|(_, x)| x));
+                    }
+                }
+                unordered(x);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(unordered),
+        _ => {}
+    }
+}
+
+fn name_of(v: &Value) -> Option<String> {
+    ["userName", "displayName", "display"]
+        .iter()
+        .find_map(|k| v.get(*k).and_then(Value::as_str))
+        .map(str::to_owned)
+}
+
+/// The answer body of a request sent in parallel with others to the same
+/// resource.
+pub const RACED: &str = "{raced}";
 
 /// What a run prefix becomes: each run draws its own, and a fixture must
 /// not depend on it. Replaced before ids are found, since a prefixed GUID

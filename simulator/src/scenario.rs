@@ -249,6 +249,20 @@ pub enum Step {
     Unassign(String),
     /// The user leaves the scoping filter; the next cycle disables it.
     ScopeOut(String),
+    /// The manager is cleared in the directory; Entra sends nothing (E12).
+    ClearManager(String),
+    /// A group is assigned to the application: its direct members are in
+    /// scope whatever their own assignment; nested groups' are not.
+    AssignGroup(String),
+    /// The group's assignment is removed: the members it alone kept in
+    /// scope are disabled by the next cycle.
+    UnassignGroup(String),
+    /// A group becomes a member of another in the directory:
+    /// `nest_group: { group: G, member: C }`.
+    NestGroup(NestStep),
+    /// The admin's "Provision on demand" for one user, now, in the shapes
+    /// on-demand sends (without `aadOptscim062020`, E27).
+    ProvisionOnDemand(String),
     /// Matching attributes, in precedence order, from here on:
     /// `matching: [userName, externalId]`.
     Matching(Vec<String>),
@@ -300,6 +314,14 @@ pub struct TestConnectionStep {
     /// Push Groups is on: Okta's test also pages `/Groups` (IDP-ENGINES O1).
     #[serde(default)]
     pub groups: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NestStep {
+    pub group: String,
+    /// The group nested in `group`.
+    pub member: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -893,6 +915,11 @@ impl fmt::Display for Step {
             Step::SetManager(m) => write!(f, "set the manager of {} to {}", m.user, m.manager),
             Step::Unassign(u) => write!(f, "unassign {u}"),
             Step::ScopeOut(u) => write!(f, "scope out {u}"),
+            Step::ProvisionOnDemand(u) => write!(f, "provision {u} on demand"),
+            Step::ClearManager(u) => write!(f, "clear the manager of {u}"),
+            Step::AssignGroup(g) => write!(f, "assign group {g}"),
+            Step::UnassignGroup(g) => write!(f, "unassign group {g}"),
+            Step::NestGroup(n) => write!(f, "nest group {} in {}", n.member, n.group),
             Step::Matching(a) => write!(f, "match on {}", a.join(", then ")),
             Step::UpdateMany(m) => write!(
                 f,

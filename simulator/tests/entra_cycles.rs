@@ -320,3 +320,169 @@ async fn update_many_changes_a_share_for_the_next_cycle() {
         c.writes
     );
 }
+
+/// A `--record` of Entra's cycles is the same bytes on every run at the
+/// default concurrency: the exchanges are in the engine's planned order
+/// (job by job, a group's parallel membership PATCHes chunk by chunk), not
+/// in the order the target happened to answer.
+#[tokio::test]
+async fn recordings_of_concurrent_cycles_are_byte_identical() {
+    for file in ["entra-cycles.yaml", "entra-parallel-members.yaml"] {
+        let mut first = None;
+        for run in 0..4 {
+            let (r, sp) = play(file, false).await;
+            let text = idpsim_simulator::record::fixture(&r, sp.base_url()).to_string();
+            match &first {
+                None => first = Some(text),
+                Some(f) => assert!(
+                    *f == text,
+                    "{file}: run {run} recorded other bytes than run 0"
+                ),
+            }
+        }
+    }
+}
+
+/// IDP-ENGINES E15: after Entra's cycles, reconcile expects the
+/// unassigned and scoped-out users disabled (not deleted, not drift) and
+/// the unassigned user hard-deleted later retained, not orphaned.
+#[tokio::test]
+async fn reconcile_expects_the_out_of_scope_disabled_not_deleted() {
+    let (r, _sp) = play("entra-deprovisioning.yaml", false).await;
+    assert!(r.passed, "{:?}", failed_steps(&r));
+    let reconciles: Vec<_> = r
+        .steps
+        .iter()
+        .filter(|s| s.step.starts_with("reconcile"))
+        .collect();
+    assert_eq!(reconciles.len(), 2);
+    assert!(
+        reconciles[1]
+            .notes
+            .iter()
+            .any(|n| n == "1 deleted users kept inactive by the target"),
+        "{:?}",
+        reconciles[1].notes
+    );
+}
+
+/// IDP-ENGINES E27: with `aadOptscim062020`, the job's cycles send the
+/// flag's shapes, but the admin's "Provision on demand" does not: the
+/// flag "does not work with on-demand provisioning", so one user
+/// provisioned on demand gets the legacy job's capitalised, per-attribute
+/// `Replace` and its `"False"`.
+#[tokio::test]
+async fn provisioning_on_demand_ignores_the_2020_flag() {
+    let yaml = "name: on demand\nidp: entra-2020\ndirectory:\n  users:\n    - { userName: a@x.test, name: Ann Able, title: Engineer }\n    - { userName: b@x.test, name: Bob Baker, title: Engineer }\nsteps:\n  - cycle: initial\n  - update_many: { users: 2, set: { title: Lead, displayName: New Name } }\n  - cycle: incremental\n  - update_many: { users: 2, set: { title: Chief, displayName: Newer Name } }\n  - provision_on_demand: b@x.test\n  - scope_out: b@x.test\n  - provision_on_demand: b@x.test\n";
+    let s = scenario::parse("on-demand.yaml", yaml).unwrap();
+    let sp = idpsim_reference_sp::spawn(Config::default()).await.unwrap();
+    let client = ScimClient::new(ClientConfig::new(
+        sp.base_url(),
+        Auth::Bearer(sp.token().into()),
+    ))
+    .unwrap();
+    let profile = Profile::by_name("entra-2020").unwrap();
+    let mut player = Player::new(Idp::new(build_directory(&s, 0), profile, client));
+    player.record = true;
+    let r = player.run("on-demand.yaml", &s, |_| {}).await;
+    assert!(r.passed, "{:?}", failed_steps(&r));
+    let patches = |step: usize| -> Vec<serde_json::Value> {
+        r.steps[step]
+            .exchanges
+            .iter()
+            .filter(|x| x.method == idpsim_simulator::client::Method::PATCH)
+            .map(|x| x.request_json().unwrap()["Operations"].clone())
+            .collect()
+    };
+    // The cycle: the flag's pathless replace with both attributes.
+    let cycle = patches(2);
+    assert_eq!(cycle.len(), 2);
+    assert!(
+        cycle[0].as_array().unwrap().contains(
+            &json!({"op": "replace", "value": {"displayName": "New Name", "title": "Lead"}})
+        ),
+        "{cycle:?}"
+    );
+    // On demand: the legacy job's one op per attribute, capitalised.
+    let on_demand = patches(4);
+    assert_eq!(on_demand.len(), 1, "only the user asked for");
+    assert_eq!(
+        on_demand[0],
+        json!([
+            {"op": "Replace", "path": "displayName", "value": "Newer Name"},
+            {"op": "Replace", "path": "title", "value": "Chief"},
+        ])
+    );
+    // A disable on demand: the legacy string, not the flag's boolean.
+    assert_eq!(
+        patches(6)[0],
+        json!([{"op": "Replace", "path": "active", "value": "False"}])
+    );
+    assert!(
+        r.steps[4].notes.iter().any(|n| n.contains("E27")),
+        "{:?}",
+        r.steps[4].notes
+    );
+}
+
+/// Group assignment: a user is in scope through an assigned group that
+/// holds it directly, not through a group nested in it (Entra does not
+/// expand nested groups), and only assigned groups are provisioned;
+/// unassigning the group disables its members. Clearing a manager sends
+/// nothing (IDP-ENGINES E12): the target keeps the reference.
+#[tokio::test]
+async fn group_assignment_scopes_direct_members_only_and_a_cleared_manager_stays() {
+    let (r, sp) = play("entra-group-scoping.yaml", false).await;
+    assert!(r.passed, "{:?}", failed_steps(&r));
+    let sent: Vec<String> = r
+        .steps
+        .iter()
+        .flat_map(|s| s.exchanges.iter())
+        .filter(|x| x.method != idpsim_simulator::client::Method::GET)
+        .map(|x| {
+            format!(
+                "{:?} {}",
+                x.method,
+                x.request_json().map(|b| b.to_string()).unwrap_or_default()
+            )
+        })
+        .collect();
+    assert!(
+        !sent
+            .iter()
+            .any(|s| s.contains("nico@contoso.com") || s.contains("Platform")),
+        "a nested group's member or the nested group was pushed: {sent:?}"
+    );
+    let step = |name: &str| r.steps.iter().find(|s| s.step.starts_with(name)).unwrap();
+    let disable = &step("cycle incremental").cycles[0].writes;
+    assert_eq!(disable.len(), 1, "{disable:?}");
+    assert_eq!(
+        (disable[0].object.as_str(), disable[0].attribute.as_deref()),
+        ("user dana@contoso.com", Some("active"))
+    );
+    assert_eq!(
+        step("2 incremental cycles").requests,
+        1,
+        "one read, no write"
+    );
+    // The target still holds Emma's manager.
+    let http = reqwest::Client::new();
+    let list: serde_json::Value = http
+        .get(format!(
+            "{}/Users?filter=userName%20eq%20%22emma%40contoso.com%22",
+            sp.base_url()
+        ))
+        .bearer_auth(sp.token())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        list["Resources"][0]["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]
+            ["manager"]
+            .is_object(),
+        "{list}"
+    );
+}

@@ -159,7 +159,7 @@ async fn a_namespaced_run_reconciles_and_resets_only_its_own_objects() {
     ns.directory(&mut dir);
     let mut idp = Idp::new(dir, &ENTRA, client(&sp));
     idp.full_sync(Default::default()).await.unwrap();
-    let drift = reconcile_in(&idp.wire, &idp.dir, &[], Some(&ns))
+    let drift = reconcile_in(&idp.wire, &idp.dir, &[], Some(&ns), &Default::default())
         .await
         .unwrap();
     assert!(drift.is_clean(), "{:?}", drift.findings());

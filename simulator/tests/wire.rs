@@ -401,16 +401,32 @@ async fn entra_legacy() {
     // E4: no User-Agent, and no SCIM Accept on GETs (IDP-WIRE.md §2.2).
     assert!(t[1]["headers"].get("user-agent").is_none(), "{}", t[1]);
     assert!(t[1]["headers"].get("accept").is_none(), "{}", t[1]);
-    // E6: the create carries the enterprise URN, meta and roles: [] and no
-    // manager.
+    // E6: the create carries meta and roles: [] (and no manager, E7).
     let create = &t[2]["body"];
     assert_eq!(create["externalId"], "alice.ames");
     assert_eq!(create["meta"], json!({"resourceType": "User"}));
     assert_eq!(create["roles"], json!([]));
+    // E6: Alice has no department or employee number, and Entra never
+    // sends an empty value (known-issues, "Null attribute can't be
+    // provisioned"): no extension object at all, not `{}`. The schemas
+    // still name the extension, as the default mapping's create does.
+    assert_eq!(
+        create["schemas"],
+        json!([
+            "urn:ietf:params:scim:schemas:core:2.0:User",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+        ])
+    );
     assert!(
-        create["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]
-            .get("manager")
-            .is_none()
+        create
+            .get("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
+            .is_none(),
+        "an empty enterprise extension object: {create}"
+    );
+    // Bob has a department: his create carries it in the extension.
+    assert_eq!(
+        t[4]["body"]["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+        json!({"department": "R&D"})
     );
     // E7: Alice joined before her manager; the reference is resolved once
     // he is in the target, by a PATCH with the plain id on the URN path.

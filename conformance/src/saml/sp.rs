@@ -208,6 +208,7 @@ impl Driver {
             micros: started.elapsed().as_micros() as u64,
             attempt: 0,
             fault: None,
+            plan: None,
         };
         self.log.lock().push(x);
     }

@@ -101,12 +101,26 @@ pub struct Engine {
     now: Minutes,
     cycles_run: u32,
     matching: Vec<String>,
-    /// Users out of scope, by key; every other user is in scope.
+    /// Users out of scope, by key; every other user is in scope. An
+    /// `Unassigned` user is in scope all the same while a group assigned
+    /// to the application holds it directly (see [`Engine::out`]).
     scope: HashMap<String, Scope>,
+    /// Groups assigned to the application: their direct members are in
+    /// scope, the members of groups nested in them are not ("the service
+    /// can only read and provision users that are immediate members of
+    /// an explicitly assigned group", how-provisioning-works.md).
+    assigned_groups: IndexSet<String>,
+    /// Whether any group was ever assigned: from then on only assigned
+    /// groups are provisioned (before, every group is, as when all users
+    /// and groups are in scope).
+    group_assignment: bool,
     /// Users Entra disabled on unassignment or scoping out and no longer
     /// manages: no later DELETE (how-provisioning-works.md, "Known
     /// limitations").
     unmanaged: HashSet<String>,
+    /// Unmanaged users since deleted from the directory: their disabled
+    /// accounts stay in the target for good.
+    released: HashSet<String>,
     hard_deletes: IndexSet<String>,
     /// Changed since the watermark.
     dirty_users: IndexSet<String>,
@@ -151,7 +165,10 @@ impl Engine {
             cycles_run: 0,
             matching: matching.iter().map(|s| (*s).to_owned()).collect(),
             scope: HashMap::new(),
+            assigned_groups: IndexSet::new(),
+            group_assignment: false,
             unmanaged: HashSet::new(),
+            released: HashSet::new(),
             hard_deletes: IndexSet::new(),
             dirty_users: IndexSet::new(),
             dirty_groups: IndexSet::new(),
@@ -193,6 +210,25 @@ impl Engine {
         &self.matching
     }
 
+    /// What reconcile should expect disabled, not deleted: users out of
+    /// scope, and those released after Entra stopped managing them (E15).
+    pub fn deprovisioned(&self, dir: &Directory) -> crate::reconcile::Deprovisioned {
+        crate::reconcile::Deprovisioned {
+            disabled: self
+                .scope
+                .keys()
+                .filter(|k| self.out(dir, k).is_some())
+                .cloned()
+                .collect(),
+            groups: dir
+                .groups()
+                .filter(|g| !self.group_in_scope(&g.name))
+                .map(|g| g.name.to_lowercase())
+                .collect(),
+            released: self.released.clone(),
+        }
+    }
+
     /// Matching attributes from now on, tried in this order (E3).
     pub fn set_matching(&mut self, attrs: Vec<String>) {
         self.matching = attrs;
@@ -218,6 +254,7 @@ impl Engine {
         let k = Self::key(name);
         self.scope.remove(&k);
         self.unmanaged.remove(&k);
+        self.released.remove(&k);
         self.hard_deletes.shift_remove(&k);
         self.dirty_users.insert(k);
     }
@@ -228,6 +265,58 @@ impl Engine {
 
     pub fn scope_out(&mut self, name: &str) {
         self.out_of_scope(name, Scope::ScopedOut);
+    }
+
+    /// Why the user `k` is out of scope now, if it is: unassigned users
+    /// that an assigned group holds directly are in.
+    fn out(&self, dir: &Directory, k: &str) -> Option<Scope> {
+        match self.scope.get(k) {
+            Some(Scope::Unassigned) if self.assigned_through_group(dir, k) => None,
+            s => s.copied(),
+        }
+    }
+
+    fn assigned_through_group(&self, dir: &Directory, k: &str) -> bool {
+        self.assigned_groups.iter().any(|g| {
+            dir.group(g)
+                .is_some_and(|g| g.members.iter().any(|m| m.eq_ignore_ascii_case(k)))
+        })
+    }
+
+    /// A group is assigned to the application: its direct members come
+    /// into scope (and are managed again) in the next cycle; the members
+    /// of the groups nested in it do not.
+    pub fn assign_group(&mut self, dir: &Directory, name: &str) {
+        self.group_assignment = true;
+        self.assigned_groups.insert(name.to_owned());
+        self.regroup(dir, name);
+    }
+
+    /// The group is unassigned: its direct members whose only assignment
+    /// it was leave scope, and the next cycle disables them.
+    pub fn unassign_group(&mut self, dir: &Directory, name: &str) {
+        self.assigned_groups.shift_remove(name);
+        self.regroup(dir, name);
+    }
+
+    fn regroup(&mut self, dir: &Directory, name: &str) {
+        let Some(g) = dir.group(name) else { return };
+        for m in &g.members {
+            let k = Self::key(m);
+            if self.out(dir, &k).is_none() {
+                self.unmanaged.remove(&k);
+            }
+            self.dirty_users.insert(k);
+        }
+        self.dirty_groups.insert(name.to_owned());
+    }
+
+    /// Whether the group is provisioned: every group until one is
+    /// assigned, then the assigned ones. A group that loses its assignment
+    /// is left in the target as it is: the rows of IDP-ENGINES give no
+    /// source for what Entra does with it, so idpsim claims nothing.
+    fn group_in_scope(&self, name: &str) -> bool {
+        !self.group_assignment || self.assigned_groups.contains(name)
     }
 
     fn out_of_scope(&mut self, name: &str, why: Scope) {
@@ -619,11 +708,14 @@ impl Engine {
                     ));
                     self.hard_deletes.shift_remove(&k);
                     self.scope.remove(&k);
+                    if !managed {
+                        self.released.insert(k.clone());
+                    }
                     dir.remove_user(&k);
                     continue;
                 }
                 Want::Delete
-            } else if self.scope.contains_key(&k) {
+            } else if self.out(dir, &k).is_some() {
                 if !managed {
                     continue;
                 }
@@ -691,7 +783,7 @@ impl Engine {
             }
             if want == Want::Disable
                 && matches!(
-                    self.scope.get(&k),
+                    self.out(dir, &k),
                     Some(Scope::Unassigned | Scope::ScopedOut)
                 )
                 && done.id.is_some()
@@ -719,12 +811,12 @@ impl Engine {
             let (Some(id), Some(m)) = (u.target_id.clone(), u.manager.clone()) else {
                 continue;
             };
-            if self.scope.contains_key(&k) {
+            if self.out(dir, &k).is_some() {
                 continue;
             }
             let mk = Self::key(&m);
             match dir.user(&m).and_then(|mu| mu.target_id.clone()) {
-                Some(mid) if !self.scope.contains_key(&mk) => {
+                Some(mid) if self.out(dir, &mk).is_none() => {
                     let read = reads.get(&k).cloned().flatten();
                     ref_jobs.push((k, u.user_name.clone(), id, m, mid, read));
                 }
@@ -776,12 +868,15 @@ impl Engine {
         let mut group_jobs = Vec::new();
         for name in groups {
             let Some(g) = dir.group(&name) else { continue };
+            if !self.group_in_scope(&name) {
+                continue;
+            }
             let desired: IndexMap<String, (String, String)> = g
                 .members
                 .iter()
                 .filter_map(|m| {
                     let k = Self::key(m);
-                    if self.scope.contains_key(&k) || self.hard_deletes.contains(&k) {
+                    if self.out(dir, &k).is_some() || self.hard_deletes.contains(&k) {
                         return None;
                     }
                     let u = dir.user(m)?;
@@ -851,10 +946,14 @@ where
     let mut set = JoinSet::new();
     let mut tasks = tasks.enumerate();
     let mut out = Vec::new();
+    // Each job's requests carry its place, so a recording can be put back
+    // in this order (crate::plan).
+    let batch = crate::plan::next_set();
     loop {
         while set.len() < width {
             let Some((i, t)) = tasks.next() else { break };
-            set.spawn(async move { (i, t.await) });
+            let job = u32::try_from(i).unwrap_or(u32::MAX);
+            set.spawn(crate::plan::job(batch, job, async move { (i, t.await) }));
         }
         let Some(done) = set.join_next().await else {
             break;

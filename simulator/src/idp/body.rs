@@ -66,8 +66,14 @@ pub fn user_body(p: &Profile, u: &User, manager_id: Option<&str>) -> Value {
             o["name"]["formatted"] = format!("{} {}", u.given_name, u.family_name).into();
             o.insert("preferredLanguage".into(), "en-US".into());
             o.insert("roles".into(), json!([]));
+            // The default mapping names the extension whatever the user
+            // holds, but Entra skips empty values (IDP-ENGINES E6, E12):
+            // a user without department or employee number gets no
+            // extension object, not `{}`.
             o.insert("schemas".into(), json!([USER, ENTERPRISE]));
-            o.insert(ENTERPRISE.into(), Value::Object(ent));
+            if !ent.is_empty() {
+                o.insert(ENTERPRISE.into(), Value::Object(ent));
+            }
             return b;
         }
         UserShape::Rfc => {

@@ -300,10 +300,13 @@ impl Wire {
     async fn send_all(&self, reqs: Vec<Request>, what: &str) -> Result<(), EventError> {
         if self.profile.parallel_member_patches && reqs.len() > 1 {
             let mut set = JoinSet::new();
-            for r in reqs {
+            let fan = crate::plan::next_set();
+            for (chunk, r) in (0u32..).zip(reqs) {
                 let w = self.clone();
                 let what = what.to_owned();
-                set.spawn(async move { w.call(r, what).await.map(|_| ()) });
+                set.spawn(crate::plan::scope(fan, chunk + 1, async move {
+                    w.call(r, what).await.map(|_| ())
+                }));
             }
             let mut first_err = None;
             while let Some(res) = set.join_next().await {

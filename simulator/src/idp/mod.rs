@@ -116,6 +116,34 @@ impl Idp {
             .map(|_| ())
     }
 
+    /// The admin's "Provision on demand" for one user: read, compare and
+    /// write now, between cycles, in the shapes on-demand sends, which
+    /// ignore `aadOptscim062020` (E27). Events are processed at once too,
+    /// but as the job's own cycle would, with the job's flags.
+    pub async fn provision_on_demand(
+        &mut self,
+        user_name: &str,
+    ) -> Result<CycleReport, EventError> {
+        self.user(user_name)?;
+        let Idp {
+            dir, wire, engine, ..
+        } = self;
+        let engine = engine.as_mut().ok_or_else(|| {
+            EventError::Protocol(format!(
+                "the {} profile has no provisioning job to provision on demand; entra and entra-2020 do",
+                wire.profile.name
+            ))
+        })?;
+        let on_demand = Wire {
+            profile: wire.profile.on_demand.unwrap_or(wire.profile),
+            client: wire.client.clone(),
+        };
+        engine.changed_user(user_name);
+        engine
+            .on_demand(dir, &on_demand, &[user_name.to_owned()], &[])
+            .await
+    }
+
     /// Runs one provisioning cycle (profiles that work in cycles).
     pub async fn cycle(
         &mut self,

@@ -53,6 +53,7 @@ fn exchange(seq: u64, method: Method, url: &str, status: u16, body: &str) -> Exc
         micros: 1500,
         attempt: 0,
         fault: None,
+        plan: None,
     }
 }
 
