@@ -143,15 +143,7 @@ impl Wire {
         // Pages that arrived before one asked for earlier.
         let mut early: BTreeMap<usize, Response> = BTreeMap::new();
         let (mut next, mut due) = (0, 0);
-        while due < count {
-            while set.len() + early.len() < in_flight.max(1) && next < count {
-                let (wire, endpoint, i) = (self.clone(), endpoint.to_owned(), next);
-                set.spawn(async move {
-                    let r = wire.list_page(&endpoint, start_of(i), step).await;
-                    r.map(|r| (i, r))
-                });
-                next += 1;
-            }
+        loop {
             while let Some(r) = early.remove(&due) {
                 let start = start_of(due);
                 let (t, n) = sink.page(endpoint, start, &r.body)?;
@@ -166,9 +158,18 @@ impl Wire {
             if due == count {
                 break;
             }
-            let Some(done) = set.join_next().await else {
-                break;
-            };
+            while set.len() + early.len() < in_flight.max(1) && next < count {
+                let (wire, endpoint, i) = (self.clone(), endpoint.to_owned(), next);
+                set.spawn(async move {
+                    let r = wire.list_page(&endpoint, start_of(i), step).await;
+                    r.map(|r| (i, r))
+                });
+                next += 1;
+            }
+            // The page due is asked for and not yet in: the set holds it.
+            let done = set.join_next().await.ok_or_else(|| {
+                EventError::Protocol(format!("list {endpoint}: page {due} was never asked for"))
+            })?;
             let (i, r) = done.map_err(|e| {
                 EventError::Protocol(format!("list {endpoint}: a page's task failed: {e}"))
             })??;

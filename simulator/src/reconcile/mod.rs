@@ -16,7 +16,7 @@ use crate::directory::Directory;
 use crate::idp::{EventError, Wire};
 use crate::namespace::Namespace;
 use item::{GroupItem, UserItem};
-use tally::Tally;
+pub use tally::Tally;
 
 /// One attribute whose value differs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -192,4 +192,127 @@ pub fn compare(
         tally.group(&GroupItem::deserialize(g).unwrap_or_default());
     }
     tally.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn dir() -> Directory {
+        let mut d = Directory::new(1);
+        for n in ["ann@x.test", "bo@x.test", "cy@x.test"] {
+            let mut u = d.new_user(n);
+            u.target_id = Some(format!("id-{n}"));
+            d.add_user(u);
+        }
+        let g = d.add_group("team");
+        g.members
+            .extend(["ann@x.test".to_owned(), "bo@x.test".to_owned()]);
+        g.target_id = Some("g1".into());
+        d
+    }
+
+    fn listed(d: &Directory, name: &str, id: &str) -> Value {
+        let u = d.user(name).unwrap();
+        json!({"id": id, "userName": u.user_name, "active": true,
+               "name": {"givenName": u.given_name, "familyName": u.family_name},
+               "displayName": u.display_name,
+               "emails": [{"type": "home", "value": "x@home.test"}, {"type": "work", "value": u.email}]})
+    }
+
+    /// Of several holders of a name, the linked one is compared (and the
+    /// others' differences are not drift); the ids are in listing order,
+    /// orphans and duplicates sorted, the exempt owner neither.
+    #[test]
+    fn duplicates_compare_the_linked_one_and_orphans_are_sorted() {
+        let d = dir();
+        let mut stale = listed(&d, "bo@x.test", "b0");
+        stale["displayName"] = json!("Stale Copy");
+        let users = vec![
+            listed(&d, "ann@x.test", "id-ann@x.test"),
+            stale,
+            json!({"id": "z1", "userName": "zed@x.test"}),
+            listed(&d, "bo@x.test", "id-bo@x.test"),
+            json!({"id": "o1", "userName": "Owner@idpsim.test"}),
+            json!({"id": "a1", "userName": "al@x.test", "active": false}),
+            json!({"id": "z2", "userName": "ZED@x.test"}),
+        ];
+        let groups = vec![json!({"id": "g1", "displayName": "team",
+            "members": [{"value": "id-ann@x.test"}, {"value": "b0"}, {"value": "z1"}]})];
+        let drift = compare(&d, &users, &groups, &["owner@idpsim.test".into()], true);
+        assert_eq!(
+            drift.duplicate_users,
+            vec![
+                Duplicate {
+                    name: "bo@x.test".into(),
+                    ids: vec!["b0".into(), "id-bo@x.test".into()]
+                },
+                Duplicate {
+                    name: "zed@x.test".into(),
+                    ids: vec!["z1".into(), "z2".into()]
+                },
+            ]
+        );
+        assert!(drift.attributes.is_empty(), "{:?}", drift.attributes);
+        assert_eq!(drift.missing_users, vec!["cy@x.test".to_owned()]);
+        assert_eq!(
+            drift.orphaned_users,
+            vec!["al@x.test".to_owned(), "zed@x.test".to_owned()]
+        );
+        assert_eq!(drift.users_compared, 2);
+        // b0 holds bo's name: a member by that id is bo.
+        assert_eq!(
+            drift.memberships,
+            vec![MembershipDrift {
+                group: "team".into(),
+                missing: vec![],
+                extra: vec!["zed@x.test".into()]
+            }]
+        );
+        let kept = compare(&d, &users, &groups, &["owner@idpsim.test".into()], false);
+        assert_eq!(kept.retained_inactive, vec!["al@x.test".to_owned()]);
+    }
+
+    /// Unlinked duplicates are not compared; a field of the wrong type is
+    /// drift showing what came, not a refused listing; a missing `active`
+    /// is true, a null one is not.
+    #[test]
+    fn odd_fields_are_drift_and_unlinked_duplicates_are_not_compared() {
+        let mut d = dir();
+        d.user_mut("ann@x.test").unwrap().target_id = None;
+        let mut odd = listed(&d, "bo@x.test", "id-bo@x.test");
+        odd["name"] = json!("Bo");
+        odd["active"] = Value::Null;
+        odd["title"] = json!(["a"]);
+        let mut cy = listed(&d, "cy@x.test", "id-cy@x.test");
+        cy.as_object_mut().unwrap().remove("active");
+        cy["emails"] = json!({"value": "not-an-array"});
+        let users = vec![
+            listed(&d, "ann@x.test", "a1"),
+            listed(&d, "ann@x.test", "a2"),
+            odd,
+            cy,
+        ];
+        let drift = compare(&d, &users, &[], &[], true);
+        let found: Vec<(&str, &str, Value)> = drift
+            .attributes
+            .iter()
+            .map(|a| (a.user.as_str(), a.attribute, a.actual.clone()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                ("bo@x.test", "active", Value::Null),
+                ("bo@x.test", "name.givenName", Value::Null),
+                ("bo@x.test", "name.familyName", Value::Null),
+                ("bo@x.test", "title", json!(["a"])),
+                ("cy@x.test", "emails[type eq \"work\"].value", Value::Null),
+            ]
+        );
+        assert_eq!(drift.users_compared, 2, "ann's two copies: neither linked");
+        assert_eq!(drift.duplicate_users.len(), 1);
+        assert_eq!(drift.missing_groups, vec!["team".to_owned()]);
+    }
 }

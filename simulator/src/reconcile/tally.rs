@@ -77,7 +77,7 @@ enum Member {
     Named(String),
 }
 
-pub(crate) struct Tally<'d> {
+pub struct Tally<'d> {
     dir: &'d Directory,
     exempt: HashSet<String>,
     deletes_users: bool,
@@ -97,7 +97,7 @@ fn lowered(s: &str) -> Cow<'_, str> {
 }
 
 impl<'d> Tally<'d> {
-    pub(crate) fn new(dir: &'d Directory, exempt: &[String], deletes_users: bool) -> Self {
+    pub fn new(dir: &'d Directory, exempt: &[String], deletes_users: bool) -> Self {
         let mut group_keys: HashMap<String, Vec<u32>> = HashMap::new();
         for (i, g) in dir.groups().enumerate() {
             group_keys
@@ -268,7 +268,7 @@ impl<'d> Tally<'d> {
     /// The drift: every directory object against the holder it is compared
     /// with (the only one, or among several the linked one), then what the
     /// target holds that the directory does not.
-    pub(crate) fn finish(mut self) -> Drift {
+    pub fn finish(mut self) -> Drift {
         let dir = self.dir;
         let mut drift = Drift::default();
         let us = &mut self.users;
