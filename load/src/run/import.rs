@@ -161,10 +161,15 @@ impl Scan<'_> {
                     Some(d) => depth = d,
                     None => return false,
                 },
+                // Between members and elements, never a value's start.
+                b',' | b':' if depth > 0 => {}
+                b',' | b':' => return false,
                 _ => {
-                    // A scalar: up to the next delimiter.
+                    // A number or literal: up to the next structural byte.
                     while let Some(&c) = self.body.get(self.at) {
-                        if matches!(c, b',' | b'}' | b']') || c.is_ascii_whitespace() {
+                        if matches!(c, b',' | b':' | b'"' | b'{' | b'}' | b'[' | b']')
+                            || c.is_ascii_whitespace()
+                        {
                             break;
                         }
                         self.at += 1;
