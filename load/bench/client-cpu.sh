@@ -17,8 +17,13 @@ rounds=${2:-20}
 secs=${3:-10}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml"
-bin="$root/target/release/idpsim"
+# IDPSIM_BIN runs another build (an older one, to compare) instead.
+if [ -n "${IDPSIM_BIN:-}" ]; then
+  bin=$IDPSIM_BIN
+else
+  cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml" -p idpsim
+  bin="$root/target/release/idpsim"
+fi
 work=$(mktemp -d)
 trap 'kill "$tpid" 2>/dev/null || true; rm -rf "$work"' EXIT
 "$bin" target --token bench-token --no-seat-limit >"$work/target.out" 2>"$work/target.err" &

@@ -13,8 +13,13 @@ users=${1:?usage: scale.sh USERS GROUPS [args]}
 groups=${2:?usage: scale.sh USERS GROUPS [args]}
 shift 2
 root=$(cd "$(dirname "$0")/../.." && pwd)
-cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml"
-bin="$root/target/release/idpsim"
+# IDPSIM_BIN runs another build (an older one, to compare) instead.
+if [ -n "${IDPSIM_BIN:-}" ]; then
+  bin=$IDPSIM_BIN
+else
+  cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml" -p idpsim
+  bin="$root/target/release/idpsim"
+fi
 work=$(mktemp -d)
 trap 'kill "$tpid" 2>/dev/null || true; rm -rf "$work"' EXIT
 

@@ -198,6 +198,10 @@ pub struct ClientConfig {
     pub faults: Faults,
     /// Exchanges kept for evidence; the oldest go first.
     pub keep_exchanges: usize,
+    /// Whether an exchange keeps its headers and bodies. A load run, which
+    /// turns exchanges into timings, keeps neither: copying every header of
+    /// every answer was a large part of the client's work per request.
+    pub evidence: bool,
 }
 
 impl ClientConfig {
@@ -211,6 +215,7 @@ impl ClientConfig {
             max_retry_after: Duration::ZERO,
             faults: Faults::default(),
             keep_exchanges: 2000,
+            evidence: true,
         }
     }
 }
@@ -489,6 +494,41 @@ pub struct ScimClient {
     faults: Arc<std::sync::RwLock<Faults>>,
     /// Seconds of `Retry-After` waited in virtual time.
     waited: Arc<AtomicU64>,
+    /// The credentials' header, built once rather than formatted (and a
+    /// Basic pair encoded) per request.
+    auth_header: Arc<AuthHeader>,
+}
+
+/// The credentials as a header: ready, none, or not a valid header (the
+/// name and value as given, so that each request fails to build and says
+/// why, as it did when every request built its own).
+#[derive(Debug)]
+enum AuthHeader {
+    None,
+    Ready(http::HeaderName, http::HeaderValue),
+    Invalid(String, String),
+}
+
+impl AuthHeader {
+    fn of(auth: &Auth) -> AuthHeader {
+        let (name, value) = match auth {
+            Auth::None => return AuthHeader::None,
+            Auth::Bearer(t) => ("authorization".to_owned(), format!("Bearer {t}")),
+            Auth::Basic { user, password } => {
+                let pair =
+                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+                ("authorization".to_owned(), format!("Basic {pair}"))
+            }
+            Auth::Header { name, value } => (name.clone(), value.clone()),
+        };
+        match (
+            http::HeaderName::try_from(name.as_str()),
+            http::HeaderValue::try_from(value.as_str()),
+        ) {
+            (Ok(n), Ok(v)) => AuthHeader::Ready(n, v),
+            _ => AuthHeader::Invalid(name, value),
+        }
+    }
 }
 
 /// A header as an exchange records it: credentials and cookie values
@@ -534,6 +574,7 @@ impl ScimClient {
             slots: Arc::new(Semaphore::new(config.concurrency.max(1))),
             rng: Arc::new(Mutex::new(ChaCha8Rng::seed_from_u64(config.faults.seed))),
             faults: Arc::new(std::sync::RwLock::new(config.faults.clone())),
+            auth_header: Arc::new(AuthHeader::of(&config.auth)),
             config: Arc::new(config),
             log: Arc::new(std::sync::Mutex::new(Log::default())),
             seq: Arc::new(AtomicU64::new(0)),
@@ -680,27 +721,32 @@ impl ScimClient {
         let mut rb = http::Request::builder()
             .method(req.method.to_http())
             .uri(url.as_str());
+        let evidence = self.config.evidence;
         let mut shown: Vec<(String, String)> = Vec::new();
-        match &self.config.auth {
-            Auth::None => {}
-            Auth::Bearer(t) => {
-                rb = rb.header(http::header::AUTHORIZATION, format!("Bearer {t}"));
-                shown.push(("Authorization".into(), "Bearer <redacted>".into()));
-            }
-            Auth::Basic { user, password } => {
-                let pair =
-                    base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-                rb = rb.header(http::header::AUTHORIZATION, format!("Basic {pair}"));
-                shown.push(("Authorization".into(), "Basic <redacted>".into()));
-            }
-            Auth::Header { name, value } => {
-                rb = rb.header(name.as_str(), value.as_str());
-                shown.push((name.clone(), redact("authorization", value)));
+        match &*self.auth_header {
+            AuthHeader::None => {}
+            AuthHeader::Ready(name, value) => rb = rb.header(name, value.clone()),
+            AuthHeader::Invalid(name, value) => rb = rb.header(name.as_str(), value.as_str()),
+        }
+        if evidence {
+            match &self.config.auth {
+                Auth::None => {}
+                Auth::Bearer(_) => {
+                    shown.push(("Authorization".into(), "Bearer <redacted>".into()));
+                }
+                Auth::Basic { .. } => {
+                    shown.push(("Authorization".into(), "Basic <redacted>".into()));
+                }
+                Auth::Header { name, value } => {
+                    shown.push((name.clone(), redact("authorization", value)));
+                }
             }
         }
         for (k, v) in &req.headers {
             rb = rb.header(k.as_str(), v.as_str());
-            shown.push((k.clone(), redact(k, v)));
+            if evidence {
+                shown.push((k.clone(), redact(k, v)));
+            }
         }
         let sent = req
             .body
@@ -770,10 +816,14 @@ impl ScimClient {
             method: req.method,
             url,
             request_headers: shown,
-            request_body: sent.map(|bytes| Body { bytes, json: true }),
+            request_body: sent
+                .filter(|_| evidence)
+                .map(|bytes| Body { bytes, json: true }),
             status: outcome.as_ref().ok().map(|r| r.status),
             response_headers: outcome
                 .as_ref()
+                .ok()
+                .filter(|_| evidence)
                 .map(|r| {
                     r.headers
                         .iter()
@@ -781,7 +831,9 @@ impl ScimClient {
                         .collect()
                 })
                 .unwrap_or_default(),
-            response_body: raw.filter(|b| !b.is_empty()).map(Body::recorded),
+            response_body: raw
+                .filter(|b| evidence && !b.is_empty())
+                .map(Body::recorded),
             error: outcome.as_ref().err().map(ToString::to_string),
             micros,
             attempt,

@@ -283,6 +283,16 @@ impl Directory {
     pub fn user(&self, user_name: &str) -> Option<&User> {
         self.users.get(&user_name.to_lowercase())
     }
+    /// The position of `user_name` in the directory's order.
+    pub fn user_index(&self, user_name: &str) -> Option<usize> {
+        if user_name
+            .bytes()
+            .any(|b| !b.is_ascii() || b.is_ascii_uppercase())
+        {
+            return self.users.get_index_of(&user_name.to_lowercase());
+        }
+        self.users.get_index_of(user_name)
+    }
     pub fn user_mut(&mut self, user_name: &str) -> Option<&mut User> {
         self.users.get_mut(&user_name.to_lowercase())
     }

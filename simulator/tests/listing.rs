@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
-use idpsim_simulator::idp::Wire;
+use idpsim_simulator::idp::{PageSink, Wire};
 use idpsim_simulator::profile::OKTA;
 use serde_json::{Value, json};
 use wiremock::matchers::any;
@@ -188,4 +188,55 @@ async fn a_profile_that_lists_groups_follows_the_pages_to_find_one() {
             "GET /Groups?startIndex=3&count=1"
         ]
     );
+}
+
+/// Collects the names of a listing as [`Wire::each_page`] hands it over.
+#[derive(Default)]
+struct Names {
+    got: Vec<String>,
+    restarts: usize,
+}
+
+impl PageSink for Names {
+    fn page(
+        &mut self,
+        _: &str,
+        _: usize,
+        body: &[u8],
+    ) -> Result<(usize, usize), idpsim_simulator::idp::EventError> {
+        let v: Value = serde_json::from_slice(body).unwrap();
+        let items = v["Resources"].as_array().unwrap();
+        self.got.extend(
+            items
+                .iter()
+                .map(|u| u["userName"].as_str().unwrap().to_owned()),
+        );
+        Ok((v["totalResults"].as_u64().unwrap() as usize, items.len()))
+    }
+    fn restart(&mut self, _: &str) {
+        self.got.clear();
+        self.restarts += 1;
+    }
+}
+
+#[tokio::test]
+async fn pages_handed_over_as_they_arrive_are_every_page_in_order() {
+    // Many more pages than are in flight: every one is asked for once.
+    let (wire, _server, calls) = wire_for(1000, 1000, 40).await;
+    let mut sink = Names::default();
+    wire.each_page("Users", 100, 4, &mut sink).await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 25, "1000 / 40 pages");
+    let expected: Vec<String> = (1..=1000).map(|i| format!("user{i}@x.test")).collect();
+    assert_eq!(sink.got, expected);
+    assert_eq!(sink.restarts, 0);
+}
+
+#[tokio::test]
+async fn pages_handed_over_start_again_when_the_listing_changes() {
+    let (wire, _server, _calls) = wire_for(250, 249, 100).await;
+    let mut sink = Names::default();
+    wire.each_page("Users", 100, 4, &mut sink).await.unwrap();
+    let expected: Vec<String> = (2..=250).map(|i| format!("user{i}@x.test")).collect();
+    assert_eq!(sink.got, expected);
+    assert_eq!(sink.restarts, 1);
 }

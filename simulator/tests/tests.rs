@@ -2,6 +2,7 @@
 
 mod bad_targets;
 mod entra_cycles;
+mod evidence;
 mod fake_scim;
 mod fuzz_regressions;
 mod listing;

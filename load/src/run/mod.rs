@@ -170,6 +170,9 @@ pub async fn run(plan: &LoadPlan) -> Result<Outcome, LoadError> {
         // reads pages side by side.
         let mut config = plan.client.clone();
         config.concurrency = reconcile::PAGES_IN_FLIGHT;
+        // The kept exchanges would hold the last pages' bodies (100 KB
+        // each); a failed page is reported by its error.
+        config.evidence = false;
         let client = ScimClient::new(config).map_err(|e| LoadError::Setup(e.to_string()))?;
         let wire = Wire {
             profile: plan.profile,

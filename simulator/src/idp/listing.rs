@@ -1,6 +1,8 @@
 //! Listing: pages the way an import asks for them, and idpsim's own
 //! concurrent read of a whole endpoint.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 use tokio::task::JoinSet;
 
@@ -176,6 +178,103 @@ impl Wire {
         pages.sort_unstable_by_key(|(i, _)| *i);
         out.extend(pages.into_iter().flat_map(|(_, items)| items));
         Ok(out)
+    }
+}
+
+/// What reads a listing page by page, in the listing's order.
+pub trait PageSink {
+    /// Reads one page's body; returns its `totalResults` and how many
+    /// resources it held.
+    fn page(
+        &mut self,
+        endpoint: &str,
+        start: usize,
+        body: &[u8],
+    ) -> Result<(usize, usize), EventError>;
+    /// Forgets the endpoint's pages read so far: it is read again from the
+    /// start.
+    fn restart(&mut self, endpoint: &str);
+}
+
+impl Wire {
+    /// Every page of an endpoint handed to `sink` in order as it arrives,
+    /// up to `in_flight` pages asked for or waiting at once: what
+    /// [`Wire::list_all_at_once`] does, holding no more than those pages.
+    /// A target whose pages do not add up is read again one page at a
+    /// time, the sink told to start over.
+    pub async fn each_page(
+        &self,
+        endpoint: &str,
+        page: usize,
+        in_flight: usize,
+        sink: &mut impl PageSink,
+    ) -> Result<(), EventError> {
+        let first = self.list_page(endpoint, 1, page).await?;
+        let (total, step) = sink.page(endpoint, 1, &first.body)?;
+        drop(first);
+        if step == 0 || step >= total {
+            return Ok(());
+        }
+        too_many(endpoint, total)?;
+        let count = (total - step).div_ceil(step);
+        let start_of = move |i: usize| 1 + step * (i + 1);
+        let mut set = JoinSet::new();
+        // Pages that arrived before one asked for earlier.
+        let mut early: BTreeMap<usize, Response> = BTreeMap::new();
+        let (mut next, mut due) = (0, 0);
+        loop {
+            while let Some(r) = early.remove(&due) {
+                let start = start_of(due);
+                let (t, n) = sink.page(endpoint, start, &r.body)?;
+                if t != total || n != step.min(total + 1 - start) {
+                    // The pages still in flight are not waited for.
+                    drop(set);
+                    sink.restart(endpoint);
+                    return self.each_page_in_turn(endpoint, page, sink).await;
+                }
+                due += 1;
+            }
+            if due == count {
+                break;
+            }
+            while set.len() + early.len() < in_flight.max(1) && next < count {
+                let (wire, endpoint, i) = (self.clone(), endpoint.to_owned(), next);
+                set.spawn(async move {
+                    let r = wire.list_page(&endpoint, start_of(i), step).await;
+                    r.map(|r| (i, r))
+                });
+                next += 1;
+            }
+            // The page due is asked for and not yet in: the set holds it.
+            let done = set.join_next().await.ok_or_else(|| {
+                EventError::Protocol(format!("list {endpoint}: page {due} was never asked for"))
+            })?;
+            let (i, r) = done.map_err(|e| {
+                EventError::Protocol(format!("list {endpoint}: a page's task failed: {e}"))
+            })??;
+            early.insert(i, r);
+        }
+        Ok(())
+    }
+
+    /// [`Wire::each_page`] one page at a time, until `startIndex` passes
+    /// `totalResults`.
+    async fn each_page_in_turn(
+        &self,
+        endpoint: &str,
+        page: usize,
+        sink: &mut impl PageSink,
+    ) -> Result<(), EventError> {
+        let mut start = 1usize;
+        loop {
+            let r = self.list_page(endpoint, start, page).await?;
+            let (total, n) = sink.page(endpoint, start, &r.body)?;
+            start += n;
+            if n == 0 || start > total {
+                return Ok(());
+            }
+            too_many(endpoint, start)?;
+        }
     }
 }
 
