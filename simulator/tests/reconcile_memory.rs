@@ -112,7 +112,8 @@ fn listed() -> (Directory, Vec<Vec<u8>>, Vec<Vec<u8>>) {
 fn a_streamed_reconcile_holds_an_id_map_not_the_listing() {
     let (dir, users, groups) = listed();
     let (drift, held) = peak_during(|| {
-        let mut tally = Tally::new(&dir, &[], false);
+        let deprovisioned = Default::default();
+        let mut tally = Tally::new(&dir, &[], false, &deprovisioned);
         for (i, p) in users.iter().enumerate() {
             tally.page("Users", 1 + i * PAGE, p).unwrap();
         }
