@@ -47,6 +47,13 @@ pub struct PlayArgs {
     verbose: bool,
 }
 
+impl PlayArgs {
+    /// `--concurrency 1`: requests go one at a time.
+    pub fn one_at_a_time(&self) -> bool {
+        self.target.concurrency <= 1
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct TargetArgs {
     /// SCIM base URL of the server under test; without it the embedded
@@ -298,12 +305,27 @@ async fn play_one(args: &PlayArgs, file: &str, s: &Scenario) -> anyhow::Result<S
             .and_then(|s| s.to_str())
             .unwrap_or("scenario");
         let path = dir.join(format!("{stem}.{}.json", profile.name));
-        let fixture = record::fixture(&report, &target.base_url);
+        let fixture = record::fixture_with(
+            &report,
+            &target.base_url,
+            &record::Options {
+                target: embedded_settings(&args.target, s),
+                reset_by_control: target.reset_url.is_some(),
+                ..Default::default()
+            },
+        );
         std::fs::write(&path, serde_json::to_string_pretty(&fixture)? + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("  recorded {}", path.display());
     }
     Ok(report)
+}
+
+/// The embedded target's settings, for a replay to start it the same way.
+fn embedded_settings(args: &TargetArgs, s: &Scenario) -> Option<serde_json::Value> {
+    let t = &s.target;
+    (args.target.is_none() && (t.seat_limit.is_some() || !t.quirks.is_empty()))
+        .then(|| serde_json::json!({"seat_limit": t.seat_limit, "quirks": t.quirks}))
 }
 
 /// A progress bar for long steps, on a terminal only.

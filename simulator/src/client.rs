@@ -31,6 +31,15 @@ pub struct Body {
 }
 
 impl Body {
+    /// A body from its bytes; JSON when it starts like JSON.
+    pub fn from_bytes(bytes: Bytes) -> Self {
+        let json = looks_like_json(&bytes);
+        Body { bytes, json }
+    }
+    /// The bytes as they travelled.
+    pub fn bytes(&self) -> &Bytes {
+        &self.bytes
+    }
     /// The body as text.
     pub fn get(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.bytes)
@@ -190,6 +199,27 @@ pub enum Method {
 }
 
 impl Method {
+    /// The method named `s` (upper case, as HTTP spells it).
+    pub fn parse(s: &str) -> Option<Method> {
+        Some(match s {
+            "GET" => Method::GET,
+            "POST" => Method::POST,
+            "PUT" => Method::PUT,
+            "PATCH" => Method::PATCH,
+            "DELETE" => Method::DELETE,
+            _ => return None,
+        })
+    }
+    /// The method as HTTP spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::GET => "GET",
+            Method::POST => "POST",
+            Method::PUT => "PUT",
+            Method::PATCH => "PATCH",
+            Method::DELETE => "DELETE",
+        }
+    }
     fn to_http(self) -> http::Method {
         match self {
             Method::GET => http::Method::GET,
@@ -268,6 +298,9 @@ pub struct Exchange {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub micros: u64,
+    /// When the request left, for HAR's `startedDateTime`.
+    #[serde(skip)]
+    pub started: std::time::SystemTime,
     /// 0 for the first try.
     pub attempt: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -573,11 +606,31 @@ impl ScimClient {
         if !(faults.delay + hold).is_zero() {
             tokio::time::sleep(faults.delay + hold).await;
         }
+        let sent = req
+            .body
+            .as_ref()
+            .map(|b| Bytes::from(serde_json::to_vec(b).expect("JSON serialises")));
         let first = self
-            .deliver(req, attempt, drop.then_some("drop-response"))
+            .deliver(
+                req.method,
+                &req.path,
+                &req.headers,
+                sent.clone(),
+                attempt,
+                drop.then_some("drop-response"),
+            )
             .await;
         if duplicate {
-            let _ = self.deliver(req, attempt, Some("duplicate")).await;
+            let _ = self
+                .deliver(
+                    req.method,
+                    &req.path,
+                    &req.headers,
+                    sent,
+                    attempt,
+                    Some("duplicate"),
+                )
+                .await;
         }
         if drop && first.is_ok() {
             return Err(ClientError::ResponseDropped);
@@ -585,15 +638,32 @@ impl ScimClient {
         first
     }
 
+    /// Sends one request as given, once: no retries, no injected faults.
+    /// `path` is below the base URL; `body` goes as it is. For replaying
+    /// recorded requests, whose bodies need not be JSON.
+    pub async fn send_once(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(String, String)],
+        body: Option<Bytes>,
+    ) -> Result<Response, ClientError> {
+        let _permit = self.slots.acquire().await.expect("never closed");
+        self.deliver(method, path, headers, body, 0, None).await
+    }
+
     async fn deliver(
         &self,
-        req: &Request,
+        method: Method,
+        path: &str,
+        headers: &[(String, String)],
+        sent: Option<Bytes>,
         attempt: u32,
         fault: Option<&'static str>,
     ) -> Result<Response, ClientError> {
-        let url = format!("{}{}", self.config.base_url, req.path);
+        let url = format!("{}{}", self.config.base_url, path);
         let mut rb = http::Request::builder()
-            .method(req.method.to_http())
+            .method(method.to_http())
             .uri(url.as_str());
         let mut shown: Vec<(String, String)> = Vec::new();
         match &self.config.auth {
@@ -613,14 +683,11 @@ impl ScimClient {
                 shown.push((name.clone(), redact("authorization", value)));
             }
         }
-        for (k, v) in &req.headers {
+        for (k, v) in headers {
             rb = rb.header(k.as_str(), v.as_str());
             shown.push((k.clone(), redact(k, v)));
         }
-        let sent = req
-            .body
-            .as_ref()
-            .map(|b| Bytes::from(serde_json::to_vec(b).expect("JSON serialises")));
+        let started_at = std::time::SystemTime::now();
         let started = Instant::now();
         let mut raw: Option<Bytes> = None;
         let outcome = match rb.body(Full::new(sent.clone().unwrap_or_default())) {
@@ -682,10 +749,10 @@ impl ScimClient {
         let micros = started.elapsed().as_micros() as u64;
         let exchange = Exchange {
             seq: self.seq.fetch_add(1, Ordering::Relaxed) + 1,
-            method: req.method,
+            method,
             url,
             request_headers: shown,
-            request_body: sent.map(|bytes| Body { bytes, json: true }),
+            request_body: sent.map(Body::from_bytes),
             status: outcome.as_ref().ok().map(|r| r.status),
             response_headers: outcome
                 .as_ref()
@@ -696,15 +763,10 @@ impl ScimClient {
                         .collect()
                 })
                 .unwrap_or_default(),
-            response_body: raw.filter(|b| !b.is_empty()).map(|bytes| {
-                let json = bytes
-                    .iter()
-                    .find(|b| !b.is_ascii_whitespace())
-                    .is_some_and(|b| matches!(b, b'{' | b'['));
-                Body { bytes, json }
-            }),
+            response_body: raw.filter(|b| !b.is_empty()).map(Body::from_bytes),
             error: outcome.as_ref().err().map(ToString::to_string),
             micros,
+            started: started_at,
             attempt,
             fault,
         };
@@ -723,6 +785,13 @@ impl ScimClient {
         log.exchanges.push_back(exchange);
         outcome
     }
+}
+
+fn looks_like_json(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|b| matches!(b, b'{' | b'['))
 }
 
 fn truncate(s: &str, max: usize) -> String {
