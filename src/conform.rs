@@ -56,6 +56,9 @@ pub struct Args {
     /// List the checks and exit.
     #[arg(long)]
     list: bool,
+    /// Write every SCIM exchange as HTTP Archive 1.2 (secrets redacted).
+    #[arg(long, value_name = "FILE")]
+    har: Option<PathBuf>,
 }
 
 fn feature(s: &str) -> anyhow::Result<Capability> {
@@ -133,7 +136,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             )
         }
     };
+    crate::har::start(&args.har);
     let report = runner::run(&all, &target, &opts).await;
+    crate::har::finish(&args.har)?;
     print!(
         "{}",
         report::console(&report, std::io::stdout().is_terminal())

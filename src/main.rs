@@ -4,6 +4,7 @@
 
 mod certs;
 mod conform;
+mod har;
 mod load;
 mod play;
 mod replay;

@@ -45,6 +45,9 @@ pub struct PlayArgs {
     /// Print every exchange of failed steps in full, not only the last few.
     #[arg(long)]
     verbose: bool,
+    /// Write every SCIM exchange as HTTP Archive 1.2 (secrets redacted).
+    #[arg(long, value_name = "FILE")]
+    har: Option<PathBuf>,
 }
 
 impl PlayArgs {
@@ -239,6 +242,7 @@ pub async fn play(args: PlayArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &args.record {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
+    crate::har::start(&args.har);
     let (mut passed, mut failed) = (0, 0);
     for (file, s) in &scenarios {
         let report = play_one(&args, file, s).await?;
@@ -248,6 +252,7 @@ pub async fn play(args: PlayArgs) -> anyhow::Result<ExitCode> {
             failed += 1;
         }
     }
+    crate::har::finish(&args.har)?;
     println!("{passed} passed, {failed} failed");
     Ok(if failed == 0 {
         ExitCode::SUCCESS

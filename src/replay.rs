@@ -19,6 +19,7 @@ use serde_json::Value;
   idpsim replay capture.okta.json --target https://sp.example.com/scim/v2 --token $TOKEN
   idpsim replay scenarios/fixtures/okta-push-groups.okta.json --quirk ignore-filtered-member-removal
   idpsim replay fixtures/ --target http://127.0.0.1:8080/scim/v2 --token t --update
+  idpsim replay capture.har --har replayed.har            # a HAR from another tool, and one out
 
 Each exchange prints ok or differs, with what was expected and what came back
 at which JSON path. Placeholders ({base}, {idN}, {etag}, {time}) take the
@@ -27,7 +28,7 @@ target's own values, learned from its answers as the replay goes.
 Exit status: 0 when every answer was as recorded, 1 when one differed, 2 for
 usage errors and fixtures that cannot be replayed (nothing is sent then).")]
 pub struct Args {
-    /// Fixture files (JSON from `--record` or `record-proxy`), or folders of them.
+    /// Fixture files (JSON from `--record` or `record-proxy`, or HAR 1.2), or folders of them.
     #[arg(required = true, value_name = "FIXTURE")]
     fixtures: Vec<PathBuf>,
     /// SCIM base URL of the server to replay against; without it a fresh
@@ -55,6 +56,9 @@ pub struct Args {
     /// Seconds one request may take.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
+    /// Write every exchange of the replay as HTTP Archive 1.2 (secrets redacted).
+    #[arg(long, value_name = "FILE")]
+    har: Option<PathBuf>,
     /// Print only exchanges that differ.
     #[arg(long, short)]
     quiet: bool,
@@ -173,6 +177,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         secrets: Secrets::default(),
     };
     let (mut passed, mut failed) = (0, 0);
+    let mut sent = Vec::new();
     for f in &loaded {
         let (target, _sp) = target_for(&args, f).await?;
         eprintln!(
@@ -190,6 +195,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
         };
+        if args.har.is_some() {
+            sent.extend(report.exchanges.iter().cloned());
+        }
         let n = report.outcomes.len();
         if report.passed() {
             passed += 1;
@@ -203,6 +211,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot write {}", f.file.display()))?;
             eprintln!("  updated {}", f.file.display());
         }
+    }
+    if let Some(p) = &args.har {
+        crate::har::write(p, &sent, &opts.secrets)?;
     }
     println!("{passed} passed, {failed} failed");
     Ok(if failed == 0 {

@@ -346,6 +346,24 @@ struct Log {
     stats: Stats,
 }
 
+/// Every exchange of every client in this process, when `--har` asked
+/// for them: a process-wide tap, so that the conformance runner and the
+/// player need not carry a sink through every layer.
+static TAP: std::sync::OnceLock<std::sync::Mutex<Vec<Exchange>>> = std::sync::OnceLock::new();
+
+/// From now on, every client keeps a copy of every exchange for [`take_tapped`].
+pub fn tap_all() {
+    TAP.get_or_init(Default::default);
+}
+
+/// The exchanges kept since [`tap_all`] (or the last take), in the order
+/// they ended.
+pub fn take_tapped() -> Vec<Exchange> {
+    TAP.get()
+        .map(|t| std::mem::take(&mut *t.lock().expect("not poisoned")))
+        .unwrap_or_default()
+}
+
 /// The largest response body read; a target that sends more fails the
 /// request rather than the process.
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
@@ -770,6 +788,9 @@ impl ScimClient {
             attempt,
             fault,
         };
+        if let Some(tap) = TAP.get() {
+            tap.lock().expect("not poisoned").push(exchange.clone());
+        }
         let mut log = self.log.lock().expect("not poisoned");
         log.stats.requests += 1;
         if outcome.as_ref().map(|r| r.status >= 400).unwrap_or(true) {

@@ -164,6 +164,11 @@ fn tidy(v: &mut Value, secrets: &Secrets) {
             secrets.body(b);
         }
     }
+    if let Some(Value::String(url)) = o.get_mut("url")
+        && let Some((path, query)) = url.split_once('?')
+    {
+        *url = format!("{path}?{}", secrets.query(query));
+    }
 }
 
 /// The base URL as the client addressed it, and the bases the target names
