@@ -7,6 +7,7 @@ mod conform;
 mod har;
 mod load;
 mod play;
+mod record_proxy;
 mod replay;
 mod saml;
 mod serve;
@@ -55,6 +56,9 @@ enum Command {
     /// Replay recorded fixtures against a target and compare every answer
     /// with the recorded one.
     Replay(replay::Args),
+    /// A recording reverse proxy between a real IdP and a SCIM server: what
+    /// passes through is written as a fixture `replay` can send anywhere.
+    RecordProxy(record_proxy::Args),
     /// Compare a scenario's directory with what the target lists: orphaned,
     /// missing and drifted accounts and memberships.
     Reconcile(play::ReconcileArgs),
@@ -110,6 +114,7 @@ fn main() -> ExitCode {
             Command::Saml(args) => saml::run(args),
             Command::Serve(args) => serve::run(args).await,
             Command::Replay(args) => replay::run(args).await,
+            Command::RecordProxy(args) => record_proxy::run(args).await,
             Command::Reconcile(args) => play::reconcile(args).await,
             Command::Load(args) => load::run(*args).await,
         }

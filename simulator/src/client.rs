@@ -376,7 +376,7 @@ type Http = HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>;
 /// TLS settings with the system's roots, read once per process (reading the
 /// certificate store costs milliseconds, and a load run makes a client per
 /// goose user).
-fn tls_config() -> Result<rustls::ClientConfig, ClientError> {
+pub(crate) fn tls_config() -> Result<rustls::ClientConfig, ClientError> {
     static TLS: std::sync::OnceLock<Result<rustls::ClientConfig, String>> =
         std::sync::OnceLock::new();
     TLS.get_or_init(|| {
@@ -398,7 +398,9 @@ fn tls_config() -> Result<rustls::ClientConfig, ClientError> {
 }
 
 /// rustls on the aws-lc-rs provider, trusting `roots`.
-fn trusting(roots: rustls::RootCertStore) -> Result<rustls::ClientConfig, rustls::Error> {
+pub(crate) fn trusting(
+    roots: rustls::RootCertStore,
+) -> Result<rustls::ClientConfig, rustls::Error> {
     Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::aws_lc_rs::default_provider(),
     ))
