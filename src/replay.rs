@@ -56,6 +56,11 @@ pub struct Args {
     /// Seconds one request may take.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
+    /// Requests in flight at once. Exchanges that touch the same resource,
+    /// lists of everything and recorded errors keep their recorded order;
+    /// 1 sends everything in order, one at a time (as --update does).
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
     /// Write every exchange of the replay as HTTP Archive 1.2 (secrets redacted).
     #[arg(long, value_name = "FILE")]
     har: Option<PathBuf>,
@@ -175,6 +180,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         ignore: Ignore::new(&args.ignore),
         update: args.update,
         secrets: Secrets::default(),
+        concurrency: args.concurrency,
+        keep_exchanges: args.har.is_some(),
     };
     let (mut passed, mut failed) = (0, 0);
     let mut sent = Vec::new();
