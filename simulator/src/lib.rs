@@ -14,11 +14,14 @@
 //! - [`reconcile`]: the directory compared with what the target lists.
 //! - [`scenario`]: the YAML scenario format, with file:line:column errors.
 //! - [`player`]: runs scenarios step by step into a report.
+//! - [`record`]: a run's exchanges as a normalised fixture.
+//! - [`fixtures`]: fixtures read back, replayed and compared.
 
 mod capped;
 pub mod client;
 pub mod cycles;
 pub mod directory;
+pub mod fixtures;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod idp;
