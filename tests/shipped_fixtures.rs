@@ -1,5 +1,6 @@
 //! The fixtures in `scenarios/fixtures/`: every shipped scenario recorded as
-//! every profile, one request at a time (so that a recording is the same on
+//! every profile that can play it (a scenario that drives Entra's
+//! provisioning cycles as `entra` and `entra-2020` only), one request at a time (so that a recording is the same on
 //! every run). A recording that drifts from what the code now sends fails
 //! here; to re-record after an intended change:
 //!
@@ -16,6 +17,11 @@ use std::process::Command;
 
 const PROFILES: &[&str] = &["okta", "okta-aiw", "entra", "entra-2020", "rfc"];
 
+/// The profiles that run Entra's provisioning job: the only ones a scenario
+/// with cycle steps means anything as (the others fail every such step
+/// without a request).
+const CYCLE_PROFILES: &[&str] = &["entra", "entra-2020"];
+
 /// Text replaced in a scenario before it is recorded: the directory size
 /// and the counts its expectations name.
 const REDUCED: &[(&str, &str, &str)] = &[
@@ -23,6 +29,7 @@ const REDUCED: &[(&str, &str, &str)] = &[
     ("full-sync-10k.yaml", "groups: 50", "groups: 5"),
     ("reset-and-resync.yaml", "users: 300", "users: 40"),
     ("faults-then-reconcile.yaml", "users: 200", "users: 40"),
+    ("entra-legacy-member-removal.yaml", "users: 120", "users: 60"),
 ];
 
 fn root() -> &'static Path {
@@ -66,12 +73,47 @@ fn scenarios_in(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Records every scenario as every profile into `out`.
-fn record_all(out: &Path) {
+/// Whether a scenario drives the provisioning job (cycles and the
+/// directory-only steps the next cycle sends).
+fn drives_cycles(file: &Path) -> bool {
+    use idpsim_simulator::scenario::{self, Step};
+    let s = scenario::load(file).unwrap_or_else(|e| panic!("{e}"));
+    s.steps.iter().any(|step| {
+        matches!(
+            step,
+            Step::Cycle(_)
+                | Step::Cycles(_)
+                | Step::HardDelete(_)
+                | Step::SetManager(_)
+                | Step::Unassign(_)
+                | Step::ScopeOut(_)
+                | Step::Matching(_)
+                | Step::UpdateMany(_)
+        )
+    })
+}
+
+/// The profiles each scenario is recorded as.
+fn profiles_for(file: &Path) -> &'static [&'static str] {
+    if drives_cycles(file) {
+        CYCLE_PROFILES
+    } else {
+        PROFILES
+    }
+}
+
+/// Records every scenario as every profile that can play it into `out`;
+/// the number of fixtures that makes.
+fn record_all(out: &Path) -> usize {
     let src = out.join("scenarios");
     std::fs::create_dir_all(&src).unwrap();
-    let files = scenarios_in(&src);
+    let all = scenarios_in(&src);
+    let expected = all.iter().map(|f| profiles_for(f).len()).sum();
     for p in PROFILES {
+        let files: Vec<&PathBuf> = all
+            .iter()
+            .filter(|f| profiles_for(f).contains(p))
+            .collect();
         let mut args = vec![
             "play",
             "--profile",
@@ -91,6 +133,7 @@ fn record_all(out: &Path) {
             String::from_utf8_lossy(&o.stderr)
         );
     }
+    expected
 }
 
 fn fixtures_in(dir: &Path) -> Vec<String> {
@@ -108,12 +151,12 @@ fn the_shipped_fixtures_are_what_the_code_sends() {
     let out = std::env::temp_dir().join(format!("idpsim-shipped-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).unwrap();
-    record_all(&out);
+    let expected = record_all(&out);
     let recorded = fixtures_in(&out);
     assert_eq!(
         recorded.len(),
-        PROFILES.len() * (std::fs::read_dir(out.join("scenarios")).unwrap().count()),
-        "one fixture per scenario and profile"
+        expected,
+        "one fixture per scenario and profile that can play it"
     );
     let shipped = shipped_dir();
     if std::env::var_os("IDPSIM_UPDATE_FIXTURES").is_some() {
