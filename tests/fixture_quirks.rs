@@ -50,8 +50,16 @@ const QUIRKS: &[(&str, Touches, &str)] = &[
     ),
     // Entra's engine meets these; the fixtures recorded with the quirk
     // already hold its answers, and replaying them with it changes nothing.
-    ("drops-manager", |xs| any(xs, answer_names_a_manager), "manager"),
-    ("leaks-members", group_read_without_members_of_a_filled_group, "members"),
+    (
+        "drops-manager",
+        |xs| any(xs, answer_names_a_manager),
+        "manager",
+    ),
+    (
+        "leaks-members",
+        group_read_without_members_of_a_filled_group,
+        "members",
+    ),
     ("racy-create", |xs| any(xs, creates_a_user), "status"),
     // No recording looks a userName up in another case than it was
     // created with, and these replays send one request at a time: these
@@ -136,9 +144,8 @@ fn deletes(x: &Value) -> bool {
 fn answer_names_a_manager(x: &Value) -> bool {
     resources(&x["response_body"]).any(|r| {
         r.as_object().is_some_and(|o| {
-            o.iter().any(|(k, ext)| {
-                k.eq_ignore_ascii_case(ENTERPRISE) && !ext["manager"].is_null()
-            })
+            o.iter()
+                .any(|(k, ext)| k.eq_ignore_ascii_case(ENTERPRISE) && !ext["manager"].is_null())
         })
     })
 }
@@ -202,14 +209,18 @@ fn adds_members(x: &Value) -> bool {
         .into_iter()
         .flatten()
         .any(|op| {
-            op["op"].as_str().is_some_and(|o| o.eq_ignore_ascii_case("add"))
+            op["op"]
+                .as_str()
+                .is_some_and(|o| o.eq_ignore_ascii_case("add"))
                 && (op["path"] == "members" || !op["value"]["members"].is_null())
         })
 }
 
 /// A user create the server accepted.
 fn creates_a_user(x: &Value) -> bool {
-    x["method"] == "POST" && x["url"].as_str().is_some_and(|u| u.ends_with("/Users")) && status(x) == 201
+    x["method"] == "POST"
+        && x["url"].as_str().is_some_and(|u| u.ends_with("/Users"))
+        && status(x) == 201
 }
 
 /// A filtered lookup that found nothing.

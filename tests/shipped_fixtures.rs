@@ -29,7 +29,11 @@ const REDUCED: &[(&str, &str, &str)] = &[
     ("full-sync-10k.yaml", "groups: 50", "groups: 5"),
     ("reset-and-resync.yaml", "users: 300", "users: 40"),
     ("faults-then-reconcile.yaml", "users: 200", "users: 40"),
-    ("entra-legacy-member-removal.yaml", "users: 120", "users: 60"),
+    (
+        "entra-legacy-member-removal.yaml",
+        "users: 120",
+        "users: 60",
+    ),
 ];
 
 fn root() -> &'static Path {
@@ -110,10 +114,7 @@ fn record_all(out: &Path) -> usize {
     let all = scenarios_in(&src);
     let expected = all.iter().map(|f| profiles_for(f).len()).sum();
     for p in PROFILES {
-        let files: Vec<&PathBuf> = all
-            .iter()
-            .filter(|f| profiles_for(f).contains(p))
-            .collect();
+        let files: Vec<&PathBuf> = all.iter().filter(|f| profiles_for(f).contains(p)).collect();
         let mut args = vec![
             "play",
             "--profile",
