@@ -121,7 +121,9 @@ fn play_writes_a_valid_har_without_secrets_and_replay_reads_it_back() {
     let out = idpsim(&["replay", har.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(
-        text(&out).contains("(okta, 15 exchanges)"),
+        // 14 since play gives a file on a --target its run prefix: reconcile
+        // lists within it (`sw`) instead of listing and skipping the owner.
+        text(&out).contains("(okta, 14 exchanges)"),
         "{}",
         text(&out)
     );
