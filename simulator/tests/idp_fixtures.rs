@@ -32,7 +32,10 @@ fn config_for(t: Option<&serde_json::Value>) -> Config {
     let mut config = Config::default();
     let Some(t) = t else { return config };
     config.tenant.seat_limit = t["seat_limit"].as_u64().map(|n| n as usize);
-    config.tenant.primary_owner = t["primary_owner"].as_str().map(str::to_owned);
+    // Only when recorded: the default tenant has an owner of its own.
+    if let Some(owner) = t["primary_owner"].as_str() {
+        config.tenant.primary_owner = Some(owner.to_owned());
+    }
     for q in t["quirks"].as_array().into_iter().flatten() {
         let q = q.as_str().unwrap_or_default();
         config
