@@ -61,6 +61,9 @@ pub struct Args {
     list: bool,
     #[command(flatten)]
     saml: crate::conform_saml::SamlArgs,
+    /// Write every SCIM exchange as HTTP Archive 1.2 (secrets redacted).
+    #[arg(long, value_name = "FILE")]
+    har: Option<PathBuf>,
 }
 
 fn feature(s: &str) -> anyhow::Result<Capability> {
@@ -150,7 +153,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             )
         }
     };
+    crate::har::start(&args.har);
     let report = runner::run(&all, &target, &opts).await;
+    crate::har::finish(&args.har)?;
     print!(
         "{}",
         report::console(&report, std::io::stdout().is_terminal())

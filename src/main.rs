@@ -5,9 +5,12 @@
 mod certs;
 mod conform;
 mod conform_saml;
+mod har;
 mod load;
 mod play;
 mod profile_arg;
+mod record_proxy;
+mod replay;
 mod saml;
 mod serve;
 mod target;
@@ -52,6 +55,12 @@ enum Command {
     Saml(saml::Args),
     /// Make signing and TLS material (idpsim certs init [DIR]).
     Certs(certs::Args),
+    /// Replay recorded fixtures against a target and compare every answer
+    /// with the recorded one.
+    Replay(replay::Args),
+    /// A recording reverse proxy between a real IdP and a SCIM server: what
+    /// passes through is written as a fixture `replay` can send anywhere.
+    RecordProxy(record_proxy::Args),
     /// Compare a scenario's directory with what the target lists: orphaned,
     /// missing and drifted accounts and memberships.
     Reconcile(play::ReconcileArgs),
@@ -77,7 +86,15 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    // One request at a time needs one thread, and on one thread tasks run
+    // in the order they were woken: the same scenario records the same
+    // fixture on every run (the shipped fixtures rely on it).
+    let mut builder = match &cli.command {
+        Command::Play(args) if args.one_at_a_time() => {
+            tokio::runtime::Builder::new_current_thread()
+        }
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
     if let Command::Load(args) = &cli.command
         && let Some(n) = load::client_threads(args)
     {
@@ -98,6 +115,8 @@ fn main() -> ExitCode {
             Command::Certs(args) => certs::run(args),
             Command::Saml(args) => saml::run(args),
             Command::Serve(args) => serve::run(args).await,
+            Command::Replay(args) => replay::run(args).await,
+            Command::RecordProxy(args) => record_proxy::run(args).await,
             Command::Reconcile(args) => play::reconcile(args).await,
             Command::Load(args) => load::run(*args).await,
         }

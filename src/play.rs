@@ -56,6 +56,16 @@ pub struct PlayArgs {
     /// given) cover everything on it. Plays one file.
     #[arg(long, requires = "target")]
     dedicated_target: bool,
+    /// Write every SCIM exchange as HTTP Archive 1.2 (secrets redacted).
+    #[arg(long, value_name = "FILE")]
+    har: Option<PathBuf>,
+}
+
+impl PlayArgs {
+    /// `--concurrency 1`: requests go one at a time.
+    pub fn one_at_a_time(&self) -> bool {
+        self.target.concurrency <= 1
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -285,6 +295,7 @@ pub async fn play(args: PlayArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &args.record {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
+    crate::har::start(&args.har);
     let (mut passed, mut failed) = (0, 0);
     for (file, s) in &scenarios {
         let report = play_one(&args, file, s).await?;
@@ -294,6 +305,7 @@ pub async fn play(args: PlayArgs) -> anyhow::Result<ExitCode> {
             failed += 1;
         }
     }
+    crate::har::finish(&args.har)?;
     println!("{passed} passed, {failed} failed");
     Ok(if failed == 0 {
         ExitCode::SUCCESS
@@ -428,12 +440,36 @@ async fn play_one(args: &PlayArgs, file: &str, s: &Scenario) -> anyhow::Result<S
             .and_then(|s| s.to_str())
             .unwrap_or("scenario");
         let path = dir.join(format!("{stem}.{}.json", profile.name));
-        let fixture = record::fixture(&report, &target.base_url);
+        let fixture = record::fixture_with(
+            &report,
+            &target.base_url,
+            &record::Options {
+                target: embedded_settings(&args.target, s),
+                reset_by_control: target.reset_url.is_some(),
+                ..Default::default()
+            },
+        );
         std::fs::write(&path, serde_json::to_string_pretty(&fixture)? + "\n")
             .with_context(|| format!("cannot write {}", path.display()))?;
         eprintln!("  recorded {}", path.display());
     }
     Ok(report)
+}
+
+/// The embedded target's settings, for a replay to start it the same way.
+fn embedded_settings(args: &TargetArgs, s: &Scenario) -> Option<serde_json::Value> {
+    let t = &s.target;
+    if args.target.is_some()
+        || (t.seat_limit.is_none() && t.quirks.is_empty() && t.primary_owner.is_none())
+    {
+        return None;
+    }
+    let mut v = serde_json::json!({"seat_limit": t.seat_limit, "quirks": t.quirks});
+    // Only when set, so that fixtures recorded before it existed stay as they are.
+    if let Some(owner) = &t.primary_owner {
+        v["primary_owner"] = owner.clone().into();
+    }
+    Some(v)
 }
 
 /// A progress bar for long steps, on a terminal only.

@@ -51,7 +51,10 @@ impl Body {
             json: false,
         }
     }
-
+    /// The bytes as they travelled.
+    pub fn bytes(&self) -> &Bytes {
+        &self.bytes
+    }
     /// The body as text.
     pub fn get(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.bytes)
@@ -242,6 +245,27 @@ pub enum Method {
 }
 
 impl Method {
+    /// The method named `s` (upper case, as HTTP spells it).
+    pub fn parse(s: &str) -> Option<Method> {
+        Some(match s {
+            "GET" => Method::GET,
+            "POST" => Method::POST,
+            "PUT" => Method::PUT,
+            "PATCH" => Method::PATCH,
+            "DELETE" => Method::DELETE,
+            _ => return None,
+        })
+    }
+    /// The method as HTTP spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::GET => "GET",
+            Method::POST => "POST",
+            Method::PUT => "PUT",
+            Method::PATCH => "PATCH",
+            Method::DELETE => "DELETE",
+        }
+    }
     fn to_http(self) -> http::Method {
         match self {
             Method::GET => http::Method::GET,
@@ -320,6 +344,9 @@ pub struct Exchange {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     pub micros: u64,
+    /// When the request left, for HAR's `startedDateTime`.
+    #[serde(skip)]
+    pub started: std::time::SystemTime,
     /// 0 for the first try.
     pub attempt: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -368,6 +395,24 @@ struct Log {
     stats: Stats,
 }
 
+/// Every exchange of every client in this process, when `--har` asked
+/// for them: a process-wide tap, so that the conformance runner and the
+/// player need not carry a sink through every layer.
+static TAP: std::sync::OnceLock<std::sync::Mutex<Vec<Exchange>>> = std::sync::OnceLock::new();
+
+/// From now on, every client keeps a copy of every exchange for [`take_tapped`].
+pub fn tap_all() {
+    TAP.get_or_init(Default::default);
+}
+
+/// The exchanges kept since [`tap_all`] (or the last take), in the order
+/// they ended.
+pub fn take_tapped() -> Vec<Exchange> {
+    TAP.get()
+        .map(|t| std::mem::take(&mut *t.lock().expect("not poisoned")))
+        .unwrap_or_default()
+}
+
 /// The largest response body read; a target that sends more fails the
 /// request rather than the process.
 pub const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
@@ -380,7 +425,7 @@ type Http = HyperClient<HttpsConnector<HttpConnector>, Full<Bytes>>;
 /// TLS settings with the system's roots, read once per process (reading the
 /// certificate store costs milliseconds, and a load run makes a client per
 /// goose user).
-fn tls_config() -> Result<rustls::ClientConfig, ClientError> {
+pub(crate) fn tls_config() -> Result<rustls::ClientConfig, ClientError> {
     static TLS: std::sync::OnceLock<Result<rustls::ClientConfig, String>> =
         std::sync::OnceLock::new();
     TLS.get_or_init(|| {
@@ -402,7 +447,9 @@ fn tls_config() -> Result<rustls::ClientConfig, ClientError> {
 }
 
 /// rustls on the aws-lc-rs provider, trusting `roots`.
-fn trusting(roots: rustls::RootCertStore) -> Result<rustls::ClientConfig, rustls::Error> {
+pub(crate) fn trusting(
+    roots: rustls::RootCertStore,
+) -> Result<rustls::ClientConfig, rustls::Error> {
     Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::aws_lc_rs::default_provider(),
     ))
@@ -699,11 +746,31 @@ impl ScimClient {
         if !(faults.delay + hold).is_zero() {
             tokio::time::sleep(faults.delay + hold).await;
         }
+        let sent = req
+            .body
+            .as_ref()
+            .map(|b| Bytes::from(serde_json::to_vec(b).expect("JSON serialises")));
         let first = self
-            .deliver(req, attempt, drop.then_some("drop-response"))
+            .deliver(
+                req.method,
+                &req.path,
+                &req.headers,
+                sent.clone(),
+                attempt,
+                drop.then_some("drop-response"),
+            )
             .await;
         if duplicate {
-            let _ = self.deliver(req, attempt, Some("duplicate")).await;
+            let _ = self
+                .deliver(
+                    req.method,
+                    &req.path,
+                    &req.headers,
+                    sent,
+                    attempt,
+                    Some("duplicate"),
+                )
+                .await;
         }
         if drop && first.is_ok() {
             return Err(ClientError::ResponseDropped);
@@ -711,15 +778,32 @@ impl ScimClient {
         first
     }
 
+    /// Sends one request as given, once: no retries, no injected faults.
+    /// `path` is below the base URL; `body` goes as it is. For replaying
+    /// recorded requests, whose bodies need not be JSON.
+    pub async fn send_once(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(String, String)],
+        body: Option<Bytes>,
+    ) -> Result<Response, ClientError> {
+        let _permit = self.slots.acquire().await.expect("never closed");
+        self.deliver(method, path, headers, body, 0, None).await
+    }
+
     async fn deliver(
         &self,
-        req: &Request,
+        method: Method,
+        path: &str,
+        headers: &[(String, String)],
+        sent: Option<Bytes>,
         attempt: u32,
         fault: Option<&'static str>,
     ) -> Result<Response, ClientError> {
-        let url = format!("{}{}", self.config.base_url, req.path);
+        let url = format!("{}{}", self.config.base_url, path);
         let mut rb = http::Request::builder()
-            .method(req.method.to_http())
+            .method(method.to_http())
             .uri(url.as_str());
         let evidence = self.config.evidence;
         let mut shown: Vec<(String, String)> = Vec::new();
@@ -742,16 +826,13 @@ impl ScimClient {
                 }
             }
         }
-        for (k, v) in &req.headers {
+        for (k, v) in headers {
             rb = rb.header(k.as_str(), v.as_str());
             if evidence {
                 shown.push((k.clone(), redact(k, v)));
             }
         }
-        let sent = req
-            .body
-            .as_ref()
-            .map(|b| Bytes::from(serde_json::to_vec(b).expect("JSON serialises")));
+        let started_at = std::time::SystemTime::now();
         let started = Instant::now();
         let mut raw: Option<Bytes> = None;
         let outcome = match rb.body(Full::new(sent.clone().unwrap_or_default())) {
@@ -813,12 +894,10 @@ impl ScimClient {
         let micros = started.elapsed().as_micros() as u64;
         let exchange = Exchange {
             seq: self.seq.fetch_add(1, Ordering::Relaxed) + 1,
-            method: req.method,
+            method,
             url,
             request_headers: shown,
-            request_body: sent
-                .filter(|_| evidence)
-                .map(|bytes| Body { bytes, json: true }),
+            request_body: sent.filter(|_| evidence).map(Body::recorded),
             status: outcome.as_ref().ok().map(|r| r.status),
             response_headers: outcome
                 .as_ref()
@@ -836,10 +915,14 @@ impl ScimClient {
                 .map(Body::recorded),
             error: outcome.as_ref().err().map(ToString::to_string),
             micros,
+            started: started_at,
             attempt,
             fault,
             plan: crate::plan::current(),
         };
+        if let Some(tap) = TAP.get() {
+            tap.lock().expect("not poisoned").push(exchange.clone());
+        }
         let mut log = self.log.lock().expect("not poisoned");
         log.stats.requests += 1;
         if outcome.as_ref().map(|r| r.status >= 400).unwrap_or(true) {

@@ -16,11 +16,14 @@
 //! - [`player`]: runs scenarios step by step into a report.
 //! - [`plan`]: the engine's planned order of requests, which recordings
 //!   keep whatever order the target answered in.
+//! - [`record`]: a run's exchanges as a normalised fixture.
+//! - [`fixtures`]: fixtures read back, replayed and compared.
 
 mod capped;
 pub mod client;
 pub mod cycles;
 pub mod directory;
+pub mod fixtures;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod idp;

@@ -206,6 +206,7 @@ impl Driver {
             response_body: body.map(|b| Body::text(clip(&b, 4096).into_bytes())),
             error,
             micros: started.elapsed().as_micros() as u64,
+            started: std::time::SystemTime::now() - started.elapsed(),
             attempt: 0,
             fault: None,
             plan: None,

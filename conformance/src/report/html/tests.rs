@@ -51,6 +51,7 @@ fn exchange(seq: u64, method: Method, url: &str, status: u16, body: &str) -> Exc
         response_body: (!body.is_empty()).then(|| Body::recorded(body.to_owned())),
         error: None,
         micros: 1500,
+        started: std::time::SystemTime::UNIX_EPOCH,
         attempt: 0,
         fault: None,
         plan: None,
