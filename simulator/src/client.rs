@@ -781,7 +781,7 @@ impl ScimClient {
     /// Sends one request as given, once: no retries, no injected faults.
     /// `path` is below the base URL; `body` goes as it is. For replaying
     /// recorded requests, whose bodies need not be JSON.
-    pub async fn send_once(
+    pub async fn send_raw(
         &self,
         method: Method,
         path: &str,
