@@ -282,8 +282,8 @@ fn each_quirk_fails_exactly_the_fixtures_that_touch_it_and_the_diff_names_it() {
     let files = fixtures();
     assert_eq!(
         files.len(),
-        28,
-        "9 scenarios as okta and as entra, 10 that drive Entra's cycles as entra"
+        36,
+        "12 scenarios as okta and as entra, 12 that drive Entra's cycles as entra"
     );
     // All quirks at once: each replay is one process, and they share nothing.
     let children: Vec<_> = QUIRKS
