@@ -91,6 +91,9 @@ fn a_capture_equals_the_recording_of_the_same_run_and_replays_cleanly() {
         "scenarios/okta-joiner-mover-leaver.yaml",
         "--target",
         &proxy_url,
+        // The whole target, no run prefix: the recording writes a prefix
+        // as `{ns}`, which the proxy, seeing only traffic, cannot know.
+        "--dedicated-target",
         "--token",
         "sp-token",
         "--exempt",

@@ -147,6 +147,13 @@ fn fixtures_in(dir: &Path) -> Vec<String> {
     names
 }
 
+/// Recordings whose bytes depend on timing, so the drift test does not
+/// compare them (they are still shipped and replayed): the faults scenario
+/// holds requests on timers (`reorder_ms`) and delivers duplicates beside
+/// the original, and `rfc`, the one profile that retries, meets those
+/// faults on a different attempt when the machine is loaded.
+const TIMING_DEPENDENT: &[&str] = &["faults-then-reconcile.rfc.json"];
+
 #[test]
 fn the_shipped_fixtures_are_what_the_code_sends() {
     let out = std::env::temp_dir().join(format!("idpsim-shipped-{}", std::process::id()));
@@ -179,6 +186,7 @@ fn the_shipped_fixtures_are_what_the_code_sends() {
         );
         match std::fs::read_to_string(shipped.join(n)) {
             Ok(before) if before == now => {}
+            Ok(_) if TIMING_DEPENDENT.contains(&n.as_str()) => {}
             Ok(_) => drifted.push(format!("{n} differs from what the code now sends")),
             Err(_) => drifted.push(format!("{n} is not shipped")),
         }

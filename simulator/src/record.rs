@@ -126,7 +126,6 @@ fn planned(exchanges: &[crate::client::Exchange]) -> Vec<Value> {
                     // landed before it, a race that differs on every run.
                     *body = Value::String(RACED.into());
                 }
-                unordered(body);
             }
             v
         })
@@ -272,6 +271,10 @@ fn tidy(v: &mut Value, secrets: &Secrets) {
         if let Some(b) = o.get_mut(key) {
             secrets.body(b);
         }
+    }
+    // Whoever recorded it (a run, `--update`, the proxy): the same order.
+    if let Some(b) = o.get_mut("response_body") {
+        unordered(b);
     }
     if let Some(Value::String(url)) = o.get_mut("url")
         && let Some((path, query)) = url.split_once('?')

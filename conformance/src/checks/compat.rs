@@ -77,7 +77,8 @@ pub async fn okta_replace_members(c: Ctx) -> CheckResult {
     let (b, rb) = c.create_user(json!({})).await?;
     let (g, _) = c.create_group(&[&a]).await?;
     c.members_before(&g, &[&a]).await?;
-    let member = |id: &str, r: &crate::ctx::Reply| json!({"value": id, "display": r.json["userName"]});
+    let member =
+        |id: &str, r: &crate::ctx::Reply| json!({"value": id, "display": r.json["userName"]});
     let pushes = [
         (
             "with path: members",
@@ -100,7 +101,9 @@ pub async fn okta_replace_members(c: Ctx) -> CheckResult {
         if got != [want.clone()] {
             return Err(Finding::fail(
                 "members",
-                format!("replace {form} to leave exactly [{want}], as Okta expects after its push (IDP-ENGINES O22)"),
+                format!(
+                    "replace {form} to leave exactly [{want}], as Okta expects after its push (IDP-ENGINES O22)"
+                ),
                 format!("{got:?}"),
             ));
         }

@@ -21,8 +21,8 @@ mod wire;
 
 pub(crate) use body::group_body;
 pub use body::user_body;
-pub use listing::{Imported, PageSink};
 pub(crate) use listing::read_page;
+pub use listing::{Imported, PageSink};
 pub use sync::Progress;
 pub use wire::{Wire, encode};
 

@@ -265,7 +265,14 @@ mod tests {
         ];
         let groups = vec![json!({"id": "g1", "displayName": "team",
             "members": [{"value": "id-ann@x.test"}, {"value": "b0"}, {"value": "z1"}]})];
-        let drift = compare(&d, &users, &groups, &["owner@idpsim.test".into()], true, &Default::default());
+        let drift = compare(
+            &d,
+            &users,
+            &groups,
+            &["owner@idpsim.test".into()],
+            true,
+            &Default::default(),
+        );
         assert_eq!(
             drift.duplicate_users,
             vec![
@@ -295,7 +302,14 @@ mod tests {
                 extra: vec!["zed@x.test".into()]
             }]
         );
-        let kept = compare(&d, &users, &groups, &["owner@idpsim.test".into()], false, &Default::default());
+        let kept = compare(
+            &d,
+            &users,
+            &groups,
+            &["owner@idpsim.test".into()],
+            false,
+            &Default::default(),
+        );
         assert_eq!(kept.retained_inactive, vec!["al@x.test".to_owned()]);
     }
 
