@@ -119,13 +119,13 @@ fn planned(exchanges: &[crate::client::Exchange]) -> Vec<Value> {
         .iter()
         .map(|x| {
             let mut v = serde_json::to_value(x).expect("exchanges serialise");
-            if let Some(body) = v.get_mut("response_body") {
-                if x.plan.is_some_and(|p| p.fan != 0) {
-                    // One of several PATCHes sent at once to one group
-                    // (E23): its answer shows the members of whichever
-                    // landed before it, a race that differs on every run.
-                    *body = Value::String(RACED.into());
-                }
+            if let Some(body) = v.get_mut("response_body")
+                && x.plan.is_some_and(|p| p.fan != 0)
+            {
+                // One of several PATCHes sent at once to one group (E23):
+                // its answer shows the members of whichever landed before
+                // it, a race that differs on every run.
+                *body = Value::String(RACED.into());
             }
             v
         })
