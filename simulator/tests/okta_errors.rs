@@ -4,42 +4,14 @@
 //! the quirk; errors follow each profile's error policy (IDP-ENGINES O8,
 //! O29, O30, E30).
 
-use std::path::Path;
-
-use idpsim_reference_sp::{Config, Handle};
 use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
-use idpsim_simulator::idp::{EventError, Idp, Wire};
-use idpsim_simulator::player::{Player, ScenarioReport, build_directory};
+use idpsim_simulator::idp::{EventError, Wire};
+use idpsim_simulator::player::ScenarioReport;
 use idpsim_simulator::profile::{ENTRA, OKTA, Profile};
-use idpsim_simulator::scenario;
 use wiremock::matchers::{any, method};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// Plays a shipped scenario against a fresh reference SP, with the quirks
-/// it names or with none.
-async fn play(file: &str, with_quirks: bool) -> (ScenarioReport, Handle) {
-    let path = format!("{}/../scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
-    let s = scenario::load(Path::new(&path)).unwrap();
-    let mut config = Config::default();
-    if with_quirks {
-        for q in &s.target.quirks {
-            config.quirks.insert(q.parse().unwrap());
-        }
-    }
-    let sp = idpsim_reference_sp::spawn(config).await.unwrap();
-    let client = ScimClient::new(ClientConfig::new(
-        sp.base_url(),
-        Auth::Bearer(sp.token().into()),
-    ))
-    .unwrap();
-    let profile = Profile::by_name(&s.idp).unwrap();
-    let mut idp = Idp::new(build_directory(&s, s.seed), profile, client);
-    idp.reset_url = Some(format!("{}/admin/reset", sp.origin()));
-    let mut player = Player::new(idp);
-    player.exempt = vec!["owner@idpsim.test".into()];
-    let report = player.run(file, &s, |_| {}).await;
-    (report, sp)
-}
+use crate::played::play;
 
 /// The failures of the steps wrapped in `expect_failure`, in order: with
 /// the quirk each is a finding; without it, "succeeded; a failure … was

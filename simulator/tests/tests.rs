@@ -8,6 +8,7 @@ mod fuzz_regressions;
 mod listing;
 mod namespace;
 mod okta_errors;
+mod played;
 mod reconcile_drift;
 mod saml;
 mod saml_server;
