@@ -63,3 +63,34 @@ pub fn scenario(data: &[u8]) -> Result<Scenario, ScenarioError> {
     }
     Ok(s)
 }
+
+/// `reconcile_page`: a list page as a target answers it, read by the
+/// streaming reconcile (`Tally::page`) against a small directory, as users
+/// (first byte even) or groups (odd), then the drift computed.
+pub fn reconcile_page(data: &[u8]) -> Result<crate::reconcile::Drift, crate::idp::EventError> {
+    use crate::idp::PageSink;
+    let Some((&kind, page)) = data.split_first() else {
+        return Ok(Default::default());
+    };
+    let mut dir = crate::directory::Directory::new(1);
+    for name in ["ann@example.com", "bo@example.com"] {
+        let mut u = dir.new_user(name);
+        u.target_id = Some(format!("id-{name}"));
+        dir.add_user(u);
+    }
+    dir.add_group("team")
+        .members
+        .insert("ann@example.com".to_owned());
+    let deprovisioned = crate::reconcile::Deprovisioned::default();
+    let mut tally = crate::reconcile::Tally::new(&dir, &[], true, &deprovisioned);
+    let endpoint = if kind % 2 == 0 { "Users" } else { "Groups" };
+    tally.page(endpoint, 1, page)?;
+    Ok(tally.finish())
+}
+
+/// `fixture`: a fixture file as `idpsim replay` reads it (JSON or HAR),
+/// refused with file, exchange and path, or accepted whole.
+pub fn fixture(data: &[u8]) -> Result<crate::fixtures::load::Fixture, String> {
+    let text = std::str::from_utf8(data).map_err(|e| e.to_string())?;
+    crate::fixtures::load::parse(std::path::Path::new("fuzz.json"), text).map_err(|e| e.to_string())
+}

@@ -256,3 +256,21 @@ fn saml_acs_seeds_are_what_the_writer_signs() {
         );
     }
 }
+
+/// The reconcile's page reader and the fixture loader, as their fuzz
+/// targets call them: garbage is an error, a page is read.
+#[test]
+fn reconcile_page_and_fixture_entry_points_refuse_garbage() {
+    use idpsim_simulator::fuzzing::{fixture, reconcile_page};
+    assert!(reconcile_page(b"\0{").is_err());
+    assert!(
+        reconcile_page(b"\0{\"Resources\":[]}").is_err(),
+        "no totalResults"
+    );
+    let page = br#"{"totalResults":1,"Resources":[{"id":"id-ann@example.com","userName":"ann@example.com","active":"yes"}]}"#;
+    let drift = reconcile_page(&[&[0u8][..], page].concat()).expect("a page");
+    assert!(drift.missing_users.contains(&"bo@example.com".to_owned()));
+    assert!(drift.attributes.iter().any(|a| a.attribute == "active"));
+    assert!(fixture(b"{").is_err());
+    assert!(fixture(&[0xff, 0xfe]).is_err());
+}
