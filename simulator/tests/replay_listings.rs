@@ -1,0 +1,134 @@
+//! A replay judges a listing without `sortBy` by what RFC 7644 §3.4.2.4
+//! promises: a complete listing as one set across its pages, a partial one
+//! as recorded when the server shows the same resources and else by count.
+//! So creates may go out several at once, and a server that lists in
+//! another order passes; one that loses a resource does not.
+
+use idpsim_simulator::fixtures::{self, Options, Target};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn user(id: &str, name: &str) -> Value {
+    json!({"id": id, "userName": name})
+}
+
+fn list(total: usize, start: usize, users: Vec<Value>) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": total, "startIndex": start, "itemsPerPage": users.len(),
+        "Resources": users,
+    })
+}
+
+/// Three creates, a listing in two pages of two, and a `count=1` read of
+/// the total, as recorded (in the order the users were made).
+fn fixture() -> Value {
+    let create = |n: usize, name: &str| {
+        json!({"method": "POST", "url": "{base}/Users",
+            "request_body": {"userName": name}, "status": 201,
+            "response_headers": [["content-type", "application/json"]],
+            "response_body": user(&format!("{{id{n}}}"), name)})
+    };
+    let get = |url: &str, body: Value| {
+        json!({"method": "GET", "url": url, "status": 200, "response_body": body,
+            "response_headers": [["content-type", "application/json"]]})
+    };
+    json!({"fixtureVersion": 1, "idp": "okta", "scenario": "listings", "steps": [
+        {"step": "sync", "passed": true, "exchanges": [
+            create(1, "a@x.test"), create(2, "b@x.test"), create(3, "c@x.test")]},
+        {"step": "import", "passed": true, "exchanges": [
+            get("{base}/Users?startIndex=1&count=2",
+                list(3, 1, vec![user("{id1}", "a@x.test"), user("{id2}", "b@x.test")])),
+            get("{base}/Users?startIndex=3&count=2", list(3, 3, vec![user("{id3}", "c@x.test")])),
+            get("{base}/Users?startIndex=1&count=1", list(3, 1, vec![user("{id1}", "a@x.test")])),
+        ]},
+    ]})
+}
+
+/// A target that made the users in the order c, a, b (as creates sent at
+/// once may land) and lists `page2` as its second page.
+async fn target(page2: Vec<Value>) -> MockServer {
+    let server = MockServer::start().await;
+    for (id, name) in [("9c", "c@x.test"), ("9a", "a@x.test"), ("9b", "b@x.test")] {
+        Mock::given(method("POST"))
+            .and(path("/Users"))
+            .and(wiremock::matchers::body_partial_json(
+                json!({"userName": name}),
+            ))
+            .respond_with(ResponseTemplate::new(201).set_body_json(user(id, name)))
+            .mount(&server)
+            .await;
+    }
+    let page = |start: &str, count: &str, body: Value| {
+        Mock::given(method("GET"))
+            .and(path("/Users"))
+            .and(query_param("startIndex", start))
+            .and(query_param("count", count))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+    };
+    let (c, a) = (user("9c", "c@x.test"), user("9a", "a@x.test"));
+    page("1", "2", list(3, 1, vec![c.clone(), a]))
+        .mount(&server)
+        .await;
+    page("3", "2", list(3, 3, page2)).mount(&server).await;
+    page("1", "1", list(3, 1, vec![c])).mount(&server).await;
+    server
+}
+
+async fn replay(server: &MockServer) -> fixtures::Report {
+    let dir = std::env::temp_dir().join(format!("idpsim-listings-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("listings-{}.okta.json", server.address().port()));
+    std::fs::write(&file, serde_json::to_vec(&fixture()).unwrap()).unwrap();
+    let f = fixtures::load(&file).expect("the fixture reads");
+    let opts = Options {
+        concurrency: 8,
+        ..Options::default()
+    };
+    fixtures::replay(&f, &Target::new(&server.uri(), None), &opts, |_| {})
+        .await
+        .expect("the replay runs")
+}
+
+#[tokio::test]
+async fn a_listing_in_another_order_passes_page_by_page_and_as_a_whole() {
+    let server = target(vec![user("9b", "b@x.test")]).await;
+    let report = replay(&server).await;
+    let differing: Vec<_> = report.outcomes.iter().filter(|o| !o.ok()).collect();
+    assert!(differing.is_empty(), "{differing:#?}");
+    let notes: Vec<&String> = report.outcomes.iter().flat_map(|o| &o.notes).collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("the 2 pages of this listing compared together")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("only how many is compared")),
+        "{notes:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_listing_that_loses_a_resource_fails_on_its_last_page() {
+    // The second page repeats a user and never shows b.
+    let server = target(vec![user("9a", "a@x.test")]).await;
+    let report = replay(&server).await;
+    let differing: Vec<_> = report.outcomes.iter().filter(|o| !o.ok()).collect();
+    assert_eq!(differing.len(), 1, "{differing:#?}");
+    let last_page = differing[0];
+    assert_eq!(last_page.url, "{base}/Users?startIndex=3&count=2");
+    let ds = &last_page.differences;
+    assert!(
+        ds.iter().all(|d| d.path.starts_with("$.Resources")),
+        "{ds:#?}"
+    );
+    assert!(
+        ds.iter()
+            .any(|d| d.expected.contains("b@x.test") && d.got.contains("a@x.test")),
+        "{ds:#?}"
+    );
+}
