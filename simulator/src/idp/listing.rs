@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde_json::Value;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinSet;
 
 use super::{EventError, Wire};
@@ -263,6 +263,8 @@ impl Wire {
         // Pages read before one asked for earlier.
         let mut early: BTreeMap<usize, Result<ReadPage<S::Page>, EventError>> = BTreeMap::new();
         let (mut next, mut due) = (0, 0);
+        // Told when the page asked for last has its slot.
+        let mut turn: Option<oneshot::Receiver<()>> = None;
         loop {
             while let Some(read) = early.remove(&due) {
                 let start = start_of(due);
@@ -280,14 +282,18 @@ impl Wire {
                 break;
             }
             while set.len() + early.len() < held_at_most && next < count {
+                let (mine, after) = oneshot::channel();
                 set.spawn(fetch_and_read(
-                    self.clone(),
-                    endpoint.to_owned(),
-                    slots.clone(),
+                    Fetch {
+                        wire: self.clone(),
+                        endpoint: endpoint.to_owned(),
+                        slots: slots.clone(),
+                        turn: (turn.replace(after), mine),
+                        start: start_of(next),
+                        step,
+                    },
                     S::read,
                     next,
-                    start_of(next),
-                    step,
                 ));
                 next += 1;
             }
@@ -324,24 +330,35 @@ impl Wire {
     }
 }
 
-/// Page `i` (after the first) fetched once a request slot is free, the
-/// slot given back as soon as the answer is in, then read. Generic over
-/// the page only (not the sink, which may borrow), so that it can be
-/// spawned.
-async fn fetch_and_read<P: Send + 'static>(
+/// What a page's task needs to fetch it.
+struct Fetch {
     wire: Wire,
     endpoint: String,
     slots: Arc<Semaphore>,
-    read: Reader<P>,
-    i: usize,
+    /// Told when the page before has its slot; tells the page after.
+    turn: (Option<oneshot::Receiver<()>>, oneshot::Sender<()>),
     start: usize,
     step: usize,
-) -> Fetched<P> {
+}
+
+/// Page `i` (after the first) fetched once a request slot is free, the
+/// slot given back as soon as the answer is in, then read. The slots go
+/// out in page order (each page waits for the one before to have its
+/// slot), so that pages come back about in the order they are taken and
+/// the read-ahead is not spent on pages far ahead. Generic over the page
+/// only (not the sink, which may borrow), so that it can be spawned.
+async fn fetch_and_read<P: Send + 'static>(f: Fetch, read: Reader<P>, i: usize) -> Fetched<P> {
+    let (before, after) = f.turn;
     let fetched = {
-        let _slot = slots.acquire().await.expect("never closed");
-        wire.list_page(&endpoint, start, step).await
+        if let Some(before) = before {
+            // An error: the page before is gone, and so is its turn.
+            let _ = before.await;
+        }
+        let _slot = f.slots.acquire().await.expect("never closed");
+        let _ = after.send(());
+        f.wire.list_page(&f.endpoint, f.start, f.step).await
     };
-    (i, fetched.and_then(|r| read(&endpoint, start, &r.body)))
+    (i, fetched.and_then(|r| read(&f.endpoint, f.start, &r.body)))
 }
 
 /// A list page's `totalResults` and its resources.

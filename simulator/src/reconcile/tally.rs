@@ -119,6 +119,9 @@ impl<'d> Tally<'d> {
             group_keys,
             users: Users {
                 held: vec![0; dir.user_count()],
+                // Every listed user the directory holds lands here: one
+                // allocation, not a growing table rehashed as it fills.
+                ids: HashMap::with_capacity(dir.user_count()),
                 ..Users::default()
             },
             groups: Groups {
