@@ -43,7 +43,7 @@ struct Seen {
     max_held: usize,
     asked: usize,
     released_below: usize,
-    head_waiting: bool,
+    head_released: bool,
     behind_head: usize,
     gave_up: bool,
 }
@@ -100,16 +100,16 @@ impl Target {
                     let mut s = self.seen.lock().unwrap();
                     s.held += 1;
                     s.max_held = s.max_held.max(s.held);
-                    if head {
-                        s.head_waiting = true;
-                    } else if s.head_waiting {
+                    // Asked for before the slow page was let go (whether
+                    // they reached the target before it or after).
+                    if !head && !s.head_released {
                         s.behind_head += 1;
                     }
                 }
                 self.changed.notify_waiters();
                 if head {
                     self.wait(|s| s.behind_head >= behind).await;
-                    self.seen.lock().unwrap().head_waiting = false;
+                    self.seen.lock().unwrap().head_released = true;
                 }
                 self.seen.lock().unwrap().held -= 1;
             }
