@@ -358,23 +358,7 @@ async fn fetch_and_read<P: Send + 'static>(f: Fetch, read: Reader<P>, i: usize) 
         let _ = after.send(());
         f.wire.list_page(&f.endpoint, f.start, f.step).await
     };
-    let r = match fetched {
-        Ok(r) => r,
-        Err(e) => return (i, Err(e)),
-    };
-    // Read on a thread of the blocking pool: a page takes a fraction of a
-    // millisecond (a page of groups with their members, several), which on
-    // a runtime worker would hold up the connections' tasks polled there,
-    // and with them the answers the other slots wait for.
-    let start = f.start;
-    let read = tokio::task::spawn_blocking(move || read(&f.endpoint, start, &r.body))
-        .await
-        .unwrap_or_else(|e| {
-            Err(EventError::Protocol(format!(
-                "list from {start}: reading the page failed: {e}"
-            )))
-        });
-    (i, read)
+    (i, fetched.and_then(|r| read(&f.endpoint, f.start, &r.body)))
 }
 
 /// A list page's `totalResults` and its resources.

@@ -228,10 +228,10 @@ impl<'d> Tally<'d> {
         }
     }
 
-    fn member(&self, lower_name: String) -> Member {
+    fn member(&self, lower_name: Cow<'_, str>) -> Member {
         match self.dir.user_index(&lower_name) {
             Some(pos) => Member::At(pos as u32),
-            None => Member::Named(lower_name),
+            None => Member::Named(lower_name.into_owned()),
         }
     }
 
@@ -244,8 +244,8 @@ impl<'d> Tally<'d> {
             .map(|id| match us.ids.get(id) {
                 Some(h) => Member::At(h.pos),
                 None => match us.other_ids.get(id) {
-                    Some(name) => self.member(name.clone()),
-                    None => self.member(format!("id:{id}").to_lowercase()),
+                    Some(name) => self.member(Cow::Borrowed(name)),
+                    None => self.member(Cow::Owned(format!("id:{id}").to_lowercase())),
                 },
             })
             .collect()
@@ -266,8 +266,8 @@ impl<'d> Tally<'d> {
         let expected: HashSet<Member> = g
             .members
             .iter()
-            .map(|m| m.to_lowercase())
-            .filter(|m| !disabled.contains(m))
+            .map(|m| lowered(m))
+            .filter(|m| !disabled.contains(m.as_ref()))
             .map(|m| self.member(m))
             .collect();
         let scoped;
