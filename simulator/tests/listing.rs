@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
-use idpsim_simulator::idp::{PageSink, Wire};
+use idpsim_simulator::idp::{PageSink, ReadPage, Wire};
 use idpsim_simulator::profile::OKTA;
 use serde_json::{Value, json};
 use wiremock::matchers::any;
@@ -195,23 +195,39 @@ async fn a_profile_that_lists_groups_follows_the_pages_to_find_one() {
 struct Names {
     got: Vec<String>,
     restarts: usize,
+    /// The target's count of requests answered, and the most pages
+    /// answered but not yet taken when one was taken.
+    answered: Option<Arc<AtomicUsize>>,
+    taken: usize,
+    most_ahead: usize,
 }
 
 impl PageSink for Names {
-    fn page(
-        &mut self,
+    type Page = Vec<String>;
+
+    fn read(
         _: &str,
         _: usize,
         body: &[u8],
-    ) -> Result<(usize, usize), idpsim_simulator::idp::EventError> {
+    ) -> Result<ReadPage<Vec<String>>, idpsim_simulator::idp::EventError> {
         let v: Value = serde_json::from_slice(body).unwrap();
         let items = v["Resources"].as_array().unwrap();
-        self.got.extend(
-            items
+        Ok(ReadPage {
+            total: v["totalResults"].as_u64().unwrap() as usize,
+            count: items.len(),
+            page: items
                 .iter()
-                .map(|u| u["userName"].as_str().unwrap().to_owned()),
-        );
-        Ok((v["totalResults"].as_u64().unwrap() as usize, items.len()))
+                .map(|u| u["userName"].as_str().unwrap().to_owned())
+                .collect(),
+        })
+    }
+    fn take(&mut self, _: &str, page: Vec<String>) {
+        self.got.extend(page);
+        if let Some(answered) = &self.answered {
+            let ahead = answered.load(Ordering::SeqCst) - self.taken;
+            self.most_ahead = self.most_ahead.max(ahead);
+        }
+        self.taken += 1;
     }
     fn restart(&mut self, _: &str) {
         self.got.clear();
@@ -223,9 +239,18 @@ impl PageSink for Names {
 async fn pages_handed_over_as_they_arrive_are_every_page_in_order() {
     // Many more pages than are in flight: every one is asked for once.
     let (wire, _server, calls) = wire_for(1000, 1000, 40).await;
-    let mut sink = Names::default();
+    let mut sink = Names {
+        answered: Some(calls.clone()),
+        ..Names::default()
+    };
     wire.each_page("Users", 100, 4, &mut sink).await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 25, "1000 / 40 pages");
+    // Never more than twice the pages in flight ahead of the one taken.
+    assert!(
+        (1..=8).contains(&sink.most_ahead),
+        "{} pages ahead",
+        sink.most_ahead
+    );
     let expected: Vec<String> = (1..=1000).map(|i| format!("user{i}@x.test")).collect();
     assert_eq!(sink.got, expected);
     assert_eq!(sink.restarts, 0);

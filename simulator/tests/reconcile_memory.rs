@@ -31,6 +31,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static A: Counting = Counting;
 
+/// The tests of this binary one at a time: the count is the process's.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Peak live bytes above those live when `f` started.
 fn peak_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
     let base = LIVE.load(Ordering::Relaxed);
@@ -110,6 +113,7 @@ fn listed() -> (Directory, Vec<Vec<u8>>, Vec<Vec<u8>>) {
 
 #[test]
 fn a_streamed_reconcile_holds_an_id_map_not_the_listing() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let (dir, users, groups) = listed();
     let (drift, held) = peak_during(|| {
         let deprovisioned = Default::default();
@@ -146,4 +150,55 @@ fn a_streamed_reconcile_holds_an_id_map_not_the_listing() {
         "the reconcile held {per_user} B per listed user (trees: {tree_per_user})"
     );
     assert!(per_user * 8 < tree_per_user);
+}
+
+/// Pages read ahead where they were fetched (owned copies of the compared
+/// fields), as `Wire::each_page` holds them: the same drift as reading each
+/// page where it is compared, and no more than the read-ahead on top of
+/// the id map.
+#[test]
+fn pages_read_ahead_give_the_same_drift_and_hold_only_the_read_ahead() {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let (dir, users, groups) = listed();
+    let deprovisioned = Default::default();
+    let (borrowed, streamed) = peak_during(|| {
+        let mut tally = Tally::new(&dir, &[], false, &deprovisioned);
+        for (i, p) in users.iter().enumerate() {
+            tally.page("Users", 1 + i * PAGE, p).unwrap();
+        }
+        for (i, p) in groups.iter().enumerate() {
+            tally.page("Groups", 1 + i * PAGE, p).unwrap();
+        }
+        tally.finish()
+    });
+    // Twice the pages in flight: what each_page may hold at once.
+    let ahead = 2 * idpsim_simulator::reconcile::PAGES_IN_FLIGHT;
+    let (owned, held) = peak_during(|| {
+        let mut tally = Tally::new(&dir, &[], false, &deprovisioned);
+        for (endpoint, pages) in [("Users", &users), ("Groups", &groups)] {
+            let mut queue = std::collections::VecDeque::new();
+            for (i, p) in pages.iter().enumerate() {
+                queue.push_back(Tally::read(endpoint, 1 + i * PAGE, p).unwrap());
+                if queue.len() == ahead {
+                    tally.take(endpoint, queue.pop_front().unwrap().page);
+                }
+            }
+            for read in queue {
+                tally.take(endpoint, read.page);
+            }
+        }
+        tally.finish()
+    });
+    assert_eq!(owned, borrowed);
+    assert!(owned.is_clean(), "{:?}", owned.findings());
+    // The bound: the pages read ahead, each no bigger than its body.
+    let largest = users.iter().chain(&groups).map(Vec::len).max().unwrap();
+    eprintln!(
+        "read {ahead} pages ahead: {held} B at peak, {streamed} B read in place; \
+         largest page {largest} B"
+    );
+    assert!(
+        held <= streamed + ahead * largest,
+        "{held} B held, {streamed} B read in place, {ahead} pages of at most {largest} B ahead"
+    );
 }

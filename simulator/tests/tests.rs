@@ -10,6 +10,7 @@ mod namespace;
 mod okta_errors;
 mod played;
 mod reconcile_drift;
+mod reconcile_pipeline;
 mod replay_listings;
 mod saml;
 mod saml_server;

@@ -2,8 +2,10 @@
 //! concurrent read of a whole endpoint.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
+use tokio::sync::{Semaphore, oneshot};
 use tokio::task::JoinSet;
 
 use super::{EventError, Wire};
@@ -181,33 +183,69 @@ impl Wire {
     }
 }
 
-/// What reads a listing page by page, in the listing's order.
+/// What reads a listing page by page: each page read where it was
+/// fetched (off the task that schedules the requests), then taken in the
+/// listing's order.
 pub trait PageSink {
-    /// Reads one page's body; returns its `totalResults` and how many
-    /// resources it held.
+    /// A page as [`PageSink::read`] leaves it: owned, to cross from the
+    /// task that fetched it to the one that takes it.
+    type Page: Send + 'static;
+
+    /// Reads one page's body, in the task that fetched it.
+    fn read(endpoint: &str, start: usize, body: &[u8]) -> Result<ReadPage<Self::Page>, EventError>;
+
+    /// Takes a page [`PageSink::read`] read, in the listing's order.
+    fn take(&mut self, endpoint: &str, page: Self::Page);
+
+    /// Reads and takes one page: its `totalResults` and how many resources
+    /// it held.
     fn page(
         &mut self,
         endpoint: &str,
         start: usize,
         body: &[u8],
-    ) -> Result<(usize, usize), EventError>;
-    /// Forgets the endpoint's pages read so far: it is read again from the
+    ) -> Result<(usize, usize), EventError> {
+        let read = Self::read(endpoint, start, body)?;
+        self.take(endpoint, read.page);
+        Ok((read.total, read.count))
+    }
+
+    /// Forgets the endpoint's pages taken so far: it is read again from the
     /// start.
     fn restart(&mut self, endpoint: &str);
 }
 
+/// One page read: its `totalResults`, how many resources it held, and what
+/// the sink keeps of them.
+#[derive(Debug)]
+pub struct ReadPage<P> {
+    pub total: usize,
+    pub count: usize,
+    pub page: P,
+}
+
+/// How a page is read in the task that fetched it.
+type Reader<P> = fn(&str, usize, &[u8]) -> Result<ReadPage<P>, EventError>;
+
+/// A page fetched and read: its place among the pages after the first,
+/// and what came of it (an error too waits its turn).
+type Fetched<P> = (usize, Result<ReadPage<P>, EventError>);
+
 impl Wire {
-    /// Every page of an endpoint handed to `sink` in order as it arrives,
-    /// up to `in_flight` pages asked for or waiting at once: what
-    /// [`Wire::list_all_at_once`] does, holding no more than those pages.
-    /// A target whose pages do not add up is read again one page at a
-    /// time, the sink told to start over.
-    pub async fn each_page(
+    /// Every page of an endpoint handed to `sink` in the listing's order,
+    /// with `in_flight` requests out at all times: each page is fetched and
+    /// read in a task of its own, which gives its request slot to the next
+    /// page as soon as its answer is in, before reading it. At most twice
+    /// `in_flight` pages are held at once (asked for, read, or waiting for
+    /// an earlier one), so a slow page lets the others go on without the
+    /// pages behind it piling up. A target whose pages do not add up is
+    /// read again one page at a time, the sink told to start over.
+    pub async fn each_page<S: PageSink>(
         &self,
         endpoint: &str,
         page: usize,
         in_flight: usize,
-        sink: &mut impl PageSink,
+        sink: &mut S,
     ) -> Result<(), EventError> {
         let first = self.list_page(endpoint, 1, page).await?;
         let (total, step) = sink.page(endpoint, 1, &first.body)?;
@@ -218,52 +256,66 @@ impl Wire {
         too_many(endpoint, total)?;
         let count = (total - step).div_ceil(step);
         let start_of = move |i: usize| 1 + step * (i + 1);
+        let in_flight = in_flight.max(1);
+        let held_at_most = 2 * in_flight;
+        let slots = Arc::new(Semaphore::new(in_flight));
         let mut set = JoinSet::new();
-        // Pages that arrived before one asked for earlier.
-        let mut early: BTreeMap<usize, Response> = BTreeMap::new();
+        // Pages read before one asked for earlier.
+        let mut early: BTreeMap<usize, Result<ReadPage<S::Page>, EventError>> = BTreeMap::new();
         let (mut next, mut due) = (0, 0);
+        // Told when the page asked for last has its slot.
+        let mut turn: Option<oneshot::Receiver<()>> = None;
         loop {
-            while let Some(r) = early.remove(&due) {
+            while let Some(read) = early.remove(&due) {
                 let start = start_of(due);
-                let (t, n) = sink.page(endpoint, start, &r.body)?;
-                if t != total || n != step.min(total + 1 - start) {
+                let read = read?;
+                if read.total != total || read.count != step.min(total + 1 - start) {
                     // The pages still in flight are not waited for.
                     drop(set);
                     sink.restart(endpoint);
                     return self.each_page_in_turn(endpoint, page, sink).await;
                 }
+                sink.take(endpoint, read.page);
                 due += 1;
             }
             if due == count {
                 break;
             }
-            while set.len() + early.len() < in_flight.max(1) && next < count {
-                let (wire, endpoint, i) = (self.clone(), endpoint.to_owned(), next);
-                set.spawn(async move {
-                    let r = wire.list_page(&endpoint, start_of(i), step).await;
-                    r.map(|r| (i, r))
-                });
+            while set.len() + early.len() < held_at_most && next < count {
+                let (mine, after) = oneshot::channel();
+                set.spawn(fetch_and_read(
+                    Fetch {
+                        wire: self.clone(),
+                        endpoint: endpoint.to_owned(),
+                        slots: slots.clone(),
+                        turn: (turn.replace(after), mine),
+                        start: start_of(next),
+                        step,
+                    },
+                    S::read,
+                    next,
+                ));
                 next += 1;
             }
             // The page due is asked for and not yet in: the set holds it.
             let done = set.join_next().await.ok_or_else(|| {
                 EventError::Protocol(format!("list {endpoint}: page {due} was never asked for"))
             })?;
-            let (i, r) = done.map_err(|e| {
+            let (i, read) = done.map_err(|e| {
                 EventError::Protocol(format!("list {endpoint}: a page's task failed: {e}"))
-            })??;
-            early.insert(i, r);
+            })?;
+            early.insert(i, read);
         }
         Ok(())
     }
 
     /// [`Wire::each_page`] one page at a time, until `startIndex` passes
     /// `totalResults`.
-    async fn each_page_in_turn(
+    async fn each_page_in_turn<S: PageSink>(
         &self,
         endpoint: &str,
         page: usize,
-        sink: &mut impl PageSink,
+        sink: &mut S,
     ) -> Result<(), EventError> {
         let mut start = 1usize;
         loop {
@@ -276,6 +328,37 @@ impl Wire {
             too_many(endpoint, start)?;
         }
     }
+}
+
+/// What a page's task needs to fetch it.
+struct Fetch {
+    wire: Wire,
+    endpoint: String,
+    slots: Arc<Semaphore>,
+    /// Told when the page before has its slot; tells the page after.
+    turn: (Option<oneshot::Receiver<()>>, oneshot::Sender<()>),
+    start: usize,
+    step: usize,
+}
+
+/// Page `i` (after the first) fetched once a request slot is free, the
+/// slot given back as soon as the answer is in, then read. The slots go
+/// out in page order (each page waits for the one before to have its
+/// slot), so that pages come back about in the order they are taken and
+/// the read-ahead is not spent on pages far ahead. Generic over the page
+/// only (not the sink, which may borrow), so that it can be spawned.
+async fn fetch_and_read<P: Send + 'static>(f: Fetch, read: Reader<P>, i: usize) -> Fetched<P> {
+    let (before, after) = f.turn;
+    let fetched = {
+        if let Some(before) = before {
+            // An error: the page before is gone, and so is its turn.
+            let _ = before.await;
+        }
+        let _slot = f.slots.acquire().await.expect("never closed");
+        let _ = after.send(());
+        f.wire.list_page(&f.endpoint, f.start, f.step).await
+    };
+    (i, fetched.and_then(|r| read(&f.endpoint, f.start, &r.body)))
 }
 
 /// A list page's `totalResults` and its resources.

@@ -321,3 +321,104 @@ impl<'a, T> Page<'a, T> {
         }
     }
 }
+
+/// A value whose borrowed strings are copied, so that it outlives the page
+/// it was read from: a page is read in the task that fetched it and
+/// compared in another (see [`crate::idp::PageSink`]).
+pub(crate) trait IntoOwned {
+    type Owned: Send + 'static;
+    fn into_owned(self) -> Self::Owned;
+}
+
+impl IntoOwned for Loose<'_> {
+    type Owned = Loose<'static>;
+    fn into_owned(self) -> Loose<'static> {
+        match self {
+            Loose::Missing => Loose::Missing,
+            Loose::Null => Loose::Null,
+            Loose::Bool(b) => Loose::Bool(b),
+            Loose::Str(s) => Loose::Str(Cow::Owned(s.into_owned())),
+            Loose::Other(v) => Loose::Other(v),
+        }
+    }
+}
+
+impl<T: IntoOwned> IntoOwned for Obj<T> {
+    type Owned = Obj<T::Owned>;
+    fn into_owned(self) -> Obj<T::Owned> {
+        Obj(self.0.map(IntoOwned::into_owned))
+    }
+}
+
+impl<T: IntoOwned> IntoOwned for Arr<T> {
+    type Owned = Arr<T::Owned>;
+    fn into_owned(self) -> Arr<T::Owned> {
+        Arr(self.0.into_iter().map(IntoOwned::into_owned).collect())
+    }
+}
+
+impl IntoOwned for UserItem<'_> {
+    type Owned = UserItem<'static>;
+    fn into_owned(self) -> UserItem<'static> {
+        UserItem {
+            id: self.id.into_owned(),
+            user_name: self.user_name.into_owned(),
+            active: self.active.into_owned(),
+            name: self.name.into_owned(),
+            display_name: self.display_name.into_owned(),
+            emails: self.emails.into_owned(),
+            title: self.title.into_owned(),
+            enterprise: self.enterprise.into_owned(),
+        }
+    }
+}
+
+impl IntoOwned for NameItem<'_> {
+    type Owned = NameItem<'static>;
+    fn into_owned(self) -> NameItem<'static> {
+        NameItem {
+            given_name: self.given_name.into_owned(),
+            family_name: self.family_name.into_owned(),
+        }
+    }
+}
+
+impl IntoOwned for EmailItem<'_> {
+    type Owned = EmailItem<'static>;
+    fn into_owned(self) -> EmailItem<'static> {
+        EmailItem {
+            kind: self.kind.into_owned(),
+            value: self.value.into_owned(),
+        }
+    }
+}
+
+impl IntoOwned for EnterpriseItem<'_> {
+    type Owned = EnterpriseItem<'static>;
+    fn into_owned(self) -> EnterpriseItem<'static> {
+        EnterpriseItem {
+            department: self.department.into_owned(),
+            employee_number: self.employee_number.into_owned(),
+        }
+    }
+}
+
+impl IntoOwned for GroupItem<'_> {
+    type Owned = GroupItem<'static>;
+    fn into_owned(self) -> GroupItem<'static> {
+        GroupItem {
+            id: self.id.into_owned(),
+            display_name: self.display_name.into_owned(),
+            members: self.members.into_owned(),
+        }
+    }
+}
+
+impl IntoOwned for MemberItem<'_> {
+    type Owned = MemberItem<'static>;
+    fn into_owned(self) -> MemberItem<'static> {
+        MemberItem {
+            value: self.value.into_owned(),
+        }
+    }
+}

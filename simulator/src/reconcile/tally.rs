@@ -9,10 +9,10 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
-use super::item::{GroupItem, Loose, Page, UserItem};
+use super::item::{GroupItem, IntoOwned, Loose, Page, UserItem};
 use super::{AttributeDrift, Deprovisioned, Drift, Duplicate, MembershipDrift};
 use crate::directory::{Directory, Group, User};
-use crate::idp::{EventError, PageSink};
+use crate::idp::{EventError, PageSink, ReadPage};
 
 /// A position's holder count, with the top bit set once the holder the
 /// IdP linked (its known target id) was among them.
@@ -119,6 +119,9 @@ impl<'d> Tally<'d> {
             group_keys,
             users: Users {
                 held: vec![0; dir.user_count()],
+                // Every listed user the directory holds lands here: one
+                // allocation, not a growing table rehashed as it fills.
+                ids: HashMap::with_capacity(dir.user_count()),
                 ..Users::default()
             },
             groups: Groups {
@@ -225,10 +228,10 @@ impl<'d> Tally<'d> {
         }
     }
 
-    fn member(&self, lower_name: String) -> Member {
+    fn member(&self, lower_name: Cow<'_, str>) -> Member {
         match self.dir.user_index(&lower_name) {
             Some(pos) => Member::At(pos as u32),
-            None => Member::Named(lower_name),
+            None => Member::Named(lower_name.into_owned()),
         }
     }
 
@@ -241,8 +244,8 @@ impl<'d> Tally<'d> {
             .map(|id| match us.ids.get(id) {
                 Some(h) => Member::At(h.pos),
                 None => match us.other_ids.get(id) {
-                    Some(name) => self.member(name.clone()),
-                    None => self.member(format!("id:{id}").to_lowercase()),
+                    Some(name) => self.member(Cow::Borrowed(name)),
+                    None => self.member(Cow::Owned(format!("id:{id}").to_lowercase())),
                 },
             })
             .collect()
@@ -263,8 +266,8 @@ impl<'d> Tally<'d> {
         let expected: HashSet<Member> = g
             .members
             .iter()
-            .map(|m| m.to_lowercase())
-            .filter(|m| !disabled.contains(m))
+            .map(|m| lowered(m))
+            .filter(|m| !disabled.contains(m.as_ref()))
             .map(|m| self.member(m))
             .collect();
         let scoped;
@@ -506,13 +509,12 @@ fn attribute_drift(u: &User, t: &UserItem<'_>) -> Vec<AttributeDrift> {
     out
 }
 
-/// A page's total and item count, or why the page cannot be read.
-fn read<'b, T: Deserialize<'b> + Default>(
+/// A page parsed as far as the tally reads it, or why it cannot be read.
+fn parse<'b, T: Deserialize<'b> + Default>(
     endpoint: &str,
     start: usize,
     body: &'b [u8],
-    mut each: impl FnMut(&T),
-) -> Result<(usize, usize), EventError> {
+) -> Result<(usize, Page<'b, T>), EventError> {
     let what = || format!("list {endpoint} from {start}");
     let page: Page<'b, T> = serde_json::from_slice(body).map_err(|e| {
         EventError::Protocol(if e.is_data() {
@@ -524,6 +526,18 @@ fn read<'b, T: Deserialize<'b> + Default>(
     let total = page
         .total()
         .ok_or_else(|| EventError::Protocol(format!("{}: no integer totalResults", what())))?;
+    Ok((total, page))
+}
+
+/// A page's total and item count, each item handed to `each` borrowed from
+/// the body.
+fn read<'b, T: Deserialize<'b> + Default>(
+    endpoint: &str,
+    start: usize,
+    body: &'b [u8],
+    mut each: impl FnMut(&T),
+) -> Result<(usize, usize), EventError> {
+    let (total, page) = parse::<T>(endpoint, start, body)?;
     let empty = T::default();
     for item in &page.resources.0 {
         each(item.0.as_ref().unwrap_or(&empty));
@@ -531,7 +545,65 @@ fn read<'b, T: Deserialize<'b> + Default>(
     Ok((total, page.resources.0.len()))
 }
 
+/// A page's items copied out of the body (a resource that is not an object
+/// is an empty item, as [`read`] hands it over).
+fn read_owned<'b, T: Deserialize<'b> + Default + IntoOwned>(
+    endpoint: &str,
+    start: usize,
+    body: &'b [u8],
+) -> Result<ReadPage<Vec<T::Owned>>, EventError> {
+    let (total, page) = parse::<T>(endpoint, start, body)?;
+    let items: Vec<T::Owned> = page
+        .resources
+        .0
+        .into_iter()
+        .map(|item| item.0.unwrap_or_default().into_owned())
+        .collect();
+    Ok(ReadPage {
+        total,
+        count: items.len(),
+        page: items,
+    })
+}
+
+/// A listing page read for the tally in the task that fetched it.
+pub struct Listed(Items);
+
+enum Items {
+    Users(Vec<UserItem<'static>>),
+    Groups(Vec<GroupItem<'static>>),
+}
+
 impl PageSink for Tally<'_> {
+    type Page = Listed;
+
+    fn read(endpoint: &str, start: usize, body: &[u8]) -> Result<ReadPage<Listed>, EventError> {
+        Ok(if endpoint == "Groups" {
+            let r = read_owned::<GroupItem>(endpoint, start, body)?;
+            ReadPage {
+                total: r.total,
+                count: r.count,
+                page: Listed(Items::Groups(r.page)),
+            }
+        } else {
+            let r = read_owned::<UserItem>(endpoint, start, body)?;
+            ReadPage {
+                total: r.total,
+                count: r.count,
+                page: Listed(Items::Users(r.page)),
+            }
+        })
+    }
+
+    fn take(&mut self, _: &str, page: Listed) {
+        match page.0 {
+            Items::Users(users) => users.iter().for_each(|u| self.user(u)),
+            Items::Groups(groups) => groups.iter().for_each(|g| self.group(g)),
+        }
+    }
+
+    /// Read and compared at once, the strings borrowed from the body: a
+    /// page read where it is compared needs no copy.
     fn page(
         &mut self,
         endpoint: &str,
