@@ -12,6 +12,7 @@ mod attack;
 mod churn;
 mod import;
 mod listing;
+mod lookup;
 mod reset;
 mod sync;
 
@@ -71,8 +72,14 @@ pub struct LoadPlan {
     pub goose: GooseConfiguration,
     /// Churn: lifecycle events per second across all goose users.
     pub churn_rate: f64,
-    /// Import: passes over the whole listing.
+    /// Import: passes over the whole listing (or over the users, with
+    /// `lookups`).
     pub import_rounds: usize,
+    /// Import: look every user up by userName instead of reading pages.
+    pub lookups: bool,
+    /// Import with `lookups`: write the lookups' request paths here, one a
+    /// line, so that another client (wrk) can send the same requests.
+    pub lookups_file: Option<std::path::PathBuf>,
     /// Sharded group pushes: how long to wait for members that another
     /// shard creates.
     pub member_wait: Duration,
@@ -152,7 +159,11 @@ pub async fn run(plan: &LoadPlan) -> Result<Outcome, LoadError> {
         }
         RunKind::Import => {
             sync::setup_sync(plan, &shared).await?;
-            import::import(plan, &shared, &mut summary).await?;
+            if plan.lookups {
+                lookup::lookups(plan, &shared, &mut summary).await?;
+            } else {
+                import::import(plan, &shared, &mut summary).await?;
+            }
         }
         RunKind::Churn => {
             sync::setup_sync(plan, &shared).await?;
