@@ -140,7 +140,149 @@ pub(super) fn check(body: &[u8], user_name: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
-    use super::check;
+    use std::collections::BTreeMap;
+
+    use goose::config::GooseConfiguration;
+    use idpsim_simulator::client::{Auth, ClientConfig, RetryPolicy};
+    use idpsim_simulator::profile::Profile;
+    use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers};
+
+    use super::super::attack::shared_for;
+    use super::super::{LoadPlan, RunKind, directory};
+    use super::{check, lookups};
+    use crate::Shard;
+    use crate::summary::Summary;
+
+    /// A target that answers a userName filter with that user, or, broken,
+    /// with nobody.
+    struct Echo {
+        broken: bool,
+    }
+
+    impl Respond for Echo {
+        fn respond(&self, req: &Request) -> ResponseTemplate {
+            let filter = req
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == "filter")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            let name = filter
+                .strip_prefix("userName eq \"")
+                .and_then(|f| f.strip_suffix('"'))
+                .unwrap_or_default();
+            let resources: Vec<_> = if self.broken {
+                vec![]
+            } else {
+                vec![serde_json::json!({"id": name, "userName": name})]
+            };
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                "totalResults": resources.len(),
+                "Resources": resources,
+            }))
+        }
+    }
+
+    pub(crate) fn plan(base_url: &str, token: &str, users: usize, rounds: usize) -> LoadPlan {
+        let mut client = ClientConfig::new(base_url, Auth::Bearer(token.into()));
+        client.retry = RetryPolicy::load();
+        client.concurrency = 1;
+        let mut goose = GooseConfiguration::default();
+        goose.users = Some(3);
+        goose.quiet = 1;
+        goose.no_print_metrics = true;
+        LoadPlan {
+            kind: RunKind::Import,
+            profile: Profile::by_name("okta").expect("shipped"),
+            users,
+            groups: 0,
+            seed: 5,
+            shard: Shard::default(),
+            client,
+            reset_url: None,
+            exempt: vec![],
+            goose,
+            churn_rate: 1.0,
+            import_rounds: rounds,
+            lookups: true,
+            lookups_file: None,
+            member_wait: std::time::Duration::ZERO,
+            measure_listing: false,
+        }
+    }
+
+    /// The lookup phase alone against `target`: the summary, the failures
+    /// and each userName's lookups as the target received them.
+    async fn lookups_against(
+        broken: bool,
+        users: usize,
+        rounds: usize,
+    ) -> (Summary, Vec<String>, BTreeMap<String, usize>, Vec<String>) {
+        let server = MockServer::start().await;
+        Mock::given(matchers::method("GET"))
+            .and(matchers::path("/scim/v2/Users"))
+            .respond_with(Echo { broken })
+            .mount(&server)
+            .await;
+        let plan = plan(&format!("{}/scim/v2", server.uri()), "t", users, rounds);
+        let shared = shared_for(&plan, directory(&plan));
+        let active: Vec<String> = shared
+            .dir
+            .lock()
+            .unwrap()
+            .users()
+            .filter(|u| u.active)
+            .map(|u| u.user_name.clone())
+            .collect();
+        let mut summary = Summary::default();
+        lookups(&plan, &shared, &mut summary).await.unwrap();
+        let mut asked: BTreeMap<String, usize> = BTreeMap::new();
+        for r in server.received_requests().await.unwrap() {
+            let filter = r
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == "filter")
+                .map(|(_, v)| v.into_owned())
+                .expect("every request is a filter lookup");
+            *asked.entry(filter).or_default() += 1;
+        }
+        let failures = shared.failures.lock().unwrap().clone();
+        (summary, failures, asked, active)
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_lookup_per_user_per_round_and_a_wrong_answer_fails() {
+        let (users, rounds) = (40, 3);
+        let (summary, failures, asked, active) = lookups_against(false, users, rounds).await;
+        assert!(active.len() > 10, "{} active users", active.len());
+        let expected: BTreeMap<String, usize> = active
+            .iter()
+            .map(|n| (format!("userName eq \"{n}\""), rounds))
+            .collect();
+        assert_eq!(asked, expected, "one lookup per active user per round");
+        let events = &summary.events["okta lookup"];
+        assert_eq!(
+            (events.ok, events.failed),
+            ((active.len() * rounds) as u64, 0)
+        );
+        assert!(failures.is_empty(), "{failures:?}");
+
+        // A target that finds nobody: every lookup is still sent once per
+        // round, and every one is a failed event.
+        let (summary, failures, asked, active) = lookups_against(true, users, rounds).await;
+        assert_eq!(asked.values().sum::<usize>(), active.len() * rounds);
+        assert!(asked.values().all(|&n| n == rounds), "{asked:?}");
+        let events = &summary.events["okta lookup"];
+        assert_eq!(
+            (events.ok, events.failed),
+            (0, (active.len() * rounds) as u64)
+        );
+        assert!(
+            failures[0].contains("expected exactly one user, got totalResults 0"),
+            "{failures:?}"
+        );
+    }
 
     #[test]
     fn only_exactly_the_user_asked_for_passes() {
@@ -150,17 +292,27 @@ mod tests {
         let escaped = br#"{"totalResults":1,"Resources":[{"userName":"a\"b@example.com"}]}"#;
         assert_eq!(check(escaped, "a\"b@example.com"), Ok(()));
         for (body, user) in [
-            (&br#"{"totalResults":0,"Resources":[]}"#[..], "ann@example.com"),
+            (
+                &br#"{"totalResults":0,"Resources":[]}"#[..],
+                "ann@example.com",
+            ),
             (br#"{"totalResults":0}"#, "ann@example.com"),
             (
                 br#"{"totalResults":2,"Resources":[{"userName":"a"},{"userName":"a"}]}"#,
                 "a",
             ),
-            (br#"{"totalResults":1,"Resources":[{"userName":"bob"}]}"#, "ann"),
+            (
+                br#"{"totalResults":1,"Resources":[{"userName":"bob"}]}"#,
+                "ann",
+            ),
             (br#"{"totalResults":1,"Resources":[{"id":"1"}]}"#, "ann"),
             (b"<html>", "ann"),
         ] {
-            assert!(check(body, user).is_err(), "{}", String::from_utf8_lossy(body));
+            assert!(
+                check(body, user).is_err(),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 }
