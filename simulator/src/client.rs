@@ -792,6 +792,68 @@ impl ScimClient {
         self.deliver(method, path, headers, body, 0, None).await
     }
 
+    /// A GET of `uri` (absolute) with `headers` and the client's
+    /// credentials, sent once and not recorded: no exchange, no injected
+    /// faults, no retry, no concurrency bound, and the answer's headers
+    /// other than `Retry-After` not kept. For a load run's many alike
+    /// requests that the caller times and checks itself (`idpsim load
+    /// import --lookups`): the exchange record and building each request's
+    /// URL and headers from strings were most of the client's CPU per
+    /// request.
+    pub async fn get_unrecorded(
+        &self,
+        uri: http::Uri,
+        headers: &http::HeaderMap,
+    ) -> Result<Response, ClientError> {
+        let mut request = http::Request::new(Full::new(Bytes::new()));
+        *request.uri_mut() = uri;
+        *request.headers_mut() = headers.clone();
+        match &*self.auth_header {
+            AuthHeader::None => {}
+            AuthHeader::Ready(name, value) => {
+                request.headers_mut().insert(name, value.clone());
+            }
+            AuthHeader::Invalid(name, _) => {
+                // The value is a credential: not shown.
+                return Err(ClientError::Transport(format!(
+                    "cannot build the request: the credentials do not make a valid {name} header"
+                )));
+            }
+        }
+        let exchange = async {
+            let r = self.http.request(request).await.map_err(|e| {
+                if e.is_connect() {
+                    ClientError::Connect(with_causes(&e))
+                } else {
+                    ClientError::Transport(with_causes(&e))
+                }
+            })?;
+            let (parts, body) = r.into_parts();
+            let body = Limited::new(body, MAX_RESPONSE_BYTES)
+                .collect()
+                .await
+                .map_err(|e| {
+                    ClientError::Transport(format!("reading the response: {}", with_causes(&*e)))
+                })?
+                .to_bytes();
+            let retry_after = parts
+                .headers
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            Ok(Response {
+                status: parts.status.as_u16(),
+                headers: Vec::new(),
+                retry_after,
+                body,
+            })
+        };
+        match tokio::time::timeout(self.config.timeout, exchange).await {
+            Err(_) => Err(ClientError::Timeout(self.config.timeout)),
+            Ok(r) => r,
+        }
+    }
+
     async fn deliver(
         &self,
         method: Method,

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use idpsim_simulator::client::Method;
+use idpsim_simulator::client::{ClientError, Method, Response};
 use idpsim_simulator::idp::{EventError, Wire};
 use serde::Deserialize;
 
@@ -13,32 +13,43 @@ use super::attack::{Did, Shared, Work, each_item};
 use super::{LoadError, LoadPlan};
 use crate::summary::Summary;
 
+mod bare;
+
 /// The lookup phase: one `GET /Users?filter=userName eq "…"` per active
-/// user of this shard, `--import-rounds` times over.
+/// user of this shard, `--import-rounds` times over. Without injected
+/// faults each lookup goes out unrecorded (see [`bare`]); with them, through
+/// the SCIM client's recorded path, which injects them.
 pub(super) async fn lookups(
     plan: &LoadPlan,
     shared: &Arc<Shared>,
     summary: &mut Summary,
 ) -> Result<(), LoadError> {
-    let targets = Arc::new(targets(plan, shared));
+    let targets = targets(plan, shared);
     if let Some(file) = &plan.lookups_file {
         write_paths(plan, &targets, file)?;
     }
     let items = targets.len() * plan.import_rounds.max(1);
+    if plan.client.faults.is_off() {
+        return bare::phase(plan, shared, targets, items, summary).await;
+    }
+    let targets = Arc::new(targets);
     let sh = shared.clone();
-    let list = targets.clone();
     let work: Work = Arc::new(move |wire: Wire, i: usize| {
         let sh = sh.clone();
-        let list = list.clone();
+        let list = targets.clone();
         Box::pin(async move {
             let (user_name, path) = &list[i % list.len()];
             look_up(&wire, user_name, path).await?;
-            sh.count("users looked up", 1);
+            sh.count(LOOKED_UP, 1);
             Ok(Did::Sent)
         })
     });
-    each_item(plan, shared, "lookups", "lookup", items, work, summary).await
+    each_item(plan, shared, PHASE, EVENT, items, work, summary).await
 }
+
+const PHASE: &str = "lookups";
+const EVENT: &str = "lookup";
+const LOOKED_UP: &str = "users looked up";
 
 /// The users to look up, with each one's query path (below the base URL),
 /// built once: a round repeats the same requests.
@@ -81,19 +92,20 @@ fn write_paths(
         .map_err(|e| LoadError::Setup(format!("cannot write {}: {e}", file.display())))
 }
 
-/// One lookup, its answer checked: 200 and exactly one resource, with that
-/// userName.
+/// One lookup through the recorded path, its answer checked.
 async fn look_up(wire: &Wire, user_name: &str, path: &str) -> Result<(), EventError> {
     let req = wire.request(Method::GET, path.to_owned(), None);
+    judge(wire.client.send(&req).await, user_name)
+}
+
+/// A lookup's outcome as an event: 200 and exactly one resource, with that
+/// userName.
+fn judge(answer: Result<Response, ClientError>, user_name: &str) -> Result<(), EventError> {
     let what = || format!("look up Users userName {user_name:?}");
-    let r = wire
-        .client
-        .send(&req)
-        .await
-        .map_err(|source| EventError::Transport {
-            what: what(),
-            source,
-        })?;
+    let r = answer.map_err(|source| EventError::Transport {
+        what: what(),
+        source,
+    })?;
     if r.status != 200 {
         return Err(EventError::Rejected {
             what: what(),
@@ -222,6 +234,8 @@ mod tests {
         let server = MockServer::start().await;
         Mock::given(matchers::method("GET"))
             .and(matchers::path("/scim/v2/Users"))
+            .and(matchers::header("authorization", "Bearer t"))
+            .and(matchers::header("accept", "application/scim+json"))
             .respond_with(Echo { broken })
             .mount(&server)
             .await;
