@@ -1,6 +1,6 @@
 //! The lookup phase's lean path: every URL and the headers built once, each
-//! lookup sent unrecorded ([`ScimClient::get_unrecorded`]) and timed here,
-//! one goose request per attempt. The recorded path builds the URL and
+//! goose user on a connection of its own ([`Connection`]), each lookup sent
+//! unrecorded and timed here, one goose request per attempt. The recorded path builds the URL and
 //! headers from strings, keeps an exchange and names it per request, which
 //! cost several times what `wrk` spends per request in all
 //! (load/bench/client-cpu.sh).
@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use goose::goose::{GooseUser, Scenario, Transaction, TransactionResult};
-use idpsim_simulator::client::{ClientConfig, ClientError, Method, RetryPolicy, ScimClient};
+use idpsim_simulator::client::{
+    ClientConfig, ClientError, Connection, Method, Response, RetryPolicy, ScimClient,
+};
 use idpsim_simulator::idp::Wire;
 
 use super::super::attack::{Shared, ev, event_failed, phase as run_phase, transaction_fn};
@@ -21,9 +23,12 @@ use crate::summary::Summary;
 /// What a lean phase's goose users share.
 struct Lean {
     shared: Arc<Shared>,
-    /// Each user's userName and lookup URL.
+    /// What every goose user's connection is made from.
+    client: ScimClient,
+    /// Each user's userName and lookup path (origin-form).
     targets: Vec<(String, http::Uri)>,
-    /// The profile's headers for a GET (the client adds the credentials).
+    /// `Host` and the profile's headers for a GET (the connection adds the
+    /// credentials).
     headers: http::HeaderMap,
     items: usize,
     goose_users: usize,
@@ -31,10 +36,11 @@ struct Lean {
     looked_up: AtomicU64,
 }
 
-/// Per goose user: its own client and its place in the work list.
+/// Per goose user: its own connection (taken out while a lookup uses it)
+/// and its place in the work list.
 #[derive(Clone)]
 struct Session {
-    client: Arc<ScimClient>,
+    connection: Option<Connection>,
     iteration: usize,
 }
 
@@ -45,20 +51,32 @@ pub(super) async fn phase(
     items: usize,
     summary: &mut Summary,
 ) -> Result<(), LoadError> {
-    let base = &plan.client.base_url;
+    let base = reqwest::Url::parse(&plan.client.base_url)
+        .map_err(|e| LoadError::Setup(format!("bad target URL: {e}")))?;
+    let prefix = base.path().trim_end_matches('/');
     let targets = targets
         .into_iter()
         .map(|(name, path)| {
-            let uri = http::Uri::try_from(format!("{base}{path}"))
-                .map_err(|e| LoadError::Setup(format!("bad lookup URL {base}{path}: {e}")))?;
+            let uri = http::Uri::try_from(format!("{prefix}{path}"))
+                .map_err(|e| LoadError::Setup(format!("bad lookup path {prefix}{path}: {e}")))?;
             Ok((name, uri))
         })
         .collect::<Result<Vec<_>, LoadError>>()?;
     let goose_users = plan.goose.users.unwrap_or(8).max(1);
+    let client = ScimClient::new(ClientConfig {
+        evidence: false,
+        ..plan.client.clone()
+    })
+    .map_err(|e| LoadError::Setup(e.to_string()))?;
+    let mut headers = headers(plan)?;
+    if let Some(host) = client.connection().host() {
+        headers.insert(http::header::HOST, host);
+    }
     let lean = Arc::new(Lean {
         shared: shared.clone(),
+        client,
         targets,
-        headers: headers(plan)?,
+        headers,
         items,
         goose_users,
         event: ev(plan.profile, EVENT),
@@ -99,13 +117,8 @@ fn headers(plan: &LoadPlan) -> Result<http::HeaderMap, LoadError> {
 async fn next(user: &mut GooseUser, lean: Arc<Lean>) -> TransactionResult {
     let k = user.weighted_users_index;
     if user.get_session_data::<Session>().is_none() {
-        let config = ClientConfig {
-            evidence: false,
-            ..lean.shared.client.clone()
-        };
-        let client = ScimClient::new(config).expect("a client from a checked config");
         user.set_session_data(Session {
-            client: Arc::new(client),
+            connection: None,
             iteration: 0,
         });
     }
@@ -116,11 +129,17 @@ async fn next(user: &mut GooseUser, lean: Arc<Lean>) -> TransactionResult {
         lean.shared.idle(&lean.event, false);
         return Ok(());
     }
-    let client = s.client.clone();
+    let mut connection = s
+        .connection
+        .take()
+        .unwrap_or_else(|| lean.client.connection());
     let (user_name, uri) = &lean.targets[i % lean.targets.len()];
     lean.shared.busy.started();
-    let outcome = send(user, &client, &lean.headers, uri).await;
+    let outcome = send(user, &mut connection, &lean.client, &lean.headers, uri).await;
     lean.shared.busy.ended();
+    if let Some(s) = user.get_session_data_mut::<Session>() {
+        s.connection = Some(connection);
+    }
     match judge(outcome?, user_name) {
         Ok(()) => {
             lean.looked_up.fetch_add(1, Ordering::Relaxed);
@@ -138,18 +157,16 @@ async fn next(user: &mut GooseUser, lean: Arc<Lean>) -> TransactionResult {
 /// outer error is goose's; the inner result is the last attempt's.
 async fn send(
     user: &mut GooseUser,
+    connection: &mut Connection,
     client: &ScimClient,
     headers: &http::HeaderMap,
     uri: &http::Uri,
-) -> Result<
-    Result<idpsim_simulator::client::Response, ClientError>,
-    Box<goose::goose::TransactionError>,
-> {
+) -> Result<Result<Response, ClientError>, Box<goose::goose::TransactionError>> {
     let policy = &client.config().retry;
     let mut attempt = 0;
     loop {
         let started = Instant::now();
-        let answer = client.get_unrecorded(uri.clone(), headers).await;
+        let answer = connection.get_unrecorded(uri.clone(), headers).await;
         let took = started.elapsed();
         let (ok, status, error) = match &answer {
             Ok(r) => (r.status < 400, Some(r.status), None),
@@ -178,7 +195,7 @@ async fn send(
 fn retry_wait(
     p: &RetryPolicy,
     attempt: u32,
-    answer: &Result<idpsim_simulator::client::Response, ClientError>,
+    answer: &Result<Response, ClientError>,
 ) -> Option<Duration> {
     let backoff = || {
         p.base_delay
