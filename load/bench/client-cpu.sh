@@ -14,7 +14,9 @@
 # sync and the reconcile are left out) over the phase's requests. That run
 # writes its request paths (--write-lookups); wrk sends the same paths with
 # the same headers, cycling through them, and its figure is its whole
-# process's user CPU (/usr/bin/time) over the requests it made.
+# process's user CPU (/usr/bin/time) over the requests it made. The
+# machine's speed drifts, so wrk runs twice, before and after idpsim, and
+# its figure is both runs' CPU over both runs' requests.
 #
 # --pages: every page of an import (GET /Users?startIndex=…&count=100,
 # 100 KB bodies) on both sides instead.
@@ -50,11 +52,19 @@ for _ in $(seq 100); do [ -s "$work/target.out" ] && break; sleep 0.1; done
 url=$(head -1 "$work/target.out")
 origin=${url%/scim/v2}
 
-if [ "$mode" = pages ]; then
-  "$bin" load import --users "$users" --groups $((users / 100)) --target "$url" --token bench-token \
-    --exempt owner@idpsim.test -q --no-print-metrics -u 4 --import-rounds "$rounds" \
-    --summary "$work/summary.json" >"$work/load.out" 2>&1 \
+# The directory is synced by a first run of one round (which also writes
+# the lookups' paths), so that wrk finds the users before idpsim's measured
+# run.
+load() {
+  local rounds=$1 summary=$2 extra=()
+  [ "$mode" = lookups ] && extra=(--lookups --write-lookups "$work/paths.txt")
+  "$bin" load import "${extra[@]}" --users "$users" --groups $((users / 100)) --target "$url" \
+    --token bench-token --exempt owner@idpsim.test -q --no-print-metrics -u 4 \
+    --import-rounds "$rounds" --summary "$summary" >"$work/load.out" 2>&1 \
     || { cat "$work/load.out" >&2; exit 1; }
+}
+load 1 "$work/sync.json"
+if [ "$mode" = pages ]; then
   phase=import
   pages=$(( (users + 1 + 99) / 100 ))
   cat >"$work/wrk.lua" <<LUA
@@ -67,10 +77,6 @@ end
 LUA
   headers=()
 else
-  "$bin" load import --lookups --write-lookups "$work/paths.txt" --users "$users" --groups $((users / 100)) \
-    --target "$url" --token bench-token --exempt owner@idpsim.test -q --no-print-metrics -u 4 \
-    --import-rounds "$rounds" --summary "$work/summary.json" >"$work/load.out" 2>&1 \
-    || { cat "$work/load.out" >&2; exit 1; }
   phase=lookups
   # Every request formatted once, before the run: wrk at its cheapest.
   cat >"$work/wrk.lua" <<LUA
@@ -87,24 +93,35 @@ LUA
   # The headers the okta profile sends with a lookup.
   headers=(-H "Accept: application/scim+json" -H "Accept-Charset: utf-8" -H "User-Agent: Okta SCIM Client 1.0.0")
 fi
-/usr/bin/time -v wrk -t1 -c4 -d"${secs}s" -H "Authorization: Bearer bench-token" "${headers[@]}" \
-  -s "$work/wrk.lua" "$origin" >"$work/wrk.out" 2>&1
+run_wrk() {
+  /usr/bin/time -v wrk -t1 -c4 -d"${secs}s" -H "Authorization: Bearer bench-token" "${headers[@]}" \
+    -s "$work/wrk.lua" "$origin" >"$1" 2>&1
+}
+run_wrk "$work/wrk1.out"
+load "$rounds" "$work/summary.json"
+run_wrk "$work/wrk2.out"
 
-python3 - "$work/summary.json" "$work/wrk.out" "$phase" <<'PY'
+python3 - "$work/summary.json" "$phase" "$work/wrk1.out" "$work/wrk2.out" <<'PY'
 import json, re, sys
-s = json.load(open(sys.argv[1])); w = open(sys.argv[2]).read(); phase = sys.argv[3]
+s = json.load(open(sys.argv[1])); phase = sys.argv[2]
 ph = next(p for p in s["phases"] if p["name"] == phase)
 reqs = sum(h["ok"] + h["failed"] for h in s["requests"].values())
 failed = sum(h["failed"] for h in s["events"].values())
 if failed:
     sys.exit(f"idpsim load: {failed} failed events")
 ours = ph["user_cpu_seconds"] / reqs
-m = re.search(r"(\d+) requests in", w)
-cpu = re.search(r"User time \(seconds\): ([0-9.]+)", w)
-if re.search(r"Non-2xx or 3xx responses", w):
-    sys.exit("wrk: the target refused some requests:\n" + w)
-theirs = float(cpu.group(1)) / int(m.group(1))
+runs = []
+for f in sys.argv[3:]:
+    w = open(f).read()
+    if re.search(r"Non-2xx or 3xx responses", w):
+        sys.exit("wrk: the target refused some requests:\n" + w)
+    n = int(re.search(r"(\d+) requests in", w).group(1))
+    cpu = float(re.search(r"User time \(seconds\): ([0-9.]+)", w).group(1))
+    runs.append((n, cpu))
+n = sum(r[0] for r in runs); cpu = sum(r[1] for r in runs)
+theirs = cpu / n
+each = ", ".join(f"{c / r * 1e6:.1f}" for r, c in runs)
 print(f"idpsim load import ({phase}): {reqs} requests, {ph['user_cpu_seconds']:.2f} s user CPU, {ours * 1e6:.1f} µs/request")
-print(f"wrk:                {m.group(1)} requests, {cpu.group(1)} s user CPU, {theirs * 1e6:.1f} µs/request")
+print(f"wrk (before, after): {n} requests, {cpu:.2f} s user CPU, {theirs * 1e6:.1f} µs/request ({each})")
 print(f"ratio idpsim/wrk: {ours / theirs:.2f}")
 PY
