@@ -5,21 +5,41 @@
 //! strings, the exchange record, and the pool's checkout (a hashed lookup
 //! and a clone of the connector per request).
 
+use std::pin::Pin;
+
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http1::SendRequest;
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
 use tower_service::Service;
 
 use super::{AuthHeader, ClientError, MAX_RESPONSE_BYTES, Response, ScimClient, with_causes};
 
+type Io = <HttpsConnector<HttpConnector> as Service<http::Uri>>::Response;
+
+/// The connection's I/O, driven by whoever sends on it: polled beside each
+/// request rather than in a task of its own, so that a request does not
+/// wake a second task (and, on a runtime of several workers, maybe a
+/// second thread) to write it and again to read the answer.
+type Driver = Pin<Box<hyper::client::conn::http1::Connection<Io, Full<Bytes>>>>;
+
 /// A connection made on first use and made again when the target closes
 /// it. One request at a time; a clone makes a connection of its own.
-#[derive(Debug)]
 pub struct Connection {
     client: ScimClient,
     /// The target's origin, to connect to.
     origin: http::Uri,
-    sender: Option<SendRequest<Full<Bytes>>>,
+    open: Option<(SendRequest<Full<Bytes>>, Driver)>,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("origin", &self.origin)
+            .field("open", &self.open.is_some())
+            .finish()
+    }
 }
 
 impl Clone for Connection {
@@ -27,7 +47,7 @@ impl Clone for Connection {
         Connection {
             client: self.client.clone(),
             origin: self.origin.clone(),
-            sender: None,
+            open: None,
         }
     }
 }
@@ -50,7 +70,7 @@ impl Connection {
         Connection {
             client,
             origin,
-            sender: None,
+            open: None,
         }
     }
 
@@ -90,7 +110,7 @@ impl Connection {
         match tokio::time::timeout(timeout, self.exchange(request)).await {
             Err(_) => {
                 // The answer may still come on this connection: not reused.
-                self.sender = None;
+                self.open = None;
                 Err(ClientError::Timeout(timeout))
             }
             Ok(r) => r,
@@ -101,36 +121,50 @@ impl Connection {
         &mut self,
         request: http::Request<Full<Bytes>>,
     ) -> Result<Response, ClientError> {
-        if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
-            self.sender = Some(self.connect().await?);
+        if self.open.as_ref().is_none_or(|(s, _)| s.is_closed()) {
+            self.open = Some(self.connect().await?);
         }
-        let sender = self.sender.as_mut().expect("set above");
-        if sender.ready().await.is_err() {
-            // Closed between requests (keep-alive ended): once more, anew.
-            let mut fresh = self.connect().await?;
-            fresh
-                .ready()
-                .await
-                .map_err(|e| ClientError::Transport(with_causes(&e)))?;
-            self.sender = Some(fresh);
-        }
-        let sender = self.sender.as_mut().expect("set above");
-        let r = match sender.send_request(request).await {
-            Ok(r) => r,
-            Err(e) => {
-                self.sender = None;
-                return Err(ClientError::Transport(with_causes(&e)));
-            }
+        let (outcome, ended) = {
+            let (sender, driver) = self.open.as_mut().expect("set above");
+            let answer = async {
+                std::future::poll_fn(|cx| sender.poll_ready(cx))
+                    .await
+                    .map_err(|e| ClientError::Transport(with_causes(&e)))?;
+                let r = sender
+                    .send_request(request)
+                    .await
+                    .map_err(|e| ClientError::Transport(with_causes(&e)))?;
+                let (parts, body) = r.into_parts();
+                let body = Limited::new(body, MAX_RESPONSE_BYTES)
+                    .collect()
+                    .await
+                    .map_err(|e| {
+                        ClientError::Transport(format!(
+                            "reading the response: {}",
+                            with_causes(&*e)
+                        ))
+                    })?
+                    .to_bytes();
+                Ok::<_, ClientError>((parts, body))
+            };
+            let answer = std::pin::pin!(answer);
+            drive(answer, driver.as_mut()).await
         };
-        let (parts, body) = r.into_parts();
-        let body = match Limited::new(body, MAX_RESPONSE_BYTES).collect().await {
-            Ok(b) => b.to_bytes(),
+        if ended.is_some() {
+            self.open = None;
+        }
+        let outcome = outcome.unwrap_or_else(|end| {
+            // The I/O ended before the answer came: the target closed.
+            Err(ClientError::Transport(match end {
+                Ok(()) => "the target closed the connection".into(),
+                Err(e) => with_causes(&e),
+            }))
+        });
+        let (parts, body) = match outcome {
+            Ok(a) => a,
             Err(e) => {
-                self.sender = None;
-                return Err(ClientError::Transport(format!(
-                    "reading the response: {}",
-                    with_causes(&*e)
-                )));
+                self.open = None;
+                return Err(e);
             }
         };
         let retry_after = parts
@@ -146,7 +180,7 @@ impl Connection {
         })
     }
 
-    async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, ClientError> {
+    async fn connect(&self) -> Result<(SendRequest<Full<Bytes>>, Driver), ClientError> {
         let mut connector = self.client.connector.clone();
         std::future::poll_fn(|cx| connector.poll_ready(cx))
             .await
@@ -158,11 +192,38 @@ impl Connection {
         let (sender, connection) = hyper::client::conn::http1::handshake(io)
             .await
             .map_err(|e| ClientError::Connect(with_causes(&e)))?;
-        // The connection's own task drives its I/O; it ends when the sender
-        // is dropped or the target closes.
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
-        Ok(sender)
+        Ok((sender, Box::pin(connection)))
     }
+}
+
+/// Polls the answer and the connection's I/O together until the answer is
+/// in: `Ok` with it, and the I/O's end if it ended too (a target that
+/// closes after answering); `Err` with the I/O's end if it ended first.
+async fn drive<A, C>(
+    mut answer: Pin<&mut A>,
+    mut driver: Pin<&mut C>,
+) -> (Result<A::Output, C::Output>, Option<()>)
+where
+    A: std::future::Future,
+    C: std::future::Future,
+{
+    let mut ended: Option<C::Output> = None;
+    std::future::poll_fn(|cx| {
+        // The I/O first: it writes the request and reads the answer, which
+        // the answer's future then finds ready.
+        if ended.is_none()
+            && let std::task::Poll::Ready(end) = driver.as_mut().poll(cx)
+        {
+            ended = Some(end);
+        }
+        if let std::task::Poll::Ready(a) = answer.as_mut().poll(cx) {
+            let closed = ended.take().map(|_| ());
+            return std::task::Poll::Ready((Ok(a), closed));
+        }
+        match ended.take() {
+            Some(end) => std::task::Poll::Ready((Err(end), Some(()))),
+            None => std::task::Poll::Pending,
+        }
+    })
+    .await
 }
