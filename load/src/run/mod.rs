@@ -136,6 +136,17 @@ pub fn directory(plan: &LoadPlan) -> Directory {
     })
 }
 
+/// The lookup phase of `import --lookups` alone, against a target that
+/// already holds the plan's directory: no setup sync, no reconcile. For
+/// measuring the lookups' own cost (load/tests/lookup_allocations.rs).
+pub async fn lookups_only(plan: &LoadPlan) -> Result<(Summary, Vec<String>), LoadError> {
+    let shared = attack::shared_for(plan, directory(plan));
+    let mut summary = Summary::default();
+    lookup::lookups(plan, &shared, &mut summary).await?;
+    let failures = shared.failures.lock().expect("not poisoned").clone();
+    Ok((summary, failures))
+}
+
 /// Carries out a run and reconciles the directory against the target.
 pub async fn run(plan: &LoadPlan) -> Result<Outcome, LoadError> {
     let shared = attack::shared_for(plan, directory(plan));
