@@ -30,7 +30,9 @@ fn refuse_test_plan(_: &str) -> Result<goose::test_plan::TestPlan, String> {
              control, or enumerate and delete), then a full re-sync; all timed
   churn      sync, then joiners, movers and leavers at --rate events/s for
              goose's --run-time (default 30s)
-  import     sync, then list every user and group page by page, as the profile imports
+  import     sync, then list every user and group page by page, as the profile imports;
+             with --lookups, look every user up by userName instead (one
+             GET /Users?filter=userName eq \"…\" each, answers checked)
   merge      merge shard summaries (histograms) and judge --threshold on the whole
 
 THRESHOLDS (goose's --threshold syntax, judged by idpsim on the run's histograms;
@@ -115,6 +117,15 @@ pub struct Args {
     /// repeats; a benchmark wants more requests than one pass makes).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     import_rounds: u32,
+    /// Import: instead of reading pages, look every user up by userName
+    /// (`GET /Users?filter=userName eq "…"`, what Okta sends before each
+    /// create), each answer checked: 200 and exactly that one user.
+    #[arg(long)]
+    lookups: bool,
+    /// Import --lookups: write the lookups' paths here, one a line, for
+    /// another client to send the same requests (load/bench/client-cpu.sh).
+    #[arg(long, value_name = "FILE", requires = "lookups")]
+    write_lookups: Option<PathBuf>,
     /// After the reconcile, fetch the same listing again without reading it
     /// and print both times: what the reconcile's own parsing and comparing
     /// cost (load/bench/scale.sh uses it).
@@ -250,6 +261,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         anyhow::ensure!((0.0..=1.0).contains(&p), "{name} is a chance from 0 to 1");
     }
     anyhow::ensure!(args.rate > 0.0, "--rate must be above 0");
+    anyhow::ensure!(
+        !args.lookups || kind == RunKind::Import,
+        "--lookups is for import"
+    );
     if kind != RunKind::Churn {
         anyhow::ensure!(
             args.goose.run_time.is_none(),
@@ -311,6 +326,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         goose: args.goose.clone(),
         churn_rate: args.rate,
         import_rounds: args.import_rounds as usize,
+        lookups: args.lookups,
+        lookups_file: args.write_lookups.clone(),
         // Unsharded, a member this process did not push failed to join:
         // one lookup, no waiting.
         measure_listing: args.measure_listing,

@@ -1,23 +1,43 @@
 #!/usr/bin/env bash
 # The load side's user-space CPU per request against wrk's, same machine,
-# same run, same requests: every page of an import (GET /Users and
-# /Groups?startIndex=…&count=100) against `idpsim target` in a process of
-# its own.
+# same run, same requests, against `idpsim target` in a process of its own
+# (issue 20, goal 3: at most 2x).
 #
-#   load/bench/client-cpu.sh [USERS] [ROUNDS] [WRK_SECONDS]   (defaults 100000, 20, 10)
+#   load/bench/client-cpu.sh [USERS] [ROUNDS] [WRK_SECONDS]           (defaults 20000, 10, 10)
+#   load/bench/client-cpu.sh --pages [USERS] [ROUNDS] [WRK_SECONDS]   (defaults 100000, 20, 10)
 #
-# idpsim's figure is the import phase's user CPU (`user_cpu_seconds` in the
-# --summary, read from /proc/self/stat around the phase) over its requests,
-# the listing read ROUNDS times so that goose's start-up is a small part;
-# wrk's is its process's user CPU (/usr/bin/time) over the requests it made,
-# cycling through the same page URLs with one connection per thread.
+# Default: userName lookups, `GET /Users?filter=userName eq "…"` once per
+# directory user, what Okta sends before each create. idpsim's figure is
+# `idpsim load import --lookups --import-rounds ROUNDS`: the lookups
+# phase's user CPU (`user_cpu_seconds` in the --summary, read from
+# /proc/self/stat around the phase, so the process's start-up, the setup
+# sync and the reconcile are left out) over the phase's requests. That run
+# writes its request paths (--write-lookups); wrk sends the same paths with
+# the same headers, cycling through them, and its figure is its whole
+# process's user CPU (/usr/bin/time) over the requests it made. The
+# machine's speed drifts, so wrk runs twice, before and after idpsim, and
+# its figure is both runs' CPU over both runs' requests.
+#
+# --pages: every page of an import (GET /Users?startIndex=…&count=100,
+# 100 KB bodies) on both sides instead.
+#
+# IDPSIM_BIN=path runs another build (an older one, to compare).
 set -euo pipefail
-users=${1:-100000}
-rounds=${2:-20}
+mode=lookups
+if [ "${1:-}" = "--pages" ]; then
+  mode=pages
+  shift
+fi
+if [ "$mode" = pages ]; then
+  users=${1:-100000}
+  rounds=${2:-20}
+else
+  users=${1:-20000}
+  rounds=${2:-10}
+fi
 secs=${3:-10}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-# IDPSIM_BIN runs another build (an older one, to compare) instead.
 if [ -n "${IDPSIM_BIN:-}" ]; then
   bin=$IDPSIM_BIN
 else
@@ -30,13 +50,24 @@ trap 'kill "$tpid" 2>/dev/null || true; rm -rf "$work"' EXIT
 tpid=$!
 for _ in $(seq 100); do [ -s "$work/target.out" ] && break; sleep 0.1; done
 url=$(head -1 "$work/target.out")
+origin=${url%/scim/v2}
 
-"$bin" load import --users "$users" --groups $((users / 100)) --target "$url" --token bench-token \
-  --exempt owner@idpsim.test -q --no-print-metrics -u 4 --import-rounds "$rounds" --summary "$work/import.json" >"$work/import.out" 2>&1 \
-  || { cat "$work/import.out" >&2; exit 1; }
-
-pages=$(( (users + 1 + 99) / 100 ))
-cat >"$work/pages.lua" <<LUA
+# The directory is synced by a first run of one round (which also writes
+# the lookups' paths), so that wrk finds the users before idpsim's measured
+# run.
+load() {
+  local rounds=$1 summary=$2 extra=()
+  [ "$mode" = lookups ] && extra=(--lookups --write-lookups "$work/paths.txt")
+  "$bin" load import "${extra[@]}" --users "$users" --groups $((users / 100)) --target "$url" \
+    --token bench-token --exempt owner@idpsim.test -q --no-print-metrics -u 4 \
+    --import-rounds "$rounds" --summary "$summary" >"$work/load.out" 2>&1 \
+    || { cat "$work/load.out" >&2; exit 1; }
+}
+load 1 "$work/sync.json"
+if [ "$mode" = pages ]; then
+  phase=import
+  pages=$(( (users + 1 + 99) / 100 ))
+  cat >"$work/wrk.lua" <<LUA
 local i = 0
 request = function()
   local start = 1 + (i % $pages) * 100
@@ -44,19 +75,53 @@ request = function()
   return wrk.format("GET", "/scim/v2/Users?startIndex=" .. start .. "&count=100")
 end
 LUA
-/usr/bin/time -v wrk -t1 -c4 -d"${secs}s" -H "Authorization: Bearer bench-token" \
-  -s "$work/pages.lua" "${url%/scim/v2}" >"$work/wrk.out" 2>&1
+  headers=()
+else
+  phase=lookups
+  # Every request formatted once, before the run: wrk at its cheapest.
+  cat >"$work/wrk.lua" <<LUA
+local requests = {}
+for path in io.lines("$work/paths.txt") do
+  requests[#requests + 1] = wrk.format("GET", path)
+end
+local i = 0
+request = function()
+  i = i % #requests + 1
+  return requests[i]
+end
+LUA
+  # The headers the okta profile sends with a lookup.
+  headers=(-H "Accept: application/scim+json" -H "Accept-Charset: utf-8" -H "User-Agent: Okta SCIM Client 1.0.0")
+fi
+run_wrk() {
+  /usr/bin/time -v wrk -t1 -c4 -d"${secs}s" -H "Authorization: Bearer bench-token" "${headers[@]}" \
+    -s "$work/wrk.lua" "$origin" >"$1" 2>&1
+}
+run_wrk "$work/wrk1.out"
+load "$rounds" "$work/summary.json"
+run_wrk "$work/wrk2.out"
 
-python3 - "$work/import.json" "$work/wrk.out" <<'PY'
+python3 - "$work/summary.json" "$phase" "$work/wrk1.out" "$work/wrk2.out" <<'PY'
 import json, re, sys
-s = json.load(open(sys.argv[1])); w = open(sys.argv[2]).read()
-ph = next(p for p in s["phases"] if p["name"] == "import")
+s = json.load(open(sys.argv[1])); phase = sys.argv[2]
+ph = next(p for p in s["phases"] if p["name"] == phase)
 reqs = sum(h["ok"] + h["failed"] for h in s["requests"].values())
+failed = sum(h["failed"] for h in s["events"].values())
+if failed:
+    sys.exit(f"idpsim load: {failed} failed events")
 ours = ph["user_cpu_seconds"] / reqs
-m = re.search(r"(\d+) requests in", w)
-cpu = re.search(r"User time \(seconds\): ([0-9.]+)", w)
-theirs = float(cpu.group(1)) / int(m.group(1))
-print(f"idpsim load import: {reqs} requests, {ph['user_cpu_seconds']:.2f} s user CPU, {ours * 1e6:.1f} µs/request")
-print(f"wrk:                {m.group(1)} requests, {cpu.group(1)} s user CPU, {theirs * 1e6:.1f} µs/request")
+runs = []
+for f in sys.argv[3:]:
+    w = open(f).read()
+    if re.search(r"Non-2xx or 3xx responses", w):
+        sys.exit("wrk: the target refused some requests:\n" + w)
+    n = int(re.search(r"(\d+) requests in", w).group(1))
+    cpu = float(re.search(r"User time \(seconds\): ([0-9.]+)", w).group(1))
+    runs.append((n, cpu))
+n = sum(r[0] for r in runs); cpu = sum(r[1] for r in runs)
+theirs = cpu / n
+each = ", ".join(f"{c / r * 1e6:.1f}" for r, c in runs)
+print(f"idpsim load import ({phase}): {reqs} requests, {ph['user_cpu_seconds']:.2f} s user CPU, {ours * 1e6:.1f} µs/request")
+print(f"wrk (before, after): {n} requests, {cpu:.2f} s user CPU, {theirs * 1e6:.1f} µs/request ({each})")
 print(f"ratio idpsim/wrk: {ours / theirs:.2f}")
 PY

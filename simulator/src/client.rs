@@ -21,6 +21,10 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use tokio::sync::{Mutex, Semaphore};
 
+mod connection;
+
+pub use connection::Connection;
+
 /// A body as it travelled: the bytes are shared with the HTTP layer, so
 /// recording every exchange of a 100k-user sync costs a reference count,
 /// not a copy. It is rendered as JSON only when a report is written.
@@ -483,7 +487,7 @@ fn ignored_proxy(
         .find(|n| env(n).is_some_and(|v| !v.is_empty()))
 }
 
-fn http_client(config: &ClientConfig) -> Result<Http, ClientError> {
+fn connector(config: &ClientConfig) -> Result<HttpsConnector<HttpConnector>, ClientError> {
     // Once per process: a load run makes a client per goose user and phase.
     static WARNED: std::sync::Once = std::sync::Once::new();
     if let Some(var) = ignored_proxy(&config.base_url, |n| std::env::var_os(n)) {
@@ -504,14 +508,17 @@ fn http_client(config: &ClientConfig) -> Result<Http, ClientError> {
     } else {
         trusting(rustls::RootCertStore::empty()).map_err(|e| ClientError::Connect(e.to_string()))?
     };
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+    Ok(hyper_rustls::HttpsConnectorBuilder::new()
         .with_tls_config(tls)
         .https_or_http()
         .enable_http1()
-        .wrap_connector(tcp);
-    Ok(HyperClient::builder(TokioExecutor::new())
+        .wrap_connector(tcp))
+}
+
+fn http_client(config: &ClientConfig, connector: HttpsConnector<HttpConnector>) -> Http {
+    HyperClient::builder(TokioExecutor::new())
         .pool_max_idle_per_host(config.concurrency.max(1))
-        .build(connector))
+        .build(connector)
 }
 
 /// An error with its causes, which hyper keeps in the source chain.
@@ -530,6 +537,9 @@ fn with_causes(e: &dyn std::error::Error) -> String {
 #[derive(Debug, Clone)]
 pub struct ScimClient {
     http: Http,
+    /// What `http` connects with, for connections of their own
+    /// ([`Connection`]).
+    connector: HttpsConnector<HttpConnector>,
     config: Arc<ClientConfig>,
     slots: Arc<Semaphore>,
     /// A plain mutex: it is never held across an await, and it is taken
@@ -544,6 +554,14 @@ pub struct ScimClient {
     /// The credentials' header, built once rather than formatted (and a
     /// Basic pair encoded) per request.
     auth_header: Arc<AuthHeader>,
+}
+
+impl ScimClient {
+    /// A connection of its own to the target, outside the pool, for one
+    /// sender's unrecorded requests ([`Connection::get_unrecorded`]).
+    pub fn connection(&self) -> Connection {
+        Connection::new(self.clone())
+    }
 }
 
 /// The credentials as a header: ready, none, or not a valid header (the
@@ -615,9 +633,11 @@ impl ScimClient {
         // An IdP neither follows a SCIM server's redirects nor retries below
         // its own policy: a 3xx is evidence to show, and `RetryPolicy` is
         // the only retrying.
-        let http = http_client(&config)?;
+        let connector = connector(&config)?;
+        let http = http_client(&config, connector.clone());
         Ok(ScimClient {
             http,
+            connector,
             slots: Arc::new(Semaphore::new(config.concurrency.max(1))),
             rng: Arc::new(Mutex::new(ChaCha8Rng::seed_from_u64(config.faults.seed))),
             faults: Arc::new(std::sync::RwLock::new(config.faults.clone())),

@@ -1,6 +1,7 @@
 //! Integration tests of the simulator, one binary.
 
 mod bad_targets;
+mod connection;
 mod entra_cycles;
 mod evidence;
 mod fake_scim;

@@ -63,7 +63,7 @@ impl Shared {
     }
     /// A call that sent nothing: taken out of the event's samples, and
     /// reported when `starved` (the work ran dry, not merely ended).
-    fn idle(&self, event: &str, starved: bool) {
+    pub(super) fn idle(&self, event: &str, starved: bool) {
         let mut maps = vec![&self.idle];
         if starved {
             maps.push(&self.starved);

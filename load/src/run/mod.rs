@@ -12,6 +12,7 @@ mod attack;
 mod churn;
 mod import;
 mod listing;
+mod lookup;
 mod reset;
 mod sync;
 
@@ -71,8 +72,14 @@ pub struct LoadPlan {
     pub goose: GooseConfiguration,
     /// Churn: lifecycle events per second across all goose users.
     pub churn_rate: f64,
-    /// Import: passes over the whole listing.
+    /// Import: passes over the whole listing (or over the users, with
+    /// `lookups`).
     pub import_rounds: usize,
+    /// Import: look every user up by userName instead of reading pages.
+    pub lookups: bool,
+    /// Import with `lookups`: write the lookups' request paths here, one a
+    /// line, so that another client (wrk) can send the same requests.
+    pub lookups_file: Option<std::path::PathBuf>,
     /// Sharded group pushes: how long to wait for members that another
     /// shard creates.
     pub member_wait: Duration,
@@ -129,6 +136,17 @@ pub fn directory(plan: &LoadPlan) -> Directory {
     })
 }
 
+/// The lookup phase of `import --lookups` alone, against a target that
+/// already holds the plan's directory: no setup sync, no reconcile. For
+/// measuring the lookups' own cost (load/tests/lookup_allocations.rs).
+pub async fn lookups_only(plan: &LoadPlan) -> Result<(Summary, Vec<String>), LoadError> {
+    let shared = attack::shared_for(plan, directory(plan));
+    let mut summary = Summary::default();
+    lookup::lookups(plan, &shared, &mut summary).await?;
+    let failures = shared.failures.lock().expect("not poisoned").clone();
+    Ok((summary, failures))
+}
+
 /// Carries out a run and reconciles the directory against the target.
 pub async fn run(plan: &LoadPlan) -> Result<Outcome, LoadError> {
     let shared = attack::shared_for(plan, directory(plan));
@@ -152,7 +170,11 @@ pub async fn run(plan: &LoadPlan) -> Result<Outcome, LoadError> {
         }
         RunKind::Import => {
             sync::setup_sync(plan, &shared).await?;
-            import::import(plan, &shared, &mut summary).await?;
+            if plan.lookups {
+                lookup::lookups(plan, &shared, &mut summary).await?;
+            } else {
+                import::import(plan, &shared, &mut summary).await?;
+            }
         }
         RunKind::Churn => {
             sync::setup_sync(plan, &shared).await?;

@@ -193,7 +193,7 @@ impl Wire {
     }
 
     /// The path of a query by one attribute, as the profile sends it.
-    pub(crate) fn query_path(&self, endpoint: &str, attr: &str, value: &str) -> String {
+    pub fn query_path(&self, endpoint: &str, attr: &str, value: &str) -> String {
         let mut path = format!("/{endpoint}?");
         if endpoint == "Groups" && self.profile.exclude_members {
             path.push_str("excludedAttributes=members&");
