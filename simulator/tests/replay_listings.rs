@@ -49,6 +49,11 @@ fn fixture() -> Value {
 /// A target that made the users in the order c, a, b (as creates sent at
 /// once may land) and lists `page2` as its second page.
 async fn target(page2: Vec<Value>) -> MockServer {
+    target_showing(page2, user("9c", "c@x.test")).await
+}
+
+/// As [`target`], with `first` as what `count=1` shows.
+async fn target_showing(page2: Vec<Value>, first: Value) -> MockServer {
     let server = MockServer::start().await;
     for (id, name) in [("9c", "c@x.test"), ("9a", "a@x.test"), ("9b", "b@x.test")] {
         Mock::given(method("POST"))
@@ -68,11 +73,9 @@ async fn target(page2: Vec<Value>) -> MockServer {
             .respond_with(ResponseTemplate::new(200).set_body_json(body))
     };
     let (c, a) = (user("9c", "c@x.test"), user("9a", "a@x.test"));
-    page("1", "2", list(3, 1, vec![c.clone(), a]))
-        .mount(&server)
-        .await;
+    page("1", "2", list(3, 1, vec![c, a])).mount(&server).await;
     page("3", "2", list(3, 3, page2)).mount(&server).await;
-    page("1", "1", list(3, 1, vec![c])).mount(&server).await;
+    page("1", "1", list(3, 1, vec![first])).mount(&server).await;
     server
 }
 
@@ -107,7 +110,7 @@ async fn a_listing_in_another_order_passes_page_by_page_and_as_a_whole() {
     assert!(
         notes
             .iter()
-            .any(|n| n.contains("only how many is compared")),
+            .any(|n| n.contains("resources not recorded are judged by how many")),
         "{notes:?}"
     );
 }
@@ -130,5 +133,21 @@ async fn a_listing_that_loses_a_resource_fails_on_its_last_page() {
         ds.iter()
             .any(|d| d.expected.contains("b@x.test") && d.got.contains("a@x.test")),
         "{ds:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_partial_listing_showing_a_recorded_resource_wrongly_fails() {
+    // `count=1` shows the user recorded there, with another userName.
+    let server = target_showing(vec![user("9b", "b@x.test")], user("9a", "z@x.test")).await;
+    let report = replay(&server).await;
+    let differing: Vec<_> = report.outcomes.iter().filter(|o| !o.ok()).collect();
+    assert_eq!(differing.len(), 1, "{differing:#?}");
+    assert_eq!(differing[0].url, "{base}/Users?startIndex=1&count=1");
+    let d = &differing[0].differences[0];
+    assert_eq!(d.path, "$.Resources[0].userName", "{d}");
+    assert_eq!(
+        (d.expected.as_str(), d.got.as_str()),
+        ("\"a@x.test\"", "\"z@x.test\"")
     );
 }
