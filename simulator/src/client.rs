@@ -23,6 +23,19 @@ use tokio::sync::{Mutex, Semaphore};
 
 mod connection;
 
+/// An answer's head and its body, read whole up to [`MAX_RESPONSE_BYTES`].
+async fn read_answer(
+    r: hyper::Response<hyper::body::Incoming>,
+) -> Result<(http::response::Parts, Bytes), ClientError> {
+    let (parts, body) = r.into_parts();
+    let bytes = Limited::new(body, MAX_RESPONSE_BYTES)
+        .collect()
+        .await
+        .map_err(|e| ClientError::Transport(format!("reading the response: {}", with_causes(&*e))))?
+        .to_bytes();
+    Ok((parts, bytes))
+}
+
 pub use connection::Connection;
 
 /// A body as it travelled: the bytes are shared with the HTTP layer, so
@@ -868,18 +881,7 @@ impl ScimClient {
                             ClientError::Transport(with_causes(&e))
                         }
                     })?;
-                    let (parts, body) = r.into_parts();
-                    let bytes = Limited::new(body, MAX_RESPONSE_BYTES)
-                        .collect()
-                        .await
-                        .map_err(|e| {
-                            ClientError::Transport(format!(
-                                "reading the response: {}",
-                                with_causes(&*e)
-                            ))
-                        })?
-                        .to_bytes();
-                    Ok::<_, ClientError>((parts, bytes))
+                    read_answer(r).await
                 };
                 match tokio::time::timeout(self.config.timeout, exchange).await {
                     Err(_) => Err(ClientError::Timeout(self.config.timeout)),

@@ -8,13 +8,13 @@
 use std::pin::Pin;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::client::conn::http1::SendRequest;
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use tower_service::Service;
 
-use super::{AuthHeader, ClientError, MAX_RESPONSE_BYTES, Response, ScimClient, with_causes};
+use super::{AuthHeader, ClientError, Response, ScimClient, read_answer, with_causes};
 
 type Io = <HttpsConnector<HttpConnector> as Service<http::Uri>>::Response;
 
@@ -134,18 +134,7 @@ impl Connection {
                     .send_request(request)
                     .await
                     .map_err(|e| ClientError::Transport(with_causes(&e)))?;
-                let (parts, body) = r.into_parts();
-                let body = Limited::new(body, MAX_RESPONSE_BYTES)
-                    .collect()
-                    .await
-                    .map_err(|e| {
-                        ClientError::Transport(format!(
-                            "reading the response: {}",
-                            with_causes(&*e)
-                        ))
-                    })?
-                    .to_bytes();
-                Ok::<_, ClientError>((parts, body))
+                read_answer(r).await
             };
             let answer = std::pin::pin!(answer);
             drive(answer, driver.as_mut()).await

@@ -44,22 +44,7 @@ impl Wire {
             }
         };
         let what = format!("Test Connection: GET {path}");
-        let r = self
-            .client
-            .send(&self.request(Method::GET, path.clone(), None))
-            .await
-            .map_err(|source| EventError::Transport {
-                what: what.clone(),
-                source,
-            })?;
-        if r.status != 200 {
-            return Err(EventError::Rejected {
-                what: format!("{what} ({why})"),
-                status: r.status,
-                body: shorten(&r.text()),
-            });
-        }
-        let body = r.json().unwrap_or(Value::Null);
+        let body = self.probe(path, &what, why).await?;
         let int = |k: &str| body.get(k).is_some_and(Value::is_u64);
         let ok = match self.profile.connection_test {
             ConnectionTest::RandomUserName => {
@@ -166,12 +151,26 @@ impl Wire {
         let path = "/Groups?startIndex=1&count=100".to_owned();
         let what = format!("Test Connection: GET {path}");
         let why = "Okta's connection test with Push Groups needs 200 with integer paging fields (IDP-ENGINES O1)";
+        let body = self.probe(path, &what, why).await?;
+        let int = |k: &str| body.get(k).is_some_and(Value::is_u64);
+        if !(int("totalResults") && int("startIndex") && int("itemsPerPage")) {
+            return Err(EventError::Protocol(format!(
+                "{what}: {why}; it answered {}",
+                shorten(&body.to_string())
+            )));
+        }
+        Ok(format!("{what} answered 200 as the IdP needs"))
+    }
+
+    /// GETs a connection probe's `path`; anything but 200 fails it for
+    /// `why`. The answer's JSON (null when it is not JSON).
+    async fn probe(&self, path: String, what: &str, why: &str) -> Result<Value, EventError> {
         let r = self
             .client
             .send(&self.request(Method::GET, path, None))
             .await
             .map_err(|source| EventError::Transport {
-                what: what.clone(),
+                what: what.to_owned(),
                 source,
             })?;
         if r.status != 200 {
@@ -181,14 +180,6 @@ impl Wire {
                 body: shorten(&r.text()),
             });
         }
-        let body = r.json().unwrap_or(Value::Null);
-        let int = |k: &str| body.get(k).is_some_and(Value::is_u64);
-        if !(int("totalResults") && int("startIndex") && int("itemsPerPage")) {
-            return Err(EventError::Protocol(format!(
-                "{what}: {why}; it answered {}",
-                shorten(&body.to_string())
-            )));
-        }
-        Ok(format!("{what} answered 200 as the IdP needs"))
+        Ok(r.json().unwrap_or(Value::Null))
     }
 }
