@@ -89,8 +89,12 @@ pub fn reconcile_page(data: &[u8]) -> Result<crate::reconcile::Drift, crate::idp
 }
 
 /// `fixture`: a fixture file as `idpsim replay` reads it (JSON or HAR),
-/// refused with file, exchange and path, or accepted whole.
+/// refused with file, exchange and path, or accepted whole; an accepted
+/// one's listings are read as a replay plans them.
 pub fn fixture(data: &[u8]) -> Result<crate::fixtures::load::Fixture, String> {
     let text = std::str::from_utf8(data).map_err(|e| e.to_string())?;
-    crate::fixtures::load::parse(std::path::Path::new("fuzz.json"), text).map_err(|e| e.to_string())
+    let f = crate::fixtures::load::parse(std::path::Path::new("fuzz.json"), text)
+        .map_err(|e| e.to_string())?;
+    crate::fixtures::listing::Listings::of(&f);
+    Ok(f)
 }
