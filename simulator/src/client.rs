@@ -36,7 +36,7 @@ async fn read_answer(
     Ok((parts, bytes))
 }
 
-pub use connection::Connection;
+pub use connection::{Connection, RequestHead};
 
 /// A body as it travelled: the bytes are shared with the HTTP layer, so
 /// recording every exchange of a 100k-user sync costs a reference count,
@@ -571,7 +571,7 @@ pub struct ScimClient {
 
 impl ScimClient {
     /// A connection of its own to the target, outside the pool, for one
-    /// sender's unrecorded requests ([`Connection::get_unrecorded`]).
+    /// sender's unrecorded requests ([`Connection::get`]).
     pub fn connection(&self) -> Connection {
         Connection::new(self.clone())
     }

@@ -1,6 +1,6 @@
-//! The lookup phase's lean path: every URL and the headers built once, each
-//! goose user on a connection of its own ([`Connection`]), each lookup sent
-//! unrecorded and timed here, one goose request per attempt. The recorded
+//! The lookup phase's lean path: every path and the request's head built
+//! once, each goose user on a connection of its own ([`Connection`]), each
+//! lookup sent unrecorded and timed here, one goose request per attempt. The recorded
 //! path builds the URL and headers from strings, keeps an exchange and
 //! names it per request: three times the allocations per lookup
 //! (load/tests/lookup_allocations.rs).
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use goose::goose::{GooseUser, Scenario, Transaction, TransactionResult};
 use idpsim_simulator::client::{
-    ClientConfig, ClientError, Connection, Method, Response, RetryPolicy, ScimClient,
+    ClientConfig, ClientError, Connection, Method, RequestHead, Response, RetryPolicy, ScimClient,
 };
 use idpsim_simulator::idp::Wire;
 
@@ -26,10 +26,9 @@ struct Lean {
     /// What every goose user's connection is made from.
     client: ScimClient,
     /// Each user's userName and lookup path (origin-form).
-    targets: Vec<(String, http::Uri)>,
-    /// `Host` and the profile's headers for a GET (the connection adds the
-    /// credentials).
-    headers: http::HeaderMap,
+    targets: Vec<(String, http::uri::PathAndQuery)>,
+    /// `Host`, the profile's headers for a GET and the credentials.
+    head: RequestHead,
     items: usize,
     goose_users: usize,
     event: String,
@@ -57,7 +56,7 @@ pub(super) async fn phase(
     let targets = targets
         .into_iter()
         .map(|(name, path)| {
-            let uri = http::Uri::try_from(format!("{prefix}{path}"))
+            let uri = http::uri::PathAndQuery::try_from(format!("{prefix}{path}"))
                 .map_err(|e| LoadError::Setup(format!("bad lookup path {prefix}{path}: {e}")))?;
             Ok((name, uri))
         })
@@ -68,15 +67,15 @@ pub(super) async fn phase(
         ..plan.client.clone()
     })
     .map_err(|e| LoadError::Setup(e.to_string()))?;
-    let mut headers = headers(plan)?;
-    if let Some(host) = client.connection().host() {
-        headers.insert(http::header::HOST, host);
-    }
+    let head = client
+        .connection()
+        .head(&headers(plan)?)
+        .map_err(|e| LoadError::Setup(e.to_string()))?;
     let lean = Arc::new(Lean {
         shared: shared.clone(),
         client,
         targets,
-        headers,
+        head,
         items,
         goose_users,
         event: ev(plan.profile, EVENT),
@@ -135,7 +134,7 @@ async fn next(user: &mut GooseUser, lean: Arc<Lean>) -> TransactionResult {
         .unwrap_or_else(|| lean.client.connection());
     let (user_name, uri) = &lean.targets[i % lean.targets.len()];
     lean.shared.busy.started();
-    let outcome = send(user, &mut connection, &lean.client, &lean.headers, uri).await;
+    let outcome = send(user, &mut connection, &lean.client, &lean.head, uri).await;
     lean.shared.busy.ended();
     if let Some(s) = user.get_session_data_mut::<Session>() {
         s.connection = Some(connection);
@@ -159,14 +158,14 @@ async fn send(
     user: &mut GooseUser,
     connection: &mut Connection,
     client: &ScimClient,
-    headers: &http::HeaderMap,
-    uri: &http::Uri,
+    head: &RequestHead,
+    path: &http::uri::PathAndQuery,
 ) -> Result<Result<Response, ClientError>, Box<goose::goose::TransactionError>> {
     let policy = &client.config().retry;
     let mut attempt = 0;
     loop {
         let started = Instant::now();
-        let answer = connection.get_unrecorded(uri.clone(), headers).await;
+        let answer = connection.get(path, head).await;
         let took = started.elapsed();
         let (ok, status, error) = match &answer {
             Ok(r) => (r.status < 400, Some(r.status), None),
