@@ -134,7 +134,12 @@ struct Named<'a> {
 /// Whether `body` is a ListResponse holding exactly the user `user_name`
 /// (userName is not case-exact, RFC 7643 §4.1.1); why not, if not.
 pub(super) fn check(body: &[u8], user_name: &str) -> Result<(), String> {
-    let found: Found<'_> = serde_json::from_slice(body)
+    // Checked as UTF-8 once, whole: serde_json reading a `str` then takes
+    // each key and string as it is, where from bytes it checks each one
+    // again (a third of the check's time on a lookup's answer).
+    let text =
+        std::str::from_utf8(body).map_err(|e| format!("the answer is not UTF-8 JSON ({e})"))?;
+    let found: Found<'_> = serde_json::from_str(text)
         .map_err(|e| format!("the answer is not a ListResponse ({e})"))?;
     if found.total != 1 || found.resources.len() != 1 {
         return Err(format!(
@@ -321,6 +326,10 @@ mod tests {
             ),
             (br#"{"totalResults":1,"Resources":[{"id":"1"}]}"#, "ann"),
             (b"<html>", "ann"),
+            (
+                b"{\"totalResults\":1,\"Resources\":[{\"userName\":\"ann\xff\"}]}",
+                "ann",
+            ),
         ] {
             assert!(
                 check(body, user).is_err(),
