@@ -36,21 +36,8 @@ else
   rounds=${2:-10}
 fi
 secs=${3:-10}
-root=$(cd "$(dirname "$0")/../.." && pwd)
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-if [ -n "${IDPSIM_BIN:-}" ]; then
-  bin=$IDPSIM_BIN
-else
-  cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml" -p idpsim
-  bin="$root/target/release/idpsim"
-fi
-work=$(mktemp -d)
-trap 'kill "$tpid" 2>/dev/null || true; rm -rf "$work"' EXIT
-"$bin" target --token bench-token --no-seat-limit >"$work/target.out" 2>"$work/target.err" &
-tpid=$!
-for _ in $(seq 100); do [ -s "$work/target.out" ] && break; sleep 0.1; done
-url=$(head -1 "$work/target.out")
-origin=${url%/scim/v2}
+source "$(dirname "$0")/common.sh"
 
 # The directory is synced by a first run of one round (which also writes
 # the lookups' paths), so that wrk finds the users before idpsim's measured

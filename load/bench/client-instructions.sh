@@ -18,23 +18,10 @@ set -euo pipefail
 users=${1:-2000}
 rounds=${2:-6}
 secs=${3:-6}
-root=$(cd "$(dirname "$0")/../.." && pwd)
 for tool in wrk valgrind; do
   command -v $tool >/dev/null || { echo "$tool is missing: apt-get install $tool" >&2; exit 1; }
 done
-if [ -n "${IDPSIM_BIN:-}" ]; then
-  bin=$IDPSIM_BIN
-else
-  cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml" -p idpsim
-  bin="$root/target/release/idpsim"
-fi
-work=$(mktemp -d)
-trap 'kill "$tpid" 2>/dev/null || true; rm -rf "$work"' EXIT
-"$bin" target --token bench-token --no-seat-limit >"$work/target.out" 2>"$work/target.err" &
-tpid=$!
-for _ in $(seq 100); do [ -s "$work/target.out" ] && break; sleep 0.1; done
-url=$(head -1 "$work/target.out")
-origin=${url%/scim/v2}
+source "$(dirname "$0")/common.sh"
 
 refs() { grep -E 'I +refs' "$1" | tr -d ',' | awk '{print $NF}'; }
 load() {
