@@ -5,6 +5,7 @@
 //! found, and the few target objects the directory does not have.
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
@@ -157,11 +158,12 @@ impl<'d> Tally<'d> {
             .user_at(pos)
             .expect("a position the directory gave");
         let pos = pos as u32;
-        match id {
-            Some(id) if !us.ids.contains_key(id) => {
-                us.ids.insert(id.into(), Held { pos, seq });
+        match id.map(|id| us.ids.entry(id.into())) {
+            Some(Entry::Vacant(e)) => {
+                e.insert(Held { pos, seq });
             }
-            _ => us.stray.push((pos, seq, id.unwrap_or("?").to_owned())),
+            Some(Entry::Occupied(e)) => us.stray.push((pos, seq, e.key().to_string())),
+            None => us.stray.push((pos, seq, "?".to_owned())),
         }
         let held = &mut us.held[pos as usize];
         let first = *held & !LINKED == 0;
@@ -240,19 +242,20 @@ impl<'d> Tally<'d> {
     /// The members a listed group names, sorted, each once.
     fn members_of(&self, t: &GroupItem<'_>) -> Vec<Member> {
         let us = &self.users;
-        let mut members: Vec<Member> = t
-            .members
-            .0
-            .iter()
-            .filter_map(|m| m.0.as_ref().and_then(|m| m.value.as_str()))
-            .map(|id| match us.ids.get(id) {
-                Some(h) => Member::At(h.pos),
-                None => match us.other_ids.get(id) {
-                    Some(name) => self.member(Cow::Borrowed(name)),
-                    None => self.member(Cow::Owned(format!("id:{id}").to_lowercase())),
-                },
-            })
-            .collect();
+        let mut members = Vec::with_capacity(t.members.0.len());
+        members.extend(
+            t.members
+                .0
+                .iter()
+                .filter_map(|m| m.0.as_ref().and_then(|m| m.value.as_str()))
+                .map(|id| match us.ids.get(id) {
+                    Some(h) => Member::At(h.pos),
+                    None => match us.other_ids.get(id) {
+                        Some(name) => self.member(Cow::Borrowed(name)),
+                        None => self.member(Cow::Owned(format!("id:{id}").to_lowercase())),
+                    },
+                }),
+        );
         members.sort_unstable();
         members.dedup();
         members
@@ -270,13 +273,14 @@ impl<'d> Tally<'d> {
         // Out-of-scope users belong in no group, on either side: Entra
         // stopped managing them, memberships included.
         let disabled = &self.deprovisioned.disabled;
-        let mut expected: Vec<Member> = g
-            .members
-            .iter()
-            .map(|m| lowered(m))
-            .filter(|m| disabled.is_empty() || !disabled.contains(m.as_ref()))
-            .map(|m| self.member(m))
-            .collect();
+        let mut expected = Vec::with_capacity(g.members.len());
+        expected.extend(
+            g.members
+                .iter()
+                .map(|m| lowered(m))
+                .filter(|m| disabled.is_empty() || !disabled.contains(m.as_ref()))
+                .map(|m| self.member(m)),
+        );
         expected.sort_unstable();
         // Two names of the directory may be one name lower-cased.
         expected.dedup();
