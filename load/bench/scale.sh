@@ -55,10 +55,13 @@ users_busy = next(p.get("busy_seconds") or p["seconds"] for p in s["phases"] if 
 reqs = sum(h["ok"] + h["failed"] for h in s["requests"].values())
 rec = re.search(r"reconcile: clean .* in ([0-9.]+) s", out)
 lst = re.search(r"listing alone: ([0-9.]+) s", out)
+# The ratio as the run computed it, from unrounded seconds.
+took = re.search(r"the reconcile took ([0-9.]+)", out)
 if not rec:
     sys.exit("the reconcile was not clean:\n" + out)
 r, l = float(rec.group(1)), float(lst.group(1)) if lst else float("nan")
+ratio = float(took.group(1)) if took else r / l
 print(f"| {users:,} | {groups:,} | {reqs / busy:,.0f} | {users / users_busy:,.0f} | "
       f"{load_kib / 1024:,.0f} MiB ({(load_kib - base) * 1024 / max(users, 1):,.0f} B/user) | "
-      f"{target_kib / 1024:,.0f} MiB | {r:.1f} s | {l:.1f} s | {r / l:.2f} |")
+      f"{target_kib / 1024:,.0f} MiB | {r:.1f} s | {l:.1f} s | {ratio:.2f} |")
 PY

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use idpsim_simulator::client::{Auth, ClientConfig, ScimClient};
-use idpsim_simulator::idp::{PageSink, ReadPage, Wire};
+use idpsim_simulator::idp::{PageSink, Wire};
 use idpsim_simulator::profile::OKTA;
 use serde_json::{Value, json};
 use wiremock::matchers::any;
@@ -203,31 +203,25 @@ struct Names {
 }
 
 impl PageSink for Names {
-    type Page = Vec<String>;
-
-    fn read(
+    fn page(
+        &mut self,
         _: &str,
         _: usize,
         body: &[u8],
-    ) -> Result<ReadPage<Vec<String>>, idpsim_simulator::idp::EventError> {
+    ) -> Result<(usize, usize), idpsim_simulator::idp::EventError> {
         let v: Value = serde_json::from_slice(body).unwrap();
         let items = v["Resources"].as_array().unwrap();
-        Ok(ReadPage {
-            total: v["totalResults"].as_u64().unwrap() as usize,
-            count: items.len(),
-            page: items
+        self.got.extend(
+            items
                 .iter()
-                .map(|u| u["userName"].as_str().unwrap().to_owned())
-                .collect(),
-        })
-    }
-    fn take(&mut self, _: &str, page: Vec<String>) {
-        self.got.extend(page);
+                .map(|u| u["userName"].as_str().unwrap().to_owned()),
+        );
         if let Some(answered) = &self.answered {
             let ahead = answered.load(Ordering::SeqCst) - self.taken;
             self.most_ahead = self.most_ahead.max(ahead);
         }
         self.taken += 1;
+        Ok((v["totalResults"].as_u64().unwrap() as usize, items.len()))
     }
     fn restart(&mut self, _: &str) {
         self.got.clear();

@@ -183,20 +183,10 @@ impl Wire {
     }
 }
 
-/// What reads a listing page by page: each page read where it was
-/// fetched (off the task that schedules the requests), then taken in the
-/// listing's order.
+/// What reads a listing page by page, in the listing's order, each page
+/// read where its body is (fetched in a task of its own, read and taken
+/// in the task that asks for the pages).
 pub trait PageSink {
-    /// A page as [`PageSink::read`] leaves it: owned, to cross from the
-    /// task that fetched it to the one that takes it.
-    type Page: Send + 'static;
-
-    /// Reads one page's body, in the task that fetched it.
-    fn read(endpoint: &str, start: usize, body: &[u8]) -> Result<ReadPage<Self::Page>, EventError>;
-
-    /// Takes a page [`PageSink::read`] read, in the listing's order.
-    fn take(&mut self, endpoint: &str, page: Self::Page);
-
     /// Reads and takes one page: its `totalResults` and how many resources
     /// it held.
     fn page(
@@ -204,42 +194,30 @@ pub trait PageSink {
         endpoint: &str,
         start: usize,
         body: &[u8],
-    ) -> Result<(usize, usize), EventError> {
-        let read = Self::read(endpoint, start, body)?;
-        self.take(endpoint, read.page);
-        Ok((read.total, read.count))
-    }
+    ) -> Result<(usize, usize), EventError>;
 
     /// Forgets the endpoint's pages taken so far: it is read again from the
     /// start.
     fn restart(&mut self, endpoint: &str);
 }
 
-/// One page read: its `totalResults`, how many resources it held, and what
-/// the sink keeps of them.
-#[derive(Debug)]
-pub struct ReadPage<P> {
-    pub total: usize,
-    pub count: usize,
-    pub page: P,
-}
-
-/// How a page is read in the task that fetched it.
-type Reader<P> = fn(&str, usize, &[u8]) -> Result<ReadPage<P>, EventError>;
-
-/// A page fetched and read: its place among the pages after the first,
-/// and what came of it (an error too waits its turn).
-type Fetched<P> = (usize, Result<ReadPage<P>, EventError>);
+/// A page fetched: its place among the pages after the first, and the
+/// answer (an error too waits its turn).
+type Fetched = (usize, Result<Response, EventError>);
 
 impl Wire {
     /// Every page of an endpoint handed to `sink` in the listing's order,
-    /// with `in_flight` requests out at all times: each page is fetched and
-    /// read in a task of its own, which gives its request slot to the next
-    /// page as soon as its answer is in, before reading it. At most twice
-    /// `in_flight` pages are held at once (asked for, read, or waiting for
-    /// an earlier one), so a slow page lets the others go on without the
-    /// pages behind it piling up. A target whose pages do not add up is
-    /// read again one page at a time, the sink told to start over.
+    /// with `in_flight` requests out at all times: each page is fetched in
+    /// a task of its own, which gives its request slot to the next page as
+    /// soon as its answer is in. The pages are read where they are taken,
+    /// their strings compared where the body holds them: reading them in
+    /// the fetching tasks meant copying every compared string out of the
+    /// body to send it across, which cost more CPU than the reading itself
+    /// saved by running beside the requests. At most twice `in_flight`
+    /// pages are held at once (asked for, answered, or being read), so a
+    /// slow page lets the others go on without the pages behind it piling
+    /// up. A target whose pages do not add up is read again one page at a
+    /// time, the sink told to start over.
     pub async fn each_page<S: PageSink>(
         &self,
         endpoint: &str,
@@ -260,30 +238,22 @@ impl Wire {
         let held_at_most = 2 * in_flight;
         let slots = Arc::new(Semaphore::new(in_flight));
         let mut set = JoinSet::new();
-        // Pages read before one asked for earlier.
-        let mut early: BTreeMap<usize, Result<ReadPage<S::Page>, EventError>> = BTreeMap::new();
+        // Pages answered before one asked for earlier.
+        let mut early: BTreeMap<usize, Result<Response, EventError>> = BTreeMap::new();
         let (mut next, mut due) = (0, 0);
         // Told when the page asked for last has its slot.
         let mut turn: Option<oneshot::Receiver<()>> = None;
-        loop {
-            while let Some(read) = early.remove(&due) {
-                let start = start_of(due);
-                let read = read?;
-                if read.total != total || read.count != step.min(total + 1 - start) {
-                    // The pages still in flight are not waited for.
-                    drop(set);
-                    sink.restart(endpoint);
-                    return self.each_page_in_turn(endpoint, page, sink).await;
+        while due < count {
+            let ready = early.remove(&due);
+            // The pages after are asked for before this one is read, so
+            // that they are on their way while it is.
+            let held = set.len() + early.len() + usize::from(ready.is_some());
+            for _ in held..held_at_most {
+                if next == count {
+                    break;
                 }
-                sink.take(endpoint, read.page);
-                due += 1;
-            }
-            if due == count {
-                break;
-            }
-            while set.len() + early.len() < held_at_most && next < count {
                 let (mine, after) = oneshot::channel();
-                set.spawn(fetch_and_read(
+                set.spawn(fetch(
                     Fetch {
                         wire: self.clone(),
                         endpoint: endpoint.to_owned(),
@@ -292,19 +262,30 @@ impl Wire {
                         start: start_of(next),
                         step,
                     },
-                    S::read,
                     next,
                 ));
                 next += 1;
             }
-            // The page due is asked for and not yet in: the set holds it.
-            let done = set.join_next().await.ok_or_else(|| {
-                EventError::Protocol(format!("list {endpoint}: page {due} was never asked for"))
-            })?;
-            let (i, read) = done.map_err(|e| {
-                EventError::Protocol(format!("list {endpoint}: a page's task failed: {e}"))
-            })?;
-            early.insert(i, read);
+            let Some(answer) = ready else {
+                // The page due is asked for and not yet in: the set holds it.
+                let done = set.join_next().await.ok_or_else(|| {
+                    EventError::Protocol(format!("list {endpoint}: page {due} was never asked for"))
+                })?;
+                let (i, answer) = done.map_err(|e| {
+                    EventError::Protocol(format!("list {endpoint}: a page's task failed: {e}"))
+                })?;
+                early.insert(i, answer);
+                continue;
+            };
+            let start = start_of(due);
+            let (t, n) = sink.page(endpoint, start, &answer?.body)?;
+            if t != total || n != step.min(total + 1 - start) {
+                // The pages still in flight are not waited for.
+                drop(set);
+                sink.restart(endpoint);
+                return self.each_page_in_turn(endpoint, page, sink).await;
+            }
+            due += 1;
         }
         Ok(())
     }
@@ -342,23 +323,19 @@ struct Fetch {
 }
 
 /// Page `i` (after the first) fetched once a request slot is free, the
-/// slot given back as soon as the answer is in, then read. The slots go
-/// out in page order (each page waits for the one before to have its
-/// slot), so that pages come back about in the order they are taken and
-/// the read-ahead is not spent on pages far ahead. Generic over the page
-/// only (not the sink, which may borrow), so that it can be spawned.
-async fn fetch_and_read<P: Send + 'static>(f: Fetch, read: Reader<P>, i: usize) -> Fetched<P> {
+/// slot given back as soon as the answer is in. The slots go out in page
+/// order (each page waits for the one before to have its slot), so that
+/// pages come back about in the order they are taken and the read-ahead is
+/// not spent on pages far ahead.
+async fn fetch(f: Fetch, i: usize) -> Fetched {
     let (before, after) = f.turn;
-    let fetched = {
-        if let Some(before) = before {
-            // An error: the page before is gone, and so is its turn.
-            let _ = before.await;
-        }
-        let _slot = f.slots.acquire().await.expect("never closed");
-        let _ = after.send(());
-        f.wire.list_page(&f.endpoint, f.start, f.step).await
-    };
-    (i, fetched.and_then(|r| read(&f.endpoint, f.start, &r.body)))
+    if let Some(before) = before {
+        // An error: the page before is gone, and so is its turn.
+        let _ = before.await;
+    }
+    let _slot = f.slots.acquire().await.expect("never closed");
+    let _ = after.send(());
+    (i, f.wire.list_page(&f.endpoint, f.start, f.step).await)
 }
 
 /// A list page's `totalResults` and its resources.

@@ -22,7 +22,7 @@ mod wire;
 pub(crate) use body::group_body;
 pub use body::user_body;
 pub(crate) use listing::read_page;
-pub use listing::{Imported, PageSink, ReadPage};
+pub use listing::{Imported, PageSink};
 pub use sync::Progress;
 pub use wire::{Wire, encode};
 

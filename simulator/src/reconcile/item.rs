@@ -230,7 +230,7 @@ pub(crate) struct UserItem<'a> {
     #[serde(borrow, rename = "displayName")]
     pub display_name: Loose<'a>,
     #[serde(borrow)]
-    pub emails: Arr<Obj<EmailItem<'a>>>,
+    pub emails: Emails<'a>,
     #[serde(borrow)]
     pub title: Loose<'a>,
     #[serde(
@@ -251,7 +251,7 @@ pub(crate) struct NameItem<'a> {
 
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
-pub(crate) struct EmailItem<'a> {
+struct EmailItem<'a> {
     #[serde(borrow, rename = "type")]
     pub kind: Loose<'a>,
     #[serde(borrow)]
@@ -271,16 +271,42 @@ impl UserItem<'_> {
     /// The work email's value, else the first email's.
     pub(crate) fn work_email(&self) -> &Loose<'_> {
         static MISSING: Loose<'static> = Loose::Missing;
-        let emails = &self.emails.0;
-        emails
-            .iter()
-            .find(|e| {
-                e.0.as_ref()
-                    .is_some_and(|e| e.kind.as_str() == Some("work"))
-            })
-            .or_else(|| emails.first())
-            .and_then(|e| e.0.as_ref())
-            .map_or(&MISSING, |e| &e.value)
+        let e = &self.emails;
+        e.work.as_ref().or(e.first.as_ref()).unwrap_or(&MISSING)
+    }
+}
+
+/// A user's `emails` as far as the reconcile compares them: the value of
+/// the first of type `work`, and of the first of all (kept while no work
+/// one has come), not a list of every one.
+#[derive(Debug, Default)]
+pub(crate) struct Emails<'a> {
+    work: Option<Loose<'a>>,
+    /// Missing when the first element is not an object or has no value.
+    first: Option<Loose<'a>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Emails<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Shaped::<Emails<'a>>(PhantomData))
+    }
+}
+
+impl<'de: 'a, 'a> Shape<'de> for Emails<'a> {
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
+        let mut out = Emails::default();
+        while out.work.is_none() {
+            let Some(e) = seq.next_element::<Obj<EmailItem<'a>>>()? else {
+                return Ok(out);
+            };
+            let e = e.0.unwrap_or_default();
+            if e.kind.as_str() == Some("work") {
+                out.work = Some(e.value);
+            } else if out.first.is_none() {
+                out.first = Some(e.value);
+            }
+        }
+        skip_seq(seq).map(|()| out)
     }
 }
 
@@ -318,107 +344,6 @@ impl<'a, T> Page<'a, T> {
         match &self.total {
             Loose::Other(v) => v.as_u64().map(|n| n as usize),
             _ => None,
-        }
-    }
-}
-
-/// A value whose borrowed strings are copied, so that it outlives the page
-/// it was read from: a page is read in the task that fetched it and
-/// compared in another (see [`crate::idp::PageSink`]).
-pub(crate) trait IntoOwned {
-    type Owned: Send + 'static;
-    fn into_owned(self) -> Self::Owned;
-}
-
-impl IntoOwned for Loose<'_> {
-    type Owned = Loose<'static>;
-    fn into_owned(self) -> Loose<'static> {
-        match self {
-            Loose::Missing => Loose::Missing,
-            Loose::Null => Loose::Null,
-            Loose::Bool(b) => Loose::Bool(b),
-            Loose::Str(s) => Loose::Str(Cow::Owned(s.into_owned())),
-            Loose::Other(v) => Loose::Other(v),
-        }
-    }
-}
-
-impl<T: IntoOwned> IntoOwned for Obj<T> {
-    type Owned = Obj<T::Owned>;
-    fn into_owned(self) -> Obj<T::Owned> {
-        Obj(self.0.map(IntoOwned::into_owned))
-    }
-}
-
-impl<T: IntoOwned> IntoOwned for Arr<T> {
-    type Owned = Arr<T::Owned>;
-    fn into_owned(self) -> Arr<T::Owned> {
-        Arr(self.0.into_iter().map(IntoOwned::into_owned).collect())
-    }
-}
-
-impl IntoOwned for UserItem<'_> {
-    type Owned = UserItem<'static>;
-    fn into_owned(self) -> UserItem<'static> {
-        UserItem {
-            id: self.id.into_owned(),
-            user_name: self.user_name.into_owned(),
-            active: self.active.into_owned(),
-            name: self.name.into_owned(),
-            display_name: self.display_name.into_owned(),
-            emails: self.emails.into_owned(),
-            title: self.title.into_owned(),
-            enterprise: self.enterprise.into_owned(),
-        }
-    }
-}
-
-impl IntoOwned for NameItem<'_> {
-    type Owned = NameItem<'static>;
-    fn into_owned(self) -> NameItem<'static> {
-        NameItem {
-            given_name: self.given_name.into_owned(),
-            family_name: self.family_name.into_owned(),
-        }
-    }
-}
-
-impl IntoOwned for EmailItem<'_> {
-    type Owned = EmailItem<'static>;
-    fn into_owned(self) -> EmailItem<'static> {
-        EmailItem {
-            kind: self.kind.into_owned(),
-            value: self.value.into_owned(),
-        }
-    }
-}
-
-impl IntoOwned for EnterpriseItem<'_> {
-    type Owned = EnterpriseItem<'static>;
-    fn into_owned(self) -> EnterpriseItem<'static> {
-        EnterpriseItem {
-            department: self.department.into_owned(),
-            employee_number: self.employee_number.into_owned(),
-        }
-    }
-}
-
-impl IntoOwned for GroupItem<'_> {
-    type Owned = GroupItem<'static>;
-    fn into_owned(self) -> GroupItem<'static> {
-        GroupItem {
-            id: self.id.into_owned(),
-            display_name: self.display_name.into_owned(),
-            members: self.members.into_owned(),
-        }
-    }
-}
-
-impl IntoOwned for MemberItem<'_> {
-    type Owned = MemberItem<'static>;
-    fn into_owned(self) -> MemberItem<'static> {
-        MemberItem {
-            value: self.value.into_owned(),
         }
     }
 }

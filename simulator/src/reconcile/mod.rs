@@ -18,7 +18,7 @@ use crate::directory::Directory;
 use crate::idp::{EventError, Wire};
 use crate::namespace::Namespace;
 use item::{GroupItem, UserItem};
-pub use tally::{Listed, Tally};
+pub use tally::Tally;
 
 /// One attribute whose value differs.
 #[derive(Debug, Clone, PartialEq, Serialize)]

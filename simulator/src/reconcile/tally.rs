@@ -5,14 +5,15 @@
 //! found, and the few target objects the directory does not have.
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use serde::Deserialize;
 
-use super::item::{GroupItem, IntoOwned, Loose, Page, UserItem};
+use super::item::{GroupItem, Loose, Page, UserItem};
 use super::{AttributeDrift, Deprovisioned, Drift, Duplicate, MembershipDrift};
 use crate::directory::{Directory, Group, User};
-use crate::idp::{EventError, PageSink, ReadPage};
+use crate::idp::{EventError, PageSink};
 
 /// A position's holder count, with the top bit set once the holder the
 /// IdP linked (its known target id) was among them.
@@ -70,8 +71,10 @@ struct Groups {
 }
 
 /// A member as compared: a directory user by position, anyone else by
-/// lower-cased name.
-#[derive(Clone, PartialEq, Eq, Hash)]
+/// lower-cased name. A group's members are compared as a sorted list
+/// without repeats: a hundred thousand members went into sets of hashed
+/// members at twice the cost.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Member {
     At(u32),
     Named(String),
@@ -155,11 +158,12 @@ impl<'d> Tally<'d> {
             .user_at(pos)
             .expect("a position the directory gave");
         let pos = pos as u32;
-        match id {
-            Some(id) if !us.ids.contains_key(id) => {
-                us.ids.insert(id.into(), Held { pos, seq });
+        match id.map(|id| us.ids.entry(id.into())) {
+            Some(Entry::Vacant(e)) => {
+                e.insert(Held { pos, seq });
             }
-            _ => us.stray.push((pos, seq, id.unwrap_or("?").to_owned())),
+            Some(Entry::Occupied(e)) => us.stray.push((pos, seq, e.key().to_string())),
+            None => us.stray.push((pos, seq, "?".to_owned())),
         }
         let held = &mut us.held[pos as usize];
         let first = *held & !LINKED == 0;
@@ -202,7 +206,7 @@ impl<'d> Tally<'d> {
         let Some(positions) = self.group_keys.get(&key) else {
             return;
         };
-        let mut actual: Option<HashSet<Member>> = None;
+        let mut actual: Option<Vec<Member>> = None;
         for &pos in positions {
             let g = self
                 .dir
@@ -235,23 +239,29 @@ impl<'d> Tally<'d> {
         }
     }
 
-    fn members_of(&self, t: &GroupItem<'_>) -> HashSet<Member> {
+    /// The members a listed group names, sorted, each once.
+    fn members_of(&self, t: &GroupItem<'_>) -> Vec<Member> {
         let us = &self.users;
-        t.members
-            .0
-            .iter()
-            .filter_map(|m| m.0.as_ref().and_then(|m| m.value.as_str()))
-            .map(|id| match us.ids.get(id) {
-                Some(h) => Member::At(h.pos),
-                None => match us.other_ids.get(id) {
-                    Some(name) => self.member(Cow::Borrowed(name)),
-                    None => self.member(Cow::Owned(format!("id:{id}").to_lowercase())),
-                },
-            })
-            .collect()
+        let mut members = Vec::with_capacity(t.members.0.len());
+        members.extend(
+            t.members
+                .0
+                .iter()
+                .filter_map(|m| m.0.as_ref().and_then(|m| m.value.as_str()))
+                .map(|id| match us.ids.get(id) {
+                    Some(h) => Member::At(h.pos),
+                    None => match us.other_ids.get(id) {
+                        Some(name) => self.member(Cow::Borrowed(name)),
+                        None => self.member(Cow::Owned(format!("id:{id}").to_lowercase())),
+                    },
+                }),
+        );
+        members.sort_unstable();
+        members.dedup();
+        members
     }
 
-    fn membership_drift(&self, g: &Group, actual: &HashSet<Member>) -> Option<MembershipDrift> {
+    fn membership_drift(&self, g: &Group, actual: &[Member]) -> Option<MembershipDrift> {
         let name = |m: &Member| match m {
             Member::At(pos) => self
                 .dir
@@ -263,14 +273,18 @@ impl<'d> Tally<'d> {
         // Out-of-scope users belong in no group, on either side: Entra
         // stopped managing them, memberships included.
         let disabled = &self.deprovisioned.disabled;
-        let expected: HashSet<Member> = g
-            .members
-            .iter()
-            .map(|m| lowered(m))
-            .filter(|m| !disabled.contains(m.as_ref()))
-            .map(|m| self.member(m))
-            .collect();
-        let scoped;
+        let mut expected = Vec::with_capacity(g.members.len());
+        expected.extend(
+            g.members
+                .iter()
+                .map(|m| lowered(m))
+                .filter(|m| disabled.is_empty() || !disabled.contains(m.as_ref()))
+                .map(|m| self.member(m)),
+        );
+        expected.sort_unstable();
+        // Two names of the directory may be one name lower-cased.
+        expected.dedup();
+        let scoped: Vec<Member>;
         let actual = if disabled.is_empty() {
             actual
         } else {
@@ -278,20 +292,25 @@ impl<'d> Tally<'d> {
                 .iter()
                 .filter(|m| !disabled.contains(&name(m)))
                 .cloned()
-                .collect::<HashSet<Member>>();
+                .collect();
             &scoped
         };
-        if expected == *actual {
+        if expected == actual {
             return None;
         }
-        let mut missing: Vec<String> = expected.difference(actual).map(name).collect();
-        let mut extra: Vec<String> = actual.difference(&expected).map(name).collect();
-        missing.sort();
-        extra.sort();
+        let minus = |a: &[Member], b: &[Member]| -> Vec<String> {
+            let mut out: Vec<String> = a
+                .iter()
+                .filter(|m| b.binary_search(m).is_err())
+                .map(name)
+                .collect();
+            out.sort();
+            out
+        };
         Some(MembershipDrift {
             group: g.name.clone(),
-            missing,
-            extra,
+            missing: minus(&expected, actual),
+            extra: minus(actual, &expected),
         })
     }
 
@@ -545,65 +564,8 @@ fn read<'b, T: Deserialize<'b> + Default>(
     Ok((total, page.resources.0.len()))
 }
 
-/// A page's items copied out of the body (a resource that is not an object
-/// is an empty item, as [`read`] hands it over).
-fn read_owned<'b, T: Deserialize<'b> + Default + IntoOwned>(
-    endpoint: &str,
-    start: usize,
-    body: &'b [u8],
-) -> Result<ReadPage<Vec<T::Owned>>, EventError> {
-    let (total, page) = parse::<T>(endpoint, start, body)?;
-    let items: Vec<T::Owned> = page
-        .resources
-        .0
-        .into_iter()
-        .map(|item| item.0.unwrap_or_default().into_owned())
-        .collect();
-    Ok(ReadPage {
-        total,
-        count: items.len(),
-        page: items,
-    })
-}
-
-/// A listing page read for the tally in the task that fetched it.
-pub struct Listed(Items);
-
-enum Items {
-    Users(Vec<UserItem<'static>>),
-    Groups(Vec<GroupItem<'static>>),
-}
-
 impl PageSink for Tally<'_> {
-    type Page = Listed;
-
-    fn read(endpoint: &str, start: usize, body: &[u8]) -> Result<ReadPage<Listed>, EventError> {
-        Ok(if endpoint == "Groups" {
-            let r = read_owned::<GroupItem>(endpoint, start, body)?;
-            ReadPage {
-                total: r.total,
-                count: r.count,
-                page: Listed(Items::Groups(r.page)),
-            }
-        } else {
-            let r = read_owned::<UserItem>(endpoint, start, body)?;
-            ReadPage {
-                total: r.total,
-                count: r.count,
-                page: Listed(Items::Users(r.page)),
-            }
-        })
-    }
-
-    fn take(&mut self, _: &str, page: Listed) {
-        match page.0 {
-            Items::Users(users) => users.iter().for_each(|u| self.user(u)),
-            Items::Groups(groups) => groups.iter().for_each(|g| self.group(g)),
-        }
-    }
-
-    /// Read and compared at once, the strings borrowed from the body: a
-    /// page read where it is compared needs no copy.
+    /// Read and compared at once, the strings borrowed from the body.
     fn page(
         &mut self,
         endpoint: &str,
