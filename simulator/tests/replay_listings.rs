@@ -151,3 +151,108 @@ async fn a_partial_listing_showing_a_recorded_resource_wrongly_fails() {
         ("\"a@x.test\"", "\"z@x.test\"")
     );
 }
+
+/// The pages of a listing of everything change nothing, so a replay sends
+/// them together; they are still judged in order, so the listing passes as
+/// a whole whatever order the answers come in.
+#[tokio::test]
+async fn the_pages_of_a_listing_go_out_together_and_are_judged_in_order() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const USERS: usize = 4;
+    let names: Vec<String> = (0..USERS).map(|i| format!("u{i}@x.test")).collect();
+    // The target's id for a user.
+    fn id(name: &str) -> String {
+        format!("9{}", name.split('@').next().unwrap_or_default())
+    }
+    let create = |n: usize| {
+        json!({"method": "POST", "url": "{base}/Users",
+            "request_headers": [["content-type", "application/json"]],
+            "request_body": {"userName": names[n]}, "status": 201,
+            "response_headers": [["content-type", "application/json"]],
+            "response_body": user(&format!("{{id{}}}", n + 1), &names[n])})
+    };
+    let page = |n: usize| {
+        json!({"method": "GET", "url": format!("{{base}}/Users?startIndex={}&count=1", n + 1),
+            "status": 200, "response_headers": [["content-type", "application/json"]],
+            "response_body": list(USERS, n + 1, vec![user(&format!("{{id{}}}", n + 1), &names[n])])})
+    };
+    let f = json!({"fixtureVersion": 1, "idp": "okta", "scenario": "pages", "steps": [
+        {"step": "sync", "exchanges": (0..USERS).map(create).collect::<Vec<_>>()},
+        {"step": "import", "exchanges": (0..USERS).map(page).collect::<Vec<_>>()},
+    ]});
+
+    // A target that lists users newest first, answers later pages sooner,
+    // and counts the listing requests in flight at once.
+    #[derive(Clone, Default)]
+    struct Seen {
+        now: Arc<AtomicUsize>,
+        most: Arc<AtomicUsize>,
+    }
+    let seen = Seen::default();
+    let names_at = names.clone();
+    let app = axum::Router::new()
+        .route(
+            "/Users",
+            axum::routing::post(|axum::Json(b): axum::Json<Value>| async move {
+                let name = b["userName"].as_str().unwrap_or_default().to_owned();
+                (
+                    axum::http::StatusCode::CREATED,
+                    axum::Json(user(&id(&name), &name)),
+                )
+            })
+            .get(
+                move |axum::extract::State(seen): axum::extract::State<Seen>,
+                      axum::extract::Query(q): axum::extract::Query<
+                    std::collections::HashMap<String, usize>,
+                >| {
+                    let names = names_at.clone();
+                    async move {
+                        let now = seen.now.fetch_add(1, Ordering::SeqCst) + 1;
+                        seen.most.fetch_max(now, Ordering::SeqCst);
+                        let start = q["startIndex"];
+                        let wait = 20 * (USERS + 1 - start) as u64;
+                        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+                        seen.now.fetch_sub(1, Ordering::SeqCst);
+                        let name = &names[USERS - start];
+                        axum::Json(list(USERS, start, vec![user(&id(name), name)]))
+                    }
+                },
+            ),
+        )
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let dir = std::env::temp_dir().join(format!("idpsim-pages-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("pages.okta.json");
+    std::fs::write(&file, serde_json::to_vec(&f).unwrap()).unwrap();
+    let f = fixtures::load(&file).expect("the fixture reads");
+    let opts = Options {
+        concurrency: 8,
+        ..Options::default()
+    };
+    let report = fixtures::replay(&f, &Target::new(&base, None), &opts, |_| {})
+        .await
+        .expect("the replay runs");
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let differing: Vec<_> = report.outcomes.iter().filter(|o| !o.ok()).collect();
+    assert!(differing.is_empty(), "{differing:#?}");
+    let last = report.outcomes.last().unwrap();
+    assert_eq!(last.url, "{base}/Users?startIndex=4&count=1");
+    assert!(
+        last.notes
+            .iter()
+            .any(|n| n.contains("the 4 pages of this listing compared together")),
+        "{:?}",
+        last.notes
+    );
+    assert!(
+        seen.most.load(Ordering::SeqCst) > 1,
+        "the pages went out one at a time"
+    );
+}
