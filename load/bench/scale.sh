@@ -12,25 +12,7 @@ set -euo pipefail
 users=${1:?usage: scale.sh USERS GROUPS [args]}
 groups=${2:?usage: scale.sh USERS GROUPS [args]}
 shift 2
-root=$(cd "$(dirname "$0")/../.." && pwd)
-# IDPSIM_BIN runs another build (an older one, to compare) instead.
-if [ -n "${IDPSIM_BIN:-}" ]; then
-  bin=$IDPSIM_BIN
-else
-  cargo build --release --locked --quiet --manifest-path "$root/Cargo.toml" -p idpsim
-  bin="$root/target/release/idpsim"
-fi
-work=$(mktemp -d)
-trap 'kill "$tpid" 2>/dev/null || true; rm -rf "$work"' EXIT
-
-"$bin" target --token bench-token --no-seat-limit >"$work/target.out" 2>"$work/target.err" &
-tpid=$!
-for _ in $(seq 100); do
-  [ -s "$work/target.out" ] && break
-  sleep 0.1
-done
-url=$(head -1 "$work/target.out")
-[ -n "$url" ] || { echo "the target did not start:" >&2; cat "$work/target.err" >&2; exit 1; }
+source "$(dirname "$0")/common.sh"
 
 # peak RSS (KiB) of a load run: its own measure, from /usr/bin/time -v
 peak() { awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$1"; }

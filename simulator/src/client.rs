@@ -36,6 +36,7 @@ async fn read_answer(
     Ok((parts, bytes))
 }
 
+pub(crate) use connection::parse_head;
 pub use connection::{Connection, RequestHead};
 
 /// A body as it travelled: the bytes are shared with the HTTP layer, so

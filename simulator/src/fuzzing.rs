@@ -98,3 +98,13 @@ pub fn fixture(data: &[u8]) -> Result<crate::fixtures::load::Fixture, String> {
     crate::fixtures::listing::Listings::of(&f);
     Ok(f)
 }
+
+/// `http_answer`: the bytes a target sends back on a lookup connection, read
+/// as an answer's head (status, framing, `Connection`, `Retry-After`):
+/// accepted, incomplete or refused with what is wrong, within the head's
+/// bound.
+pub fn http_answer(data: &[u8]) -> Result<Option<usize>, String> {
+    crate::client::parse_head(data)
+        .map(|h| h.map(|(len, _)| len))
+        .map_err(|e| e.to_string())
+}

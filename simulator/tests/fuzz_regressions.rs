@@ -35,6 +35,20 @@ fn authn_request_inputs_replay() {
 }
 
 #[test]
+fn http_answer_inputs_replay() {
+    let seeds = inputs("seeds/http_answer");
+    assert!(!seeds.is_empty(), "the http_answer seeds are missing");
+    for (name, data) in &seeds {
+        // Every seed is a whole answer's head, followed by its body.
+        let len = fuzzing::http_answer(data).unwrap_or_else(|e| panic!("seed {name}: {e}"));
+        assert!(len.is_some_and(|n| n <= data.len()), "seed {name}");
+    }
+    for (_, data) in inputs("regressions/http_answer") {
+        let _ = std::hint::black_box(fuzzing::http_answer(&data));
+    }
+}
+
+#[test]
 fn scenario_inputs_replay() {
     let seeds = inputs("seeds/scenario");
     assert!(!seeds.is_empty(), "the scenario seeds are missing");

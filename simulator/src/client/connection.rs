@@ -222,7 +222,7 @@ struct Answer {
 }
 
 /// How an answer's body ends (RFC 9112 §6.3).
-enum Framing {
+pub(crate) enum Framing {
     None,
     Length(usize),
     Chunked,
@@ -312,11 +312,11 @@ async fn send(open: &mut Open, request: &[u8]) -> Result<Option<Answer>, ClientE
 
 /// What a head says: status, framing, whether the target closes after it,
 /// and `Retry-After` in seconds.
-type Head = (u16, Framing, bool, Option<u64>);
+pub(crate) type Head = (u16, Framing, bool, Option<u64>);
 
 /// The answer's head at the start of `buf` and its length, or `None` when
 /// more must be read.
-fn parse_head(buf: &[u8]) -> Result<Option<(usize, Head)>, ClientError> {
+pub(crate) fn parse_head(buf: &[u8]) -> Result<Option<(usize, Head)>, ClientError> {
     let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut answer = httparse::Response::new(&mut fields);
     let len = match answer.parse(buf) {
