@@ -27,21 +27,36 @@ impl Default for Window {
     }
 }
 
-fn now_ns() -> u64 {
+fn ns(at: Instant) -> u64 {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
     let epoch = *EPOCH.get_or_init(Instant::now);
-    u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    u64::try_from(at.saturating_duration_since(epoch).as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl Window {
     /// An event starts.
     pub fn started(&self) {
-        self.first.fetch_min(now_ns(), Ordering::Relaxed);
+        self.started_at(Instant::now());
+    }
+
+    /// An event started at `at`: for a caller that reads the clock anyway.
+    pub fn started_at(&self, at: Instant) {
+        let at = ns(at);
+        // Only the first start moves it: a load, not a contended write, on
+        // every other event.
+        if at < self.first.load(Ordering::Relaxed) {
+            self.first.fetch_min(at, Ordering::Relaxed);
+        }
     }
 
     /// An event has ended.
     pub fn ended(&self) {
-        self.last.fetch_max(now_ns(), Ordering::Relaxed);
+        self.ended_at(Instant::now());
+    }
+
+    /// An event ended at `at`.
+    pub fn ended_at(&self, at: Instant) {
+        self.last.fetch_max(ns(at), Ordering::Relaxed);
     }
 
     /// Seconds from the first start to the last end; `None` before any

@@ -574,7 +574,7 @@ impl ScimClient {
     /// A connection of its own to the target, outside the pool, for one
     /// sender's unrecorded requests ([`Connection::get`]).
     pub fn connection(&self) -> Connection {
-        Connection::new(self.clone())
+        Connection::new(self)
     }
 }
 

@@ -133,9 +133,7 @@ async fn next(user: &mut GooseUser, lean: Arc<Lean>) -> TransactionResult {
         .take()
         .unwrap_or_else(|| lean.client.connection());
     let (user_name, uri) = &lean.targets[i % lean.targets.len()];
-    lean.shared.busy.started();
-    let outcome = send(user, &mut connection, &lean.client, &lean.head, uri).await;
-    lean.shared.busy.ended();
+    let outcome = send(user, &mut connection, &lean, uri).await;
     if let Some(s) = user.get_session_data_mut::<Session>() {
         s.connection = Some(connection);
     }
@@ -153,20 +151,26 @@ async fn next(user: &mut GooseUser, lean: Arc<Lean>) -> TransactionResult {
 
 /// Sends a lookup with the client's retry policy, each attempt one goose
 /// request named as the recorded path names it (`GET /Users?filter`). The
-/// outer error is goose's; the inner result is the last attempt's.
+/// outer error is goose's; the inner result is the last attempt's. The
+/// attempts' clock readings also mark the phase's busy window.
 async fn send(
     user: &mut GooseUser,
     connection: &mut Connection,
-    client: &ScimClient,
-    head: &RequestHead,
+    lean: &Lean,
     path: &http::uri::PathAndQuery,
 ) -> Result<Result<Response, ClientError>, Box<goose::goose::TransactionError>> {
-    let policy = &client.config().retry;
+    let policy = &lean.client.config().retry;
+    let busy = &lean.shared.busy;
     let mut attempt = 0;
     loop {
         let started = Instant::now();
-        let answer = connection.get(path, head).await;
-        let took = started.elapsed();
+        if attempt == 0 {
+            busy.started_at(started);
+        }
+        let answer = connection.get(path, &lean.head).await;
+        let ended = Instant::now();
+        busy.ended_at(ended);
+        let took = ended - started;
         let (ok, status, error) = match &answer {
             Ok(r) => (r.status < 400, Some(r.status), None),
             Err(e) => (false, None, Some(e.to_string())),

@@ -122,13 +122,49 @@ struct Found<'a> {
     #[serde(rename = "totalResults")]
     total: u64,
     #[serde(rename = "Resources", default, borrow)]
-    resources: Vec<Named<'a>>,
+    resources: Resources<'a>,
+}
+
+/// How many resources came, and the first one's userName: all a lookup
+/// needs, read without collecting them (no allocation per lookup).
+#[derive(Default)]
+struct Resources<'a> {
+    count: usize,
+    first: Option<Named<'a>>,
 }
 
 #[derive(Deserialize)]
 struct Named<'a> {
     #[serde(rename = "userName", default, borrow)]
     user_name: Option<Cow<'a, str>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Resources<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Each<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Each<'a> {
+            type Value = Resources<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array of resources")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = Resources::default();
+                if let Some(first) = seq.next_element::<Named<'a>>()? {
+                    out.first = Some(first);
+                    out.count = 1;
+                    // Of the others, only their number counts.
+                    while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                        out.count += 1;
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(Each(std::marker::PhantomData))
+    }
 }
 
 /// Whether `body` is a ListResponse holding exactly the user `user_name`
@@ -141,14 +177,14 @@ pub(super) fn check(body: &[u8], user_name: &str) -> Result<(), String> {
         std::str::from_utf8(body).map_err(|e| format!("the answer is not UTF-8 JSON ({e})"))?;
     let found: Found<'_> = serde_json::from_str(text)
         .map_err(|e| format!("the answer is not a ListResponse ({e})"))?;
-    if found.total != 1 || found.resources.len() != 1 {
+    let Resources { count, first } = found.resources;
+    if found.total != 1 || count != 1 {
         return Err(format!(
-            "expected exactly one user, got totalResults {} and {} resources",
+            "expected exactly one user, got totalResults {} and {count} resources",
             found.total,
-            found.resources.len()
         ));
     }
-    match found.resources[0].user_name.as_deref() {
+    match first.and_then(|f| f.user_name) {
         Some(n) if n == user_name || n.to_lowercase() == user_name.to_lowercase() => Ok(()),
         Some(n) => Err(format!("the user found is {n:?}")),
         None => Err("the user found has no userName".into()),
