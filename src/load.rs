@@ -48,7 +48,9 @@ ramps them; each has an equal share of the work. --test-plan is not supported.
 THREADS: the embedded reference SP runs on a thread of its own, and the load
 run's runtime gets one worker per remaining core (at least one), so client and
 server do not take turns on a core; against --target it gets one per core.
-TOKIO_WORKER_THREADS=N sets the number of workers.
+TOKIO_WORKER_THREADS=N sets the number of workers. One worker runs everything
+on one thread (tokio's current-thread scheduler), the cheapest in CPU per
+request: for a target on the same machine, as `wrk -t1` is.
 
 After every unsharded run the directory is reconciled against the target; an
 orphaned, missing or drifted object fails the run and is listed.
@@ -145,22 +147,24 @@ enum Run {
 }
 
 /// Workers for the load run's runtime, when it should not have tokio's
-/// default of one per core. The embedded SP's thread keeps a core busy on
-/// its own; a third thread on a two-core machine made the client's workers
-/// and the SP take turns, and one fewer worker carried 14% more requests/s
-/// (load/README.md, "Where a request's time goes").
+/// default of one per core: `TOKIO_WORKER_THREADS` when set, else, with the
+/// embedded SP, one per core it leaves. The embedded SP's thread keeps a
+/// core busy on its own; a third thread on a two-core machine made the
+/// client's workers and the SP take turns, and one fewer worker carried
+/// 14% more requests/s (load/README.md, "Where a request's time goes").
+/// One worker is tokio's current-thread scheduler (see `main`).
 pub fn client_threads(args: &Args) -> Option<usize> {
     let embedded = args.target.is_none() && !matches!(args.run, Run::Merge);
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    workers(
-        embedded,
-        std::env::var_os("TOKIO_WORKER_THREADS").is_some(),
-        cores,
-    )
+    let from_env = std::env::var("TOKIO_WORKER_THREADS")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n > 0);
+    workers(embedded, from_env, cores)
 }
 
-fn workers(embedded: bool, set_by_env: bool, cores: usize) -> Option<usize> {
-    (embedded && !set_by_env).then(|| cores.saturating_sub(1).max(1))
+fn workers(embedded: bool, from_env: Option<usize>, cores: usize) -> Option<usize> {
+    from_env.or_else(|| embedded.then(|| cores.saturating_sub(1).max(1)))
 }
 
 fn thresholds(rules: &[String]) -> anyhow::Result<Vec<Threshold>> {
@@ -426,14 +430,19 @@ mod tests {
 
     #[test]
     fn the_embedded_sp_keeps_a_core_of_its_own() {
-        assert_eq!(workers(true, false, 2), Some(1));
-        assert_eq!(workers(true, false, 8), Some(7));
-        assert_eq!(workers(true, false, 1), Some(1), "never no worker");
+        assert_eq!(workers(true, None, 2), Some(1));
+        assert_eq!(workers(true, None, 8), Some(7));
+        assert_eq!(workers(true, None, 1), Some(1), "never no worker");
         assert_eq!(
-            workers(false, false, 8),
+            workers(false, None, 8),
             None,
             "a remote target: one per core"
         );
-        assert_eq!(workers(true, true, 8), None, "TOKIO_WORKER_THREADS decides");
+        assert_eq!(
+            workers(true, Some(3), 8),
+            Some(3),
+            "TOKIO_WORKER_THREADS decides"
+        );
+        assert_eq!(workers(false, Some(1), 8), Some(1));
     }
 }

@@ -96,13 +96,20 @@ fn main() -> ExitCode {
         Command::Play(args) if args.one_at_a_time() => {
             tokio::runtime::Builder::new_current_thread()
         }
+        // One worker is the current-thread scheduler: goose's users and
+        // its controller on one thread, with no hand-off between threads
+        // per request.
+        Command::Load(args) => match load::client_threads(args) {
+            Some(1) => tokio::runtime::Builder::new_current_thread(),
+            Some(n) => {
+                let mut b = tokio::runtime::Builder::new_multi_thread();
+                b.worker_threads(n);
+                b
+            }
+            None => tokio::runtime::Builder::new_multi_thread(),
+        },
         _ => tokio::runtime::Builder::new_multi_thread(),
     };
-    if let Command::Load(args) = &cli.command
-        && let Some(n) = load::client_threads(args)
-    {
-        builder.worker_threads(n);
-    }
     let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {

@@ -21,6 +21,11 @@
 # --pages: every page of an import (GET /Users?startIndex=…&count=100,
 # 100 KB bodies) on both sides instead.
 #
+# Both sides run one thread, as wrk -t1 does: idpsim's runtime gets one
+# worker (TOKIO_WORKER_THREADS=1, its documented knob) for its measured
+# run. CLIENT_THREADS=N gives it N instead; unset, on this two-core
+# machine, it would take one per core and share them with the target.
+#
 # IDPSIM_BIN=path runs another build (an older one, to compare).
 set -euo pipefail
 mode=lookups
@@ -45,7 +50,7 @@ source "$(dirname "$0")/common.sh"
 load() {
   local rounds=$1 summary=$2 extra=()
   [ "$mode" = lookups ] && extra=(--lookups --write-lookups "$work/paths.txt")
-  "$bin" load import "${extra[@]}" --users "$users" --groups $((users / 100)) --target "$url" \
+  TOKIO_WORKER_THREADS=${CLIENT_THREADS:-1} "$bin" load import "${extra[@]}" --users "$users" --groups $((users / 100)) --target "$url" \
     --token bench-token --exempt owner@idpsim.test -q --no-print-metrics -u 4 \
     --import-rounds "$rounds" --summary "$summary" >"$work/load.out" 2>&1 \
     || { cat "$work/load.out" >&2; exit 1; }
@@ -88,9 +93,9 @@ run_wrk "$work/wrk1.out"
 load "$rounds" "$work/summary.json"
 run_wrk "$work/wrk2.out"
 
-python3 - "$work/summary.json" "$phase" "$work/wrk1.out" "$work/wrk2.out" <<'PY'
+python3 - "$work/summary.json" "$phase" "${CLIENT_THREADS:-1}" "$work/wrk1.out" "$work/wrk2.out" <<'PY'
 import json, re, sys
-s = json.load(open(sys.argv[1])); phase = sys.argv[2]
+s = json.load(open(sys.argv[1])); phase = sys.argv[2]; threads = int(sys.argv[3])
 ph = next(p for p in s["phases"] if p["name"] == phase)
 reqs = sum(h["ok"] + h["failed"] for h in s["requests"].values())
 failed = sum(h["failed"] for h in s["events"].values())
@@ -98,7 +103,7 @@ if failed:
     sys.exit(f"idpsim load: {failed} failed events")
 ours = ph["user_cpu_seconds"] / reqs
 runs = []
-for f in sys.argv[3:]:
+for f in sys.argv[4:]:
     w = open(f).read()
     if re.search(r"Non-2xx or 3xx responses", w):
         sys.exit("wrk: the target refused some requests:\n" + w)
@@ -108,7 +113,7 @@ for f in sys.argv[3:]:
 n = sum(r[0] for r in runs); cpu = sum(r[1] for r in runs)
 theirs = cpu / n
 each = ", ".join(f"{c / r * 1e6:.1f}" for r, c in runs)
-print(f"idpsim load import ({phase}): {reqs} requests, {ph['user_cpu_seconds']:.2f} s user CPU, {ours * 1e6:.1f} µs/request")
+print(f"idpsim load import ({phase}, {threads} worker thread{'s'[:threads != 1]}): {reqs} requests, {ph['user_cpu_seconds']:.2f} s user CPU, {ours * 1e6:.1f} µs/request")
 print(f"wrk (before, after): {n} requests, {cpu:.2f} s user CPU, {theirs * 1e6:.1f} µs/request ({each})")
 print(f"ratio idpsim/wrk: {ours / theirs:.2f}")
 PY

@@ -24,8 +24,9 @@ done
 source "$(dirname "$0")/common.sh"
 
 refs() { grep -E 'I +refs' "$1" | tr -d ',' | awk '{print $NF}'; }
+# One worker thread, as wrk -t1 (CLIENT_THREADS=N to change it).
 load() {
-  valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+  TOKIO_WORKER_THREADS=${CLIENT_THREADS:-1} valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
     "$bin" load import --lookups --write-lookups "$work/paths.txt" --users "$users" \
     --groups $((users / 100)) --target "$url" --token bench-token --exempt owner@idpsim.test \
     -q --no-print-metrics -u 4 --import-rounds "$1" --summary "$work/summary.json" >"$2" 2>&1 \
