@@ -13,14 +13,14 @@
 //! `Content-Length`, chunked transfer coding, `Connection: close` and
 //! `Retry-After`, each bounded.
 
+use std::sync::Arc;
+
 use bytes::{Buf, Bytes, BytesMut};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower_service::Service;
-
-use std::sync::Arc;
 
 use super::{AuthHeader, ClientError, MAX_RESPONSE_BYTES, Response, ScimClient, with_causes};
 
