@@ -49,8 +49,9 @@ THREADS: the embedded reference SP runs on a thread of its own, and the load
 run's runtime gets one worker per remaining core (at least one), so client and
 server do not take turns on a core; against --target it gets one per core.
 TOKIO_WORKER_THREADS=N sets the number of workers. One worker runs everything
-on one thread (tokio's current-thread scheduler), the cheapest in CPU per
-request: for a target on the same machine, as `wrk -t1` is.
+on one thread (tokio's current-thread scheduler), which costs the least CPU
+per request: use it, as you would `wrk -t1`, when the target shares the
+machine.
 
 After every unsharded run the directory is reconciled against the target; an
 orphaned, missing or drifted object fails the run and is listed.
